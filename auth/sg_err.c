@@ -1,0 +1,176 @@
+/* sg_err.c: messages, diagnoses and exit codes for sg_err. */
+#include "sg_err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct err_row {
+	const char *name;
+	const char *message;
+	const char *diagnosis;
+	int exit_code;
+};
+
+static const struct err_row rows[SG_E__COUNT] = {
+	[SG_OK] = {"ok", "success", "", SG_EXIT_OK},
+	[SG_E_INTERNAL] = {"internal", "internal error",
+			   "this is a bug in signet or a library; run again with --verbose "
+			   "and report the output",
+			   SG_EXIT_INTERNAL},
+	[SG_E_NOMEM] = {"nomem", "out of memory", "free memory on the device and try again",
+			SG_EXIT_INTERNAL},
+	[SG_E_USAGE] = {"usage", "invalid command line", "see 'signet --help'", SG_EXIT_USAGE},
+	[SG_E_CONFIG] = {"config", "invalid configuration",
+			 "fix the named setting in the configuration file", SG_EXIT_USAGE},
+	[SG_E_IO] = {"io", "cannot read or write a file",
+		     "check that the file exists and its permissions", SG_EXIT_INTERNAL},
+	[SG_E_NO_MODULE] = {"no_module", "the PKCS#11 module cannot be loaded",
+			    "check the module path (--module or [token] module) and that "
+			    "its package is installed",
+			    SG_EXIT_NO_TOKEN},
+	[SG_E_NO_READER] = {"no_reader", "no card reader",
+			    "connect a reader and check that pcscd is running", SG_EXIT_NO_TOKEN},
+	[SG_E_NO_CARD] = {"no_card", "no card in the reader", "insert the card",
+			  SG_EXIT_NO_TOKEN},
+	[SG_E_NO_TOKEN] = {"no_token", "no token found",
+			   "insert the card, or check the token URI (--token) against "
+			   "'signet certs' output",
+			   SG_EXIT_NO_TOKEN},
+	[SG_E_NO_CERT] = {"no_cert", "no usable certificate on the token",
+			  "the token needs a certificate with a matching private key; "
+			  "enrol one or check the token URI",
+			  SG_EXIT_NO_TOKEN},
+	[SG_E_AMBIGUOUS] = {"ambiguous", "more than one candidate matches",
+			    "pick one with --token (a PKCS#11 URI with token=, id= or object=)",
+			    SG_EXIT_USAGE},
+	[SG_E_CARD_REMOVED] = {"card_removed", "the card was removed",
+			       "keep the card in the reader until the operation ends, then "
+			       "try again",
+			       SG_EXIT_NO_TOKEN},
+	[SG_E_TOKEN] = {"token", "the token failed the operation",
+			"the token may not support this key or mechanism; run with "
+			"--verbose for the PKCS#11 code",
+			SG_EXIT_INTERNAL},
+	[SG_E_PIN_FORMAT] = {"pin_format", "the PIN does not have the required form",
+			     "type the PIN again; no try was used", SG_EXIT_USAGE},
+	[SG_E_PIN_CANCELLED] = {"pin_cancelled", "PIN entry cancelled", "", SG_EXIT_CANCELLED},
+	[SG_E_PIN_TIMEOUT] = {"pin_timeout", "no PIN entered in time", "start again",
+			      SG_EXIT_CANCELLED},
+	[SG_E_PIN_INCORRECT] = {"pin_incorrect", "wrong PIN",
+				"type the PIN again carefully; the card locks after too "
+				"many wrong PINs",
+				SG_EXIT_PIN_INCORRECT},
+	[SG_E_PIN_LOCKED] = {"pin_locked", "the PIN is locked",
+			     "unblock the card with its PUK or ask the administrator for "
+			     "a new card",
+			     SG_EXIT_PIN_LOCKED},
+	[SG_E_SIGNATURE] = {"signature", "the signature does not verify",
+			    "the private key does not belong to the certificate; re-enrol "
+			    "the card",
+			    SG_EXIT_CERT},
+	[SG_E_CERT_PARSE] = {"cert_parse", "the certificate cannot be read",
+			     "the certificate on the token is damaged; re-enrol the card",
+			     SG_EXIT_CERT},
+	[SG_E_CERT_UNTRUSTED] = {"cert_untrusted", "the certificate is not trusted",
+				 "check the trust anchors (CA file) and intermediate "
+				 "certificates",
+				 SG_EXIT_CERT},
+	[SG_E_CERT_EXPIRED] = {"cert_expired", "the certificate has expired", "renew it",
+			       SG_EXIT_CERT},
+	[SG_E_CERT_NOT_YET_VALID] = {"cert_not_yet_valid", "the certificate is not valid yet",
+				     "check the device's clock", SG_EXIT_CERT},
+	[SG_E_CERT_USAGE] = {"cert_usage", "the certificate is not meant for sign-in",
+			     "it needs key usage digitalSignature and extended key usage "
+			     "clientAuth or smart-card logon",
+			     SG_EXIT_CERT},
+	[SG_E_CERT_IDENTITY] = {"cert_identity", "the certificate does not name the user",
+				"check the user name against the certificate's "
+				"subjectAltName",
+				SG_EXIT_CERT},
+	[SG_E_TIME_UNKNOWN] = {"time_unknown", "the device does not know the time yet",
+			       "wait for the clock to be set (NTP) and try again",
+			       SG_EXIT_CERT},
+	[SG_E_REVOKED] = {"revoked", "the certificate has been revoked",
+			  "ask the administrator for a new certificate", SG_EXIT_REVOKED},
+	[SG_E_REVOCATION_UNAVAILABLE] = {"revocation_unavailable",
+					 "the revocation status cannot be checked",
+					 "check the network path to the OCSP responder / CRL "
+					 "server",
+					 SG_EXIT_REVOCATION},
+	[SG_E_NETWORK] = {"network", "the server cannot be reached",
+			  "check the network, the server address and port", SG_EXIT_NETWORK},
+	[SG_E_REFUSED] = {"refused", "the server refused", "check the account on the server",
+			  SG_EXIT_REFUSED},
+	[SG_E_MALFORMED] = {"malformed", "malformed input", "the input is damaged or not "
+			    "in the expected format", SG_EXIT_USAGE},
+};
+
+static const struct err_row *row(sg_err code)
+{
+	if ((unsigned)code >= SG_E__COUNT || !rows[code].name)
+		return &rows[SG_E_INTERNAL];
+	return &rows[code];
+}
+
+void sg_error_init(struct sg_error *e)
+{
+	if (!e)
+		return;
+	memset(e, 0, sizeof(*e));
+	e->tries_left = SG_TRIES_UNKNOWN;
+}
+
+sg_err sg_error_set(struct sg_error *e, sg_err code, const char *fmt, ...)
+{
+	if (!e)
+		return code;
+	e->code = code;
+	e->detail[0] = '\0';
+	if (fmt) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+const char *sg_err_message(sg_err code)
+{
+	return row(code)->message;
+}
+
+const char *sg_err_diagnosis(sg_err code)
+{
+	return row(code)->diagnosis;
+}
+
+const char *sg_err_name(sg_err code)
+{
+	return row(code)->name;
+}
+
+int sg_err_exit(sg_err code)
+{
+	return row(code)->exit_code;
+}
+
+const char *sg_error_summary(const struct sg_error *e, char *buf, size_t len)
+{
+	if (!buf || !len)
+		return buf;
+	const char *msg = sg_err_message(e->code);
+	if (e->code == SG_E_PIN_INCORRECT && e->tries_left >= 0)
+		snprintf(buf, len, "%s: %d %s left%s", msg, e->tries_left,
+			 e->tries_left == 1 ? "try" : "tries",
+			 e->final_try ? " (the next wrong PIN locks the card)" : "");
+	else if (e->code == SG_E_PIN_INCORRECT && e->final_try)
+		snprintf(buf, len, "%s: final try left (the next wrong PIN locks the card)", msg);
+	else if (e->detail[0])
+		snprintf(buf, len, "%s: %s", msg, e->detail);
+	else
+		snprintf(buf, len, "%s", msg);
+	return buf;
+}

@@ -1,0 +1,116 @@
+/* token.c: the backend-independent part of the token interface. */
+#include "token.h"
+
+#include <string.h>
+
+sg_err token_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
+{
+	memset(st, 0, sizeof(*st));
+	st->tries_left = SG_TRIES_UNKNOWN;
+	if (!t->ops->pin_state)
+		return SG_OK;
+	return t->ops->pin_state(t, st, e);
+}
+
+sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin *pin,
+		   struct sg_error *e)
+{
+	struct pin_policy p = *policy;
+	sg_err err;
+
+	if (pin) {
+		pin_policy_narrow(&p, t->info.pin_min, t->info.pin_max);
+		err = pin_check(&p, pin, e);
+		if (err)
+			goto out;
+	} else if (!t->info.protected_auth_path) {
+		err = sg_error_set(e, SG_E_USAGE, "no PIN given and the reader has no PIN pad");
+		goto out;
+	}
+	err = t->ops->login(t, pin, e);
+	if (err == SG_OK)
+		t->logged_in = 1;
+out:
+	pin_wipe(pin);
+	return err;
+}
+
+sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
+		  size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+{
+	if (cert >= t->n_certs)
+		return sg_error_set(e, SG_E_INTERNAL, "certificate index %zu out of range", cert);
+	if (hash_len != 32 && hash_len != 48)
+		return sg_error_set(e, SG_E_INTERNAL, "unsupported hash length %zu", hash_len);
+	return t->ops->sign(t, cert, sig, hash, hash_len, out, out_len, e);
+}
+
+void token_logout(struct token *t)
+{
+	if (t && t->logged_in) {
+		if (t->ops->logout)
+			t->ops->logout(t);
+		t->logged_in = 0;
+	}
+}
+
+void token_close(struct token *t)
+{
+	if (!t)
+		return;
+	token_logout(t);
+	t->ops->close(t);
+}
+
+enum token_sig token_sig_for(const struct token_cert *c, int pss)
+{
+	if (c->key_type == TOKEN_KEY_EC)
+		return TOKEN_SIG_ECDSA;
+	return pss ? TOKEN_SIG_RSA_PSS : TOKEN_SIG_RSA_PKCS1;
+}
+
+static int token_candidate(const struct token_cert *c)
+{
+	return !c->is_ca && c->key_state != TOKEN_KEY_STATE_ABSENT &&
+	       c->key_type != TOKEN_KEY_UNKNOWN;
+}
+
+sg_err token_select(const struct token *t, size_t *cert, struct sg_error *e)
+{
+	size_t found = 0, first = 0;
+
+	for (size_t i = 0; i < t->n_certs; i++) {
+		if (!token_candidate(&t->certs[i]))
+			continue;
+		if (found++ == 0)
+			first = i;
+	}
+	if (found == 1) {
+		*cert = first;
+		return SG_OK;
+	}
+	if (found == 0)
+		return sg_error_set(e, SG_E_NO_CERT,
+				    "token '%s' has %zu certificate(s), none with a private key "
+				    "for signing in",
+				    t->info.label, t->n_certs);
+
+	/* List the candidates so that the user can pick one by URI. */
+	sg_error_set(e, SG_E_AMBIGUOUS, "%zu certificates could sign in:", found);
+	if (e) {
+		size_t used = strlen(e->detail);
+		for (size_t i = 0; i < t->n_certs && used + 4 < sizeof(e->detail); i++) {
+			if (!token_candidate(&t->certs[i]))
+				continue;
+			size_t n = strlen(t->certs[i].uri);
+			size_t room = sizeof(e->detail) - used - 2;
+			if (n > room)
+				n = room;
+			e->detail[used++] = ' ';
+			memcpy(e->detail + used, t->certs[i].uri, n);
+			used += n;
+			e->detail[used] = '\0';
+		}
+	}
+	return SG_E_AMBIGUOUS;
+}

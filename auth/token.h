@@ -1,0 +1,136 @@
+/*
+ * token.h: the one token interface: where the private key lives.
+ *
+ * A token holds certificates and private keys. The core lists the
+ * certificates, picks the one to sign in with, logs in with the PIN, signs
+ * hashes, logs out and closes. Backends: PKCS#11 (token_p11.h); the PIV
+ * card edge comes later. The private key never leaves the token.
+ *
+ * Ownership: a struct token is created by a backend's open function and
+ * released with token_close(). Certificates listed in token->certs (DER
+ * and metadata) stay valid until then. Nothing here blocks longer than the
+ * token takes to answer; a card pulled mid-operation gives
+ * SG_E_CARD_REMOVED, never a hang.
+ */
+#ifndef TOKEN_H
+#define TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pin.h"
+#include "sg_err.h"
+
+#define TOKEN_MAX_CERTS 32
+#define TOKEN_ID_MAX 64
+#define TOKEN_LABEL_MAX 128
+#define TOKEN_URI_MAX 512
+
+enum token_key_type {
+	TOKEN_KEY_UNKNOWN = 0,
+	TOKEN_KEY_RSA,
+	TOKEN_KEY_EC,
+};
+
+/* What a private key for a certificate is known to be. */
+enum token_key_state {
+	TOKEN_KEY_STATE_UNKNOWN = 0, /* keys are hidden until login */
+	TOKEN_KEY_STATE_PRESENT,
+	TOKEN_KEY_STATE_ABSENT,
+};
+
+enum token_sig {
+	TOKEN_SIG_RSA_PKCS1, /* RSASSA-PKCS1-v1_5 */
+	TOKEN_SIG_RSA_PSS,   /* RSASSA-PSS, MGF1 with the same hash, salt = hash length */
+	TOKEN_SIG_ECDSA,     /* ECDSA; the signature comes back DER-encoded */
+};
+
+struct token_cert {
+	char label[TOKEN_LABEL_MAX + 1];
+	uint8_t id[TOKEN_ID_MAX];
+	size_t id_len;
+	uint8_t *der; /* the certificate, DER */
+	size_t der_len;
+	enum token_key_type key_type; /* from the certificate's public key */
+	unsigned key_bits;
+	int is_ca;                    /* basicConstraints cA: not a sign-in certificate */
+	enum token_key_state key_state;
+	char uri[TOKEN_URI_MAX];      /* a PKCS#11 URI that picks exactly this one */
+	unsigned long handle;         /* backend's object handle */
+};
+
+/* PIN state as the token reports it before or after a login attempt. */
+struct token_pin_state {
+	int count_low;  /* a wrong PIN was entered since the last good one */
+	int final_try;  /* the next wrong PIN locks */
+	int locked;
+	int tries_left; /* SG_TRIES_UNKNOWN when the token does not say */
+};
+
+struct token_info {
+	char label[33];
+	char manufacturer[33];
+	char model[17];
+	char serial[17];
+	char uri[TOKEN_URI_MAX]; /* pkcs11: URI of the token */
+	int protected_auth_path; /* PIN is typed on the reader's own PIN pad */
+	unsigned pin_min, pin_max; /* the token's limits; 0 when not said */
+	int login_required;
+};
+
+struct token;
+
+struct token_ops {
+	sg_err (*pin_state)(struct token *t, struct token_pin_state *st, struct sg_error *e);
+	/* pin NULL: the reader's protected authentication path. */
+	sg_err (*login)(struct token *t, const struct pin *pin, struct sg_error *e);
+	sg_err (*sign)(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
+		       size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e);
+	void (*logout)(struct token *t);
+	void (*close)(struct token *t);
+};
+
+struct token {
+	const struct token_ops *ops;
+	struct token_info info;
+	struct token_cert certs[TOKEN_MAX_CERTS];
+	size_t n_certs;
+	int logged_in;
+	void *backend;
+};
+
+/* Reads the PIN state flags (before a login: to warn of a final try, or
+ * to refuse a locked token without using a try). */
+sg_err token_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e);
+
+/* Logs in as the user. The PIN is checked against the policy narrowed to
+ * the token's limits first (a malformed PIN never costs a try), then
+ * given to the token, then wiped (always, on every path).
+ * pin NULL uses the protected authentication path when the token has one.
+ * Errors: SG_E_PIN_FORMAT, SG_E_PIN_INCORRECT (e->tries_left,
+ * e->final_try), SG_E_PIN_LOCKED, SG_E_CARD_REMOVED, SG_E_TOKEN. */
+sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin *pin,
+		   struct sg_error *e);
+
+/* Signs a SHA-256 (32 bytes) or SHA-384 (48 bytes) hash with the private
+ * key that belongs to certs[cert]. *out_len: in, the capacity of out (512
+ * is always enough); out, the signature's length. Requires a login unless
+ * the token needs none. */
+sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
+		  size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e);
+
+void token_logout(struct token *t);
+/* Logs out if needed and releases everything (NULL is fine). */
+void token_close(struct token *t);
+
+/* The signature scheme that suits the certificate's key: ECDSA for EC,
+ * PKCS#1 v1.5 for RSA unless pss is set. */
+enum token_sig token_sig_for(const struct token_cert *c, int pss);
+
+/* Picks the certificate to sign in with. A certificate qualifies when it
+ * is not a CA certificate and its key is present or not yet known.
+ * Exactly one must qualify: none is SG_E_NO_CERT, several is
+ * SG_E_AMBIGUOUS with the candidates' URIs in the detail. */
+sg_err token_select(const struct token *t, size_t *cert, struct sg_error *e);
+
+#endif

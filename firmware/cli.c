@@ -1,0 +1,245 @@
+/* cli.c: shared plumbing of the signet subcommands (see cli.h). */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "json.h"
+#include "port_linux.h"
+#include "token_p11.h"
+
+int cli_init(struct cli *c, const char *prog)
+{
+	struct port_linux_opts po = {0};
+
+	memset(c, 0, sizeof(*c));
+	c->prog = prog;
+	c->pin_fd = -1;
+	config_defaults(&c->cfg);
+	po.log_ident = "signet";
+	po.log_level = HAL_LOG_WARN;
+	if (port_linux_init(&c->hal, &po) != HAL_OK) {
+		fprintf(stderr, "%s: cannot set up the device layer\n", prog);
+		return SG_EXIT_INTERNAL;
+	}
+	c->t0 = hal_clock_mono_ms(&c->hal.clock);
+	return 0;
+}
+
+void cli_fini(struct cli *c)
+{
+	port_linux_fini(&c->hal);
+}
+
+int cli_common_opt(struct cli *c, int opt, const char *arg)
+{
+	char *end;
+	long fd;
+
+	switch (opt) {
+	case CLI_OPT_MODULE:
+		c->opt_module = arg;
+		return 1;
+	case CLI_OPT_TOKEN:
+		c->opt_token = arg;
+		return 1;
+	case CLI_OPT_CONFIG:
+		c->opt_config = arg;
+		return 1;
+	case CLI_OPT_JSON:
+		c->json = 1;
+		return 1;
+	case CLI_OPT_VERBOSE:
+		c->verbose = 1;
+		return 1;
+	case CLI_OPT_PIN_FD:
+		errno = 0;
+		fd = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || fd < 0 || fd > 65535) {
+			cli_usage_error(c, "--pin-fd needs a file descriptor number, not '%s'", arg);
+			return -1;
+		}
+		c->pin_fd = (int)fd;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_settle(struct cli *c)
+{
+	struct sg_error e;
+	const char *path = c->opt_config ? c->opt_config : getenv("SIGNET_CONFIG");
+	const char *uri;
+
+	sg_error_init(&e);
+	if (config_load_file(path ? path : SIGNET_DEFAULT_CONFIG, path != NULL, &c->cfg, &e))
+		return cli_fail(c, &e);
+	c->module = c->opt_module ? c->opt_module : c->cfg.module[0] ? c->cfg.module : NULL;
+	uri = c->opt_token ? c->opt_token : c->cfg.token_uri[0] ? c->cfg.token_uri : NULL;
+	if (uri) {
+		if (p11uri_parse(uri, strlen(uri), &c->uri, &e)) {
+			e.code = SG_E_USAGE;
+			return cli_fail(c, &e);
+		}
+		/* A PIN inside a URI on the command line is visible to every
+		 * user through ps and /proc. */
+		if (c->opt_token && p11uri_has_pin_value(&c->uri))
+			return cli_usage_error(c, "the --token URI contains pin-value; pass the PIN "
+					       "with --pin-fd or type it");
+		c->have_uri = 1;
+	}
+	return 0;
+}
+
+sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e)
+{
+	sg_err err;
+
+	cli_step(c, "loading PKCS#11 module %s", c->module ? c->module : SIGNET_DEFAULT_P11_MODULE);
+	err = token_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, t, e);
+	if (err == SG_OK)
+		cli_step(c, "token '%s' open: %zu certificate(s)", (*t)->info.label,
+			 (*t)->n_certs);
+	return err;
+}
+
+/* Reads one line (the PIN) from fd into a wiped-after-use buffer. */
+static sg_err pin_from_fd(struct cli *c, struct pin *pin, struct sg_error *e)
+{
+	uint8_t buf[PIN_MAX_LEN + 8];
+	size_t len = 0;
+	sg_err err;
+
+	while (len < sizeof(buf)) {
+		ssize_t n = read(c->pin_fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = sg_error_set(e, SG_E_IO, "cannot read the PIN from fd %d: %s", c->pin_fd,
+					   strerror(errno));
+			goto out;
+		}
+		if (n == 0 || memchr(buf + len, '\n', (size_t)n)) {
+			len += (size_t)n;
+			break;
+		}
+		len += (size_t)n;
+	}
+	err = pin_from_buffer(&c->cfg.pin, buf, len, pin, e);
+out:
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	return err;
+}
+
+sg_err cli_get_pin(struct cli *c, struct token *t, struct pin *pin, struct sg_error *e)
+{
+	struct token_pin_state st;
+	struct pin_policy pol = c->cfg.pin;
+	char prompt[80];
+	sg_err err = token_pin_state(t, &st, e);
+
+	if (err)
+		return err;
+	if (st.locked)
+		return sg_error_set(e, SG_E_PIN_LOCKED, "token '%s' reports its user PIN locked",
+				    t->info.label);
+	if (c->pin_fd >= 0)
+		return pin_from_fd(c, pin, e);
+	pin_policy_narrow(&pol, t->info.pin_min, t->info.pin_max);
+	if (st.final_try)
+		hal_display_status(&c->hal.display,
+				   "Final try: a wrong PIN now locks the card");
+	else if (st.count_low)
+		hal_display_status(&c->hal.display, "A wrong PIN was entered before; few tries left");
+	snprintf(prompt, sizeof(prompt), "PIN for %s", t->info.label);
+	return pin_entry(&c->hal, &pol, prompt, pin, e);
+}
+
+sg_err cli_login(struct cli *c, struct token *t, struct sg_error *e)
+{
+	struct pin pin;
+	sg_err err;
+
+	if (t->info.protected_auth_path && c->pin_fd < 0) {
+		hal_display_prompt(&c->hal.display, "Enter the PIN on the reader's PIN pad");
+		hal_display_done(&c->hal.display);
+		err = token_login(t, &c->cfg.pin, NULL, e);
+	} else {
+		err = cli_get_pin(c, t, &pin, e);
+		if (err)
+			return err;
+		err = token_login(t, &c->cfg.pin, &pin, e); /* wipes pin */
+	}
+	if (err == SG_OK)
+		cli_step(c, "logged in to '%s'", t->info.label);
+	return err;
+}
+
+void cli_step(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->verbose)
+		return;
+	uint64_t ms = hal_clock_mono_ms(&c->hal.clock) - c->t0;
+	fprintf(stderr, "[%6llu ms] ", (unsigned long long)ms);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_fail(struct cli *c, const struct sg_error *e)
+{
+	char line[sizeof(e->detail) + 128];
+	const char *diag = sg_err_diagnosis(e->code);
+
+	sg_error_summary(e, line, sizeof(line));
+	if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j);
+		json_key(&j, "error");
+		json_str(&j, sg_err_name(e->code));
+		json_key(&j, "message");
+		json_str(&j, line);
+		json_key(&j, "diagnosis");
+		json_str(&j, diag);
+		if (e->code == SG_E_PIN_INCORRECT || e->code == SG_E_PIN_LOCKED) {
+			json_key(&j, "tries_left");
+			if (e->code == SG_E_PIN_LOCKED)
+				json_int(&j, 0);
+			else if (e->tries_left >= 0)
+				json_int(&j, e->tries_left);
+			else
+				json_null(&j);
+		}
+		json_key(&j, "exit_code");
+		json_int(&j, sg_err_exit(e->code));
+		json_obj_end(&j);
+		json_end(&j);
+	}
+	fprintf(stderr, "%s: %s\n", c->prog, line);
+	if (diag[0])
+		fprintf(stderr, "%s: %s\n", c->prog, diag);
+	return sg_err_exit(e->code);
+}
+
+int cli_usage_error(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s: see 'signet --help'\n", c->prog);
+	return SG_EXIT_USAGE;
+}

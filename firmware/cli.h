@@ -1,0 +1,87 @@
+/*
+ * cli.h: what every `signet` subcommand shares: the HAL, the settings
+ * (configuration file, then command-line flags), opening the token, getting
+ * the PIN (keypad or --pin-fd, never argv or the environment), timed
+ * progress lines for --verbose, and error reporting with exit codes.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "hal.h"
+#include "p11uri.h"
+#include "sg_err.h"
+#include "token.h"
+
+struct cli {
+	struct hal hal;
+	struct signet_config cfg;
+	const char *prog;    /* "signet certs" */
+	const char *module;  /* effective PKCS#11 module path (NULL: board default) */
+	struct p11uri uri;   /* from --token or [token] uri */
+	int have_uri;
+	int pin_fd;          /* -1: ask on the keypad */
+	int json;
+	int verbose;
+	uint64_t t0;         /* monotonic ms at start, for --verbose steps */
+	const char *opt_config, *opt_module, *opt_token; /* as given on the command line */
+};
+
+/* Options every token-using subcommand takes; cli_common_opt() handles
+ * them inside a subcommand's getopt_long loop. */
+enum {
+	CLI_OPT_MODULE = 0x100,
+	CLI_OPT_TOKEN,
+	CLI_OPT_PIN_FD,
+	CLI_OPT_JSON,
+	CLI_OPT_CONFIG,
+	CLI_OPT_VERBOSE,
+};
+
+#define CLI_COMMON_LONGOPTS                                        \
+	{"module", required_argument, NULL, CLI_OPT_MODULE},       \
+	{"token", required_argument, NULL, CLI_OPT_TOKEN},         \
+	{"pin-fd", required_argument, NULL, CLI_OPT_PIN_FD},       \
+	{"json", no_argument, NULL, CLI_OPT_JSON},                 \
+	{"config", required_argument, NULL, CLI_OPT_CONFIG},       \
+	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE}
+
+/* Sets up the HAL and defaults. Returns an exit code (0 on success). */
+int cli_init(struct cli *c, const char *prog);
+void cli_fini(struct cli *c);
+
+/* Handles a common option; returns 1 if it was one, 0 if not, or -1 after
+ * printing a usage error. */
+int cli_common_opt(struct cli *c, int opt, const char *arg);
+
+/* Loads the configuration (the --config file, or the default one if it
+ * exists) and applies --module / --token. Call after option parsing.
+ * Returns an exit code (0 on success). */
+int cli_settle(struct cli *c);
+
+/* Opens the token the settings pick. */
+sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e);
+
+/* Gets the PIN for token t: from --pin-fd, or typed on the keypad (a
+ * warning on the display when the next wrong PIN locks the token).
+ * Refuses a locked token before asking. */
+sg_err cli_get_pin(struct cli *c, struct token *t, struct pin *pin, struct sg_error *e);
+
+/* Logs in to t (PIN from cli_get_pin, or the reader's PIN pad). */
+sg_err cli_login(struct cli *c, struct token *t, struct sg_error *e);
+
+/* --verbose: "[   12.3 ms] <step>" on stderr. */
+void cli_step(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "signet <cmd>: <message>: <detail>" and the diagnosis on stderr
+ * (or a JSON error object on stdout with --json) and returns the exit
+ * code for e->code. */
+int cli_fail(struct cli *c, const struct sg_error *e);
+
+/* Prints a usage error and returns SG_EXIT_USAGE. */
+int cli_usage_error(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

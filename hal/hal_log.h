@@ -1,0 +1,31 @@
+/*
+ * hal_log.h: diagnostics for an administrator (syslog, stderr, a ring
+ * buffer on a phone).
+ *
+ * Never pass a PIN, a key or a challenge response here. Messages are one
+ * line, without a trailing newline; the port adds time and program name.
+ */
+#ifndef HAL_LOG_H
+#define HAL_LOG_H
+
+#include "hal_err.h"
+
+enum hal_log_level {
+	HAL_LOG_ERR = 3,
+	HAL_LOG_WARN = 4,
+	HAL_LOG_INFO = 6,
+	HAL_LOG_DEBUG = 7,
+};
+
+struct hal_log_ops {
+	void (*write)(void *ctx, enum hal_log_level level, const char *msg);
+	/* Messages above this level are dropped before formatting. */
+	enum hal_log_level (*level)(void *ctx);
+};
+
+struct hal_log {
+	const struct hal_log_ops *ops;
+	void *ctx;
+};
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * hal_storage.h: named blobs that survive a restart (caches, the virtual
+ * card's state).
+ *
+ * Names are short [A-Za-z0-9._-] strings; a port maps them to files or
+ * flash. A write is atomic: after a crash or power loss a reader sees the
+ * old content or the new one, never a mix.
+ */
+#ifndef HAL_STORAGE_H
+#define HAL_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal_err.h"
+
+struct hal_storage_ops {
+	/* Reads the blob into buf (capacity *len; out: its length).
+	 * HAL_ENOENT: no such blob; HAL_ENOMEM: buf is too small (*len is
+	 * then the size needed). */
+	int (*read)(void *ctx, const char *name, uint8_t *buf, size_t *len);
+	/* Replaces the blob atomically and durably. */
+	int (*write)(void *ctx, const char *name, const uint8_t *buf, size_t len);
+	/* Deletes the blob; HAL_ENOENT if it did not exist. */
+	int (*remove)(void *ctx, const char *name);
+};
+
+struct hal_storage {
+	const struct hal_storage_ops *ops;
+	void *ctx;
+};
+
+static inline int hal_storage_read(const struct hal_storage *s, const char *name,
+				   uint8_t *buf, size_t *len)
+{
+	return HAL_CALL(s, read, name, buf, len);
+}
+
+static inline int hal_storage_write(const struct hal_storage *s, const char *name,
+				    const uint8_t *buf, size_t len)
+{
+	return HAL_CALL(s, write, name, buf, len);
+}
+
+static inline int hal_storage_remove(const struct hal_storage *s, const char *name)
+{
+	return HAL_CALL(s, remove, name);
+}
+
+#endif

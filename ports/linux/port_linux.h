@@ -1,0 +1,34 @@
+/*
+ * port_linux.h: the Linux desktop port: fills a struct hal with real
+ * implementations (terminal keypad and display, pcsc-lite, getrandom,
+ * clock_gettime, files with fsync + rename, poll loop, syslog/stderr,
+ * dlopen).
+ */
+#ifndef PORT_LINUX_H
+#define PORT_LINUX_H
+
+#include "hal.h"
+
+struct port_linux_opts {
+	/* Directory for hal_storage blobs; NULL: $SIGNET_STATE_DIR, else
+	 * $XDG_STATE_HOME/signet, else ~/.local/state/signet (root:
+	 * /var/lib/signet). Created 0700 on first write. */
+	const char *storage_dir;
+	/* Terminal for keypad and display; NULL: /dev/tty. When there is no
+	 * terminal the keypad and display are left unset (HAL_ENOTSUP). */
+	const char *tty_path;
+	/* Program name for log lines and syslog. */
+	const char *log_ident;
+	/* 1: log to syslog (a daemon); 0: log to stderr. */
+	int log_syslog;
+	/* Highest level written (HAL_LOG_WARN by default when 0). */
+	enum hal_log_level log_level;
+};
+
+/* Fills every device of *hal. Returns HAL_OK, or HAL_ENOMEM. Devices that
+ * are not available (no terminal) are left with ops == NULL. */
+int port_linux_init(struct hal *hal, const struct port_linux_opts *opts);
+/* Releases what port_linux_init took (restores the terminal). */
+void port_linux_fini(struct hal *hal);
+
+#endif
