@@ -20,7 +20,7 @@ CC := $(if $(CROSS),$(CROSS)gcc,$(if $(filter 1,$(SAN)),clang,cc))
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
-CPPFLAGS += -I. -Ihal -Iauth -Isip -Iports/$(PORT) -I/usr/include/p11-kit-1 \
+CPPFLAGS += -I. -Ihal -Iauth -Isip -Ifirmware -Iports/$(PORT) -Iports/test -I/usr/include/p11-kit-1 \
 	-DSIGNET_BOARD='"$(BOARD)"' \
 	-DSIGNET_DEFAULT_P11_MODULE='"$(DEFAULT_P11_MODULE)"' \
 	-DSIGNET_DEFAULT_CONFIG='"$(DEFAULT_CONFIG)"' \
@@ -55,13 +55,14 @@ CORE_LIB := $(O)/libsignet-core.a
 PORT_LIB := $(O)/libsignet-port.a
 TESTPORT_LIB := $(O)/libsignet-testport.a
 SIGNET := $(O)/signet
-UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
-INTEG_BINS := $(patsubst tests/integration/%.c,$(O)/tests/%,$(INTEG_SRC))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRC))
+INTEG_BINS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(INTEG_SRC))
 TOOL_BINS := $(patsubst tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
 .PHONY: all deps test-deps test unit integration san fuzz fuzz-run lint demo bench \
 	install uninstall clean help size
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: deps $(SIGNET) $(TOOL_BINS)
 
@@ -95,25 +96,27 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 # Firmware objects other than the CLI's main() are linked into tests too.
 FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c,$(FW_SRC)))
 
-$(O)/tests/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS)
+$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) \
 		$(LDLIBS) -lcmocka -lp11-kit
 
-$(O)/tests/%: $(O)/obj/tests/integration/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS)
+ITEST_OBJ := $(O)/obj/tests/integration/itest.o
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT_LIB) $(PORT_LIB) \
+		$(CORE_LIB) $(FW_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) \
-		$(LDLIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(FW_LIB_OBJS) $(TESTPORT_LIB) $(PORT_LIB) \
+		$(CORE_LIB) $(LDLIBS) -lcmocka
 
 # ---- tests ---------------------------------------------------------------
 
 unit: test-deps $(UNIT_BINS)
-	$(Q)tests/run-unit $(O) $(UNIT_BINS)
+	$(Q)tests/run-tests unit $(O) $(UNIT_BINS)
 
 integration: test-deps $(SIGNET) $(INTEG_BINS) $(TOOL_BINS)
-	$(Q)tests/run-integration $(O)
+	$(Q)tests/run-tests integration $(O) $(INTEG_BINS)
 
 san:
 	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration

@@ -168,6 +168,8 @@ const char *sg_error_summary(const struct sg_error *e, char *buf, size_t len)
 			 e->final_try ? " (the next wrong PIN locks the card)" : "");
 	else if (e->code == SG_E_PIN_INCORRECT && e->final_try)
 		snprintf(buf, len, "%s: final try left (the next wrong PIN locks the card)", msg);
+	else if (e->code == SG_E_PIN_INCORRECT)
+		snprintf(buf, len, "%s (the token does not say how many tries are left)", msg);
 	else if (e->detail[0])
 		snprintf(buf, len, "%s: %s", msg, e->detail);
 	else

@@ -343,7 +343,7 @@ static sg_err p11_sign(struct token *t, size_t ci, enum token_sig sig, const uin
 	uint8_t data[80], buf[SIG_MAX];
 	size_t dlen = sizeof(data);
 	CK_ULONG slen = sizeof(buf);
-	CK_OBJECT_HANDLE key;
+	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
 	sg_err err = p11_key_for(p, ci, &key, e);
 	CK_RV rv;
 

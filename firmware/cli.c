@@ -226,7 +226,16 @@ int cli_fail(struct cli *c, const struct sg_error *e)
 		json_obj_end(&j);
 		json_end(&j);
 	}
-	fprintf(stderr, "%s: %s\n", c->prog, line);
+	if (e->code == SG_E_AMBIGUOUS) {
+		/* One candidate per line, ready to paste into --token. */
+		for (char *p = strstr(line, " pkcs11:"); p; p = strstr(p + 1, " pkcs11:"))
+			*p = '\n';
+		fprintf(stderr, "%s: %s\n", c->prog, line);
+	} else {
+		fprintf(stderr, "%s: %s\n", c->prog, line);
+	}
+	if (c->verbose && e->detail[0] && e->code == SG_E_PIN_INCORRECT)
+		fprintf(stderr, "%s: token said: %s\n", c->prog, e->detail);
 	if (diag[0])
 		fprintf(stderr, "%s: %s\n", c->prog, diag);
 	return sg_err_exit(e->code);

@@ -37,8 +37,8 @@ static void print_text(const struct token_cert *tc, const struct certinfo *ci, i
 	printf("  URI:         %s\n", tc->uri);
 	printf("  Subject:     %s\n", ci->subject);
 	for (size_t i = 0; i < ci->n_names; i++)
-		printf("  %-12s %s\n",
-		       i == 0 ? "Names:" : "", ci->names[i].value[0] ? ci->names[i].value : "\"\"");
+		printf("  %-12s %s: %s\n", i == 0 ? "Names:" : "",
+		       certinfo_name_label(ci->names[i].type), ci->names[i].value);
 	printf("  Issuer:      %s\n", ci->issuer);
 	printf("  Serial:      %s\n", ci->serial);
 	printf("  Not before:  %s\n", sg_time_format(ci->not_before, nb, sizeof(nb)));

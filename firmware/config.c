@@ -1,0 +1,448 @@
+/* config.c: signet's settings, one table row per setting. */
+#include "firmware/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "hal_log.h"
+#include "ini.h"
+#include "sg_mem.h"
+
+enum cfg_type {
+	CFG_STRING, /* char[size]; "" allowed */
+	CFG_BOOL,   /* int 0/1 from yes/no, true/false, on/off, 1/0 */
+	CFG_INT,    /* int in [min, max], stored times scale */
+	CFG_UINT,   /* unsigned in [min, max] */
+	CFG_ENUM,   /* int from a word list */
+	CFG__TYPES
+};
+
+struct cfg_word {
+	const char *name;
+	int value;
+};
+
+struct cfg_setting {
+	const char *section;
+	const char *key;
+	enum cfg_type type;
+	size_t offset;                /* of the field in struct signet_config */
+	size_t size;                  /* CFG_STRING: the buffer's size */
+	long min, max;                /* CFG_INT, CFG_UINT: range as written in the file */
+	long scale;                   /* CFG_INT: field = value * scale (file in s, field in ms) */
+	const struct cfg_word *words; /* CFG_ENUM: ends with {NULL, 0} */
+	const char *arg;              /* CFG_STRING: placeholder in the help ("PATH") */
+	const char *help;
+};
+
+#define FIELD(f) .offset = offsetof(struct signet_config, f)
+#define STRING(f) FIELD(f), .size = sizeof(((struct signet_config *)0)->f)
+
+static const struct cfg_word log_levels[] = {
+	{"error", HAL_LOG_ERR},
+	{"warning", HAL_LOG_WARN},
+	{"info", HAL_LOG_INFO},
+	{"debug", HAL_LOG_DEBUG},
+	{NULL, 0},
+};
+
+/* Every setting signet reads. Add a row (and a field) for a new one. */
+static const struct cfg_setting settings[] = {
+	{"token", "module", CFG_STRING, STRING(module), .arg = "PATH",
+	 .help = "PKCS#11 module to load; empty: the board's default"},
+	{"token", "uri", CFG_STRING, STRING(token_uri), .arg = "URI",
+	 .help = "pkcs11: URI (RFC 7512) choosing the token, certificate and key; "
+		 "empty: any token"},
+	{"pin", "min_length", CFG_UINT, FIELD(pin.min_len), .min = 1, .max = PIN_MAX_LEN,
+	 .help = "fewest characters a PIN may have"},
+	{"pin", "max_length", CFG_UINT, FIELD(pin.max_len), .min = 1, .max = PIN_MAX_LEN,
+	 .help = "most characters a PIN may have (at least min_length)"},
+	{"pin", "digits_only", CFG_BOOL, FIELD(pin.digits_only),
+	 .help = "accept only the digits 0-9 (PIV cards and phone keypads need this)"},
+	{"pin", "timeout", CFG_INT, FIELD(pin.timeout_ms), .min = 0, .max = 3600, .scale = 1000,
+	 .help = "seconds without a key press before PIN entry gives up; 0: wait for ever"},
+	{"log", "level", CFG_ENUM, FIELD(log_level), .words = log_levels,
+	 .help = "least important messages that are logged"},
+	{"log", "syslog", CFG_BOOL, FIELD(log_syslog),
+	 .help = "also send messages to the system log"},
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* ---- values ------------------------------------------------------------ */
+
+static const struct cfg_word bool_words[] = {
+	{"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0},
+	{"on", 1},  {"off", 0}, {"1", 1},   {"0", 0},
+	{NULL, 0},
+};
+
+static void *field(const struct cfg_setting *s, struct signet_config *c)
+{
+	return (char *)c + s->offset;
+}
+
+static const void *cfield(const struct cfg_setting *s, const struct signet_config *c)
+{
+	return (const char *)c + s->offset;
+}
+
+/* ASCII-only case folding: "Yes" and "DEBUG" are plainly meant, and the
+ * locale must not change what a configuration means. */
+static int word_eq(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
+
+		if (x != *b)
+			return 0;
+		if (!x)
+			return 1;
+	}
+}
+
+static const struct cfg_word *word_find(const struct cfg_word *w, const char *v)
+{
+	for (; w->name; w++)
+		if (word_eq(v, w->name))
+			return w;
+	return NULL;
+}
+
+/* Decimal only, optional '-'; no spaces, '+' or 0x. Saturates instead of
+ * overflowing so that a huge number is reported as out of range. */
+static int parse_long(const char *v, long *out)
+{
+	int neg = *v == '-';
+	long n = 0;
+
+	v += neg;
+	if (!*v)
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		if (n < (LONG_MAX - 9) / 10)
+			n = n * 10 + (*v - '0');
+	}
+	*out = neg ? -n : n;
+	return 0;
+}
+
+/* "error, warning, info, debug" into buf. */
+static const char *word_list(const struct cfg_word *w, const char *sep, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (; w->name && o < len; w++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? sep : "", w->name);
+	return buf;
+}
+
+/* ---- applying one value -------------------------------------------------- */
+
+typedef sg_err (*cfg_apply_fn)(const struct cfg_setting *s, const char *v,
+			       struct signet_config *c, unsigned line, struct sg_error *e);
+
+static sg_err apply_string(const struct cfg_setting *s, const char *v, struct signet_config *c,
+			   unsigned line, struct sg_error *e)
+{
+	size_t n = strlen(v);
+
+	if (n >= s->size)
+		return sg_error_set(e, SG_E_CONFIG, "line %u: [%s] %s is too long (at most %zu bytes)",
+				    line, s->section, s->key, s->size - 1);
+	memcpy(field(s, c), v, n + 1);
+	return SG_OK;
+}
+
+static sg_err apply_bool(const struct cfg_setting *s, const char *v, struct signet_config *c,
+			 unsigned line, struct sg_error *e)
+{
+	const struct cfg_word *w = word_find(bool_words, v);
+
+	if (!w)
+		return sg_error_set(e, SG_E_CONFIG,
+				    "line %u: [%s] %s must be yes or no (or true/false, on/off, 1/0)",
+				    line, s->section, s->key);
+	*(int *)field(s, c) = w->value;
+	return SG_OK;
+}
+
+static sg_err number(const struct cfg_setting *s, const char *v, long *n, unsigned line,
+		     struct sg_error *e)
+{
+	if (parse_long(v, n) || *n < s->min || *n > s->max)
+		return sg_error_set(e, SG_E_CONFIG, "line %u: [%s] %s must be %ld..%ld", line,
+				    s->section, s->key, s->min, s->max);
+	return SG_OK;
+}
+
+static sg_err apply_int(const struct cfg_setting *s, const char *v, struct signet_config *c,
+			unsigned line, struct sg_error *e)
+{
+	long n;
+	sg_err rc = number(s, v, &n, line, e);
+
+	if (!rc)
+		*(int *)field(s, c) = (int)(n * (s->scale ? s->scale : 1));
+	return rc;
+}
+
+static sg_err apply_uint(const struct cfg_setting *s, const char *v, struct signet_config *c,
+			 unsigned line, struct sg_error *e)
+{
+	long n;
+	sg_err rc = number(s, v, &n, line, e);
+
+	if (!rc)
+		*(unsigned *)field(s, c) = (unsigned)n;
+	return rc;
+}
+
+static sg_err apply_enum(const struct cfg_setting *s, const char *v, struct signet_config *c,
+			 unsigned line, struct sg_error *e)
+{
+	const struct cfg_word *w = word_find(s->words, v);
+
+	if (!w) {
+		char list[128];
+
+		return sg_error_set(e, SG_E_CONFIG, "line %u: [%s] %s must be one of %s", line,
+				    s->section, s->key, word_list(s->words, ", ", list, sizeof(list)));
+	}
+	*(int *)field(s, c) = w->value;
+	return SG_OK;
+}
+
+static const cfg_apply_fn apply_fns[CFG__TYPES] = {
+	[CFG_STRING] = apply_string, [CFG_BOOL] = apply_bool, [CFG_INT] = apply_int,
+	[CFG_UINT] = apply_uint,     [CFG_ENUM] = apply_enum,
+};
+
+/* ---- parsing a file ------------------------------------------------------ */
+
+struct cfg_parse {
+	struct signet_config c;   /* the result, copied out only on success */
+	unsigned seen[N_SETTINGS]; /* line each setting was set at; 0: not set */
+};
+
+static const struct cfg_setting *setting_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < N_SETTINGS; i++)
+		if (!strcmp(settings[i].section, section) && !strcmp(settings[i].key, key))
+			return &settings[i];
+	return NULL;
+}
+
+/* Names reaching here passed ini.c's name check, so they are safe to echo. */
+static sg_err unknown(const char *section, const char *key, unsigned line, struct sg_error *e)
+{
+	if (!section[0])
+		return sg_error_set(e, SG_E_CONFIG,
+				    "line %u: unknown setting %s outside any [section] "
+				    "(see signet --help-config)",
+				    line, key);
+	return sg_error_set(e, SG_E_CONFIG,
+			    "line %u: unknown setting [%s] %s (see signet --help-config)", line,
+			    section, key);
+}
+
+static sg_err on_entry(const char *section, const char *key, const char *value, unsigned line,
+		       void *arg, struct sg_error *e)
+{
+	struct cfg_parse *p = arg;
+	const struct cfg_setting *s = setting_find(section, key);
+
+	if (!s)
+		return unknown(section, key, line, e);
+	size_t i = (size_t)(s - settings);
+
+	/* A repeated key usually means a pasted block or a merge gone wrong;
+	 * letting the last one win would hide which value is in force. */
+	if (p->seen[i])
+		return sg_error_set(e, SG_E_CONFIG, "line %u: [%s] %s set twice, first at line %u",
+				    line, s->section, s->key, p->seen[i]);
+	p->seen[i] = line;
+	return apply_fns[s->type](s, value, &p->c, line, e);
+}
+
+static const char *where(const struct cfg_parse *p, const char *key, char *buf, size_t len)
+{
+	unsigned line = p->seen[setting_find("pin", key) - settings];
+
+	if (line)
+		snprintf(buf, len, "line %u", line);
+	else
+		snprintf(buf, len, "not set in this file");
+	return buf;
+}
+
+/* Checks that need more than one setting. Rows cannot express these. */
+static sg_err check_whole(const struct cfg_parse *p, struct sg_error *e)
+{
+	const struct pin_policy *pp = &p->c.pin;
+
+	if (pp->min_len > pp->max_len) {
+		char a[32], b[32];
+
+		return sg_error_set(e, SG_E_CONFIG,
+				    "[pin] min_length (%u, %s) is more than max_length (%u, %s)",
+				    pp->min_len, where(p, "min_length", a, sizeof(a)), pp->max_len,
+				    where(p, "max_length", b, sizeof(b)));
+	}
+	return pin_policy_check(pp, e);
+}
+
+sg_err config_parse(const char *buf, size_t len, struct signet_config *c, struct sg_error *e)
+{
+	struct cfg_parse p;
+
+	memset(&p, 0, sizeof(p));
+	p.c = *c;
+	sg_err rc = ini_parse(buf, len, on_entry, &p, e);
+
+	if (!rc)
+		rc = check_whole(&p, e);
+	if (!rc)
+		*c = p.c;
+	return rc;
+}
+
+void config_defaults(struct signet_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	pin_policy_default(&c->pin);
+	c->log_level = HAL_LOG_WARN;
+	c->log_syslog = 0;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+/* Puts "path: " in front of the detail, so that the user knows which of
+ * several files (system, user, --config) is wrong. */
+static sg_err with_path(sg_err rc, const char *path, struct sg_error *e)
+{
+	char detail[sizeof(e->detail)];
+
+	if (!e || !rc)
+		return rc;
+	memcpy(detail, e->detail, sizeof(detail));
+	return sg_error_set(e, rc, "%s: %s", path, detail);
+}
+
+/* Reads at most CONFIG_MAX_FILE bytes into buf (CONFIG_MAX_FILE + 1 bytes,
+ * the extra one to notice a bigger file). */
+static sg_err read_all(FILE *f, const char *path, char *buf, size_t *n, struct sg_error *e)
+{
+	*n = fread(buf, 1, CONFIG_MAX_FILE + 1, f);
+	if (ferror(f))
+		return sg_error_set(e, SG_E_IO, "%s: cannot read: %s", path, strerror(errno));
+	if (*n > CONFIG_MAX_FILE)
+		return sg_error_set(e, SG_E_CONFIG, "%s: larger than %d KiB; is this the right file?",
+				    path, CONFIG_MAX_FILE / 1024);
+	return SG_OK;
+}
+
+sg_err config_load_file(const char *path, int must_exist, struct signet_config *c,
+			struct sg_error *e)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		if (errno == ENOENT && !must_exist)
+			return SG_OK;
+		return sg_error_set(e, SG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+	}
+	char *buf = sg_calloc(1, CONFIG_MAX_FILE + 1);
+
+	if (!buf) {
+		fclose(f);
+		return sg_error_set(e, SG_E_NOMEM, "%s: no memory to read it", path);
+	}
+	size_t n = 0;
+	sg_err rc = read_all(f, path, buf, &n, e);
+
+	fclose(f);
+	if (!rc)
+		rc = with_path(config_parse(buf, n, c, e), path, e);
+	sg_free_secret(buf, CONFIG_MAX_FILE + 1);
+	return rc;
+}
+
+/* ---- help ---------------------------------------------------------------- */
+
+/* The value placeholder shown after "key = ". */
+static const char *arg_text(const struct cfg_setting *s, char *buf, size_t len)
+{
+	switch (s->type) {
+	case CFG_STRING:
+		return s->arg ? s->arg : "TEXT";
+	case CFG_BOOL:
+		return "yes|no";
+	case CFG_INT:
+	case CFG_UINT:
+		snprintf(buf, len, "%ld..%ld", s->min, s->max);
+		return buf;
+	case CFG_ENUM:
+		return word_list(s->words, "|", buf, len);
+	default:
+		return "?";
+	}
+}
+
+static const char *default_text(const struct cfg_setting *s, const struct signet_config *d,
+				char *buf, size_t len)
+{
+	const void *v = cfield(s, d);
+	const struct cfg_word *w;
+
+	switch (s->type) {
+	case CFG_STRING:
+		snprintf(buf, len, "\"%s\"", (const char *)v);
+		break;
+	case CFG_BOOL:
+		snprintf(buf, len, "%s", *(const int *)v ? "yes" : "no");
+		break;
+	case CFG_INT:
+		snprintf(buf, len, "%ld", *(const int *)v / (s->scale ? s->scale : 1));
+		break;
+	case CFG_UINT:
+		snprintf(buf, len, "%u", *(const unsigned *)v);
+		break;
+	case CFG_ENUM:
+		for (w = s->words; w->name && w->value != *(const int *)v; w++)
+			;
+		snprintf(buf, len, "%s", w->name ? w->name : "?");
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+void config_print_help(FILE *f)
+{
+	struct signet_config d;
+	const char *section = NULL;
+	char arg[128], def[300];
+
+	config_defaults(&d);
+	fprintf(f, "signet configuration file: [section] headers, then key = value lines.\n"
+		   "Comments are lines starting with # or ;. A value may be \"quoted\" (with\n"
+		   "\\\" and \\\\) to keep spaces or a #. Unknown or repeated settings are errors.\n");
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct cfg_setting *s = &settings[i];
+
+		if (!section || strcmp(section, s->section)) {
+			section = s->section;
+			fprintf(f, "\n[%s]\n", section);
+		}
+		fprintf(f, "  %s = %s\n      %s (default: %s)\n", s->key,
+			arg_text(s, arg, sizeof(arg)), s->help,
+			default_text(s, &d, def, sizeof(def)));
+	}
+}

@@ -1,0 +1,50 @@
+/*
+ * config.h: signet's settings, read from its one INI file (auth/ini.h) by
+ * the daemon, the CLI and the PAM module alike.
+ *
+ * The settings are a table in config.c: one row per setting (section, key,
+ * type, where it lives in struct signet_config, help text). A new setting
+ * is a new field and a new row; parsing, checking, duplicate detection and
+ * `signet --help-config` follow from the row.
+ *
+ * Strict: an unknown section or key, a value of the wrong type or range
+ * and a key given twice in one section are all SG_E_CONFIG errors naming
+ * the line, never a value.
+ */
+#ifndef SIGNET_CONFIG_H
+#define SIGNET_CONFIG_H
+
+#include <stdio.h>
+
+#include "pin.h"
+#include "sg_err.h"
+
+#define CONFIG_MAX_FILE (64 * 1024) /* a bigger configuration file is refused */
+
+struct signet_config {
+	char module[256];      /* [token] module: PKCS#11 module path ("" = board default) */
+	char token_uri[512];   /* [token] uri: pkcs11: URI choosing token/cert/key */
+	struct pin_policy pin; /* [pin] min_length, max_length, digits_only, timeout (s) */
+	int log_level;         /* [log] level: an enum hal_log_level */
+	int log_syslog;        /* [log] syslog: 0 or 1 */
+};
+
+/* The defaults: pin_policy_default(), log level warning, no syslog, empty
+ * module and URI. */
+void config_defaults(struct signet_config *c);
+
+/* Applies the settings in buf[0..len) on top of *c (defaults, or an
+ * earlier file) and checks the result (pin_policy_check). On any error *c
+ * is left exactly as it was, so a caller never runs on half a file. */
+sg_err config_parse(const char *buf, size_t len, struct signet_config *c, struct sg_error *e);
+
+/* Reads path (at most CONFIG_MAX_FILE bytes) and config_parse()s it.
+ * A missing file is SG_OK with *c untouched unless must_exist; other
+ * failures to read are SG_E_IO. The error detail starts with the path. */
+sg_err config_load_file(const char *path, int must_exist, struct signet_config *c,
+			struct sg_error *e);
+
+/* Lists every setting, its values, default and help (signet --help-config). */
+void config_print_help(FILE *f);
+
+#endif

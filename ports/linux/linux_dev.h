@@ -1,0 +1,62 @@
+/*
+ * linux_dev.h: the Linux port's devices, one file each (private to
+ * ports/linux; the core sees only struct hal).
+ *
+ * Each device has an init that fills its struct hal_<dev> (ops + ctx) and a
+ * fini that releases what init took and clears the struct. A fini on a
+ * device whose ops are NULL does nothing.
+ */
+#ifndef LINUX_DEV_H
+#define LINUX_DEV_H
+
+#include "hal.h"
+
+/* Terminal shared by keypad and display (linux_tty.c). */
+struct linux_tty {
+	int fd;
+	unsigned char in[64]; /* key bytes read but not yet decoded */
+	size_t in_len;
+	char prompt[256];     /* the prompt on screen, redrawn by mask/status */
+	int prompt_active;
+	size_t mask;          /* mask characters on screen */
+};
+/* Opens path (NULL: /dev/tty) and puts it in raw mode (restored by close,
+ * at exit and on SIGINT/SIGTERM/SIGHUP). HAL_ENOENT when there is no
+ * terminal, HAL_ENOMEM. */
+int linux_tty_open(const char *path, struct linux_tty **out);
+/* Restores the terminal, wipes the key buffer and closes it. */
+void linux_tty_close(struct linux_tty *tty);
+/* Writes all of buf (retries short writes and EINTR). */
+int linux_tty_write(struct linux_tty *tty, const char *buf, size_t len);
+
+void linux_keypad_init(struct hal_keypad *kp, struct linux_tty *tty);
+void linux_display_init(struct hal_display *d, struct linux_tty *tty);
+
+int linux_card_init(struct hal_card *c);
+void linux_card_fini(struct hal_card *c);
+
+void linux_clock_init(struct hal_clock *c);
+
+void linux_rng_init(struct hal_rng *r);
+
+/* dir NULL: the default described in port_linux.h. HAL_ENOENT when no
+ * directory can be chosen (no HOME), HAL_ENOMEM. */
+int linux_storage_init(struct hal_storage *s, const char *dir);
+void linux_storage_fini(struct hal_storage *s);
+/* 1 when name is a valid blob name ([A-Za-z0-9._-]{1,64}, no leading dot). */
+int linux_storage_name_ok(const char *name);
+
+int linux_net_init(struct hal_net *n);
+void linux_net_fini(struct hal_net *n);
+
+int linux_loop_init(struct hal_loop *l);
+void linux_loop_fini(struct hal_loop *l);
+
+int linux_log_init(struct hal_log *l, const char *ident, int use_syslog,
+		   enum hal_log_level level);
+void linux_log_fini(struct hal_log *l);
+
+int linux_p11_init(struct hal_p11 *p);
+void linux_p11_fini(struct hal_p11 *p);
+
+#endif

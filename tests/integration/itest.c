@@ -1,0 +1,109 @@
+/* itest.c: see itest.h. Built into each integration test program. */
+#define _GNU_SOURCE
+#include "itest.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *itest_top(void)
+{
+	const char *t = getenv("SIGNET_TOP");
+	return t ? t : ".";
+}
+
+const char *itest_signet(void)
+{
+	const char *b = getenv("SIGNET_BIN");
+	return b ? b : "build/linux-desktop/signet";
+}
+
+const char *itest_scratch(void)
+{
+	static char dir[256];
+
+	if (dir[0])
+		return dir;
+	const char *s = getenv("SIGNET_SCRATCH");
+	if (s) {
+		snprintf(dir, sizeof(dir), "%s", s);
+	} else {
+		snprintf(dir, sizeof(dir), "/tmp/signet-itest.XXXXXX");
+		if (!mkdtemp(dir))
+			abort();
+	}
+	return dir;
+}
+
+int itest_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int itest_signet_run(const char *pin, char *out, size_t cap, const char *fmt, ...)
+{
+	char args[4096], cmd[4200], outfile[300];
+	int pfd[2], st;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "exec %s %s", itest_signet(), args);
+	snprintf(outfile, sizeof(outfile), "%s/signet.out", itest_scratch());
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int o = open(outfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		close(pfd[1]);
+		dup2(pfd[0], 3);
+		if (pfd[0] != 3)
+			close(pfd[0]);
+		dup2(o, 1);
+		dup2(o, 2);
+		close(o);
+		/* No terminal: the PIN comes from fd 3 or not at all. */
+		setsid();
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[0]);
+	if (pin) {
+		ssize_t w = write(pfd[1], pin, strlen(pin));
+		(void)w;
+	}
+	close(pfd[1]);
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	out[0] = '\0';
+	FILE *f = fopen(outfile, "r");
+	if (f) {
+		size_t n = fread(out, 1, cap - 1, f);
+		out[n] = '\0';
+		fclose(f);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *itest_mktoken(const char *name, const char *label, const char *pin, const char *specs)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/%s", itest_scratch(), name);
+	if (itest_sh("%s/tools/mktoken '%s' '%s' '%s' %s", itest_top(), dir, label, pin, specs))
+		return NULL;
+	return strdup(dir);
+}

@@ -1,0 +1,31 @@
+/*
+ * itest.h: helpers for integration tests: scratch directories, running
+ * tools and the signet binary (with a PIN on a pipe, never in argv),
+ * reading files.
+ */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <stddef.h>
+
+/* The repository root and the built signet ($SIGNET_TOP, $SIGNET_BIN). */
+const char *itest_top(void);
+const char *itest_signet(void);
+/* A scratch directory for this test program ($SIGNET_SCRATCH or mkdtemp). */
+const char *itest_scratch(void);
+
+/* Runs a shell command; returns its exit status (or -1). */
+int itest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Runs `signet ARGS` with the PIN (when not NULL) written to a pipe that
+ * the child sees as fd 3, and stdout and stderr captured into out
+ * (NUL-terminated, cut at cap). Returns the exit code. */
+int itest_signet_run(const char *pin, char *out, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Makes a SoftHSM2 token with tools/mktoken in scratch/name; returns the
+ * directory (static storage per call site is the caller's business: the
+ * string is strdup'ed). */
+char *itest_mktoken(const char *name, const char *label, const char *pin, const char *specs);
+
+#endif
