@@ -11,6 +11,13 @@
 
 #include "sg_time.h"
 
+/* GeneralName tags: [0] otherName (constructed), [1] rfc822Name,
+ * [2] dNSName, [6] uniformResourceIdentifier; [0] EXPLICIT inside otherName. */
+#define TAG_CTX_CONS_0 (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)
+#define TAG_RFC822 (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 1)
+#define TAG_DNS (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2)
+#define TAG_URI (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 6)
+
 /* Microsoft's User Principal Name otherName: 1.3.6.1.4.1.311.20.2.3 */
 static const uint8_t oid_upn[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02, 0x03};
 
@@ -49,8 +56,7 @@ static int parse_upn(const uint8_t *p, size_t n, struct certinfo_name *out)
 	if (len != sizeof(oid_upn) || memcmp(q, oid_upn, len))
 		return 0;
 	q += len;
-	if (mbedtls_asn1_get_tag(&q, end, &len,
-				 MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0))
+	if (mbedtls_asn1_get_tag(&q, end, &len, TAG_CTX_CONS_0))
 		return 0;
 	if (mbedtls_asn1_get_tag(&q, end, &len, MBEDTLS_ASN1_UTF8_STRING))
 		return 0;
@@ -69,16 +75,16 @@ static void collect_names(const mbedtls_x509_crt *crt, struct certinfo *ci)
 		if (ci->n_names >= CERTINFO_MAX_NAMES)
 			break;
 		switch (s->buf.tag) {
-		case MBEDTLS_ASN1_CONTEXT_SPECIFIC | 6:
+		case TAG_URI:
 			nm->type = CERTINFO_NAME_URI;
 			break;
-		case MBEDTLS_ASN1_CONTEXT_SPECIFIC | 1:
+		case TAG_RFC822:
 			nm->type = CERTINFO_NAME_EMAIL;
 			break;
-		case MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2:
+		case TAG_DNS:
 			nm->type = CERTINFO_NAME_DNS;
 			break;
-		case MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0:
+		case TAG_CTX_CONS_0:
 			ok = parse_upn(s->buf.p, s->buf.len, nm);
 			if (ok)
 				ci->n_names++;

@@ -234,6 +234,7 @@ static sg_err decimal(const struct parser *p, const struct seg *g, size_t i, siz
 		      unsigned long max, unsigned long *v)
 {
 	unsigned long x = 0;
+	size_t start = i;
 
 	if (i == end)
 		return fail(p, g, i, "a decimal number is required");
@@ -243,7 +244,7 @@ static sg_err decimal(const struct parser *p, const struct seg *g, size_t i, siz
 		if (d > 9)
 			return fail(p, g, i, "a decimal number is required");
 		if (x > (max - d) / 10)
-			return fail(p, g, i, "number larger than %lu", max);
+			return fail(p, g, start, "number larger than %lu", max);
 		x = x * 10 + d;
 	}
 	*v = x;

@@ -14,7 +14,8 @@
  *   - The scheme and the attribute names are compared without regard to ASCII
  *     case (RFC 3986 3.1; RFC 5234 2.3 makes ABNF literals case-insensitive),
  *     so "PIN-VALUE" is the pin-value attribute and never slips past
- *     p11uri_has_pin_value(). p11-kit compares both case-sensitively.
+ *     p11uri_has_pin_value(). p11-kit (0.24) folds the scheme's case but
+ *     compares attribute names exactly.
  *   - A path attribute may appear only once (RFC 7512 2.3 "MUST NOT contain
  *     duplicate attributes ... in the path"); a duplicate is malformed.
  *     p11-kit keeps the last one. Standard query attributes may appear once;

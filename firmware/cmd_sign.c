@@ -145,11 +145,12 @@ static int sign_parse(struct cli *c, int argc, char **argv, struct sign_opts *o)
 static sg_err sign_challenge(struct cli *c, const struct sign_opts *o, uint8_t hash[32],
 			     struct sg_error *e)
 {
-	uint8_t rnd[32];
 	sg_err err;
 	int fd = 0;
 
 	if (o->verify) {
+		uint8_t rnd[32];
+
 		if (hal_rng_fill(&c->hal.rng, rnd, sizeof(rnd)) != HAL_OK)
 			return sg_error_set(e, SG_E_INTERNAL, "no random numbers from the device");
 		sig_sha256(rnd, sizeof(rnd), hash);

@@ -39,7 +39,8 @@ static const char usage[] =
 	"  10 server refused (e.g. a SIP 403)\n"
 	"  11 PIN entry cancelled or timed out\n"
 	"\n"
-	"'signet <command> --help' describes a command.\n";
+	"'signet <command> --help' describes a command; 'signet --help-config' lists\n"
+	"the settings of the configuration file.\n";
 
 struct command {
 	const char *name;
@@ -73,6 +74,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help-config")) {
+		config_print_help(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {

@@ -20,10 +20,12 @@ struct linux_tty {
 	int prompt_active;
 	size_t mask;          /* mask characters on screen */
 };
-/* Opens path (NULL: /dev/tty) and puts it in raw mode (restored by close,
- * at exit and on SIGINT/SIGTERM/SIGHUP). HAL_ENOENT when there is no
- * terminal, HAL_ENOMEM. */
+/* Opens path (NULL: /dev/tty). HAL_ENOENT when there is no terminal,
+ * HAL_ENOMEM. */
 int linux_tty_open(const char *path, struct linux_tty **out);
+/* Raw mode on (type-ahead dropped) or off (the user's settings back).
+ * Raw mode is also undone by close, at exit and on SIGINT/SIGTERM/SIGHUP. */
+void linux_tty_set_raw(struct linux_tty *tty, int on);
 /* Restores the terminal, wipes the key buffer and closes it. */
 void linux_tty_close(struct linux_tty *tty);
 /* Writes all of buf (retries short writes and EINTR). */

@@ -71,6 +71,7 @@ static int dpy_prompt(void *ctx, const char *text)
 	t->prompt[sizeof(t->prompt) - 1] = '\0';
 	t->prompt_active = 1;
 	t->mask = 0;
+	linux_tty_set_raw(t, 1); /* before drawing: no key typed now is echoed */
 	return dpy_redraw(t);
 }
 
@@ -112,7 +113,9 @@ static int dpy_done(void *ctx)
 
 	t->prompt_active = 0;
 	t->mask = 0;
-	return dpy_put(t, "\r\n");
+	int r = dpy_put(t, "\r\n");
+	linux_tty_set_raw(t, 0);
+	return r;
 }
 
 static const struct hal_display_ops dpy_ops = {

@@ -164,6 +164,7 @@ static int kp_read(void *ctx, int timeout_ms, struct hal_key *key)
 	uint64_t deadline = kp_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	int final = 0;
 
+	linux_tty_set_raw(t, 1); /* a read without a prompt: still no echo */
 	for (;;) {
 		enum kp_step step = KP_SWALLOW;
 		size_t used = 0;

@@ -1,9 +1,10 @@
 /*
  * linux_tty.c: the terminal that the keypad reads and the display draws on.
  *
- * The terminal goes into raw mode (no echo, no line editing, no signals
- * from Ctrl-C) so that PIN digits are never echoed and every key arrives
- * at once. The original settings come back on close, at exit and on
+ * While a prompt is up (display prompt() to done(), or a keypad read) the
+ * terminal is in raw mode (no echo, no line editing, no signals from
+ * Ctrl-C) so that PIN digits are never echoed and every key arrives at
+ * once; the rest of the time it stays as the user had it. The original settings come back on close, at exit and on
  * SIGINT/SIGTERM/SIGHUP; the signal path uses only async-signal-safe calls.
  */
 #define _GNU_SOURCE
@@ -141,9 +142,21 @@ int linux_tty_open(const char *path, struct linux_tty **out)
 		return HAL_ENOMEM;
 	}
 	t->pub.fd = fd;
-	tty_make_raw(t);
 	*out = &t->pub;
 	return HAL_OK;
+}
+
+void linux_tty_set_raw(struct linux_tty *tty, int on)
+{
+	struct tty_priv *t = (struct tty_priv *)tty;
+
+	if (on && !t->raw) {
+		tty_make_raw(t);
+	} else if (!on && t->raw) {
+		(void)tcsetattr(t->pub.fd, TCSADRAIN, &t->saved);
+		tty_slot_release(t);
+		t->raw = 0;
+	}
 }
 
 void linux_tty_close(struct linux_tty *tty)

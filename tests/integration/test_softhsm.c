@@ -274,8 +274,6 @@ static void test_card_removed_mid_operation(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(removal_cases) / sizeof(removal_cases[0]); i++) {
 		const struct removal_case *c = &removal_cases[i];
-		uint8_t hash[32] = {0}, sig[SIG_MAX];
-		size_t sig_len = sizeof(sig);
 		struct pin_policy pol;
 		struct token *t;
 		struct sg_error e;
@@ -287,8 +285,11 @@ static void test_card_removed_mid_operation(void **state)
 		fault_p11_arm(c->fn, c->rv, 0);
 		set_pin(&pin, PIN);
 		err = token_login(t, &pol, &pin, &e);
-		if (err == SG_OK)
+		if (err == SG_OK) {
+			uint8_t hash[32] = {0}, sig[SIG_MAX];
+			size_t sig_len = sizeof(sig);
 			err = token_sign(t, 0, TOKEN_SIG_ECDSA, hash, 32, sig, &sig_len, &e);
+		}
 		assert_int_equal(err, SG_E_CARD_REMOVED);
 		assert_int_equal(sg_err_exit(err), SG_EXIT_NO_TOKEN);
 		assert_non_null(strstr(e.detail, token_p11_rv_name(c->rv)));

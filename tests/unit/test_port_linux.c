@@ -526,6 +526,10 @@ static void test_tty_keys(void **state)
 	struct termios tio;
 	size_t i;
 
+	/* The terminal stays as it was until a prompt needs it raw. */
+	assert_int_equal(tcgetattr(t->master, &tio), 0);
+	assert_true(tio.c_lflag & ECHO);
+	assert_int_equal(hal_display_prompt(&t->hal.display, "PIN"), HAL_OK);
 	assert_int_equal(tcgetattr(t->master, &tio), 0);
 	assert_false(tio.c_lflag & (ECHO | ICANON | ISIG));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -552,8 +556,13 @@ static void test_tty_display(void **state)
 	ssize_t n;
 	size_t i;
 
-	type(t, "1234\r");
+	struct termios tio;
+
+	type(t, "99"); /* typed before the prompt: dropped, never read as PIN */
+	usleep(50 * 1000);
+	(void)read_all(t->master, out, sizeof(out)); /* the cooked terminal's own echo */
 	assert_int_equal(hal_display_prompt(d, "Enter PIN"), HAL_OK);
+	type(t, "1234\r");
 	for (i = 1; i <= 4; i++) {
 		assert_int_equal(hal_keypad_read(&t->hal.keypad, 500, &k), HAL_OK);
 		assert_int_equal(hal_display_mask(d, i), HAL_OK);
@@ -562,6 +571,9 @@ static void test_tty_display(void **state)
 	assert_int_equal(k.kind, HAL_KEY_ENTER);
 	assert_int_equal(hal_display_status(d, "wrong PIN\x1b[H"), HAL_OK);
 	assert_int_equal(hal_display_done(d), HAL_OK);
+	/* The prompt is over: the user's terminal settings are back. */
+	assert_int_equal(tcgetattr(t->master, &tio), 0);
+	assert_true(tio.c_lflag & ECHO);
 	n = read_all(t->master, out, sizeof(out));
 	assert_non_null(strstr(out, "Enter PIN: ****"));
 	assert_non_null(strstr(out, "wrong PIN?[H")); /* escapes from the core defused */
