@@ -22,7 +22,9 @@ static const struct err_row rows[SG_E__COUNT] = {
 			SG_EXIT_INTERNAL},
 	[SG_E_USAGE] = {"usage", "invalid command line", "see 'signet --help'", SG_EXIT_USAGE},
 	[SG_E_CONFIG] = {"config", "invalid configuration",
-			 "fix the named setting in the configuration file", SG_EXIT_USAGE},
+			 "check the configuration file at the path and line named above; "
+			 "'signet --help-config' lists the settings",
+			 SG_EXIT_USAGE},
 	[SG_E_IO] = {"io", "cannot read or write a file",
 		     "check that the file exists and its permissions", SG_EXIT_INTERNAL},
 	[SG_E_NO_MODULE] = {"no_module", "the PKCS#11 module cannot be loaded",

@@ -78,8 +78,12 @@ int cli_settle(struct cli *c)
 	const char *uri;
 
 	sg_error_init(&e);
-	if (config_load_file(path ? path : SIGNET_DEFAULT_CONFIG, path != NULL, &c->cfg, &e))
+	if (config_load_file(path ? path : SIGNET_DEFAULT_CONFIG, path != NULL, &c->cfg, &e)) {
+		e.code = SG_E_CONFIG; /* an unreadable configuration is a configuration error */
 		return cli_fail(c, &e);
+	}
+	port_linux_set_log(&c->hal, "signet", c->cfg.log_syslog,
+			   c->verbose ? HAL_LOG_DEBUG : (enum hal_log_level)c->cfg.log_level);
 	c->module = c->opt_module ? c->opt_module : c->cfg.module[0] ? c->cfg.module : NULL;
 	uri = c->opt_token ? c->opt_token : c->cfg.token_uri[0] ? c->cfg.token_uri : NULL;
 	if (uri) {

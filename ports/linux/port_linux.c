@@ -65,3 +65,10 @@ void port_linux_fini(struct hal *hal)
 	linux_log_fini(&hal->log);
 	memset(hal, 0, sizeof(*hal));
 }
+
+int port_linux_set_log(struct hal *hal, const char *ident, int use_syslog,
+		       enum hal_log_level level)
+{
+	linux_log_fini(&hal->log);
+	return linux_log_init(&hal->log, ident, use_syslog, level);
+}

@@ -28,6 +28,10 @@ struct port_linux_opts {
 /* Fills every device of *hal. Returns HAL_OK, or HAL_ENOMEM. Devices that
  * are not available (no terminal) are left with ops == NULL. */
 int port_linux_init(struct hal *hal, const struct port_linux_opts *opts);
+/* Switches logging to syslog or stderr at another level (after the
+ * configuration file has been read). */
+int port_linux_set_log(struct hal *hal, const char *ident, int use_syslog,
+		       enum hal_log_level level);
 /* Releases what port_linux_init took (restores the terminal). */
 void port_linux_fini(struct hal *hal);
 

@@ -453,6 +453,35 @@ static void test_cli_missing_module(void **state)
 	assert_non_null(strstr(out, "\"exit_code\":3"));
 }
 
+/* Settings come from the configuration file; flags override them. */
+static void test_cli_config(void **state)
+{
+	const char *s = itest_scratch();
+	(void)state;
+
+	assert_int_equal(itest_sh("printf '[token]\\nmodule = %s\\nuri = pkcs11:object=bob\\n"
+				  "[pin]\\nmin_length = 6\\n' > '%s/ok.conf'", SOFTHSM, s), 0);
+	assert_int_equal(itest_signet_run(PIN, out, sizeof(out), "sign --verify --pin-fd 3 --config '%s/ok.conf'", s), 0);
+	assert_string_equal(out, "verified\n");
+	/* The PIN policy of the file applies: 4 digits are too few now. */
+	assert_int_equal(itest_signet_run("1234", out, sizeof(out), "sign --verify --pin-fd 3 --config '%s/ok.conf'", s),
+			 SG_EXIT_USAGE);
+	assert_non_null(strstr(out, "at least 6 digits"));
+	/* --token beats the file's uri. */
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out), "certs --config '%s/ok.conf' --token 'pkcs11:object=alice'", s), 0);
+	assert_non_null(strstr(out, "Certificate 1 of 1: alice"));
+	/* $SIGNET_CONFIG is the default file. */
+	setenv("SIGNET_CONFIG", "/nonexistent/signet.conf", 1);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out), "certs"), SG_EXIT_USAGE);
+	unsetenv("SIGNET_CONFIG");
+	assert_non_null(strstr(out, "/nonexistent/signet.conf"));
+
+	assert_int_equal(itest_sh("printf '[pin]\\nmin_length = 4\\nmin_length = 5\\n' > '%s/dup.conf'", s), 0);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out), "certs --config '%s/dup.conf'", s), SG_EXIT_USAGE);
+	assert_non_null(strstr(out, "line 3"));
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out), "certs --config '%s/missing.conf'", s), SG_EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_sign_checked_by_openssl, test_setup),
 		cmocka_unit_test_setup(test_cli_errors, test_setup),
 		cmocka_unit_test_setup(test_cli_missing_module, test_setup),
+		cmocka_unit_test_setup(test_cli_config, test_setup),
 	};
 	return cmocka_run_group_tests_name("softhsm", tests, group_setup, group_teardown);
 }
