@@ -77,11 +77,22 @@ static int token_candidate(const struct token_cert *c)
 
 sg_err token_select(const struct token *t, size_t *cert, struct sg_error *e)
 {
-	size_t found = 0, first = 0;
+	return token_select_where(t, NULL, NULL, cert, e);
+}
+
+sg_err token_select_where(const struct token *t, token_cert_filter filter, void *arg,
+			  size_t *cert, struct sg_error *e)
+{
+	size_t found = 0, usable = 0, first = 0;
+	uint64_t chosen = 0; /* bit i: certs[i] is a candidate (TOKEN_MAX_CERTS <= 64) */
 
 	for (size_t i = 0; i < t->n_certs; i++) {
 		if (!token_candidate(&t->certs[i]))
 			continue;
+		usable++;
+		if (filter && !filter(&t->certs[i], arg))
+			continue;
+		chosen |= UINT64_C(1) << i;
 		if (found++ == 0)
 			first = i;
 	}
@@ -89,6 +100,10 @@ sg_err token_select(const struct token *t, size_t *cert, struct sg_error *e)
 		*cert = first;
 		return SG_OK;
 	}
+	if (found == 0 && usable > 0 && filter)
+		return sg_error_set(e, SG_E_CERT_IDENTITY,
+				    "none of the %zu sign-in certificate(s) on token '%s' names the user",
+				    usable, t->info.label);
 	if (found == 0)
 		return sg_error_set(e, SG_E_NO_CERT,
 				    "token '%s' has %zu certificate(s), none with a private key "
@@ -100,7 +115,7 @@ sg_err token_select(const struct token *t, size_t *cert, struct sg_error *e)
 	if (e) {
 		size_t used = strlen(e->detail);
 		for (size_t i = 0; i < t->n_certs && used + 4 < sizeof(e->detail); i++) {
-			if (!token_candidate(&t->certs[i]))
+			if (!(chosen & (UINT64_C(1) << i)))
 				continue;
 			size_t n = strlen(t->certs[i].uri);
 			size_t room = sizeof(e->detail) - used - 2;

@@ -133,4 +133,12 @@ enum token_sig token_sig_for(const struct token_cert *c, int pss);
  * SG_E_AMBIGUOUS with the candidates' URIs in the detail. */
 sg_err token_select(const struct token *t, size_t *cert, struct sg_error *e);
 
+/* A further condition on candidates (e.g. "names this user"). */
+typedef int (*token_cert_filter)(const struct token_cert *c, void *arg);
+
+/* token_select() among the certificates that also pass filter(c, arg).
+ * When certificates qualify but none passes: SG_E_CERT_IDENTITY. */
+sg_err token_select_where(const struct token *t, token_cert_filter filter, void *arg,
+			  size_t *cert, struct sg_error *e);
+
 #endif

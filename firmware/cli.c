@@ -10,6 +10,8 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "certinfo.h"
+#include "identity.h"
 #include "json.h"
 #include "port_linux.h"
 #include "token_p11.h"
@@ -57,6 +59,13 @@ int cli_common_opt(struct cli *c, int opt, const char *arg)
 		return 1;
 	case CLI_OPT_VERBOSE:
 		c->verbose = 1;
+		return 1;
+	case CLI_OPT_USER:
+		if (!*arg) {
+			cli_usage_error(c, "--user needs an identity (sip:user@domain, a UPN or e-mail)");
+			return -1;
+		}
+		c->user = arg;
 		return 1;
 	case CLI_OPT_PIN_FD:
 		errno = 0;
@@ -110,6 +119,40 @@ sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e)
 	if (err == SG_OK)
 		cli_step(c, "token '%s' open: %zu certificate(s)", (*t)->info.label,
 			 (*t)->n_certs);
+	return err;
+}
+
+int cli_cert_for_user(const struct token_cert *tc, void *arg)
+{
+	const struct cli *c = arg;
+	struct certinfo ci;
+
+	if (!c->user)
+		return 1;
+	return certinfo_parse(tc->der, tc->der_len, &ci, NULL) == SG_OK &&
+	       identity_match(&ci, c->user);
+}
+
+sg_err cli_select(struct cli *c, struct token *t, size_t *cert, struct sg_error *e)
+{
+	sg_err err = token_select_where(t, cli_cert_for_user, c, cert, e);
+
+	if (err == SG_E_CERT_IDENTITY && e) {
+		/* Say what the certificates do name, so a typo is obvious. */
+		struct certinfo ci;
+		char names[200];
+		size_t used;
+
+		sg_error_set(e, SG_E_CERT_IDENTITY, "no certificate names %s; they name:", c->user);
+		for (size_t i = 0; i < t->n_certs; i++) {
+			if (t->certs[i].is_ca || certinfo_parse(t->certs[i].der, t->certs[i].der_len,
+								&ci, NULL))
+				continue;
+			identity_names(&ci, names, sizeof(names));
+			used = strlen(e->detail);
+			snprintf(e->detail + used, sizeof(e->detail) - used, " [%s]", names);
+		}
+	}
 	return err;
 }
 

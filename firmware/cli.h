@@ -26,6 +26,7 @@ struct cli {
 	int pin_fd;          /* -1: ask on the keypad */
 	int json;
 	int verbose;
+	const char *user;    /* --user: the identity the certificate must name */
 	uint64_t t0;         /* monotonic ms at start, for --verbose steps */
 	const char *opt_config, *opt_module, *opt_token; /* as given on the command line */
 };
@@ -39,6 +40,7 @@ enum {
 	CLI_OPT_JSON,
 	CLI_OPT_CONFIG,
 	CLI_OPT_VERBOSE,
+	CLI_OPT_USER,
 };
 
 #define CLI_COMMON_LONGOPTS                                        \
@@ -47,7 +49,8 @@ enum {
 	{"pin-fd", required_argument, NULL, CLI_OPT_PIN_FD},       \
 	{"json", no_argument, NULL, CLI_OPT_JSON},                 \
 	{"config", required_argument, NULL, CLI_OPT_CONFIG},       \
-	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE}
+	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE},          \
+	{"user", required_argument, NULL, CLI_OPT_USER}
 
 /* Sets up the HAL and defaults. Returns an exit code (0 on success). */
 int cli_init(struct cli *c, const char *prog);
@@ -64,6 +67,14 @@ int cli_settle(struct cli *c);
 
 /* Opens the token the settings pick. */
 sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e);
+
+/* Picks the sign-in certificate: the one the URI leaves, among those
+ * naming --user when given. On an identity mismatch the detail says what
+ * the certificates do name. */
+sg_err cli_select(struct cli *c, struct token *t, size_t *cert, struct sg_error *e);
+
+/* 1 when --user is unset or the certificate names it. */
+int cli_cert_for_user(const struct token_cert *tc, void *cli);
 
 /* Gets the PIN for token t: from --pin-fd, or typed on the keypad (a
  * warning on the display when the next wrong PIN locks the token).

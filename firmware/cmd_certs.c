@@ -10,10 +10,12 @@
 #include "sg_time.h"
 
 static const char certs_usage[] =
-	"usage: signet certs [--module PATH] [--token URI] [--expires-before DATE]\n"
-	"                    [--issued-after DATE] [--json] [--config FILE] [--verbose]\n"
+	"usage: signet certs [--module PATH] [--token URI] [--user ID]\n"
+	"                    [--expires-before DATE] [--issued-after DATE] [--json]\n"
+	"                    [--config FILE] [--verbose]\n"
 	"Lists every certificate on the token: subject, names, issuer, serial,\n"
-	"validity, key. DATE is YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC).\n";
+	"validity, key. DATE is YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC). --user\n"
+	"keeps the certificates that name ID (a SIP URI, UPN or e-mail address).\n";
 
 static const char *key_state_text(enum token_key_state s)
 {
@@ -182,7 +184,8 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 				tc->label, e.detail);
 			continue;
 		}
-		if (ci->not_after >= expires_before || ci->not_before <= issued_after)
+		if (ci->not_after >= expires_before || ci->not_before <= issued_after ||
+		    !cli_cert_for_user(tc, c))
 			continue;
 		total++;
 	}
@@ -190,7 +193,8 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		const struct token_cert *tc = &t->certs[i];
 		if (certinfo_parse(tc->der, tc->der_len, ci, NULL))
 			continue;
-		if (ci->not_after >= expires_before || ci->not_before <= issued_after)
+		if (ci->not_after >= expires_before || ci->not_before <= issued_after ||
+		    !cli_cert_for_user(tc, c))
 			continue;
 		if (c->json)
 			print_json_cert(&j, tc, ci);
@@ -202,9 +206,10 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		json_obj_end(&j);
 		json_end(&j);
 	} else if (total == 0) {
-		printf("No certificates%s.\n",
-		       expires_before != INT64_MAX || issued_after != INT64_MIN ? " match the filters"
-										: "");
+		printf("No certificates%s.\n", expires_before != INT64_MAX ||
+							issued_after != INT64_MIN || c->user
+						    ? " match the filters"
+						    : "");
 	}
 	token_close(t);
 	return 0;

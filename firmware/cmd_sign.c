@@ -14,14 +14,17 @@
 #include "sig.h"
 
 static const char sign_usage[] =
-	"usage: signet sign [--module PATH] [--token URI] [--in FILE|-] [--out FILE]\n"
-	"                   [--pss] [--pin-fd N] [--json] [--config FILE] [--verbose]\n"
+	"usage: signet sign [--module PATH] [--token URI] [--user ID] [--in FILE|-]\n"
+	"                   [--out FILE] [--pss] [--pin-fd N] [--json] [--config FILE]\n"
+	"                   [--verbose]\n"
 	"       signet sign --verify [...]\n"
 	"Signs the challenge (SHA-256 of the input; standard input by default) with the\n"
 	"private key of the sign-in certificate and writes the signature (raw bytes;\n"
 	"hex inside --json). RSA keys sign with PKCS#1 v1.5, or PSS with --pss; EC\n"
 	"keys with ECDSA (DER). --verify signs a fresh random challenge, verifies the\n"
 	"signature with the certificate's public key and prints 'verified'.\n"
+	"--user ID picks the certificate that names ID (sip:alice@example.test, or a\n"
+	"UPN / e-mail address) when the token holds several.\n"
 	"The PIN is typed on the terminal, or read (one line) from file descriptor N.\n";
 
 #define SIGN_MAX_INPUT (16u << 20) /* a challenge, not a disk image */
@@ -226,11 +229,12 @@ int cmd_sign(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	sg_error_init(&e);
-	if (cli_open_token(c, &t, &e) || token_select(t, &ci, &e))
+	if (cli_open_token(c, &t, &e) || cli_select(c, t, &ci, &e))
 		goto fail;
 	kind = token_sig_for(&t->certs[ci], o.pss);
-	cli_step(c, "certificate '%s' (%s %u bits)", t->certs[ci].label,
-		 t->certs[ci].key_type == TOKEN_KEY_EC ? "EC" : "RSA", t->certs[ci].key_bits);
+	cli_step(c, "certificate '%s' (%s %u bits)%s%s", t->certs[ci].label,
+		 t->certs[ci].key_type == TOKEN_KEY_EC ? "EC" : "RSA", t->certs[ci].key_bits,
+		 c->user ? " names " : "", c->user ? c->user : "");
 	if (sign_challenge(c, &o, hash, &e) || cli_login(c, t, &e))
 		goto fail;
 	if (token_sign(t, ci, kind, hash, sizeof(hash), sig, &sig_len, &e))

@@ -380,6 +380,14 @@ static void test_cli_sign_verify(void **state)
 	assert_non_null(strstr(out, "\"verified\":true"));
 	assert_int_equal(SIGNET(PIN, "sign --verify --token 'pkcs11:object=bob' --pin-fd 3"), 0);
 	assert_string_equal(out, "verified\n");
+	/* The identity picks one of several certificates. */
+	assert_int_equal(SIGNET(PIN, "sign --verify --user sip:bob@example.test --pin-fd 3 --json"), 0);
+	assert_non_null(strstr(out, "\"algorithm\":\"ecdsa-sha256\""));
+	assert_non_null(strstr(out, "object=bob"));
+	assert_int_equal(SIGNET(PIN, "sign --verify --user ALICE@example.test --pin-fd 3 --json"), 0);
+	assert_non_null(strstr(out, "object=alice"));
+	assert_int_equal(SIGNET(NULL, "certs --user bob@example.test"), 0);
+	assert_non_null(strstr(out, "Certificate 1 of 1: bob"));
 }
 
 /* The signature of `signet sign` verifies with openssl, an outside check. */
@@ -421,6 +429,7 @@ static const struct cli_error_case {
 	{PIN, "sign --verify --token 'pkcs11:id=%zz' --pin-fd 3", 2, "PKCS#11 URI"},
 	{PIN, "sign --verify --pin-fd x", 2, "--pin-fd"},
 	{PIN, "sign --bogus", 2, "usage"},
+	{PIN, "sign --verify --user sip:carol@example.test --pin-fd 3", 6, "[uri:sip:bob@example.test"},
 	{NULL, "certs extra", 2, "unexpected argument"},
 	{NULL, "frobnicate", 2, "unknown command"},
 	{NULL, "sign --verify --token 'pkcs11:id=%01'", 2, "--pin-fd"},
