@@ -455,12 +455,17 @@ static sg_err parse_all(struct parser *p)
 
 sg_err p11uri_parse(const char *s, size_t len, struct p11uri *out, struct sg_error *e)
 {
-	struct parser p = {s, len, 0, out, e};
+	struct parser p;
 	sg_err rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!s && len)
 		return sg_error_set(e, SG_E_INTERNAL, "p11uri_parse: no input");
+	p.s = s;
+	p.len = len;
+	p.path_start = 0;
+	p.out = out;
+	p.e = e;
 	rc = parse_all(&p);
 	if (rc)
 		p11uri_wipe(out); /* a pin-value may already be in there */

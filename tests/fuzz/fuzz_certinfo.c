@@ -10,9 +10,10 @@
 
 static void check_printable(const char *s, size_t cap)
 {
-	size_t n = strnlen(s, cap);
-	if (n == cap)
+	const char *end = memchr(s, '\0', cap);
+	if (!end)
 		__builtin_trap();
+	size_t n = (size_t)(end - s);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			__builtin_trap();
