@@ -45,9 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The input as both the identity and the certificate's names. */
 	struct certinfo ci;
 	memset(&ci, 0, sizeof(ci));
+	size_t vn = strlen(s);
+	if (vn >= sizeof(ci.names[0].value))
+		vn = sizeof(ci.names[0].value) - 1;
 	for (size_t i = 0; i < 4; i++) {
 		ci.names[i].type = (enum certinfo_name_type)i;
-		memcpy(ci.names[i].value, s, n < 255 ? n : 255);
+		memcpy(ci.names[i].value, s, vn);
 	}
 	ci.n_names = 4;
 	(void)identity_match(&ci, s);
