@@ -17,6 +17,21 @@ enum hal_log_level {
 	HAL_LOG_DEBUG = 7,
 };
 
+/* "error", "warning", "info", "debug": the names ports print. */
+static inline const char *hal_log_level_name(enum hal_log_level level)
+{
+	switch (level) {
+	case HAL_LOG_ERR:
+		return "error";
+	case HAL_LOG_WARN:
+		return "warning";
+	case HAL_LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
 struct hal_log_ops {
 	void (*write)(void *ctx, enum hal_log_level level, const char *msg);
 	/* Messages above this level are dropped before formatting. */

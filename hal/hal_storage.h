@@ -14,6 +14,29 @@
 
 #include "hal_err.h"
 
+#define HAL_STORAGE_NAME_MAX 64
+
+/* The blob-name rule every port enforces: [A-Za-z0-9._-], 1 to
+ * HAL_STORAGE_NAME_MAX characters, no leading dot (so a name can be a file
+ * name and never "..", a hidden file or a path). Returns 1 when valid. */
+static inline int hal_storage_name_ok(const char *name)
+{
+	size_t i;
+
+	if (!name || name[0] == '\0' || name[0] == '.')
+		return 0;
+	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
+		if (i >= HAL_STORAGE_NAME_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
 struct hal_storage_ops {
 	/* Reads the blob into buf (capacity *len; out: its length).
 	 * HAL_ENOENT: no such blob; HAL_ENOMEM: buf is too small (*len is

@@ -45,8 +45,6 @@ void linux_rng_init(struct hal_rng *r);
  * directory can be chosen (no HOME), HAL_ENOMEM. */
 int linux_storage_init(struct hal_storage *s, const char *dir);
 void linux_storage_fini(struct hal_storage *s);
-/* 1 when name is a valid blob name ([A-Za-z0-9._-]{1,64}, no leading dot). */
-int linux_storage_name_ok(const char *name);
 
 int linux_net_init(struct hal_net *n);
 void linux_net_fini(struct hal_net *n);

@@ -21,19 +21,6 @@ struct log_ctx {
 	enum hal_log_level level;
 };
 
-static const char *log_name(enum hal_log_level level)
-{
-	switch (level) {
-	case HAL_LOG_ERR:
-		return "error";
-	case HAL_LOG_WARN:
-		return "warning";
-	case HAL_LOG_INFO:
-		return "info";
-	default:
-		return "debug";
-	}
-}
 
 static void log_write(void *ctx, enum hal_log_level level, const char *msg)
 {
@@ -48,7 +35,7 @@ static void log_write(void *ctx, enum hal_log_level level, const char *msg)
 		syslog((int)level, "%s", msg);
 		return;
 	}
-	r = snprintf(line, sizeof(line), "%s: %s: ", lc->ident, log_name(level));
+	r = snprintf(line, sizeof(line), "%s: %s: ", lc->ident, hal_log_level_name(level));
 	if (r < 0)
 		return;
 	start = (size_t)r < sizeof(line) ? (size_t)r : sizeof(line) - 1;

@@ -21,35 +21,17 @@
 
 #include "linux_dev.h"
 
-#define STO_NAME_MAX 64
 
 struct sto_ctx {
 	char dir[PATH_MAX];
 };
 
-int linux_storage_name_ok(const char *name)
-{
-	size_t i;
-
-	if (!name || name[0] == '\0' || name[0] == '.')
-		return 0;
-	for (i = 0; name[i]; i++) {
-		char c = name[i];
-
-		if (i >= STO_NAME_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
 
 static int sto_path(const struct sto_ctx *sc, const char *name, char *out, size_t cap)
 {
 	int n;
 
-	if (!linux_storage_name_ok(name))
+	if (!hal_storage_name_ok(name))
 		return HAL_EINVAL;
 	n = snprintf(out, cap, "%s/%s", sc->dir, name);
 	return n < 0 || (size_t)n >= cap ? HAL_EINVAL : HAL_OK;

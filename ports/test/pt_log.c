@@ -21,19 +21,6 @@ void port_test_log_level(struct port_test *pt, enum hal_log_level level)
 	pt->log_level = level;
 }
 
-static const char *pt_level_name(enum hal_log_level level)
-{
-	switch (level) {
-	case HAL_LOG_ERR:
-		return "error";
-	case HAL_LOG_WARN:
-		return "warning";
-	case HAL_LOG_INFO:
-		return "info";
-	default:
-		return "debug";
-	}
-}
 
 static void pt_log_write(void *ctx, enum hal_log_level level, const char *msg)
 {
@@ -41,7 +28,7 @@ static void pt_log_write(void *ctx, enum hal_log_level level, const char *msg)
 
 	if (level > pt->log_level || !msg)
 		return;
-	pt_text_add(&pt->log, "%s: %s\n", pt_level_name(level), msg);
+	pt_text_add(&pt->log, "%s: %s\n", hal_log_level_name(level), msg);
 }
 
 static enum hal_log_level pt_log_get_level(void *ctx)

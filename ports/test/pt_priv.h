@@ -9,7 +9,7 @@
 
 #define PT_MAX_WATCH 32
 #define PT_MAX_READY 32
-#define PT_NAME_MAX 64
+#define PT_NAME_MAX HAL_STORAGE_NAME_MAX
 
 /* A growing text (transcript, log); aborts when memory runs out. */
 struct pt_text {

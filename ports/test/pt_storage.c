@@ -10,24 +10,6 @@
 
 #include "pt_priv.h"
 
-/* The same rule as the Linux port (not shared: ports/test stands alone). */
-static int pt_name_ok(const char *name)
-{
-	size_t i;
-
-	if (!name || name[0] == '\0' || name[0] == '.')
-		return 0;
-	for (i = 0; name[i]; i++) {
-		char c = name[i];
-
-		if (i >= PT_NAME_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
 
 static struct pt_blob *pt_find(struct port_test *pt, const char *name)
 {
@@ -75,7 +57,7 @@ static int pt_read(void *ctx, const char *name, uint8_t *buf, size_t *len)
 	struct port_test *pt = ctx;
 	const struct pt_blob *b;
 
-	if (!pt_name_ok(name) || !len)
+	if (!hal_storage_name_ok(name) || !len)
 		return HAL_EINVAL;
 	if (pt_fault_hit(pt, PORT_TEST_FAULT_STORAGE_READ))
 		return HAL_EIO;
@@ -99,7 +81,7 @@ static int pt_write(void *ctx, const char *name, const uint8_t *buf, size_t len)
 	uint8_t *copy;
 	size_t i;
 
-	if (!pt_name_ok(name) || (len && !buf))
+	if (!hal_storage_name_ok(name) || (len && !buf))
 		return HAL_EINVAL;
 	if (pt_fault_hit(pt, PORT_TEST_FAULT_STORAGE_WRITE))
 		return HAL_EIO;
@@ -129,7 +111,7 @@ static int pt_remove(void *ctx, const char *name)
 	struct port_test *pt = ctx;
 	struct pt_blob *b;
 
-	if (!pt_name_ok(name))
+	if (!hal_storage_name_ok(name))
 		return HAL_EINVAL;
 	b = pt_find(pt, name);
 	if (!b)
