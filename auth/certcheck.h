@@ -1,0 +1,107 @@
+/*
+ * certcheck.h: may this certificate sign a person in here?
+ *
+ * Five checks, each reported with its verdict and plain-words text:
+ *   chain       to the trust anchors (intermediates from the token, the
+ *               configuration or AIA caIssuers); signatures (RSA PKCS#1
+ *               v1.5 and PSS, ECDSA); basic constraints and path length;
+ *   time        every certificate of the chain against the HAL wall clock
+ *               (or a given time), with a skew allowance; a device that
+ *               does not know the time fails with SG_E_TIME_UNKNOWN;
+ *   usage       key usage digitalSignature; extended key usage clientAuth
+ *               and/or Microsoft smart-card logon, as configured;
+ *   identity    the certificate names the user (identity.h; subject CN as
+ *               a configurable fallback);
+ *   revocation  every certificate below the trust anchor, by the policy in
+ *               revoke.h.
+ * The result is the first failing check in that order, as an sg_err with
+ * its exit code: 6 (not acceptable), 7 (revoked), 8 (status unavailable).
+ */
+#ifndef CERTCHECK_H
+#define CERTCHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/x509_crl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "hal.h"
+#include "revoke.h"
+#include "sg_err.h"
+
+#define CERTCHECK_MAX_CHAIN 8
+
+struct certcheck_policy {
+	int allow_client_auth;     /* EKU id-kp-clientAuth accepted (default yes) */
+	int allow_smartcard_logon; /* EKU 1.3.6.1.4.1.311.20.2.2 accepted (default yes) */
+	int require_eku;           /* refuse a certificate without EKU (default no:
+				    * RFC 5280 reads "no EKU" as "any purpose") */
+	int skew_s;                /* clock skew allowed on validity (default 300) */
+	int warn_days;             /* warn this many days before expiry (default 30) */
+	int cn_fallback;           /* the subject CN may name the user (default no) */
+	int aia_fetch;             /* fetch missing intermediates from caIssuers (default no) */
+	int rsa_min_bits;          /* default 2048 */
+	struct revoke_policy revoke;
+};
+
+struct certcheck_input {
+	const uint8_t *der;                     /* the end-entity certificate */
+	size_t der_len;
+	const mbedtls_x509_crt *anchors;        /* trust anchors (required) */
+	const mbedtls_x509_crt *intermediates;  /* untrusted helpers, or NULL */
+	const mbedtls_x509_crl *crls;           /* configured CRLs, or NULL */
+	const char *identity;                   /* NULL: identity not checked */
+	int64_t at;                             /* check at this time ... */
+	int at_set;                             /* ... when set; else the HAL clock */
+};
+
+enum certcheck_step_id {
+	CERTCHECK_CHAIN,
+	CERTCHECK_TIME,
+	CERTCHECK_USAGE,
+	CERTCHECK_IDENTITY,
+	CERTCHECK_REVOCATION,
+	CERTCHECK__STEPS
+};
+
+enum certcheck_verdict {
+	CERTCHECK_SKIP = 0, /* not run (an earlier check failed, or not asked) */
+	CERTCHECK_PASS,
+	CERTCHECK_WARN,     /* passed, with something to show (expiry soon, soft-fail) */
+	CERTCHECK_FAIL,
+};
+
+struct certcheck_step {
+	enum certcheck_verdict verdict;
+	sg_err err;       /* for FAIL */
+	char text[600];   /* what was found, in plain words */
+};
+
+struct certcheck_report {
+	struct certcheck_step steps[CERTCHECK__STEPS];
+	sg_err result;
+	int64_t now;
+	int64_t not_after;
+	int days_left;
+	int expiry_warning;                 /* within warn_days */
+	size_t chain_len;
+	char chain[CERTCHECK_MAX_CHAIN][160]; /* subjects, end entity first */
+	struct revoke_result revocation;    /* of the end-entity certificate */
+};
+
+void certcheck_policy_default(struct certcheck_policy *p);
+
+/* "chain", "time", "usage", "identity", "revocation". */
+const char *certcheck_step_name(enum certcheck_step_id id);
+/* "pass", "warn", "fail", "skip". */
+const char *certcheck_verdict_name(enum certcheck_verdict v);
+
+/* Runs every check and fills *rep. Returns rep->result (SG_OK when the
+ * certificate is acceptable); e gets the failing check's detail. Blocks
+ * for the revocation checks' network steps (bounded by their timeouts). */
+sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
+		     const struct certcheck_input *in, struct certcheck_report *rep,
+		     struct sg_error *e);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * crl.h: checking one certificate against one CRL (RFC 5280 section 6.3,
+ * the parts a sign-in client needs), with the device's time, not the
+ * C library's.
+ */
+#ifndef CRL_H
+#define CRL_H
+
+#include <stdint.h>
+
+#include <mbedtls/x509_crl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "sg_err.h"
+
+struct crl_result {
+	int revoked;
+	int64_t revoked_at;
+	int reason;          /* CRLReason, -1 when absent */
+	int64_t this_update;
+	int64_t next_update; /* 0 when the CRL has none */
+};
+
+/* 1 when crl was issued under the name of cert's issuer. */
+int crl_applies(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert);
+
+/* Checks cert against crl, which must be signed by issuer (the key that
+ * signed cert; its key usage must allow cRLSign when it has one) and be
+ * current: thisUpdate <= now + skew and nextUpdate >= now - skew.
+ * SG_OK with *out filled (revoked or not), or
+ * SG_E_REVOCATION_UNAVAILABLE with the reason (wrong issuer, bad
+ * signature, not yet valid, expired on DATE): such a CRL proves nothing. */
+sg_err crl_check(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
+		 const mbedtls_x509_crt *issuer, int64_t now, int skew_s, struct crl_result *out,
+		 struct sg_error *e);
+
+/* Seconds since the epoch of an mbedTLS time (0 for the "absent" zero
+ * time mbedTLS leaves when nextUpdate is missing). */
+int64_t crl_time(const mbedtls_x509_time *t);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * revoke.h: is this certificate revoked? The deployment's policy decides
+ * where to look (OCSP, CRL, both, neither) and what an unreachable or
+ * broken source means. mbedTLS skips revocation silently when it is given
+ * no CRL; signet never does: without a trustworthy answer the policy
+ * decides, and its default is to refuse.
+ *
+ * Answers are cached in HAL storage until their nextUpdate; a cached
+ * answer past nextUpdate still counts for grace_s seconds, but only when
+ * no fresh answer can be had. Every network step is bounded by
+ * timeout_ms.
+ */
+#ifndef REVOKE_H
+#define REVOKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/x509_crl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "hal.h"
+#include "sg_err.h"
+
+enum revoke_method {
+	REVOKE_OCSP,
+	REVOKE_CRL,
+};
+
+enum revoke_on_fail {
+	REVOKE_FAIL_HARD, /* no answer: refuse (exit 8) */
+	REVOKE_FAIL_SOFT, /* no answer: accept, with a warning */
+};
+
+struct revoke_policy {
+	enum revoke_method methods[2]; /* in order */
+	size_t n_methods;              /* 0: revocation is not checked */
+	enum revoke_on_fail on_fail;
+	int grace_s;                   /* stale cached answers count this long (0: never) */
+	int timeout_ms;                /* per network exchange */
+	int skew_s;                    /* clock skew allowed on thisUpdate / nextUpdate */
+	int ocsp_nonce;                /* send (and require back) a nonce */
+	int ocsp_max_age_s;            /* for responses without nextUpdate */
+	const char *ocsp_url;          /* responder to use instead of the AIA's; NULL */
+	int fetch_crl;                 /* fetch CRLs from the distribution points */
+	size_t max_crl_bytes;
+	int use_cache;                 /* read and write HAL storage */
+};
+
+enum revoke_status {
+	REVOKE_GOOD,
+	REVOKE_REVOKED,
+	REVOKE_UNAVAILABLE,
+	REVOKE_NOT_CHECKED, /* policy none, or soft-fail without an answer */
+};
+
+struct revoke_result {
+	enum revoke_status status;
+	int64_t revoked_at;
+	int reason;            /* CRLReason, -1 when unknown */
+	int64_t next_update;   /* of the answer used (0: none) */
+	int from_cache;
+	int stale;             /* a cached answer past nextUpdate, within grace */
+	char source[600];      /* "OCSP http://127.0.0.1:8080/", "CRL file", ... */
+	char trail[1024];      /* what each source did, for --verbose and diagnoses */
+};
+
+/* The default: OCSP then CRL, hard-fail, 24 h grace, 5 s timeouts,
+ * 5 min skew, nonce on, CRL fetching and cache on, CRLs up to 4 MiB. */
+void revoke_policy_default(struct revoke_policy *p);
+
+/* Parses "ocsp,crl", "crl,ocsp", "ocsp", "crl" or "none". SG_E_CONFIG. */
+sg_err revoke_policy_methods(struct revoke_policy *p, const char *s, struct sg_error *e);
+
+/* Checks cert (issued by issuer) at time now. crls: configured CRLs
+ * (NULL for none). Returns SG_OK (good, or not checked by policy), or
+ * SG_E_REVOKED (*r says when and why), or SG_E_REVOCATION_UNAVAILABLE
+ * (no trustworthy answer under a hard-fail policy; the detail names what
+ * was tried). Blocks for at most timeout_ms per source tried. */
+sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
+		    const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
+		    const mbedtls_x509_crl *crls, int64_t now, struct revoke_result *r,
+		    struct sg_error *e);
+
+/* "keyCompromise", "cACompromise", ...; "unspecified" for -1. */
+const char *revoke_reason_name(int reason);
+
+#endif
