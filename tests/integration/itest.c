@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *itest_top(void)
@@ -106,4 +111,76 @@ char *itest_mktoken(const char *name, const char *label, const char *pin, const 
 	if (itest_sh("%s/tools/mktoken '%s' '%s' '%s' %s", itest_top(), dir, label, pin, specs))
 		return NULL;
 	return strdup(dir);
+}
+
+int itest_free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (s >= 0)
+		close(s);
+	return port;
+}
+
+int itest_spawn(const char *name, const char *fmt, ...)
+{
+	char cmd[4096], log[600];
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(log, sizeof(log), "%s/%s.log", itest_scratch(), name);
+	pid = fork();
+	if (pid == 0) {
+		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(o, 1);
+		dup2(o, 2);
+		close(o);
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return (int)pid;
+}
+
+int itest_wait_port(int port)
+{
+	for (int i = 0; i < 200; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int ok = s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+		if (s >= 0)
+			close(s);
+		if (ok)
+			return 0;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+void itest_stop(int pid)
+{
+	if (pid <= 0)
+		return;
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }

@@ -28,4 +28,18 @@ int itest_signet_run(const char *pin, char *out, size_t cap, const char *fmt, ..
  * string is strdup'ed). */
 char *itest_mktoken(const char *name, const char *label, const char *pin, const char *specs);
 
+/* A free TCP port on 127.0.0.1 (bound, read, released: good enough for a
+ * test that starts its server right after). */
+int itest_free_port(void);
+
+/* Starts `sh -c "exec CMD"` in the background (output to
+ * scratch/<name>.log); returns its pid. */
+int itest_spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Waits up to 20 s until 127.0.0.1:port accepts a connection. */
+int itest_wait_port(int port);
+
+/* Stops a spawned process (SIGTERM, then SIGKILL) and reaps it. */
+void itest_stop(int pid);
+
 #endif
