@@ -143,6 +143,7 @@ demo: test-deps all
 
 bench: test-deps all
 	$(Q)tools/run-bench $(O)
+	$(Q)tools/bench-verify $(O)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -13,7 +13,9 @@
  *   identity    the certificate names the user (identity.h; subject CN as
  *               a configurable fallback);
  *   revocation  every certificate below the trust anchor, by the policy in
- *               revoke.h.
+ *               revoke.h; for CA certificates a configured OCSP URL does not
+ *               apply and, when the policy names one method, the other is
+ *               tried after it (CAs often publish only CRLs).
  * The result is the first failing check in that order, as an sg_err with
  * its exit code: 6 (not acceptable), 7 (revoked), 8 (status unavailable).
  */

@@ -19,40 +19,40 @@ int64_t crl_time(const mbedtls_x509_time *t)
 	return sg_time_from_utc(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
-int crl_applies(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert)
+static int name_eq(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
 {
-	return crl->issuer_raw.len == cert->issuer_raw.len &&
-	       !memcmp(crl->issuer_raw.p, cert->issuer_raw.p, cert->issuer_raw.len);
+	return a->len == b->len && !memcmp(a->p, b->p, a->len);
 }
 
-/* Serial numbers compare as integers: ignore leading zero bytes. */
+int crl_applies(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
+		const mbedtls_x509_crt *issuer)
+{
+	/* The certificate may spell its issuer's name differently (case) than
+	 * the issuer spells its own subject, which the CRL copies. */
+	return name_eq(&crl->issuer_raw, &cert->issuer_raw) ||
+	       (issuer && name_eq(&crl->issuer_raw, &issuer->subject_raw));
+}
+
+/* DER INTEGERs are minimal, so equal serials have equal bytes; stripping
+ * "leading zeros" would make 00 FF (255) equal FF (-1). */
 static int serial_eq(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
 {
-	const unsigned char *p = a->p, *q = b->p;
-	size_t m = a->len, n = b->len;
-
-	while (m > 1 && *p == 0) {
-		p++;
-		m--;
-	}
-	while (n > 1 && *q == 0) {
-		q++;
-		n--;
-	}
-	return m == n && !memcmp(p, q, m);
+	return a->len == b->len && !memcmp(a->p, b->p, a->len);
 }
 
-/* The reasonCode entry extension, or -1. entry_ext holds the
- * Extensions SEQUENCE (mbedTLS keeps it raw). */
-static int entry_reason(const mbedtls_x509_buf *ext)
+/* The reasonCode entry extension, or -1. mbedTLS 2.28 points entry_ext at
+ * the Extensions SEQUENCE but records the length of its contents only, so
+ * the SEQUENCE's own header is read against the end of the whole CRL
+ * (raw_end), and its length bounds the rest. */
+static int entry_reason(const mbedtls_x509_buf *ext, const unsigned char *raw_end)
 {
 	unsigned char *p = ext->p, *end;
 	size_t len;
 
-	if (!p || !ext->len)
+	if (!p || !ext->len || p >= raw_end)
 		return -1;
-	end = p + ext->len;
-	if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+	if (mbedtls_asn1_get_tag(&p, raw_end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) ||
+	    len != ext->len)
 		return -1;
 	end = p + len;
 	while (p < end) {
@@ -106,7 +106,7 @@ sg_err crl_check(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
 
 	memset(out, 0, sizeof(*out));
 	out->reason = -1;
-	if (!crl_applies(crl, cert))
+	if (!crl_applies(crl, cert, issuer))
 		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
 				    "the CRL is for another issuer");
 	err = crl_signature_ok(crl, issuer, e);
@@ -122,7 +122,7 @@ sg_err crl_check(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
 		if (!serial_eq(&en->serial, &cert->serial))
 			continue;
 		int64_t when = crl_time(&en->revocation_date);
-		int reason = entry_reason(&en->entry_ext);
+		int reason = entry_reason(&en->entry_ext, crl->raw.p + crl->raw.len);
 		/* removeFromCRL (8) only appears in delta CRLs: not revoked. */
 		if (reason == 8)
 			continue;

@@ -21,8 +21,10 @@ struct crl_result {
 	int64_t next_update; /* 0 when the CRL has none */
 };
 
-/* 1 when crl was issued under the name of cert's issuer. */
-int crl_applies(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert);
+/* 1 when crl was issued under the name of cert's issuer (as cert names
+ * it, or as issuer names itself; issuer may be NULL). */
+int crl_applies(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
+		const mbedtls_x509_crt *issuer);
 
 /* Checks cert against crl, which must be signed by issuer (the key that
  * signed cert; its key usage must allow cRLSign when it has one) and be

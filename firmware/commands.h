@@ -8,5 +8,6 @@ struct cli;
 
 int cmd_certs(struct cli *c, int argc, char **argv);
 int cmd_sign(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
 
 #endif

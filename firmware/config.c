@@ -48,6 +48,21 @@ static const struct cfg_word log_levels[] = {
 	{NULL, 0},
 };
 
+static const struct cfg_word revocation_words[] = {
+	{"ocsp,crl", CONFIG_REVOCATION_OCSP_CRL},
+	{"crl,ocsp", CONFIG_REVOCATION_CRL_OCSP},
+	{"ocsp", CONFIG_REVOCATION_OCSP},
+	{"crl", CONFIG_REVOCATION_CRL},
+	{"none", CONFIG_REVOCATION_NONE},
+	{NULL, 0},
+};
+
+static const struct cfg_word on_fail_words[] = {
+	{"hard", REVOKE_FAIL_HARD},
+	{"soft", REVOKE_FAIL_SOFT},
+	{NULL, 0},
+};
+
 /* Every setting signet reads. Add a row (and a field) for a new one. */
 static const struct cfg_setting settings[] = {
 	{"token", "module", CFG_STRING, STRING(module), .arg = "PATH",
@@ -67,6 +82,41 @@ static const struct cfg_setting settings[] = {
 	 .help = "least important messages that are logged"},
 	{"log", "syslog", CFG_BOOL, FIELD(log_syslog),
 	 .help = "also send messages to the system log"},
+	{"certs", "ca", CFG_STRING, STRING(ca), .arg = "PATH",
+	 .help = "trust anchors: a file of PEM/DER certificates or a directory of them"},
+	{"certs", "untrusted", CFG_STRING, STRING(untrusted), .arg = "PATH",
+	 .help = "intermediate CA certificates (they must chain to a trust anchor)"},
+	{"certs", "crl", CFG_STRING, STRING(crl), .arg = "PATH",
+	 .help = "CRLs to use before any distribution point (PEM or DER file)"},
+	{"certs", "revocation", CFG_ENUM, FIELD(revocation), .words = revocation_words,
+	 .help = "where to look for revocation, in order"},
+	{"certs", "on_unavailable", CFG_ENUM, FIELD(check.revoke.on_fail), .words = on_fail_words,
+	 .help = "no trustworthy revocation answer: hard refuses the sign-in, soft lets it "
+		 "through with a warning"},
+	{"certs", "grace", CFG_INT, FIELD(check.revoke.grace_s), .min = 0, .max = 30 * 86400,
+	 .scale = 1,
+	 .help = "seconds a cached answer past its nextUpdate still counts when no fresh one "
+		 "can be had; 0: never"},
+	{"certs", "ocsp_url", CFG_STRING, STRING(ocsp_url), .arg = "URL",
+	 .help = "OCSP responder to ask instead of the one the certificate names"},
+	{"certs", "timeout", CFG_INT, FIELD(check.revoke.timeout_ms), .min = 1, .max = 120,
+	 .scale = 1000, .help = "seconds each OCSP or CRL exchange may take"},
+	{"certs", "skew", CFG_INT, FIELD(check.skew_s), .min = 0, .max = 86400, .scale = 1,
+	 .help = "seconds of clock difference tolerated on validity and revocation times"},
+	{"certs", "warn_days", CFG_INT, FIELD(check.warn_days), .min = 0, .max = 365, .scale = 1,
+	 .help = "warn this many days before the certificate expires"},
+	{"certs", "eku_client_auth", CFG_BOOL, FIELD(check.allow_client_auth),
+	 .help = "accept extended key usage clientAuth"},
+	{"certs", "eku_smartcard_logon", CFG_BOOL, FIELD(check.allow_smartcard_logon),
+	 .help = "accept extended key usage smart-card logon (1.3.6.1.4.1.311.20.2.2)"},
+	{"certs", "require_eku", CFG_BOOL, FIELD(check.require_eku),
+	 .help = "refuse a certificate that has no extended key usage"},
+	{"certs", "cn_fallback", CFG_BOOL, FIELD(check.cn_fallback),
+	 .help = "let the subject CN name the user when no subjectAltName does"},
+	{"certs", "aia_fetch", CFG_BOOL, FIELD(check.aia_fetch),
+	 .help = "fetch missing intermediate certificates from the AIA caIssuers URL"},
+	{"certs", "cache", CFG_BOOL, FIELD(check.revoke.use_cache),
+	 .help = "keep OCSP answers and CRLs until their nextUpdate"},
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -318,6 +368,22 @@ void config_defaults(struct signet_config *c)
 	pin_policy_default(&c->pin);
 	c->log_level = HAL_LOG_WARN;
 	c->log_syslog = 0;
+	certcheck_policy_default(&c->check);
+	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
+}
+
+const char *config_revocation_name(int r)
+{
+	for (const struct cfg_word *w = revocation_words; w->name; w++)
+		if (w->value == r)
+			return w->name;
+	return "?";
+}
+
+void config_apply_check(struct signet_config *c)
+{
+	revoke_policy_methods(&c->check.revoke, config_revocation_name(c->revocation), NULL);
+	c->check.revoke.ocsp_url = c->ocsp_url[0] ? c->ocsp_url : NULL;
 }
 
 /* ---- files --------------------------------------------------------------- */

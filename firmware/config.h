@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 
+#include "certcheck.h"
 #include "pin.h"
 #include "sg_err.h"
 
@@ -27,7 +28,29 @@ struct signet_config {
 	struct pin_policy pin; /* [pin] min_length, max_length, digits_only, timeout (s) */
 	int log_level;         /* [log] level: an enum hal_log_level */
 	int log_syslog;        /* [log] syslog: 0 or 1 */
+	/* [certs]: what a certificate must pass (certcheck.h). */
+	char ca[256];          /* trust anchors: a PEM/DER file or a directory */
+	char untrusted[256];   /* intermediate certificates (file) */
+	char crl[256];         /* CRL file (PEM or DER) */
+	char ocsp_url[512];    /* responder to ask instead of the certificate's AIA */
+	int revocation;        /* enum config_revocation */
+	struct certcheck_policy check;
 };
+
+enum config_revocation {
+	CONFIG_REVOCATION_OCSP_CRL,
+	CONFIG_REVOCATION_CRL_OCSP,
+	CONFIG_REVOCATION_OCSP,
+	CONFIG_REVOCATION_CRL,
+	CONFIG_REVOCATION_NONE,
+};
+
+/* The revocation policy word ("ocsp,crl", ...) for enum config_revocation. */
+const char *config_revocation_name(int r);
+
+/* Copies the [certs] settings that live outside the policy struct (the
+ * method order, the OCSP URL) into c->check, ready for certcheck_run(). */
+void config_apply_check(struct signet_config *c);
 
 /* The defaults: pin_policy_default(), log level warning, no syslog, empty
  * module and URI. */

@@ -14,6 +14,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  certs    list the certificates on the token (subject, names, validity, key)\n"
 	"  sign     sign a challenge with the token's key; --verify checks it too\n"
+	"  verify   check a certificate: chain, validity, usage, identity, revocation\n"
 	"\n"
 	"Options every command takes:\n"
 	"  --module PATH   PKCS#11 module (default: [token] module, else " SIGNET_DEFAULT_P11_MODULE ")\n"
@@ -50,6 +51,7 @@ struct command {
 static const struct command commands[] = {
 	{"certs", cmd_certs},
 	{"sign", cmd_sign},
+	{"verify", cmd_verify},
 };
 
 /* A PIN typed into this process must not end up in a core file. */

@@ -10,6 +10,7 @@
 
 #include "hal_card.h"
 #include "hal_clock.h"
+#include "hal_devkey.h"
 #include "hal_display.h"
 #include "hal_err.h"
 #include "hal_keypad.h"
@@ -31,6 +32,7 @@ struct hal {
 	struct hal_loop loop;
 	struct hal_log log;
 	struct hal_p11 p11;
+	struct hal_devkey devkey;
 };
 
 #endif

@@ -33,6 +33,9 @@ int port_linux_init(struct hal *hal, const struct port_linux_opts *opts)
 	/* No state directory (no HOME): storage stays unset, not an error. */
 	if (r == HAL_OK && linux_storage_init(&hal->storage, opts->storage_dir) == HAL_ENOMEM)
 		r = HAL_ENOMEM;
+	/* No place for a device key (no HOME): devkey stays unset. */
+	if (r == HAL_OK && linux_devkey_init(&hal->devkey, NULL) == HAL_ENOMEM)
+		r = HAL_ENOMEM;
 	if (r == HAL_OK) {
 		/* No terminal (a daemon): keypad and display stay unset. */
 		int tr = linux_tty_open(opts->tty_path, &tty);
@@ -62,6 +65,7 @@ void port_linux_fini(struct hal *hal)
 	linux_net_fini(&hal->net);
 	linux_loop_fini(&hal->loop);
 	linux_storage_fini(&hal->storage);
+	linux_devkey_fini(&hal->devkey);
 	linux_log_fini(&hal->log);
 	memset(hal, 0, sizeof(*hal));
 }

@@ -77,6 +77,8 @@ struct port_test *port_test_new(void)
 	pt->next_timer_id = 1;
 	for (i = 0; i < PORT_TEST_FAULT_COUNT_; i++)
 		pt->fault[i] = -1;
+	for (i = 0; i < sizeof(pt->devkey); i++)
+		pt->devkey[i] = (uint8_t)i;
 	return pt;
 }
 
@@ -109,4 +111,6 @@ void port_test_hal(struct port_test *pt, struct hal *hal)
 	hal->log.ctx = pt;
 	hal->loop.ops = &pt_loop_ops;
 	hal->loop.ctx = pt;
+	hal->devkey.ops = &pt_devkey_ops;
+	hal->devkey.ctx = pt;
 }

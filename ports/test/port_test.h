@@ -21,8 +21,8 @@ struct port_test;
  * PORT_TEST_WALL_DEFAULT; the key delay is 100 ms. */
 struct port_test *port_test_new(void);
 void port_test_free(struct port_test *pt);
-/* Fills keypad, display, clock, rng, storage, log and loop; card, net and
- * p11 are left unset (HAL_ENOTSUP). */
+/* Fills keypad, display, clock, rng, storage, log, loop and devkey; card,
+ * net and p11 are left unset (HAL_ENOTSUP). */
 void port_test_hal(struct port_test *pt, struct hal *hal);
 
 #define PORT_TEST_WALL_DEFAULT INT64_C(1735689600) /* 2025-01-01T00:00:00Z */
@@ -77,6 +77,11 @@ size_t port_test_storage_count(const struct port_test *pt);
 /* Successful writes so far. */
 unsigned port_test_storage_writes(const struct port_test *pt);
 
+/* --- devkey ----------------------------------------------------------
+ * A fixed key (bytes 0x00..0x1f) until set: a test that "moves the state
+ * to another device" sets another one. */
+void port_test_devkey_set(struct port_test *pt, const uint8_t key[32]);
+
 /* --- log ------------------------------------------------------------- */
 /* Everything logged, "level: msg\n" per line (level: error, warning, info,
  * debug). */
@@ -105,6 +110,7 @@ enum port_test_fault {
 	PORT_TEST_FAULT_STORAGE_WRITE, /* write fails with HAL_EIO, old blob kept */
 	PORT_TEST_FAULT_STORAGE_READ,  /* read fails with HAL_EIO */
 	PORT_TEST_FAULT_KEYPAD_IO,     /* read fails with HAL_EIO */
+	PORT_TEST_FAULT_DEVKEY,        /* devkey get fails with HAL_EIO */
 	PORT_TEST_FAULT_COUNT_
 };
 /* Arms a one-shot fault: the next after_n calls of that operation succeed

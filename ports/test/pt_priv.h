@@ -64,6 +64,8 @@ struct port_test {
 	/* storage */
 	struct pt_blob blobs[PORT_TEST_MAX_BLOBS];
 	unsigned writes;
+	/* devkey */
+	uint8_t devkey[32];
 	/* log */
 	struct pt_text log;
 	enum hal_log_level log_level;
@@ -89,6 +91,7 @@ extern const struct hal_rng_ops pt_rng_ops;
 extern const struct hal_storage_ops pt_storage_ops;
 extern const struct hal_log_ops pt_log_ops;
 extern const struct hal_loop_ops pt_loop_ops;
+extern const struct hal_devkey_ops pt_devkey_ops;
 
 void pt_keypad_free(struct port_test *pt);
 void pt_storage_free(struct port_test *pt);

@@ -17,7 +17,7 @@ FUZZ_CC ?= clang
 FUZZ_OUT := build/fuzz
 SECONDS ?= 60
 
-FUZZ_CPPFLAGS := -I. -Ihal -Iauth -Isip -I/usr/include/p11-kit-1
+FUZZ_CPPFLAGS := -I. -Ihal -Iauth -Isip -Iports/test -I/usr/include/p11-kit-1
 # UBSan findings must stop the run like ASan's do, or a replay would pass.
 FUZZ_CFLAGS := -g -O1 -std=c11 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SAN := address,undefined
@@ -26,6 +26,7 @@ FUZZ_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 FUZZ_FLAGS ?=
 
 FUZZ_EXTRA_config := firmware/config.c
+FUZZ_EXTRA_apdu := $(wildcard ports/test/*.c)
 
 HARNESSES := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(HARNESSES))

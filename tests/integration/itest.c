@@ -184,3 +184,22 @@ void itest_stop(int pid)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
+
+int itest_wait_log(const char *name, const char *text)
+{
+	char path[600], buf[8192];
+
+	snprintf(path, sizeof(path), "%s/%s.log", itest_scratch(), name);
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		if (strstr(buf, text))
+			return 0;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}

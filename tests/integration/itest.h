@@ -39,6 +39,10 @@ int itest_spawn(const char *name, const char *fmt, ...) __attribute__((format(pr
 /* Waits up to 20 s until 127.0.0.1:port accepts a connection. */
 int itest_wait_port(int port);
 
+/* Waits up to 20 s until scratch/<name>.log contains text (for servers
+ * that a bare connect would upset, like `openssl ocsp`). */
+int itest_wait_log(const char *name, const char *text);
+
 /* Stops a spawned process (SIGTERM, then SIGKILL) and reaps it. */
 void itest_stop(int pid);
 

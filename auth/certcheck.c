@@ -1,0 +1,472 @@
+/* certcheck.c: chain, time, usage, identity and revocation checks. */
+#include "certcheck.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/oid.h>
+
+#include "certinfo.h"
+#include "http.h"
+#include "identity.h"
+#include "sg_time.h"
+#include "x509ext.h"
+
+#define AIA_MAX_BYTES (64 * 1024)
+#define AIA_MAX_ROUNDS 3
+
+/* Microsoft smart-card logon EKU 1.3.6.1.4.1.311.20.2.2 */
+static const char oid_sc_logon[] = "\x2b\x06\x01\x04\x01\x82\x37\x14\x02\x02";
+
+/* What mbedTLS's verify callback saw, deepest (anchor) last. */
+struct chain {
+	const mbedtls_x509_crt *crt[CERTCHECK_MAX_CHAIN];
+	uint32_t flags[CERTCHECK_MAX_CHAIN];
+	size_t n;
+};
+
+void certcheck_policy_default(struct certcheck_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->allow_client_auth = 1;
+	p->allow_smartcard_logon = 1;
+	p->skew_s = 300;
+	p->warn_days = 30;
+	p->rsa_min_bits = 2048;
+	revoke_policy_default(&p->revoke);
+}
+
+const char *certcheck_step_name(enum certcheck_step_id id)
+{
+	static const char *names[] = {"chain", "time", "usage", "identity", "revocation"};
+	return (unsigned)id < CERTCHECK__STEPS ? names[id] : "?";
+}
+
+const char *certcheck_verdict_name(enum certcheck_verdict v)
+{
+	static const char *names[] = {"skip", "pass", "warn", "fail"};
+	return (unsigned)v <= CERTCHECK_FAIL ? names[v] : "?";
+}
+
+static void step(struct certcheck_report *rep, enum certcheck_step_id id,
+		 enum certcheck_verdict v, sg_err err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void step(struct certcheck_report *rep, enum certcheck_step_id id,
+		 enum certcheck_verdict v, sg_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	rep->steps[id].verdict = v;
+	rep->steps[id].err = err;
+	va_start(ap, fmt);
+	vsnprintf(rep->steps[id].text, sizeof(rep->steps[id].text), fmt, ap);
+	va_end(ap);
+}
+
+static void dn(char *buf, size_t len, const mbedtls_x509_name *name)
+{
+	if (mbedtls_x509_dn_gets(buf, len, name) < 0)
+		snprintf(buf, len, "(unreadable name)");
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+static int64_t x509_time(const mbedtls_x509_time *t)
+{
+	return sg_time_from_utc(t->year, t->mon, t->day, t->hour, t->min, t->sec);
+}
+
+/* ---- chain --------------------------------------------------------------- */
+
+static int record(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct chain *ch = arg;
+
+	/* Time is judged against the device's clock below, not libc's. */
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	if (depth >= 0 && depth < CERTCHECK_MAX_CHAIN) {
+		ch->crt[depth] = crt;
+		ch->flags[depth] = *flags;
+		if ((size_t)depth + 1 > ch->n)
+			ch->n = (size_t)depth + 1;
+	}
+	return 0;
+}
+
+static const mbedtls_x509_crt *find_subject(const mbedtls_x509_crt *list,
+					     const mbedtls_x509_buf *name)
+{
+	for (; list && list->raw.p; list = list->next)
+		if (list->subject_raw.len == name->len &&
+		    !memcmp(list->subject_raw.p, name->p, name->len))
+			return list;
+	return NULL;
+}
+
+/* Explains mbedTLS's verdict in words an administrator can act on. */
+static void chain_fail_text(const struct chain *ch, uint32_t flags,
+			    const mbedtls_x509_crt *anchors, const mbedtls_x509_crt *pool,
+			    char *out, size_t len)
+{
+	char subj[200], iss[200];
+	const mbedtls_x509_crt *top = ch->n ? ch->crt[ch->n - 1] : NULL;
+
+	/* The certificate nearest the end entity that mbedTLS flagged is the
+	 * one whose issuer failed (a bad signature flags the child). */
+	for (size_t i = 0; i < ch->n; i++) {
+		if (ch->flags[i]) {
+			top = ch->crt[i];
+			break;
+		}
+	}
+	if (!top) {
+		snprintf(out, len, "the chain could not be built");
+		return;
+	}
+	dn(subj, sizeof(subj), &top->subject);
+	dn(iss, sizeof(iss), &top->issuer);
+	if (flags & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK |
+		     MBEDTLS_X509_BADCERT_BAD_KEY)) {
+		snprintf(out, len, "a signature algorithm or key in the chain is too weak or not "
+				   "supported (flags 0x%x)", (unsigned)flags);
+	} else if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+		const mbedtls_x509_crt *cand = find_subject(anchors, &top->issuer_raw);
+		if (!cand)
+			cand = find_subject(pool, &top->issuer_raw);
+		if (cand && top->issuer_raw.len && cand != top)
+			snprintf(out, len,
+				 "issuer not trusted: '%s' is named as issuer of '%s' but its "
+				 "signature does not verify, or it may not issue certificates "
+				 "(CA:FALSE, path length, key usage)",
+				 iss, subj);
+		else
+			snprintf(out, len,
+				 "issuer not trusted: '%s' (issuer of '%s') is not a trust anchor "
+				 "and no intermediate for it was given",
+				 iss, subj);
+	} else {
+		snprintf(out, len, "the chain does not verify (mbedTLS flags 0x%x)", (unsigned)flags);
+	}
+}
+
+/* Parses DER or PEM certificates from a caIssuers answer into pool. */
+static int aia_add(const struct hal *hal, const mbedtls_x509_crt *top, int timeout_ms,
+		   mbedtls_x509_crt *pool)
+{
+	struct x509ext_urls urls;
+	struct http_response resp = {0};
+	int added = 0;
+
+	if (!x509ext_aia_urls(top, X509EXT_AIA_CA_ISSUERS, &urls))
+		return 0;
+	if (http_fetch(hal, urls.url[0], NULL, NULL, 0, AIA_MAX_BYTES, timeout_ms, &resp, NULL) ==
+		    SG_OK &&
+	    resp.status == 200 && resp.body_len)
+		added = mbedtls_x509_crt_parse_der(pool, resp.body, resp.body_len) == 0;
+	http_response_free(&resp);
+	return added;
+}
+
+static mbedtls_x509_crt_profile profile_for(int rsa_min_bits)
+{
+	mbedtls_x509_crt_profile p = {
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA224) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) |
+			MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) |
+			MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSA) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECKEY) |
+			MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECDSA) |
+			MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSASSA_PSS),
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1) |
+			MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP384R1) |
+			MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP521R1),
+		(uint32_t)rsa_min_bits,
+	};
+	return p;
+}
+
+static sg_err check_chain(const struct hal *hal, const struct certcheck_policy *p,
+			  const struct certcheck_input *in, mbedtls_x509_crt *leaf,
+			  struct chain *ch, struct certcheck_report *rep)
+{
+	mbedtls_x509_crt_profile prof = profile_for(p->rsa_min_bits);
+	uint32_t flags = 0;
+	char text[600];
+	int rc;
+
+	for (int round = 0;; round++) {
+		memset(ch, 0, sizeof(*ch));
+		flags = 0;
+		rc = mbedtls_x509_crt_verify_with_profile(leaf, (mbedtls_x509_crt *)in->anchors,
+							  NULL, &prof, NULL, &flags, record, ch);
+		if (rc == 0 || !(flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) || !p->aia_fetch ||
+		    round >= AIA_MAX_ROUNDS || !ch->n ||
+		    !aia_add(hal, ch->crt[ch->n - 1], p->revoke.timeout_ms, leaf))
+			break;
+	}
+	rep->chain_len = ch->n;
+	for (size_t i = 0; i < ch->n; i++)
+		dn(rep->chain[i], sizeof(rep->chain[i]), &ch->crt[i]->subject);
+	if (rc == 0 && flags == 0) {
+		step(rep, CERTCHECK_CHAIN, CERTCHECK_PASS, SG_OK, "%zu certificate(s) up to '%s'",
+		     ch->n, ch->n ? rep->chain[ch->n - 1] : "?");
+		return SG_OK;
+	}
+	chain_fail_text(ch, flags, in->anchors, leaf->next, text, sizeof(text));
+	step(rep, CERTCHECK_CHAIN, CERTCHECK_FAIL, SG_E_CERT_UNTRUSTED, "%s", text);
+	return SG_E_CERT_UNTRUSTED;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+static sg_err check_time(const struct certcheck_policy *p, const struct chain *ch,
+			 const mbedtls_x509_crt *leaf, struct certcheck_report *rep)
+{
+	char when[32], who[200];
+	int64_t now = rep->now;
+
+	for (size_t i = 0; i < (ch->n ? ch->n : 1); i++) {
+		const mbedtls_x509_crt *c = ch->n ? ch->crt[i] : leaf;
+		int64_t nb = x509_time(&c->valid_from), na = x509_time(&c->valid_to);
+
+		dn(who, sizeof(who), &c->subject);
+		if (na + p->skew_s < now) {
+			step(rep, CERTCHECK_TIME, CERTCHECK_FAIL, SG_E_CERT_EXPIRED,
+			     "%s%s%s expired on %s", i ? "the issuing CA '" : "", i ? who : "",
+			     i ? "'" : "the certificate", sg_time_format(na, when, sizeof(when)));
+			return SG_E_CERT_EXPIRED;
+		}
+		if (nb - p->skew_s > now) {
+			step(rep, CERTCHECK_TIME, CERTCHECK_FAIL, SG_E_CERT_NOT_YET_VALID,
+			     "%s%s%s is not valid before %s (the device's clock says %s)",
+			     i ? "the issuing CA '" : "", i ? who : "", i ? "'" : "the certificate",
+			     sg_time_format(nb, when, sizeof(when)),
+			     sg_time_format(now, who, sizeof(who)));
+			return SG_E_CERT_NOT_YET_VALID;
+		}
+	}
+	rep->not_after = x509_time(&leaf->valid_to);
+	int64_t left = rep->not_after - now;
+	rep->days_left = (int)(left > 0 ? left / 86400 : 0);
+	rep->expiry_warning = left < (int64_t)p->warn_days * 86400;
+	step(rep, CERTCHECK_TIME, rep->expiry_warning ? CERTCHECK_WARN : CERTCHECK_PASS, SG_OK,
+	     "valid until %s (%d day%s left)%s", sg_time_format(rep->not_after, when, sizeof(when)),
+	     rep->days_left, rep->days_left == 1 ? "" : "s",
+	     rep->expiry_warning ? ": renew it soon" : "");
+	return SG_OK;
+}
+
+/* ---- usage --------------------------------------------------------------- */
+
+static int has_eku(const mbedtls_x509_crt *c, const char *oid, size_t len)
+{
+	for (const mbedtls_x509_sequence *s = &c->ext_key_usage; s && s->buf.p; s = s->next)
+		if (s->buf.len == len && !memcmp(s->buf.p, oid, len))
+			return 1;
+	return 0;
+}
+
+static sg_err check_usage(const struct certcheck_policy *p, const mbedtls_x509_crt *leaf,
+			  struct certcheck_report *rep)
+{
+	int has_ext = (leaf->ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE) != 0;
+	int ok_eku;
+
+	if (mbedtls_x509_crt_check_key_usage(leaf, MBEDTLS_X509_KU_DIGITAL_SIGNATURE)) {
+		step(rep, CERTCHECK_USAGE, CERTCHECK_FAIL, SG_E_CERT_USAGE,
+		     "key usage does not include digitalSignature");
+		return SG_E_CERT_USAGE;
+	}
+	if (!has_ext) {
+		ok_eku = !p->require_eku;
+	} else {
+		ok_eku = (p->allow_client_auth && has_eku(leaf, MBEDTLS_OID_CLIENT_AUTH,
+							   MBEDTLS_OID_SIZE(MBEDTLS_OID_CLIENT_AUTH))) ||
+			 (p->allow_smartcard_logon &&
+			  has_eku(leaf, oid_sc_logon, sizeof(oid_sc_logon) - 1)) ||
+			 has_eku(leaf, MBEDTLS_OID_ANY_EXTENDED_KEY_USAGE,
+				 MBEDTLS_OID_SIZE(MBEDTLS_OID_ANY_EXTENDED_KEY_USAGE));
+	}
+	if (!ok_eku) {
+		step(rep, CERTCHECK_USAGE, CERTCHECK_FAIL, SG_E_CERT_USAGE,
+		     "%s: it needs %s%s%s", has_ext ? "extended key usage is not for sign-in"
+						   : "the certificate has no extended key usage",
+		     p->allow_client_auth ? "clientAuth" : "",
+		     p->allow_client_auth && p->allow_smartcard_logon ? " or " : "",
+		     p->allow_smartcard_logon ? "smart-card logon (1.3.6.1.4.1.311.20.2.2)" : "");
+		return SG_E_CERT_USAGE;
+	}
+	step(rep, CERTCHECK_USAGE, CERTCHECK_PASS, SG_OK, "digitalSignature%s",
+	     !has_ext ? ", no extended key usage (any purpose)"
+	     : has_eku(leaf, oid_sc_logon, sizeof(oid_sc_logon) - 1) &&
+			     p->allow_smartcard_logon
+		     ? ", smart-card logon"
+		     : ", clientAuth");
+	return SG_OK;
+}
+
+/* ---- identity ------------------------------------------------------------ */
+
+static int cn_matches(const mbedtls_x509_crt *leaf, const char *identity)
+{
+	const char *id = identity;
+
+	if (!strncmp(id, "sip:", 4))
+		id += 4;
+	for (const mbedtls_x509_name *n = &leaf->subject; n && n->oid.p; n = n->next) {
+		if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid))
+			continue;
+		if (n->val.len == strlen(id) && !memcmp(n->val.p, id, n->val.len))
+			return 1;
+	}
+	return 0;
+}
+
+static sg_err check_identity(const struct certcheck_policy *p, const struct certcheck_input *in,
+			     const mbedtls_x509_crt *leaf, struct certcheck_report *rep)
+{
+	struct certinfo ci;
+	char names[400];
+
+	if (!in->identity) {
+		step(rep, CERTCHECK_IDENTITY, CERTCHECK_SKIP, SG_OK, "no user identity given");
+		return SG_OK;
+	}
+	if (certinfo_parse(leaf->raw.p, leaf->raw.len, &ci, NULL) != SG_OK)
+		memset(&ci, 0, sizeof(ci));
+	if (identity_match(&ci, in->identity)) {
+		step(rep, CERTCHECK_IDENTITY, CERTCHECK_PASS, SG_OK, "names %s", in->identity);
+		return SG_OK;
+	}
+	if (p->cn_fallback && cn_matches(leaf, in->identity)) {
+		step(rep, CERTCHECK_IDENTITY, CERTCHECK_PASS, SG_OK, "subject CN is %s (CN fallback)",
+		     in->identity);
+		return SG_OK;
+	}
+	identity_names(&ci, names, sizeof(names));
+	step(rep, CERTCHECK_IDENTITY, CERTCHECK_FAIL, SG_E_CERT_IDENTITY, "names %s, not %s", names,
+	     in->identity);
+	return SG_E_CERT_IDENTITY;
+}
+
+/* ---- revocation ---------------------------------------------------------- */
+
+static sg_err check_revocation(const struct hal *hal, const struct certcheck_policy *p,
+			       const struct certcheck_input *in, const struct chain *ch,
+			       struct certcheck_report *rep)
+{
+	struct revoke_result rr;
+	struct sg_error e;
+	char who[200];
+
+	/* Every certificate below the trust anchor, the end entity last so
+	 * that its result is what the report keeps. */
+	struct revoke_policy ca_pol = p->revoke;
+
+	/* CA certificates: a configured responder URL is the end entity's
+	 * (it serves one CA's users), and both methods are worth a try, since
+	 * CAs often publish only CRLs. */
+	ca_pol.ocsp_url = NULL;
+	if (ca_pol.n_methods == 1) {
+		ca_pol.methods[1] = ca_pol.methods[0] == REVOKE_OCSP ? REVOKE_CRL : REVOKE_OCSP;
+		ca_pol.n_methods = 2;
+	}
+	for (size_t i = ch->n - 1; i-- > 0;) {
+		sg_error_init(&e);
+		sg_err err = revoke_check(hal, i ? &ca_pol : &p->revoke, ch->crt[i], ch->crt[i + 1],
+					  in->crls, rep->now, &rr, &e);
+		if (i == 0)
+			rep->revocation = rr;
+		if (err) {
+			dn(who, sizeof(who), &ch->crt[i]->subject);
+			step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err, "%s%s%s: %s",
+			     i ? "the issuing CA '" : "", i ? who : "", i ? "'" : "the certificate",
+			     err == SG_E_REVOKED ? e.detail : "");
+			if (err != SG_E_REVOKED) {
+				size_t used = strlen(rep->steps[CERTCHECK_REVOCATION].text);
+				snprintf(rep->steps[CERTCHECK_REVOCATION].text + used,
+					 sizeof(rep->steps[0].text) - used,
+					 "no trustworthy answer (%s)", e.detail);
+			}
+			return err;
+		}
+	}
+	if (rep->revocation.status == REVOKE_NOT_CHECKED)
+		step(rep, CERTCHECK_REVOCATION, p->revoke.n_methods ? CERTCHECK_WARN : CERTCHECK_SKIP,
+		     SG_OK, "%s%s%s", rep->revocation.source, rep->revocation.trail[0] ? ": " : "",
+		     rep->revocation.trail);
+	else
+		step(rep, CERTCHECK_REVOCATION, rep->revocation.stale ? CERTCHECK_WARN : CERTCHECK_PASS,
+		     SG_OK, "not revoked, says %s%s", rep->revocation.source,
+		     rep->revocation.stale ? " (past its next update, within the grace period)" : "");
+	return SG_OK;
+}
+
+/* ---- all ----------------------------------------------------------------- */
+
+static sg_err first_failure(struct certcheck_report *rep, struct sg_error *e)
+{
+	for (int i = 0; i < CERTCHECK__STEPS; i++) {
+		if (rep->steps[i].verdict != CERTCHECK_FAIL)
+			continue;
+		rep->result = rep->steps[i].err;
+		return sg_error_set(e, rep->result, "%s", rep->steps[i].text);
+	}
+	rep->result = SG_OK;
+	return SG_OK;
+}
+
+sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
+		     const struct certcheck_input *in, struct certcheck_report *rep,
+		     struct sg_error *e)
+{
+	mbedtls_x509_crt leaf;
+	struct chain ch;
+	sg_err err;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	mbedtls_x509_crt_init(&leaf);
+	rc = mbedtls_x509_crt_parse_der(&leaf, in->der, in->der_len);
+	if (rc) {
+		char why[120];
+		mbedtls_strerror(rc, why, sizeof(why));
+		step(rep, CERTCHECK_CHAIN, CERTCHECK_FAIL, SG_E_CERT_PARSE,
+		     "the certificate cannot be read: %s", why);
+		goto out;
+	}
+	/* mbedTLS looks for a certificate's issuer only among the ones after
+	 * it in the list; repeating the pool puts every issuer after every
+	 * subject whatever order the intermediates came in. */
+	size_t n_pool = 0;
+	for (const mbedtls_x509_crt *c = in->intermediates; c && c->raw.p; c = c->next)
+		n_pool++;
+	for (size_t round = 0; round < n_pool && round < CERTCHECK_MAX_CHAIN; round++)
+		for (const mbedtls_x509_crt *c = in->intermediates; c && c->raw.p; c = c->next)
+			(void)mbedtls_x509_crt_parse_der(&leaf, c->raw.p, c->raw.len);
+	if (in->at_set) {
+		rep->now = in->at;
+	} else if (hal_clock_wall(&hal->clock, &rep->now) != HAL_OK) {
+		step(rep, CERTCHECK_TIME, CERTCHECK_FAIL, SG_E_TIME_UNKNOWN,
+		     "the device does not know the date and time yet");
+		goto out;
+	}
+	err = check_chain(hal, p, in, &leaf, &ch, rep);
+	check_time(p, &ch, &leaf, rep);
+	check_usage(p, &leaf, rep);
+	check_identity(p, in, &leaf, rep);
+	if (err == SG_OK && rep->steps[CERTCHECK_TIME].verdict != CERTCHECK_FAIL && ch.n >= 2)
+		check_revocation(hal, p, in, &ch, rep);
+	else if (err == SG_OK && ch.n < 2)
+		step(rep, CERTCHECK_REVOCATION, CERTCHECK_SKIP, SG_OK,
+		     "the certificate is itself a trust anchor");
+	else
+		step(rep, CERTCHECK_REVOCATION, CERTCHECK_SKIP, SG_OK,
+		     "not checked: the chain or the time check failed");
+out:
+	mbedtls_x509_crt_free(&leaf);
+	return first_failure(rep, e);
+}
