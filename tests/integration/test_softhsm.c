@@ -462,6 +462,27 @@ static void test_cli_missing_module(void **state)
 	assert_non_null(strstr(out, "\"exit_code\":3"));
 }
 
+/* signet verify takes the certificate from the token, with the token's
+ * and the configuration's trust settings. */
+static void test_cli_verify_token_cert(void **state)
+{
+	(void)state;
+	assert_int_equal(SIGNET(NULL, "verify --token 'pkcs11:object=bob' --ca '%s/pki/ca.crt' "
+				      "--identity sip:bob@example.test --revocation none",
+				dir_one),
+			 0);
+	assert_non_null(strstr(out, "Certificate: O=signet test, CN=bob"));
+	assert_non_null(strstr(out, "acceptable"));
+	assert_int_equal(SIGNET(NULL, "verify --token 'pkcs11:object=bob' --ca '%s/pki/ca.crt' "
+				      "--identity sip:alice@example.test --revocation none",
+				dir_one),
+			 6);
+	/* The testpki certificates name no OCSP responder or CRL: hard-fail. */
+	assert_int_equal(SIGNET(NULL, "verify --token 'pkcs11:object=alice' --ca '%s/pki/ca.crt'",
+				dir_one),
+			 8);
+}
+
 /* Settings come from the configuration file; flags override them. */
 static void test_cli_config(void **state)
 {
@@ -510,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_errors, test_setup),
 		cmocka_unit_test_setup(test_cli_missing_module, test_setup),
 		cmocka_unit_test_setup(test_cli_config, test_setup),
+		cmocka_unit_test_setup(test_cli_verify_token_cert, test_setup),
 	};
 	return cmocka_run_group_tests_name("softhsm", tests, group_setup, group_teardown);
 }

@@ -223,6 +223,26 @@ static void test_cache_and_grace(void **state)
 	assert_int_equal(start_ocsp("ocsp", ""), 0);
 }
 
+/* Without the intermediate at hand, the AIA caIssuers URL supplies it when
+ * the configuration allows fetching. */
+static void test_aia_fetch(void **state)
+{
+	const char *s = itest_scratch();
+	(void)state;
+
+	assert_int_equal(itest_sh("printf '[certs]\\naia_fetch = yes\\n' > '%s/aia.conf'", s), 0);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert '%s/alice.crt' --ca '%s/root.crt' --no-cache", pki, pki),
+			 6);
+	assert_non_null(strstr(out, "issuer not trusted"));
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert '%s/alice.crt' --ca '%s/root.crt' --no-cache "
+					  "--config '%s/aia.conf'",
+					  pki, pki, s),
+			 0);
+	assert_non_null(strstr(out, "3 certificate(s)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_slow_responder_times_out),
 		cmocka_unit_test(test_untrustworthy_responders),
 		cmocka_unit_test(test_cache_and_grace),
+		cmocka_unit_test(test_aia_fetch),
 	};
 	return cmocka_run_group_tests_name("verify", tests, group_setup, group_teardown);
 }
