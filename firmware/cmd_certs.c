@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "certcheck.h"
 #include "certinfo.h"
 #include "cli.h"
 #include "commands.h"
@@ -12,10 +13,14 @@
 static const char certs_usage[] =
 	"usage: signet certs [--module PATH] [--token URI] [--user ID]\n"
 	"                    [--expires-before DATE] [--issued-after DATE] [--json]\n"
-	"                    [--config FILE] [--verbose]\n"
+	"                    [--check [--ca FILE|DIR] [--untrusted FILE] [--crl FILE]\n"
+	"                     [--revocation POLICY]] [--config FILE] [--verbose]\n"
 	"Lists every certificate on the token: subject, names, issuer, serial,\n"
 	"validity, key. DATE is YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC). --user\n"
-	"keeps the certificates that name ID (a SIP URI, UPN or e-mail address).\n";
+	"keeps the certificates that name ID (a SIP URI, UPN or e-mail address).\n"
+	"--check adds each certificate's status as a sign-in would see it (valid and\n"
+	"days left, expired, not yet valid, revoked, untrusted, not for sign-in),\n"
+	"with the trust settings of [certs] or --ca/--untrusted/--crl/--revocation.\n";
 
 static const char *key_state_text(enum token_key_state s)
 {
@@ -28,6 +33,113 @@ static const char *key_state_text(enum token_key_state s)
 		break;
 	}
 	return "private key hidden until login";
+}
+
+/* --check: the trust settings and their loaded material. */
+struct check_ctx {
+	int on;
+	const char *ca, *untrusted, *crl, *revocation;
+	mbedtls_x509_crt anchors, pool;
+	mbedtls_x509_crl crls;
+	struct certcheck_policy pol;
+	int have_anchors;
+};
+
+struct cert_status {
+	const char *word; /* "valid", "expired", ... */
+	char text[640];   /* the word and the check's detail */
+};
+
+static int check_prepare(struct cli *c, struct check_ctx *k, const struct token *t)
+{
+	const char *ca = k->ca ? k->ca : c->cfg.ca[0] ? c->cfg.ca : NULL;
+	const char *un = k->untrusted ? k->untrusted : c->cfg.untrusted[0] ? c->cfg.untrusted : NULL;
+	const char *crl = k->crl ? k->crl : c->cfg.crl[0] ? c->cfg.crl : NULL;
+	struct sg_error e;
+
+	mbedtls_x509_crt_init(&k->anchors);
+	mbedtls_x509_crt_init(&k->pool);
+	mbedtls_x509_crl_init(&k->crls);
+	config_apply_check(&c->cfg);
+	k->pol = c->cfg.check;
+	sg_error_init(&e);
+	if (k->revocation && revoke_policy_methods(&k->pol.revoke, k->revocation, &e))
+		return cli_usage_error(c, "--revocation: %s", e.detail);
+	if (ca && (mbedtls_x509_crt_parse_path(&k->anchors, ca) >= 0 ||
+		   mbedtls_x509_crt_parse_file(&k->anchors, ca) >= 0) &&
+	    k->anchors.raw.p)
+		k->have_anchors = 1;
+	else if (ca)
+		return cli_usage_error(c, "no certificate could be read from %s", ca);
+	if (un && mbedtls_x509_crt_parse_file(&k->pool, un) < 0)
+		return cli_usage_error(c, "no certificate could be read from %s", un);
+	if (crl && mbedtls_x509_crl_parse_file(&k->crls, crl) != 0)
+		return cli_usage_error(c, "%s is not a readable CRL", crl);
+	for (size_t i = 0; i < t->n_certs; i++)
+		if (t->certs[i].is_ca)
+			mbedtls_x509_crt_parse_der(&k->pool, t->certs[i].der, t->certs[i].der_len);
+	return 0;
+}
+
+static void check_release(struct check_ctx *k)
+{
+	mbedtls_x509_crt_free(&k->anchors);
+	mbedtls_x509_crt_free(&k->pool);
+	mbedtls_x509_crl_free(&k->crls);
+}
+
+static void check_cert(struct cli *c, struct check_ctx *k, const struct token_cert *tc,
+		       struct cert_status *st)
+{
+	static const struct {
+		sg_err err;
+		const char *word;
+	} words[] = {
+		{SG_E_CERT_EXPIRED, "expired"},
+		{SG_E_CERT_NOT_YET_VALID, "not yet valid"},
+		{SG_E_REVOKED, "revoked"},
+		{SG_E_CERT_UNTRUSTED, "untrusted"},
+		{SG_E_CERT_USAGE, "not for sign-in"},
+		{SG_E_CERT_IDENTITY, "does not name the user"},
+		{SG_E_REVOCATION_UNAVAILABLE, "revocation status unknown"},
+		{SG_E_TIME_UNKNOWN, "time unknown"},
+		{SG_E_CERT_PARSE, "unreadable"},
+	};
+	struct certcheck_input in;
+	struct certcheck_report rep;
+	struct sg_error e;
+
+	memset(st, 0, sizeof(*st));
+	if (tc->is_ca) {
+		st->word = "CA certificate";
+		snprintf(st->text, sizeof(st->text), "CA certificate (an intermediate, not for sign-in)");
+		return;
+	}
+	if (!k->have_anchors) {
+		st->word = "untrusted";
+		snprintf(st->text, sizeof(st->text),
+			 "untrusted: no trust anchors (give --ca or set [certs] ca)");
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.der = tc->der;
+	in.der_len = tc->der_len;
+	in.anchors = &k->anchors;
+	in.intermediates = k->pool.raw.p ? &k->pool : NULL;
+	in.crls = k->crls.raw.p ? &k->crls : NULL;
+	in.identity = c->user;
+	sg_error_init(&e);
+	if (certcheck_run(&c->hal, &k->pol, &in, &rep, &e) == SG_OK) {
+		st->word = "valid";
+		snprintf(st->text, sizeof(st->text), "valid, expires in %d day%s%s", rep.days_left,
+			 rep.days_left == 1 ? "" : "s", rep.expiry_warning ? " (renew it soon)" : "");
+		return;
+	}
+	st->word = "not acceptable";
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].err == rep.result)
+			st->word = words[i].word;
+	snprintf(st->text, sizeof(st->text), "%s: %s", st->word, e.detail);
 }
 
 static void print_text(const struct token_cert *tc, const struct certinfo *ci, int64_t now,
@@ -59,7 +171,7 @@ static void print_text(const struct token_cert *tc, const struct certinfo *ci, i
 }
 
 static void print_json_cert(struct json *j, const struct token_cert *tc,
-			    const struct certinfo *ci)
+			    const struct certinfo *ci, const struct cert_status *st)
 {
 	char t[24];
 
@@ -101,6 +213,12 @@ static void print_json_cert(struct json *j, const struct token_cert *tc,
 							      : "unknown");
 	json_key(j, "ca");
 	json_bool(j, ci->is_ca);
+	if (st) {
+		json_key(j, "status");
+		json_str(j, st->word);
+		json_key(j, "status_detail");
+		json_str(j, st->text);
+	}
 	json_obj_end(j);
 }
 
@@ -110,14 +228,22 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		CLI_COMMON_LONGOPTS,
 		{"expires-before", required_argument, NULL, 'e'},
 		{"issued-after", required_argument, NULL, 'i'},
+		{"check", no_argument, NULL, 'C'},
+		{"ca", required_argument, NULL, 'a'},
+		{"untrusted", required_argument, NULL, 'u'},
+		{"crl", required_argument, NULL, 'r'},
+		{"revocation", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int64_t expires_before = INT64_MAX, issued_after = INT64_MIN, now = INT64_MIN;
 	struct token *t = NULL;
+	struct check_ctx k;
 	struct sg_error e;
 	struct json j;
 	int opt, rc = 0;
+
+	memset(&k, 0, sizeof(k));
 
 	sg_error_init(&e);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -134,6 +260,21 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		case 'i':
 			if (sg_time_parse(optarg, &issued_after, &e))
 				return cli_usage_error(c, "--issued-after: %s", e.detail);
+			break;
+		case 'C':
+			k.on = 1;
+			break;
+		case 'a':
+			k.ca = optarg;
+			break;
+		case 'u':
+			k.untrusted = optarg;
+			break;
+		case 'r':
+			k.crl = optarg;
+			break;
+		case 'R':
+			k.revocation = optarg;
 			break;
 		case 'h':
 			fputs(certs_usage, stdout);
@@ -152,6 +293,14 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		return cli_fail(c, &e);
 	if (hal_clock_wall(&c->hal.clock, &now) != HAL_OK)
 		now = INT64_MIN;
+	if (k.on) {
+		rc = check_prepare(c, &k, t);
+		if (rc) {
+			check_release(&k);
+			token_close(t);
+			return rc;
+		}
+	}
 
 	size_t shown = 0, total = 0;
 	struct certinfo ci[1];
@@ -196,10 +345,16 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		if (ci->not_after >= expires_before || ci->not_before <= issued_after ||
 		    !cli_cert_for_user(tc, c))
 			continue;
-		if (c->json)
-			print_json_cert(&j, tc, ci);
-		else
+		struct cert_status st = {0};
+		if (k.on)
+			check_cert(c, &k, tc, &st);
+		if (c->json) {
+			print_json_cert(&j, tc, ci, k.on ? &st : NULL);
+		} else {
 			print_text(tc, ci, now, ++shown, total);
+			if (k.on)
+				printf("  Status:      %s\n", st.text);
+		}
 	}
 	if (c->json) {
 		json_arr_end(&j);
@@ -211,6 +366,8 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 						    ? " match the filters"
 						    : "");
 	}
+	if (k.on)
+		check_release(&k);
 	token_close(t);
 	return 0;
 }

@@ -25,7 +25,7 @@
 #define SOFTHSM "/usr/lib/softhsm/libsofthsm2.so"
 #define PIN "123456"
 
-static char *dir_one, *dir_two, *dir_empty;
+static char *dir_one, *dir_two, *dir_empty, *dir_exp;
 static struct hal hal;
 static struct hal_p11 real_p11;
 
@@ -46,6 +46,9 @@ static int group_setup(void **state)
 	    itest_sh("%s/tools/mktoken '%s' second %s ec:dave:01", itest_top(), dir_two, PIN))
 		return -1;
 	dir_empty = itest_mktoken("empty", "unused", PIN, "");
+	dir_exp = itest_mktoken("exp", "expired", PIN, "expired-rsa:old:03 ec:fresh:04");
+	if (!dir_exp)
+		return -1;
 	/* An empty store: the token directory without the token. */
 	if (!dir_empty || itest_sh("rm -rf '%s/tokens' && mkdir '%s/tokens'", dir_empty, dir_empty))
 		return -1;
@@ -65,6 +68,7 @@ static int group_teardown(void **state)
 	free(dir_one);
 	free(dir_two);
 	free(dir_empty);
+	free(dir_exp);
 	return 0;
 }
 
@@ -483,6 +487,22 @@ static void test_cli_verify_token_cert(void **state)
 			 8);
 }
 
+/* certs --check: each certificate's status as a sign-in would see it. */
+static void test_cli_certs_check(void **state)
+{
+	(void)state;
+	assert_int_equal(SIGNET(NULL, "certs --check --ca '%s/pki/ca.crt' --revocation none", dir_one), 0);
+	assert_non_null(strstr(out, "Status:      valid, expires in 36"));
+	assert_int_equal(SIGNET(NULL, "certs --check"), 0);
+	assert_non_null(strstr(out, "no trust anchors"));
+	use_store(dir_exp);
+	assert_int_equal(SIGNET(NULL, "certs --check --ca '%s/pki/ca.crt' --revocation none --json", dir_exp), 0);
+	assert_non_null(strstr(out, "\"status\":\"expired\""));
+	assert_non_null(strstr(out, "\"status\":\"valid\""));
+	assert_int_equal(SIGNET(NULL, "certs --check --ca '%s/pki/ca.crt'", dir_exp), 0);
+	assert_non_null(strstr(out, "revocation status unknown"));
+}
+
 /* Settings come from the configuration file; flags override them. */
 static void test_cli_config(void **state)
 {
@@ -532,6 +552,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_missing_module, test_setup),
 		cmocka_unit_test_setup(test_cli_config, test_setup),
 		cmocka_unit_test_setup(test_cli_verify_token_cert, test_setup),
+		cmocka_unit_test_setup(test_cli_certs_check, test_setup),
 	};
 	return cmocka_run_group_tests_name("softhsm", tests, group_setup, group_teardown);
 }
