@@ -16,24 +16,56 @@ V ?= 0
 
 O := build/$(BOARD)$(if $(filter 1,$(SAN)),-san)
 
+# ---- board toolchain and target libraries ------------------------------
+# The host board uses the machine's own compiler and libraries. A cross
+# board (CROSS set in its boards/*.mk) compiles with $(CROSS)gcc against a
+# sysroot that tools/sysroot makes from Debian's ARCH packages, links
+# mbedTLS statically from its .a files when MBEDTLS_STATIC=1, and runs its
+# programs through $(QEMU) (binfmt_misc is not available).
+ifeq ($(CROSS),)
+SYS_INCLUDES := -I/usr/include/p11-kit-1
+SYS_LDFLAGS :=
+MBEDTLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
+TEST_RUNNER ?=
+else
+TRIPLET := $(patsubst %-,%,$(CROSS))
+SYSROOT ?= build/sysroot/$(ARCH)
+SYSROOT_LIB := $(SYSROOT)/usr/lib/$(TRIPLET)
+SYS_INCLUDES := -I$(SYSROOT)/usr/include -I$(SYSROOT)/usr/include/p11-kit-1 -I$(SYSROOT)/usr/include/PCSC
+# -rpath-link: the linker resolves the sysroot libraries' own needs
+# (libp11-kit needs libffi) there, not on the host.
+SYS_LDFLAGS := -L$(SYSROOT_LIB) -Wl,-rpath-link,$(SYSROOT_LIB)
+MBEDTLS_LIBS := $(if $(filter 1,$(MBEDTLS_STATIC)),$(addprefix $(SYSROOT_LIB)/,libmbedtls.a libmbedx509.a libmbedcrypto.a) -lpthread,-lmbedtls -lmbedx509 -lmbedcrypto)
+# The target's C library comes with the cross toolchain (/usr/TRIPLET); the
+# sysroot's shared libraries (cmocka, pcsc-lite, p11-kit) by LD_LIBRARY_PATH.
+TEST_RUNNER := $(QEMU) -L /usr/$(TRIPLET) -E LD_LIBRARY_PATH=$(abspath $(SYSROOT_LIB))
+AR := $(CROSS)ar
+SYSROOT_STAMP := $(SYSROOT)/.signet-sysroot
+endif
+STRIP := $(CROSS)strip
+export TEST_RUNNER
+
 CC := $(if $(CROSS),$(CROSS)gcc,$(if $(filter 1,$(SAN)),clang,cc))
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
-CPPFLAGS += -I. -Ihal -Iauth -Isip -Ifirmware -Iports/$(PORT) -Iports/test -I/usr/include/p11-kit-1 \
+CPPFLAGS += -I. -Ihal -Iauth -Isip -Ifirmware -Iports/$(PORT) $(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) \
+	-Iports/test $(SYS_INCLUDES) \
 	-DSIGNET_BOARD='"$(BOARD)"' \
 	-DSIGNET_DEFAULT_P11_MODULE='"$(DEFAULT_P11_MODULE)"' \
 	-DSIGNET_DEFAULT_CONFIG='"$(DEFAULT_CONFIG)"' \
 	-DSIGNET_VERSION='"$(shell cat VERSION 2>/dev/null || echo 0.1.0)"' \
 	$(BOARD_CFLAGS)
-LDFLAGS += $(BOARD_LDFLAGS)
-LDLIBS := -lmbedtls -lmbedx509 -lmbedcrypto -lpcsclite -ldl
+LDFLAGS += $(BOARD_LDFLAGS) $(SYS_LDFLAGS)
+LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
 CFLAGS := -O1 -g -std=c11 $(WARN) -fPIC $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 endif
+ifeq ($(CROSS),)
 CPPFLAGS += $(shell pkg-config --cflags libpcsclite 2>/dev/null)
+endif
 
 ifeq ($(V),0)
 Q := @
@@ -42,9 +74,16 @@ Q :=
 endif
 
 CORE_SRC := $(sort $(wildcard auth/*.c sip/*.c))
-PORT_SRC := $(sort $(wildcard ports/$(PORT)/*.c))
+# A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11)
+# comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset.
+PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11)
+PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(d).c),\
+	$(wildcard ports/$(PORT)/*.c)) $(foreach d,$(PORT_OFF),ports/$(PORT)/off/$(PORT)_$(d)_off.c))
+# The embedded overlay is built on every board: its unit test runs everywhere.
+EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
 TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
-FW_SRC := $(sort $(wildcard firmware/*.c))
+# firmware/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
+FW_SRC := $(sort $(filter-out firmware/pam_signet.c,$(wildcard firmware/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 TOOL_SRC := $(sort $(wildcard tools/*.c))
@@ -54,39 +93,56 @@ obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 CORE_LIB := $(O)/libsignet-core.a
 PORT_LIB := $(O)/libsignet-port.a
 TESTPORT_LIB := $(O)/libsignet-testport.a
+EMB_LIB := $(O)/libsignet-embedded.a
+# A board with PORT_OVERLAY links signet against the overlay, whose
+# __wrap_port_<port>_init/_fini take the port's calls from firmware/ and
+# add the overlay's devices (see ports/embedded/port_embedded.h).
+OVERLAY_WRAP := -Wl,--wrap=port_$(PORT)_init,--wrap=port_$(PORT)_fini
+SIGNET_OVERLAY := $(if $(PORT_OVERLAY),$(O)/libsignet-$(PORT_OVERLAY).a $(OVERLAY_WRAP))
 SIGNET := $(O)/signet
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRC))
 INTEG_BINS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(INTEG_SRC))
 TOOL_BINS := $(patsubst tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
 .PHONY: all deps test-deps test unit integration san fuzz fuzz-run lint demo bench \
-	install uninstall clean help size
+	install uninstall clean help size board-size board-test abi-check
 .DEFAULT_GOAL := all
 .SECONDARY:
 
 all: deps $(SIGNET) $(TOOL_BINS)
 
 deps:
-	$(Q)tools/deps build
+	$(Q)tools/deps build$(if $(CROSS), cross)
+ifneq ($(CROSS),)
+	$(Q)tools/sysroot $(ARCH) $(SYSROOT)
+	$(Q)$(MAKE) --no-print-directory abi-check
+
+# Every object needs the target's headers: the sysroot comes first.
+$(SYSROOT_STAMP):
+	$(Q)tools/deps build cross
+	$(Q)tools/sysroot $(ARCH) $(SYSROOT)
+endif
 
 test-deps:
 	$(Q)tools/deps test
 
-$(O)/obj/%.o: %.c
+$(O)/obj/%.o: %.c boards/$(BOARD).mk | $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(CORE_LIB): $(call obj,$(CORE_SRC))
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(PORT_LIB): $(call obj,$(PORT_SRC))
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 $(TESTPORT_LIB): $(call obj,$(TESTPORT_SRC))
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(EMB_LIB): $(call obj,$(EMB_SRC))
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(SIGNET): $(call obj,$(FW_SRC)) $(PORT_LIB) $(CORE_LIB)
+$(SIGNET): $(call obj,$(FW_SRC)) $(PORT_LIB) $(CORE_LIB) $(if $(PORT_OVERLAY),$(EMB_LIB))
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
 
 $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -96,10 +152,11 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 # Firmware objects other than the CLI's main() are linked into tests too.
 FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c,$(FW_SRC)))
 
-$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS)
+$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS) \
+		$(EMB_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(EMB_LIB) $(PORT_LIB) $(CORE_LIB) \
 		$(LDLIBS) -lcmocka -lp11-kit
 
 ITEST_OBJ := $(O)/obj/tests/integration/itest.o
@@ -130,13 +187,103 @@ fuzz: test-deps
 lint: test-deps
 	$(Q)tools/lint
 
+ifeq ($(CROSS),)
 test: test-deps all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory san
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 	$(Q)$(MAKE) --no-print-directory lint
-	@echo "make test: all passed ($(BOARD))"
+	@# The emulated boards, last and one by one, so that a failure names its board.
+	$(Q)for b in $(EMU_BOARDS); do \
+		echo "==== board $$b: unit tests and BOARD_ITESTS under qemu"; t0=$$(date +%s); \
+		$(MAKE) --no-print-directory BOARD=$$b board-test || \
+			{ echo "make test: board $$b FAILED (rerun: make BOARD=$$b test)"; exit 1; }; \
+		echo "==== board $$b: passed in $$(($$(date +%s) - t0)) s"; \
+	done
+	@echo "make test: all passed ($(BOARD) and $(EMU_BOARDS))"
+else
+test: board-test
+endif
+
+# ---- boards under emulation ----------------------------------------------
+# `make BOARD=<arm board>` builds the unit tests too (they run under qemu).
+ifneq ($(CROSS),)
+all: $(UNIT_BINS)
+endif
+# Boards with a cross toolchain (CROSS in their boards/*.mk).
+EMU_BOARDS := $(basename $(notdir $(shell grep -l '^CROSS[[:space:]]*:=[[:space:]]*[^[:space:]]' boards/*.mk)))
+HOST_O := build/linux-desktop
+BOARD_ITEST_BINS := $(addprefix $(HOST_O)/tests/integration/,$(BOARD_ITESTS))
+# Files of a board's tests (TEST_TMPDIR: tmpfs for armhf, see its board file).
+BOARD_TMP = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
+
+# The unit tests are target programs: run-tests runs each through
+# $(TEST_RUNNER). BOARD_ITESTS are host programs (built by the host board)
+# that drive this board's signet through $(O)/signet-run, a wrapper that
+# starts it under qemu; so they test the target binary against the host's
+# servers (openssl ocsp, Kamailio, ...).
+board-test: test-deps all $(UNIT_BINS) $(if $(CROSS),$(O)/signet-run)
+ifeq ($(CROSS),)
+	$(error board-test is for emulated boards ($(EMU_BOARDS)); the host runs `make test`)
+endif
+	$(Q)$(BOARD_TMP) tests/run-tests unit $(O) $(UNIT_BINS)
+ifneq ($(BOARD_ITESTS),)
+	$(Q)$(MAKE) --no-print-directory BOARD=linux-desktop TEST_RUNNER= $(BOARD_ITEST_BINS)
+	$(Q)$(BOARD_TMP) TEST_RUNNER= SIGNET_TARGET_BIN=$(abspath $(O)/signet-run) \
+		tests/run-tests integration $(HOST_O) $(BOARD_ITEST_BINS)
+endif
+	@echo "board-test: $(BOARD) passed under $(QEMU)"
+
+$(O)/signet-run: $(SIGNET)
+	$(Q)printf '#!/bin/sh\n# Runs $(BOARD)'"'"'s signet under $(QEMU) (made by the Makefile).\nexec %s %s "$$@"\n' \
+		'$(TEST_RUNNER)' '$(abspath $(SIGNET))' >$@ && chmod +x $@
+
+# ---- footprint (make size) ------------------------------------------------
+# Per board: the stripped size of signet and what auth/, sip/, firmware/,
+# ports/ and mbedTLS put into it (from the link's map file), then the peak
+# heap of a sign-in measured by a build of signet whose malloc, calloc,
+# realloc and free are wrapped (tests/heap/heap_wrap.c). That build links
+# mbedTLS statically on every board so that mbedTLS's allocations are
+# counted too (Debian's mbedTLS has no memory hook: PLATFORM_MEMORY is off).
+SIZE_BOARDS := linux-desktop $(EMU_BOARDS)
+SIGNET_OBJS = $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB)
+HOST_MBEDTLS_A := $(addprefix /usr/lib/$(shell gcc -dumpmachine 2>/dev/null)/,libmbedtls.a libmbedx509.a libmbedcrypto.a)
+HEAP_MBEDTLS := $(if $(CROSS),$(if $(filter 1,$(MBEDTLS_STATIC)),$(MBEDTLS_LIBS),$(addprefix $(SYSROOT_LIB)/,libmbedtls.a libmbedx509.a libmbedcrypto.a) -lpthread),$(HOST_MBEDTLS_A))
+HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+size:
+	$(Q)for b in $(SIZE_BOARDS); do \
+		$(MAKE) --no-print-directory BOARD=$$b board-size || \
+			{ echo "make size: board $$b FAILED"; exit 1; }; \
+	done
+
+$(O)/size/signet.map: $(SIGNET)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $(O)/size/signet $(SIGNET_OBJS) $(LDLIBS) -Wl,-Map=$@
+
+$(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o $(PORT_LIB) $(CORE_LIB) \
+		$(if $(PORT_OVERLAY),$(EMB_LIB))
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o \
+		$(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(HEAP_MBEDTLS) \
+		$(filter-out -lmbedtls -lmbedx509 -lmbedcrypto %.a,$(LDLIBS))
+
+board-size: all $(O)/size/signet.map $(O)/size/signet-heap $(O)/tools/vcard-mkcard
+	$(Q)tools/size-report $(BOARD) $(SIGNET) $(O)/size/signet.map $(STRIP)
+	$(Q)$(BOARD_TMP) tools/heap-signin $(BOARD) $(O) $(TEST_RUNNER)
+
+empty :=
+space := $(empty) $(empty)
+# Debian's armhf mbedTLS has a 32-bit time_t; a board built with
+# -D_TIME_BITS=64 must not pass a time_t (or a struct holding one) to it.
+abi-check:
+	$(Q)if [ -n "$(strip $(BOARD_ABI_FORBID))" ] && grep -rnwE '$(subst $(space),|,$(strip $(BOARD_ABI_FORBID)))' auth sip firmware ports \
+		--include='*.c' --include='*.h'; then \
+		echo "abi-check: $(BOARD): the lines above use mbedTLS interfaces where a time_t" >&2; \
+		echo "  crosses into Debian's $(ARCH) mbedTLS (32-bit time_t, ours 64-bit): see boards/$(BOARD).mk" >&2; \
+		exit 1; fi
 
 demo: test-deps all
 	$(Q)tools/demo $(O)
@@ -169,9 +316,55 @@ help:
 	@echo "  make install       install signet under PREFIX (=$(PREFIX)) and DESTDIR"
 	@echo "  make clean         remove build/"
 	@echo "  make unit | integration | san | fuzz-run | lint   the parts of make test"
+	@echo "  make size          per board: stripped signet, the core by folder, peak heap of a sign-in"
+	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
+	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
 	@echo
 	@echo "  BOARD=<name>       boards: $(basename $(notdir $(wildcard boards/*.mk)))"
 	@echo "  SAN=1              build with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "  V=1                show the compiler command lines"
 
 -include $(shell find $(O) -name "*.d" 2>/dev/null)
+
+# ==== pam_signet.so: the desktop sign-in PAM module (issue 6, item 3) ========
+# The PAM glue (firmware/pam_signet.c, kept out of FW_SRC above because it
+# needs libpam) + the firmware objects it uses + the core and port libraries
+# (all compiled -fPIC), as build/<board>/pam_signet.so. Only pam_sm_* are
+# exported (firmware/pam_signet.map): the core stays local to the module.
+# `make install` puts it in the system's PAM module directory (PAMDIR: from
+# pam.pc, else the Debian multiarch directory), under DESTDIR. A board
+# without PAM (a cross board without libpam in its sysroot) sets FEATURE_PAM=0.
+FEATURE_PAM ?= $(if $(CROSS),0,1)
+ifeq ($(FEATURE_PAM),1)
+PAM_SO := $(O)/pam_signet.so
+PAM_OBJS := $(call obj,firmware/pam_signet.c firmware/pamflow.c firmware/usermap.c firmware/config.c)
+PAM_LIBDIR := $(shell pkg-config --variable=libdir pam 2>/dev/null)
+PAMDIR ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine))/security
+# -z defs: every symbol resolved at link time, not at the first sign-in.
+# The sanitizer build links the shared sanitizer runtime, found by rpath
+# (the test preloads it into pamtester, which is not instrumented).
+PAM_LDFLAGS := -shared -Wl,--version-script=firmware/pam_signet.map -Wl,-z,defs \
+	-Wl,-z,relro,-z,now
+ifeq ($(SAN),1)
+PAM_LDFLAGS += -shared-libsan \
+	-Wl,-rpath,$(dir $(shell $(CC) -print-file-name=libclang_rt.asan-$(shell uname -m).so))
+endif
+
+$(PAM_SO): $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) firmware/pam_signet.map
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $(PAM_LDFLAGS) -o $@ $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) $(LDLIBS) -lpam
+
+all: $(PAM_SO)
+integration: $(PAM_SO)
+install: install-pam
+uninstall: uninstall-pam
+.PHONY: install-pam uninstall-pam
+
+install-pam: $(PAM_SO)
+	install -d $(DESTDIR)$(PAMDIR)
+	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_signet.so
+
+uninstall-pam:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_signet.so
+endif
+# ==== end of pam_signet.so ===================================================

@@ -1,11 +1,30 @@
 # Board: a Linux desktop or laptop (the host). Port: ports/linux.
 BOARD_DESC       := Linux desktop (host build): terminal keypad/display, pcsc-lite, dlopen'd PKCS#11
 CROSS            :=
+# Debian architecture of the target ("" = the host's own; else a sysroot
+# is made in build/sysroot/<ARCH>/ by tools/sysroot).
+ARCH             :=
+# Runs a target program on this machine ("" = natively).
+QEMU             :=
 PORT             := linux
+# A port layered over PORT for the keypad and display ("" = none); see
+# ports/embedded/port_embedded.h.
+PORT_OVERLAY     :=
 BOARD_CFLAGS     :=
 BOARD_LDFLAGS    :=
 # Features (1 = built in).
 FEATURE_P11      := 1
+FEATURE_PCSC     := 1
+FEATURE_VCARD    := 1
+# 1: mbedTLS linked statically from the .a files (else the shared libraries).
+MBEDTLS_STATIC   := 0
+# Display: "terminal" or "chars:COLSxROWS" (a character display).
+DISPLAY          := terminal
+# Where a board's tests keep their files ("" = $TMPDIR or /tmp).
+TEST_TMPDIR      :=
+# Integration tests (host programs) that drive this board's signet through
+# $(QEMU): none here, the host runs all of them in `make integration`.
+BOARD_ITESTS     :=
 # Defaults compiled into the binary; the configuration file overrides them.
 DEFAULT_P11_MODULE := /usr/lib/$(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/opensc-pkcs11.so
 DEFAULT_CONFIG     := /etc/signet/signet.conf

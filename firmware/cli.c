@@ -15,6 +15,9 @@
 #include "json.h"
 #include "port_linux.h"
 #include "token_p11.h"
+#include "token_piv.h"
+#include "vcard.h"
+#include "vcard_reader.h"
 
 int cli_init(struct cli *c, const char *prog)
 {
@@ -36,6 +39,8 @@ int cli_init(struct cli *c, const char *prog)
 
 void cli_fini(struct cli *c)
 {
+	vcard_close(c->vcard);
+	c->vcard = NULL;
 	port_linux_fini(&c->hal);
 }
 
@@ -53,6 +58,9 @@ int cli_common_opt(struct cli *c, int opt, const char *arg)
 		return 1;
 	case CLI_OPT_CONFIG:
 		c->opt_config = arg;
+		return 1;
+	case CLI_OPT_CARD:
+		c->opt_card = arg;
 		return 1;
 	case CLI_OPT_JSON:
 		c->json = 1;
@@ -77,6 +85,56 @@ int cli_common_opt(struct cli *c, int opt, const char *arg)
 		c->pin_fd = (int)fd;
 		return 1;
 	}
+	return 0;
+}
+
+sg_err cli_vcard_blob(const char *name, char *blob, size_t cap, struct sg_error *e)
+{
+	size_t n = strlen(name);
+
+	/* No dot: "vcard-NAME.mgmt" and friends must never be another card. */
+	if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789_-") != n)
+		return sg_error_set(e, SG_E_USAGE, "a virtual card's name is 1 to 32 letters, digits, "
+				    "'_' or '-'");
+	if ((size_t)snprintf(blob, cap, "vcard-%s", name) >= cap)
+		return sg_error_set(e, SG_E_INTERNAL, "blob name too long");
+	return SG_OK;
+}
+
+/* --card vcard[:NAME] | pcsc[:READER], else [token] backend. */
+static int cli_settle_card(struct cli *c)
+{
+	const char *arg = NULL;
+	struct sg_error e;
+	char blob[64];
+
+	sg_error_init(&e);
+	c->backend = c->cfg.backend;
+	if (c->opt_card && c->opt_module)
+		return cli_usage_error(c, "--card and --module pick different tokens: give one");
+	if (c->opt_module)
+		c->backend = CONFIG_BACKEND_PKCS11;
+	if (c->opt_card) {
+		size_t kl = strcspn(c->opt_card, ":");
+
+		if (kl == 5 && !strncmp(c->opt_card, "vcard", 5))
+			c->backend = CONFIG_BACKEND_VCARD;
+		else if (kl == 4 && !strncmp(c->opt_card, "pcsc", 4))
+			c->backend = CONFIG_BACKEND_PCSC;
+		else
+			return cli_usage_error(c, "--card takes vcard[:NAME] or pcsc[:READER], not '%s'",
+					       c->opt_card);
+		if (c->opt_card[kl] == ':')
+			arg = c->opt_card + kl + 1;
+	}
+	if (!arg && c->backend == CONFIG_BACKEND_VCARD)
+		arg = c->cfg.vcard_name[0] ? c->cfg.vcard_name : "default";
+	if (!arg && c->backend == CONFIG_BACKEND_PCSC)
+		arg = c->cfg.reader;
+	snprintf(c->card_arg, sizeof(c->card_arg), "%s", arg ? arg : "");
+	if (c->backend == CONFIG_BACKEND_VCARD && cli_vcard_blob(c->card_arg, blob, sizeof(blob), &e))
+		return cli_fail(c, &e);
 	return 0;
 }
 
@@ -107,13 +165,56 @@ int cli_settle(struct cli *c)
 					       "with --pin-fd or type it");
 		c->have_uri = 1;
 	}
-	return 0;
+	return cli_settle_card(c);
+}
+
+/* The in-process virtual card, in a reader of its own, with the PIV backend. */
+static sg_err cli_open_vcard(struct cli *c, struct token **t, struct sg_error *e)
+{
+	char blob[64];
+	sg_err err = cli_vcard_blob(c->card_arg, blob, sizeof(blob), e);
+
+	if (err)
+		return err;
+	cli_step(c, "opening virtual card '%s'", c->card_arg);
+	if (!c->vcard) {
+		err = vcard_open(&c->hal, blob, &c->vcard, e);
+		if (err == SG_E_NO_CARD && e && !strncmp(e->detail, "no virtual card", 15))
+			return sg_error_set(e, SG_E_NO_CARD, "no virtual card '%s'; create one with "
+					    "signet vcard init --name %s", c->card_arg, c->card_arg);
+		if (err)
+			return err;
+		vcard_reader_device(&c->vcard_dev, c->vcard, NULL);
+	}
+	err = token_piv_open_card(&c->hal, &c->vcard_dev, NULL, t, e);
+	if (err == SG_OK) {
+		char label[160];
+
+		snprintf(label, sizeof(label), "virtual card %s", c->card_arg);
+		token_piv_set_label(*t, label);
+	}
+	return err;
 }
 
 sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e)
 {
 	sg_err err;
 
+	if (c->backend == CONFIG_BACKEND_VCARD || c->backend == CONFIG_BACKEND_PCSC) {
+		if (c->backend == CONFIG_BACKEND_VCARD) {
+			err = cli_open_vcard(c, t, e);
+		} else {
+			cli_step(c, "looking for a PIV card in %s", c->card_arg[0] ? c->card_arg
+										     : "any reader");
+			err = token_piv_open(&c->hal, c->card_arg[0] ? c->card_arg : NULL, t, e);
+		}
+		if (err == SG_OK && c->have_uri)
+			token_piv_filter(*t, &c->uri);
+		if (err == SG_OK)
+			cli_step(c, "PIV card '%s' open: %zu certificate(s)", (*t)->info.label,
+				 (*t)->n_certs);
+		return err;
+	}
 	cli_step(c, "loading PKCS#11 module %s", c->module ? c->module : SIGNET_DEFAULT_P11_MODULE);
 	err = token_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, t, e);
 	if (err == SG_OK)
@@ -219,12 +320,20 @@ sg_err cli_login(struct cli *c, struct token *t, struct sg_error *e)
 		err = token_login(t, &c->cfg.pin, NULL, e);
 	} else {
 		err = cli_get_pin(c, t, &pin, e);
-		if (err)
-			return err;
-		err = token_login(t, &c->cfg.pin, &pin, e); /* wipes pin */
+		if (err == SG_OK)
+			err = token_login(t, &c->cfg.pin, &pin, e); /* wipes pin */
 	}
 	if (err == SG_OK)
 		cli_step(c, "logged in to '%s'", t->info.label);
+	if (err == SG_E_PIN_LOCKED && c->backend == CONFIG_BACKEND_VCARD && e) {
+		/* Say exactly what unblocks it. */
+		int now = strstr(e->detail, "blocked it") != NULL;
+
+		sg_error_set(e, SG_E_PIN_LOCKED,
+			     "%sthe PIN of virtual card '%s' is blocked; unblock it with the PUK: "
+			     "signet vcard unblock --name %s",
+			     now ? "wrong PIN, and " : "", c->card_arg, c->card_arg);
+	}
 	return err;
 }
 

@@ -29,6 +29,12 @@ struct cli {
 	const char *user;    /* --user: the identity the certificate must name */
 	uint64_t t0;         /* monotonic ms at start, for --verbose steps */
 	const char *opt_config, *opt_module, *opt_token; /* as given on the command line */
+	/* The PIV backends (--card, [token] backend): */
+	const char *opt_card;     /* --card as given */
+	int backend;              /* enum config_backend in force after cli_settle() */
+	char card_arg[128];       /* vcard: the card's name; pcsc: the reader ("": first) */
+	struct vcard *vcard;      /* the open virtual card (backend vcard), closed by cli_fini */
+	struct hal_card vcard_dev;/* its reader device */
 };
 
 /* Options every token-using subcommand takes; cli_common_opt() handles
@@ -41,6 +47,7 @@ enum {
 	CLI_OPT_CONFIG,
 	CLI_OPT_VERBOSE,
 	CLI_OPT_USER,
+	CLI_OPT_CARD,
 };
 
 #define CLI_COMMON_LONGOPTS                                        \
@@ -50,7 +57,8 @@ enum {
 	{"json", no_argument, NULL, CLI_OPT_JSON},                 \
 	{"config", required_argument, NULL, CLI_OPT_CONFIG},       \
 	{"verbose", no_argument, NULL, CLI_OPT_VERBOSE},          \
-	{"user", required_argument, NULL, CLI_OPT_USER}
+	{"user", required_argument, NULL, CLI_OPT_USER},          \
+	{"card", required_argument, NULL, CLI_OPT_CARD}
 
 /* Sets up the HAL and defaults. Returns an exit code (0 on success). */
 int cli_init(struct cli *c, const char *prog);
@@ -65,8 +73,16 @@ int cli_common_opt(struct cli *c, int opt, const char *arg);
  * Returns an exit code (0 on success). */
 int cli_settle(struct cli *c);
 
-/* Opens the token the settings pick. */
+/* Opens the token the settings pick: the PKCS#11 module's (--module,
+ * [token] module), the in-process virtual card (--card vcard[:NAME]) or a
+ * PIV card in a PC/SC reader (--card pcsc[:READER]), the latter two with
+ * the PIV backend (token_piv.h); a --token URI then picks the slot
+ * (id=%9a, object=...). */
 sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e);
+
+/* The storage blob of the virtual card called name ("vcard-NAME"): names
+ * are 1 to 32 of [A-Za-z0-9_-]. SG_E_USAGE for another name. */
+sg_err cli_vcard_blob(const char *name, char *blob, size_t cap, struct sg_error *e);
 
 /* Picks the sign-in certificate: the one the URI leaves, among those
  * naming --user when given. On an identity mismatch the detail says what

@@ -9,5 +9,7 @@ struct cli;
 int cmd_certs(struct cli *c, int argc, char **argv);
 int cmd_sign(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_vcard(struct cli *c, int argc, char **argv);
+int cmd_signin(struct cli *c, int argc, char **argv);
 
 #endif

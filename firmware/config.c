@@ -9,6 +9,7 @@
 #include "hal_log.h"
 #include "ini.h"
 #include "sg_mem.h"
+#include "usermap.h"
 
 enum cfg_type {
 	CFG_STRING, /* char[size]; "" allowed */
@@ -48,12 +49,30 @@ static const struct cfg_word log_levels[] = {
 	{NULL, 0},
 };
 
+static const struct cfg_word backend_words[] = {
+	{"pkcs11", CONFIG_BACKEND_PKCS11},
+	{"vcard", CONFIG_BACKEND_VCARD},
+	{"pcsc", CONFIG_BACKEND_PCSC},
+	{NULL, 0},
+};
+
 static const struct cfg_word revocation_words[] = {
 	{"ocsp,crl", CONFIG_REVOCATION_OCSP_CRL},
 	{"crl,ocsp", CONFIG_REVOCATION_CRL_OCSP},
 	{"ocsp", CONFIG_REVOCATION_OCSP},
 	{"crl", CONFIG_REVOCATION_CRL},
 	{"none", CONFIG_REVOCATION_NONE},
+	{NULL, 0},
+};
+
+static const struct cfg_word pam_map_words[] = {
+	{"upn", USERMAP_UPN},   {"email", USERMAP_EMAIL}, {"sip", USERMAP_SIP},
+	{"cn", USERMAP_CN},     {"file", USERMAP_FILE},   {NULL, 0},
+};
+
+static const struct cfg_word pam_log_words[] = {
+	{"syslog", 0},
+	{"stderr", 1},
 	{NULL, 0},
 };
 
@@ -70,6 +89,14 @@ static const struct cfg_setting settings[] = {
 	{"token", "uri", CFG_STRING, STRING(token_uri), .arg = "URI",
 	 .help = "pkcs11: URI (RFC 7512) choosing the token, certificate and key; "
 		 "empty: any token"},
+	{"token", "backend", CFG_ENUM, FIELD(backend), .words = backend_words,
+	 .help = "where the key is: pkcs11 (a module, see module), vcard (the in-process virtual "
+		 "card, see [vcard] name) or pcsc (a PIV card in a PC/SC reader, without OpenSC)"},
+	{"token", "reader", CFG_STRING, STRING(reader), .arg = "NAME",
+	 .help = "backend pcsc: the reader (its name or part of it); empty: the first reader "
+		 "holding a PIV card"},
+	{"vcard", "name", CFG_STRING, STRING(vcard_name), .arg = "NAME",
+	 .help = "backend vcard: which virtual card (signet vcard init --name); empty: default"},
 	{"pin", "min_length", CFG_UINT, FIELD(pin.min_len), .min = 1, .max = PIN_MAX_LEN,
 	 .help = "fewest characters a PIN may have"},
 	{"pin", "max_length", CFG_UINT, FIELD(pin.max_len), .min = 1, .max = PIN_MAX_LEN,
@@ -117,6 +144,44 @@ static const struct cfg_setting settings[] = {
 	 .help = "fetch missing intermediate certificates from the AIA caIssuers URL"},
 	{"certs", "cache", CFG_BOOL, FIELD(check.revoke.use_cache),
 	 .help = "keep OCSP answers and CRLs until their nextUpdate"},
+	{"sip", "registrar", CFG_STRING, STRING(sip_registrar), .arg = "URI",
+	 .help = "the registrar: sips:host[:port] (TLS, port 5061 by default) or "
+		 "sip:host[:port][;transport=tcp|udp]; empty: sips: and the user's domain"},
+	{"sip", "user", CFG_STRING, STRING(sip_user), .arg = "SIP-URI",
+	 .help = "the address of record to register, e.g. sip:alice@example.org; the "
+		 "certificate must name it"},
+	{"sip", "ca", CFG_STRING, STRING(sip_ca), .arg = "PATH",
+	 .help = "trust anchors for the registrar's certificate; empty: [certs] ca"},
+	{"sip", "expires", CFG_INT, FIELD(sip_expires), .min = 60, .max = 86400, .scale = 1,
+	 .help = "registration lifetime asked for, in seconds"},
+	{"sip", "outbound", CFG_BOOL, FIELD(sip_outbound),
+	 .help = "ask for RFC 5626 outbound (keep-alives when the registrar requires it)"},
+	{"sip", "instance", CFG_STRING, STRING(sip_instance), .arg = "URN",
+	 .help = "+sip.instance of this device (urn:uuid:...); empty: none"},
+	{"sip", "reg_id", CFG_INT, FIELD(sip_reg_id), .min = 0, .max = 65535, .scale = 1,
+	 .help = "RFC 5626 reg-id (with instance); 0: none"},
+	{"sip", "auth_user", CFG_STRING, STRING(sip_auth_user), .arg = "NAME",
+	 .help = "Digest user name when the registrar also asks for a password; empty: "
+		 "the user part of the address of record"},
+	{"sip", "password", CFG_STRING, STRING(sip_password), .arg = "SECRET",
+	 .help = "Digest password (keep this file readable by signet only)"},
+	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
+	 .help = "seconds before the first retry after a failure; it doubles (with "
+		 "jitter) up to 30 minutes"},
+	{"pam", "map", CFG_ENUM, FIELD(pam_map), .words = pam_map_words,
+	 .help = "how pam_signet finds the local user of a certificate: the local part of "
+		 "its UPN or e-mail name, the user part of its SIP URI, its subject CN, or "
+		 "map_file"},
+	{"pam", "map_file", CFG_STRING, STRING(pam_map_file), .arg = "PATH",
+	 .help = "for map = file: lines 'IDENTITY USER' (IDENTITY: sip:user@host, "
+		 "user@host or cn:NAME); must not be writable by group or others"},
+	{"pam", "map_domain", CFG_STRING, STRING(pam_map_domain), .arg = "DOMAIN",
+	 .help = "for map = upn, email or sip: use only names in this domain; empty: any"},
+	{"pam", "prompt", CFG_STRING, STRING(pam_prompt), .arg = "TEXT",
+	 .help = "the PIN prompt ({token} is replaced by the token label); "
+		 "empty: \"PIN for {token}: \""},
+	{"pam", "log", CFG_ENUM, FIELD(pam_log_stderr), .words = pam_log_words,
+	 .help = "where pam_signet logs: the system log (authpriv) or standard error"},
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -370,6 +435,8 @@ void config_defaults(struct signet_config *c)
 	c->log_syslog = 0;
 	certcheck_policy_default(&c->check);
 	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
+	c->sip_expires = 600;
+	c->sip_retry_base = 30;
 }
 
 const char *config_revocation_name(int r)

@@ -25,6 +25,9 @@
 struct signet_config {
 	char module[256];      /* [token] module: PKCS#11 module path ("" = board default) */
 	char token_uri[512];   /* [token] uri: pkcs11: URI choosing token/cert/key */
+	int backend;           /* [token] backend: enum config_backend */
+	char reader[128];      /* [token] reader: PC/SC reader for backend pcsc ("": first PIV card) */
+	char vcard_name[33];   /* [vcard] name: the virtual card for backend vcard ("": default) */
 	struct pin_policy pin; /* [pin] min_length, max_length, digits_only, timeout (s) */
 	int log_level;         /* [log] level: an enum hal_log_level */
 	int log_syslog;        /* [log] syslog: 0 or 1 */
@@ -35,6 +38,31 @@ struct signet_config {
 	char ocsp_url[512];    /* responder to ask instead of the certificate's AIA */
 	int revocation;        /* enum config_revocation */
 	struct certcheck_policy check;
+	/* [pam]: the desktop sign-in module (pam_signet.so). */
+	int pam_map;              /* enum usermap_method: how a certificate names its user */
+	char pam_map_file[256];   /* "IDENTITY USER" lines for map = file */
+	char pam_map_domain[256]; /* upn/email/sip: only names in this domain ("" = any) */
+	char pam_prompt[128];     /* PIN prompt; {token} is the token label; "" = default */
+	int pam_log_stderr;       /* 1: log to stderr instead of syslog (tests, debugging) */
+	/* [sip]: the registration (signet signin, signet run). */
+	char sip_registrar[256]; /* sips:host[:port] or sip:host[:port][;transport=tcp|udp] */
+	char sip_user[256];      /* the address of record, sip:alice@example.org */
+	char sip_ca[256];        /* trust anchors for the registrar ("" = [certs] ca) */
+	char sip_instance[128];  /* +sip.instance (urn:uuid:...) */
+	char sip_auth_user[128]; /* Digest user name ("" = the AoR's user) */
+	char sip_password[128];  /* Digest password when the registrar asks for one */
+	int sip_expires;         /* seconds asked for */
+	int sip_reg_id;          /* RFC 5626 reg-id (0: none) */
+	int sip_outbound;        /* ask for RFC 5626 outbound */
+	int sip_retry_base;      /* first back-off after a failure, seconds */
+};
+
+/* Where the token is: a PKCS#11 module, the in-process virtual card, or
+ * a PIV card in a PC/SC reader spoken to directly (no OpenSC). */
+enum config_backend {
+	CONFIG_BACKEND_PKCS11,
+	CONFIG_BACKEND_VCARD,
+	CONFIG_BACKEND_PCSC,
 };
 
 enum config_revocation {

@@ -15,10 +15,18 @@ static const char usage[] =
 	"  certs    list the certificates on the token (subject, names, validity, key)\n"
 	"  sign     sign a challenge with the token's key; --verify checks it too\n"
 	"  verify   check a certificate: chain, validity, usage, identity, revocation\n"
+	"  vcard    the virtual smart card: init, status, change-pin, unblock, gen-key,\n"
+	"           import-cert, export-cert, reset, serve ('signet vcard --help')\n"
+	"  signin   sign in: PIN, certificate checks, mutual TLS, SIP REGISTER\n"
 	"\n"
 	"Options every command takes:\n"
 	"  --module PATH   PKCS#11 module (default: [token] module, else " SIGNET_DEFAULT_P11_MODULE ")\n"
 	"  --token URI     pkcs11: URI (RFC 7512) choosing token, certificate and key\n"
+	"                  (with --card: the slot, e.g. pkcs11:id=%9a)\n"
+	"  --card vcard[:NAME] | pcsc[:READER]\n"
+	"                  a PIV card instead of a PKCS#11 module: the in-process virtual\n"
+	"                  card NAME (default: default), or a card in a PC/SC reader spoken\n"
+	"                  to directly (default: the first PIV card); [token] backend\n"
 	"  --pin-fd N      read the PIN (one line) from file descriptor N instead of the\n"
 	"                  terminal; the PIN is never taken from argv or the environment\n"
 	"  --json          machine-readable output\n"
@@ -52,6 +60,8 @@ static const struct command commands[] = {
 	{"certs", cmd_certs},
 	{"sign", cmd_sign},
 	{"verify", cmd_verify},
+	{"vcard", cmd_vcard},
+	{"signin", cmd_signin},
 };
 
 /* A PIN typed into this process must not end up in a core file. */

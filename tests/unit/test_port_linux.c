@@ -401,12 +401,19 @@ static void test_p11(void **state)
 	const struct hal_p11 *p = &fx->hal.p11;
 	void *fl = NULL, *dl = NULL;
 
+	if (!p->ops) { /* a board built without module loading (FEATURE_P11=0) */
+		assert_int_equal(hal_p11_load(p, "/nonexistent/module.so", &fl, &dl), HAL_ENOTSUP);
+		skip();
+		return;
+	}
 	assert_int_equal(hal_p11_load(p, "/nonexistent/module.so", &fl, &dl), HAL_ENOENT);
 	assert_null(fl);
 	assert_non_null(strstr(hal_p11_error(p), "/nonexistent/module.so"));
 	assert_int_equal(hal_p11_load(p, "libm.so.6", &fl, &dl), HAL_ENOENT);
 	assert_string_equal(hal_p11_error(p), "no C_GetFunctionList");
-	if (access(SOFTHSM, R_OK) != 0) {
+	/* Under qemu (a board's tests) the host's SoftHSM2 is of the wrong
+	 * architecture. */
+	if (access(SOFTHSM, R_OK) != 0 || getenv("SIGNET_EMULATED")) {
 		skip();
 		return;
 	}
@@ -424,7 +431,15 @@ static void test_card_list(void **state)
 	struct fx *fx = *state;
 	struct hal_reader r[HAL_CARD_MAX_READERS];
 	size_t n = 99;
-	int rc = hal_card_list(&fx->hal.card, r, HAL_CARD_MAX_READERS, &n);
+	int rc;
+
+	if (!fx->hal.card.ops) { /* a board without a reader (FEATURE_PCSC=0) */
+		assert_int_equal(hal_card_list(&fx->hal.card, r, HAL_CARD_MAX_READERS, &n),
+				 HAL_ENOTSUP);
+		skip();
+		return;
+	}
+	rc = hal_card_list(&fx->hal.card, r, HAL_CARD_MAX_READERS, &n);
 
 	assert_true(rc == HAL_OK || rc == HAL_ENOENT);
 	if (rc == HAL_ENOENT)

@@ -1,0 +1,365 @@
+/* token_piv.c: the PIV backend of the token interface (see token_piv.h). */
+#include "token_piv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/x509_crt.h>
+
+#include "apdu.h"
+#include "piv.h"
+#include "sg_log.h"
+#include "sg_mem.h"
+#include "sig.h"
+
+struct pivt {
+	struct token tok; /* first: the struct token * is the struct pivt * */
+	const struct hal *hal;
+	const struct hal_card *card;
+	int connected;
+	uint8_t alg[TOKEN_MAX_CERTS]; /* PIV algorithm of each certificate's key */
+	uint8_t ref[TOKEN_MAX_CERTS]; /* its key reference */
+};
+
+/* ---- token operations ----------------------------------------------------- */
+
+static sg_err pivt_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
+{
+	struct pivt *p = (struct pivt *)t;
+
+	return piv_pin_state(p->card, st, e);
+}
+
+static sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error *e)
+{
+	struct pivt *p = (struct pivt *)t;
+	sg_err err;
+
+	if (!pin)
+		return sg_error_set(e, SG_E_USAGE, "a PIV card needs the PIN typed here");
+	err = piv_verify(p->card, pin->v, pin->len, e);
+	if (err == SG_E_PIN_LOCKED && e) {
+		char d[sizeof(e->detail)];
+
+		memcpy(d, e->detail, sizeof(d));
+		sg_error_set(e, SG_E_PIN_LOCKED, "%s; unblock it with the PUK", d);
+	}
+	return err;
+}
+
+static sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
+			size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+{
+	struct pivt *p = (struct pivt *)t;
+	const struct token_cert *c = &t->certs[ci];
+
+	if (!p->alg[ci])
+		return sg_error_set(e, SG_E_CERT_USAGE, "%s: a %s-%u key has no PIV algorithm",
+				    c->label, c->key_type == TOKEN_KEY_EC ? "EC" : "RSA",
+				    c->key_bits);
+	if ((sig == TOKEN_SIG_ECDSA) != (c->key_type == TOKEN_KEY_EC))
+		return sg_error_set(e, SG_E_CERT_USAGE, "%s: the key does not suit the scheme",
+				    c->label);
+	return piv_sign(p->card, &p->hal->rng, p->alg[ci], p->ref[ci], sig, hash, hash_len, out,
+			out_len, e);
+}
+
+static void pivt_logout(struct token *t)
+{
+	struct pivt *p = (struct pivt *)t;
+
+	if (p->connected)
+		piv_unverify(p->card);
+}
+
+static void pivt_close(struct token *t)
+{
+	struct pivt *p = (struct pivt *)t;
+
+	for (size_t i = 0; i < t->n_certs; i++)
+		sg_free(t->certs[i].der);
+	/* Reset: the PIN state goes with us, whoever uses the card next. */
+	if (p->connected)
+		(void)hal_card_disconnect(p->card, 1);
+	sg_free(p);
+}
+
+static const struct token_ops pivt_ops = {
+	.pin_state = pivt_pin_state,
+	.login = pivt_login,
+	.sign = pivt_sign,
+	.logout = pivt_logout,
+	.close = pivt_close,
+};
+
+/* ---- reading the card ------------------------------------------------------ */
+
+static void pivt_hex(char *out, size_t cap, const uint8_t *b, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 2 < cap; i++) {
+		out[o++] = hx[b[i] >> 4];
+		out[o++] = hx[b[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+static void pivt_pad(CK_UTF8CHAR *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	memset(dst, ' ', cap);
+	memcpy(dst, src, n < cap ? n : cap);
+}
+
+/* A pkcs11: URI for the card, as OpenSC's module would name its token. */
+static void pivt_uri(struct token_info *ti)
+{
+	CK_TOKEN_INFO ck;
+
+	memset(&ck, 0, sizeof(ck));
+	pivt_pad(ck.label, sizeof(ck.label), ti->label);
+	pivt_pad(ck.manufacturerID, sizeof(ck.manufacturerID), ti->manufacturer);
+	pivt_pad(ck.model, sizeof(ck.model), ti->model);
+	pivt_pad(ck.serialNumber, sizeof(ck.serialNumber), ti->serial);
+	p11uri_format_token(ti->uri, sizeof(ti->uri), &ck);
+}
+
+void token_piv_set_label(struct token *t, const char *label)
+{
+	snprintf(t->info.label, sizeof(t->info.label), "%s", label);
+	pivt_uri(&t->info);
+}
+
+/* Serial from the CHUID: the GUID (34), else the FASC-N (30); label from it. */
+static void pivt_info(struct pivt *p, uint8_t *buf, size_t cap)
+{
+	struct token_info *ti = &p->tok.info;
+	const uint8_t *v = NULL;
+	size_t len = 0, vl = 0;
+	static const uint8_t zero[8];
+
+	snprintf(ti->manufacturer, sizeof(ti->manufacturer), "signet PIV");
+	snprintf(ti->model, sizeof(ti->model), "PIV II");
+	ti->pin_min = 6;
+	ti->pin_max = 8;
+	ti->protected_auth_path = 0;
+	ti->login_required = 1;
+	if (piv_get_object(p->card, PIV_TAG_CHUID, buf, cap, &len, NULL) == SG_OK && len) {
+		if (ber_tlv_find(buf, len, 0x34, &v, &vl) != SG_OK || !v || vl < 8 ||
+		    !memcmp(v, zero, 8))
+			if (ber_tlv_find(buf, len, 0x30, &v, &vl) != SG_OK || !v || vl < 8)
+				v = NULL;
+	}
+	if (v)
+		pivt_hex(ti->serial, sizeof(ti->serial), v, 8);
+	snprintf(ti->label, sizeof(ti->label), "PIV card%s%s", v ? " " : "", ti->serial);
+	pivt_uri(ti);
+}
+
+static void pivt_describe(struct token_cert *c)
+{
+	mbedtls_x509_crt crt;
+
+	mbedtls_x509_crt_init(&crt);
+	if (mbedtls_x509_crt_parse_der(&crt, c->der, c->der_len) == 0) {
+		mbedtls_pk_type_t t = mbedtls_pk_get_type(&crt.pk);
+
+		if (t == MBEDTLS_PK_RSA)
+			c->key_type = TOKEN_KEY_RSA;
+		else if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA)
+			c->key_type = TOKEN_KEY_EC;
+		c->key_bits = (unsigned)mbedtls_pk_get_bitlen(&crt.pk);
+		c->is_ca = crt.ca_istrue;
+	}
+	mbedtls_x509_crt_free(&crt);
+}
+
+/* One slot's certificate into the next token_cert; absent is fine. */
+static sg_err pivt_load_slot(struct pivt *p, const struct piv_slot *s, uint8_t *buf, size_t cap,
+			     struct sg_error *e)
+{
+	struct token_cert *c = &p->tok.certs[p->tok.n_certs];
+	const uint8_t *der;
+	size_t len = 0, dl;
+	struct sg_error e2;
+	sg_err err = piv_get_object(p->card, s->obj_tag, buf, cap, &len, e);
+
+	if (err)
+		return err;
+	if (len == 0)
+		return SG_OK;
+	sg_error_init(&e2);
+	err = piv_object_cert(buf, len, &der, &dl, &e2);
+	if (err == SG_E_NO_CERT)
+		return SG_OK;
+	if (err) {
+		/* One unreadable slot must not hide the others: say why, go on. */
+		sg_warn(&p->hal->log, "slot %02X: %s", s->ref, e2.detail);
+		return SG_OK;
+	}
+	memset(c, 0, sizeof(*c));
+	c->der = sg_calloc(1, dl);
+	if (!c->der)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	memcpy(c->der, der, dl);
+	c->der_len = dl;
+	snprintf(c->label, sizeof(c->label), "%s", s->label);
+	c->id[0] = s->ref;
+	c->id_len = 1;
+	c->key_state = TOKEN_KEY_STATE_PRESENT;
+	c->handle = s->ref;
+	pivt_describe(c);
+	p11uri_format_object(c->uri, sizeof(c->uri), NULL, "cert", (const uint8_t *)c->label,
+			     strlen(c->label), c->id, c->id_len);
+	p->alg[p->tok.n_certs] = piv_alg_for(c->key_type, c->key_bits);
+	p->ref[p->tok.n_certs] = s->ref;
+	p->tok.n_certs++;
+	return SG_OK;
+}
+
+static sg_err pivt_read(struct pivt *p, struct sg_error *e)
+{
+	uint8_t *buf = sg_calloc(1, PIV_OBJ_MAX);
+	sg_err err = SG_OK;
+
+	if (!buf)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	pivt_info(p, buf, PIV_OBJ_MAX);
+	for (size_t i = 0; i < PIV_N_SLOTS && !err; i++)
+		err = pivt_load_slot(p, piv_slot_at(i), buf, PIV_OBJ_MAX, e);
+	sg_free(buf);
+	return err;
+}
+
+/* ---- finding the card ------------------------------------------------------ */
+
+/* Connects to r and selects PIV; leaves it connected on success. */
+static sg_err pivt_try(struct pivt *p, const char *r, struct sg_error *e)
+{
+	int rc = hal_card_connect(p->card, r);
+	sg_err err;
+
+	if (rc == HAL_EREMOVED || rc == HAL_ENOENT)
+		return sg_error_set(e, SG_E_NO_CARD, "no card in reader '%s'", r);
+	if (rc != HAL_OK)
+		return sg_error_set(e, SG_E_TOKEN, "cannot connect to the card in '%s' (HAL error "
+				    "%d)", r, rc);
+	p->connected = 1;
+	err = piv_select(p->card, e);
+	if (err) {
+		(void)hal_card_disconnect(p->card, 0);
+		p->connected = 0;
+	}
+	return err;
+}
+
+static sg_err pivt_find(struct pivt *p, const char *want, struct sg_error *e)
+{
+	struct hal_reader rd[HAL_CARD_MAX_READERS];
+	size_t n = 0, present = 0;
+	int rc = hal_card_list(p->card, rd, HAL_CARD_MAX_READERS, &n);
+	sg_err err = SG_OK;
+
+	if (rc == HAL_ENOTSUP)
+		return sg_error_set(e, SG_E_NO_READER, "this device has no card reader");
+	if (rc == HAL_ENOENT || (rc == HAL_OK && n == 0))
+		return sg_error_set(e, SG_E_NO_READER, "no card reader (is pcscd running?)");
+	if (rc != HAL_OK)
+		return sg_error_set(e, SG_E_NO_READER, "cannot list the card readers (HAL error %d)",
+				    rc);
+	if (want) {
+		size_t exact = n, nsub = 0, hit = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(rd[i].name, want))
+				exact = i;
+			if (strstr(rd[i].name, want)) {
+				nsub++;
+				hit = i;
+			}
+		}
+		if (exact < n)
+			hit = exact;
+		else if (nsub == 0)
+			return sg_error_set(e, SG_E_NO_READER, "no reader named '%s' (%zu reader(s))",
+					    want, n);
+		else if (nsub > 1)
+			return sg_error_set(e, SG_E_AMBIGUOUS, "%zu readers' names contain '%s'; give "
+					    "the whole name", nsub, want);
+		if (!rd[hit].present)
+			return sg_error_set(e, SG_E_NO_CARD, "no card in reader '%s'", rd[hit].name);
+		return pivt_try(p, rd[hit].name, e);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!rd[i].present)
+			continue;
+		present++;
+		err = pivt_try(p, rd[i].name, e);
+		if (err == SG_OK || err == SG_E_CARD_REMOVED || err == SG_E_NOMEM)
+			return err;
+	}
+	if (present == 0)
+		return sg_error_set(e, SG_E_NO_CARD, "no card in any of %zu reader(s)", n);
+	return sg_error_set(e, SG_E_NO_TOKEN, "none of the %zu card(s) present has a PIV "
+			    "application", present);
+}
+
+sg_err token_piv_open_card(const struct hal *hal, const struct hal_card *card, const char *reader,
+			   struct token **out, struct sg_error *e)
+{
+	struct pivt *p = sg_calloc(1, sizeof(*p));
+	sg_err err;
+
+	*out = NULL;
+	if (!p)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	p->hal = hal;
+	p->card = card;
+	p->tok.ops = &pivt_ops;
+	p->tok.backend = p;
+	err = pivt_find(p, reader, e);
+	if (!err)
+		err = pivt_read(p, e);
+	if (err) {
+		pivt_close(&p->tok);
+		return err;
+	}
+	*out = &p->tok;
+	return SG_OK;
+}
+
+sg_err token_piv_open(const struct hal *hal, const char *reader, struct token **out,
+		      struct sg_error *e)
+{
+	return token_piv_open_card(hal, &hal->card, reader, out, e);
+}
+
+void token_piv_filter(struct token *t, const struct p11uri *u)
+{
+	struct pivt *p = (struct pivt *)t;
+	size_t k = 0;
+
+	if (!u)
+		return;
+	for (size_t i = 0; i < t->n_certs; i++) {
+		struct token_cert *c = &t->certs[i];
+
+		if (!p11uri_match_object(u, CKO_CERTIFICATE, (const uint8_t *)c->label,
+					 strlen(c->label), c->id, c->id_len) &&
+		    !p11uri_match_object(u, CKO_PRIVATE_KEY, (const uint8_t *)c->label,
+					 strlen(c->label), c->id, c->id_len)) {
+			sg_free(c->der);
+			continue;
+		}
+		if (k != i) {
+			t->certs[k] = *c;
+			p->alg[k] = p->alg[i];
+			p->ref[k] = p->ref[i];
+		}
+		k++;
+	}
+	t->n_certs = k;
+}

@@ -1,0 +1,49 @@
+/*
+ * token_piv.h: the PIV token backend: a PIV card (NIST SP 800-73-4)
+ * spoken to with APDUs over the HAL card interface (piv.h), without
+ * OpenSC or any PKCS#11 module. Works with a real card through pcsc-lite
+ * and with the in-process virtual card (vcard_reader.h).
+ *
+ * Certificates: the four key slots' certificate objects (9A "PIV AUTH
+ * key", 9C "SIGN key", 9D "KEY MAN key", 9E "CARD AUTH key"); a slot's key
+ * counts as present when its certificate is there. id is the key reference
+ * byte (so a URI's id=%9a picks the slot), uri a pkcs11: URI naming it.
+ *
+ * PIN: VERIFY, FF-padded to 8 bytes; nothing of it is kept here. Key 9C
+ * is "PIN always": the card wants a VERIFY right before every 9C
+ * signature, so a caller signing with 9C calls token_login() and then
+ * token_sign() each time (the CLI does); a second 9C signature on the same
+ * login fails with SG_E_TOKEN saying so.
+ *
+ * Signing: RSA PKCS#1 v1.5 and PSS (padding built here, PSS salt from
+ * hal_rng), ECDSA P-256/P-384 (the card answers DER).
+ */
+#ifndef TOKEN_PIV_H
+#define TOKEN_PIV_H
+
+#include "hal.h"
+#include "p11uri.h"
+#include "token.h"
+
+/* Opens the PIV card in the reader named `reader` (exact name, else the
+ * one reader whose name contains it), or with reader NULL the first reader
+ * whose card answers the PIV SELECT, on hal->card. Errors: SG_E_NO_READER
+ * (no reader, or none by that name), SG_E_NO_CARD (no card present),
+ * SG_E_NO_TOKEN (cards, but none with the PIV application),
+ * SG_E_CARD_REMOVED, SG_E_TOKEN, SG_E_NOMEM. */
+sg_err token_piv_open(const struct hal *hal, const char *reader, struct token **out,
+		      struct sg_error *e);
+
+/* The same on another card interface (the in-process virtual card's
+ * reader): card must outlive the token; hal gives the RNG and the log. */
+sg_err token_piv_open_card(const struct hal *hal, const struct hal_card *card, const char *reader,
+			   struct token **out, struct sg_error *e);
+
+/* Sets the token's label (at most 32 bytes kept) and its URI with it. */
+void token_piv_set_label(struct token *t, const char *label);
+
+/* Keeps only the certificates whose slot the URI's object attributes (id,
+ * object, type) match, e.g. pkcs11:id=%9c. */
+void token_piv_filter(struct token *t, const struct p11uri *u);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * sip_tls.h: SIP over TLS (sips:, RFC 3261 26.2) as a struct sip_tp.
+ *
+ * An mbedTLS TLS 1.2 client (minimum and maximum 1.2: mbedTLS 2.28 has no
+ * usable 1.3) over a hal_net TCP connection, driven by hal_loop readiness:
+ * the handshake and every read and write are non-blocking. The client
+ * certificate's private key is normally a token key (token_pk.h), so
+ * CertificateVerify is signed on the token.
+ *
+ * The registrar's certificate is verified against conf->anchors with
+ * mbedTLS (chain, signatures, validity against the system clock, which is
+ * the clock the TLS stack has) and its name against conf->server_name: a
+ * DNS name through mbedtls_ssl_set_hostname (subjectAltName dNSName, or
+ * the CN without SANs; also sent as SNI), an IPv4/IPv6 literal against the
+ * certificate's subjectAltName iPAddress entries (which mbedTLS 2.28 does
+ * not do; no SNI is sent for an IP, RFC 6066 3). Revocation is not
+ * checked here: plug the certificate checks in through verify_extra.
+ *
+ * Received bytes are framed into whole messages by Content-Length
+ * (sip_stream.h); a CRLF keep-alive answer is reported as SIP_TP_PONG.
+ *
+ * Errors reported with SIP_TP_DOWN (the detail names what failed):
+ *   SG_E_NETWORK         connect failure, timeout, connection lost, a TLS
+ *                        protocol failure, a server without TLS 1.2, a
+ *                        peer that sends data that is not TLS or not SIP
+ *   SG_E_CERT_UNTRUSTED  "the registrar's certificate ...": not trusted,
+ *                        expired, not valid yet, wrong host name
+ *                        (expected X, the certificate names Y)
+ *   SG_E_REFUSED         the registrar refused our client certificate
+ *                        (its alert is named: unknown_ca,
+ *                        bad_certificate, ...)
+ *   SG_E_MALFORMED       a message the framer cannot frame
+ *   token errors         (SG_E_CARD_REMOVED, SG_E_TOKEN, ...) when the
+ *                        token failed to sign CertificateVerify
+ */
+#ifndef SIP_TLS_H
+#define SIP_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+
+#include "hal.h"
+#include "sg_err.h"
+#include "sip_tp.h"
+
+/* The extra check of the registrar's certificate (revocation by the
+ * certificate checks, pinning, ...). Called once per connection after the
+ * handshake and the built-in checks have passed, before SIP_TP_UP, with
+ * the chain the server sent (its certificate first). The hook answers
+ * with sip_tp_tls_verified(): from inside the hook, or later from another
+ * loop callback when the check needs the network (the hook runs inside a
+ * loop callback, so it must not run the loop itself, e.g. through a
+ * blocking http_fetch). Until the answer the transport is not up; the
+ * open timeout still runs. peer stays valid until the answer. */
+typedef void (*sip_tls_verify_h)(struct sip_tp *tp, const mbedtls_x509_crt *peer, void *arg);
+
+struct sip_tls_conf {
+	/* Trust anchors for the registrar's certificate (required). */
+	const mbedtls_x509_crt *anchors;
+	/* Our certificate first, then intermediates to send; NULL for no
+	 * client certificate. */
+	const mbedtls_x509_crt *client_chain;
+	/* Its private key (token_pk_setup()); NULL with client_chain NULL. */
+	mbedtls_pk_context *client_key;
+	/* The name the registrar's certificate must carry: a DNS name or an
+	 * IPv4/IPv6 literal ("[...]" allowed). NULL: the host given to open. */
+	const char *server_name;
+	/* Optional extra check (see above); NULL: none. */
+	sip_tls_verify_h verify_extra;
+	void *verify_arg;
+};
+
+/* Creates a TLS transport. conf is copied, but the certificates and the
+ * key it points to are the caller's and must outlive the transport; hal
+ * too. *out is released with out->ops->destroy(out->ctx).
+ * Errors: SG_E_INTERNAL (missing anchors, key without chain), SG_E_NOMEM,
+ * SG_E_TOKEN (the TLS library refuses the key for the certificate).
+ *
+ * open() connects (hal_net_connect may block for up to timeout_ms, name
+ * resolution included) and returns SG_OK; the handshake then runs on the
+ * loop and SIP_TP_UP or SIP_TP_DOWN follows from a loop callback, never
+ * from inside open(). timeout_ms bounds connect, handshake and the
+ * verify_extra answer together. open() fails at once only when the
+ * transport is already open or memory runs out (no event follows then).
+ * send() queues (up to 256 KiB) and writes as the socket allows. The
+ * handlers may call close(), open() or destroy() on the transport. */
+sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
+		      struct sip_tp **out, struct sg_error *e);
+
+/* The verify_extra answer: e NULL or e->code SG_OK accepts the
+ * registrar's certificate (SIP_TP_UP follows), anything else refuses it
+ * (SIP_TP_DOWN with e). Ignored when no answer is awaited. */
+void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e);
+
+/* Parses an IPv4 (dotted quad) or IPv6 (RFC 4291 text, "::" and a dotted
+ * IPv4 tail allowed, optionally in brackets) literal into out. Returns 4
+ * or 16, or 0 when s is not an IP literal (a host name). */
+int sip_tls_ip_literal(const char *s, uint8_t out[16]);
+
+/* 1 when crt has a subjectAltName iPAddress entry equal to ip (4 or 16
+ * bytes), else 0. */
+int sip_tls_cert_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t len);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * test_signin.c: `signet signin` against a real Kamailio (TLS requiring and
+ * verifying client certificates; REGISTER accepted only when the
+ * certificate's first subjectAltName URI is the registering user), with
+ * SoftHSM2 card keys (RSA and ECDSA). Kamailio runs on random loopback
+ * ports under tools/kamailio-run, started and stopped here.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "itest.h"
+
+#define SOFTHSM "/usr/lib/softhsm/libsofthsm2.so"
+#define PIN "123456"
+
+static char *tok;
+static char kam[600], conf[600];
+static int kam_pid, tls_port, udp_port;
+static char out[65536];
+
+/* Starts a Kamailio in dir with extra options; returns its pid. */
+static int kam_start(const char *dir, int tls, int udp, const char *extra)
+{
+	int pid = itest_spawn("kamailio",
+			      "exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
+			      "--client-ca '%s/pki/ca.crt' %s",
+			      itest_top(), dir, udp, udp, tls, tok, extra);
+	if (itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), dir))
+		return -1;
+	return pid;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	tok = itest_mktoken("tok", "signin", PIN,
+			    "rsa:alice:01 ec:bob:02 rsa:mallory:carol+dave:03");
+	if (!tok)
+		return -1;
+	char softhsm[700];
+	snprintf(softhsm, sizeof(softhsm), "%s/softhsm2.conf", tok);
+	setenv("SOFTHSM2_CONF", softhsm, 1);
+	snprintf(kam, sizeof(kam), "%s/kam", itest_scratch());
+	tls_port = itest_free_port();
+	udp_port = itest_free_port();
+	kam_pid = kam_start(kam, tls_port, udp_port, "");
+	if (kam_pid < 0)
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/signet.conf", itest_scratch());
+	return itest_sh("printf '[token]\\nmodule = %s\\n[certs]\\nca = %s/pki/ca.crt\\nrevocation = none\\n"
+			"[sip]\\nca = %s/server-ca.crt\\n' > '%s'",
+			SOFTHSM, tok, kam, conf);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	itest_stop(kam_pid);
+	free(tok);
+	return 0;
+}
+
+/* signet signin --once as USER with the certificate OBJECT. */
+static int signin_once(const char *user, const char *object, const char *extra)
+{
+	return itest_signet_run(PIN "\n", out, sizeof(out),
+				"signin --once --config '%s' --user %s --token 'pkcs11:object=%s' "
+				"--registrar sips:127.0.0.1:%d --pin-fd 3 %s",
+				conf, user, object, tls_port, extra);
+}
+
+enum registrar_kind { REG_OURS, REG_BY_NAME, REG_NOBODY };
+
+static const struct scase {
+	const char *user, *object;
+	enum registrar_kind reg;
+	int exit_code;
+	const char *says;
+} cases[] = {
+	{"sip:alice@example.test", "alice", REG_OURS, 0, "registered as sip:alice@example.test"},
+	{"sip:bob@example.test", "bob", REG_OURS, 0, "registered as sip:bob@example.test"},
+	/* Our checks pass (the certificate names dave too); Kamailio binds the
+	 * first URI (carol) to the AoR and refuses. */
+	{"sip:dave@example.test", "mallory", REG_OURS, 10, "403"},
+	/* The certificate does not name the user: refused before the PIN. */
+	{"sip:alice@example.test", "bob", REG_OURS, 6, "does not name"},
+	/* The registrar's certificate names 127.0.0.1 and registrar.example.test. */
+	{"sip:alice@example.test", "alice", REG_BY_NAME, 6, "localhost"},
+	/* Nobody listens. */
+	{"sip:alice@example.test", "alice", REG_NOBODY, 9, "refused"},
+};
+
+static void test_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct scase *c = &cases[i];
+		char extra[200] = "";
+		if (c->reg == REG_BY_NAME)
+			snprintf(extra, sizeof(extra), "--registrar sips:localhost:%d", tls_port);
+		else if (c->reg == REG_NOBODY)
+			snprintf(extra, sizeof(extra), "--registrar sips:127.0.0.1:%d", itest_free_port());
+		int rc = signin_once(c->user, c->object, extra);
+		print_message("case %zu: %s %s %s -> %d\n%s", i, c->user, c->object, extra, rc, out);
+		assert_int_equal(rc, c->exit_code);
+		assert_non_null(strstr(out, c->says));
+		assert_null(strstr(out, PIN));
+	}
+}
+
+/* An untrusted registrar: trust anchors without its CA. */
+static void test_untrusted_registrar(void **state)
+{
+	char bad[700];
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/bad.conf", itest_scratch());
+	assert_int_equal(itest_sh("printf '[token]\\nmodule = %s\\n[certs]\\nca = %s/pki/ca.crt\\n"
+				  "revocation = none\\n' > '%s'",
+				  SOFTHSM, tok, bad),
+			 0);
+	int rc = itest_signet_run(PIN "\n", out, sizeof(out),
+				  "signin --once --config '%s' --user sip:alice@example.test "
+				  "--token 'pkcs11:object=alice' --registrar sips:127.0.0.1:%d --pin-fd 3",
+				  bad, tls_port);
+	assert_int_equal(rc, 6);
+	assert_non_null(strstr(out, "registrar's certificate"));
+	assert_non_null(strstr(out, "not trusted"));
+}
+
+/* Stays registered; the contact is in Kamailio's location table; SIGTERM
+ * unregisters and removes it. */
+static void test_stays_registered_until_signal(void **state)
+{
+	char log[700];
+	(void)state;
+
+	snprintf(log, sizeof(log), "%s/signin.log", itest_scratch());
+	int pid = itest_spawn("signin",
+			      "exec %s signin --config '%s' --user sip:alice@example.test "
+			      "--token 'pkcs11:object=alice' --registrar sips:127.0.0.1:%d --pin-fd 3 "
+			      "3<<EOF\n" PIN "\nEOF",
+			      itest_signet(), conf, tls_port);
+	assert_int_equal(itest_wait_log("signin", "registered as sip:alice@example.test"), 0);
+	assert_int_equal(itest_sh("%s/tools/kamailio-run '%s' lookup alice | grep -q Contact",
+				  itest_top(), kam),
+			 0);
+	kill(pid, SIGTERM);
+	int st = 0;
+	for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(100 * 1000);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(itest_wait_log("signin", "unregistered"), 0);
+	assert_int_not_equal(itest_sh("%s/tools/kamailio-run '%s' lookup alice | grep -q Contact",
+				      itest_top(), kam),
+			     0);
+}
+
+/* A short grant (Kamailio's max-expires) makes signet refresh; a restarted
+ * Kamailio (empty location table) gets the binding back. */
+static void test_refresh_and_registrar_restart(void **state)
+{
+	char dir[700];
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/kam2", itest_scratch());
+	int tls2 = itest_free_port(), udp2 = itest_free_port();
+	int k2 = kam_start(dir, tls2, udp2, "--min-expires 5 --default-expires 8 --max-expires 8");
+	assert_true(k2 > 0);
+	char conf2[700];
+	snprintf(conf2, sizeof(conf2), "%s/signet2.conf", itest_scratch());
+	/* A quick retry after losing the registrar (the default back-off
+	 * starts at 30 s). */
+	assert_int_equal(itest_sh("sed 's|%s/server-ca.crt|%s/server-ca.crt|' '%s' > '%s' && "
+				  "printf 'retry_base = 1\\n' >> '%s'",
+				  kam, dir, conf, conf2, conf2),
+			 0);
+	int pid = itest_spawn("signin2",
+			      "exec %s signin --config '%s' --user sip:bob@example.test "
+			      "--token 'pkcs11:object=bob' --registrar sips:127.0.0.1:%d --pin-fd 3 "
+			      "3<<EOF\n" PIN "\nEOF",
+			      itest_signet(), conf2, tls2);
+	assert_int_equal(itest_wait_log("signin2", "expires in 8 s"), 0);
+	/* A refresh: a second "registered" line within a generous bound. */
+	int seen = 0;
+	for (int i = 0; i < 300 && !seen; i++) {
+		seen = itest_sh("test $(grep -c 'registered as' '%s/signin2.log') -ge 2", itest_scratch()) == 0;
+		usleep(100 * 1000);
+	}
+	assert_true(seen);
+	/* Kamailio goes away and comes back on the same ports. */
+	itest_stop(k2);
+	k2 = kam_start(dir, tls2, udp2, "--min-expires 5 --default-expires 8 --max-expires 8");
+	assert_true(k2 > 0);
+	int back = 0;
+	for (int i = 0; i < 600 && !back; i++) {
+		back = itest_sh("%s/tools/kamailio-run '%s' lookup bob 2>/dev/null | grep -q Contact",
+				itest_top(), dir) == 0;
+		usleep(100 * 1000);
+	}
+	assert_true(back);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	itest_stop(k2);
+}
+
+/* A registrar that also wants a password (Digest). */
+static void test_digest(void **state)
+{
+	char dir[700], conf3[700], conf4[700];
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/kam3", itest_scratch());
+	int tls3 = itest_free_port(), udp3 = itest_free_port();
+	int k3 = kam_start(dir, tls3, udp3, "--auth md5");
+	assert_true(k3 > 0);
+	snprintf(conf3, sizeof(conf3), "%s/signet3.conf", itest_scratch());
+	snprintf(conf4, sizeof(conf4), "%s/signet4.conf", itest_scratch());
+	assert_int_equal(itest_sh("sed 's|%s/server-ca.crt|%s/server-ca.crt|' '%s' > '%s' && "
+				  "cp '%s' '%s' && printf 'password = secret\\n' >> '%s'",
+				  kam, dir, conf, conf4, conf4, conf3, conf3),
+			 0);
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --user sip:alice@example.test "
+					  "--token 'pkcs11:object=alice' --registrar sips:127.0.0.1:%d "
+					  "--pin-fd 3",
+					  conf3, tls3),
+			 0);
+	assert_non_null(strstr(out, "registered as"));
+	assert_null(strstr(out, "secret"));
+	/* Without the password: refused. */
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --user sip:alice@example.test "
+					  "--token 'pkcs11:object=alice' --registrar sips:127.0.0.1:%d "
+					  "--pin-fd 3",
+					  conf4, tls3),
+			 10);
+	itest_stop(k3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_untrusted_registrar),
+		cmocka_unit_test(test_stays_registered_until_signal),
+		cmocka_unit_test(test_refresh_and_registrar_restart),
+		cmocka_unit_test(test_digest),
+	};
+	return cmocka_run_group_tests_name("signin", tests, group_setup, group_teardown);
+}

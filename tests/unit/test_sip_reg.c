@@ -1,0 +1,328 @@
+/*
+ * test_sip_reg.c: the registration client's pure logic (sip/sip_reg.c,
+ * sip/sip_tx.c): response classification, back-off and refresh
+ * arithmetic, keep-alive intervals, the granted expiry, timer E; and the
+ * retry schedule on the test port's simulated loop with the real UDP
+ * transport over a device that has no network (every connect fails), so
+ * no time passes for real. Talking to real registrars is
+ * tests/integration/test_sip_sipp.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "port_test.h"
+#include "sg_mem.h"
+#include "sip_msg.h"
+#include "sip_reg.h"
+#include "sip_transports.h"
+#include "sip_tx.h"
+
+static void test_classify(void **state)
+{
+	static const struct {
+		int status;
+		enum sip_reg_action act;
+	} t[] = {
+		{100, SIP_REG_ACT_WAIT},     {183, SIP_REG_ACT_WAIT},
+		{200, SIP_REG_ACT_OK},       {202, SIP_REG_ACT_OK},
+		{301, SIP_REG_ACT_REDIRECT}, {302, SIP_REG_ACT_REDIRECT},
+		{401, SIP_REG_ACT_AUTH},     {407, SIP_REG_ACT_AUTH},
+		{423, SIP_REG_ACT_INTERVAL}, {403, SIP_REG_ACT_STOP},
+		{404, SIP_REG_ACT_STOP},     {603, SIP_REG_ACT_STOP},
+		{604, SIP_REG_ACT_STOP},     {400, SIP_REG_ACT_RETRY},
+		{408, SIP_REG_ACT_RETRY},    {480, SIP_REG_ACT_RETRY},
+		{500, SIP_REG_ACT_RETRY},    {503, SIP_REG_ACT_RETRY},
+		{600, SIP_REG_ACT_RETRY},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (sip_reg_classify(t[i].status) != t[i].act)
+			fail_msg("%d: %d", t[i].status, sip_reg_classify(t[i].status));
+}
+
+static void test_backoff(void **state)
+{
+	/* libre: min(1800, 30 * 2^min(failures, 6)) s, times [0.5, 1] */
+	static const struct {
+		unsigned failures;
+		uint32_t rnd;
+		uint64_t want_ms;
+	} t[] = {
+		{1, 0, 30000},      {1, 500, 60000},    {1, 1002, 30000}, /* rnd wraps mod 501 */
+		{2, 500, 120000},   {3, 500, 240000},   {5, 500, 960000},
+		{6, 500, 1800000},  {6, 0, 900000},     {7, 500, 1800000},
+		{100, 500, 1800000}, {0, 500, 30000},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (sip_reg_backoff_ms(t[i].failures, 30, 1800, t[i].rnd) != t[i].want_ms)
+			fail_msg("failures %u rnd %u: %llu", t[i].failures, (unsigned)t[i].rnd,
+				 (unsigned long long)sip_reg_backoff_ms(t[i].failures, 30, 1800,
+									t[i].rnd));
+	/* a test-sized base and cap */
+	assert_int_equal(sip_reg_backoff_ms(1, 1, 4, 500), 2000);
+	assert_int_equal(sip_reg_backoff_ms(4, 1, 4, 500), 4000);
+	/* the jitter stays within [50%, 100%] for any random value */
+	for (i = 0; i < 5000; i++) {
+		uint64_t ms = sip_reg_backoff_ms(2, 30, 1800, (uint32_t)(i * 2654435761u));
+
+		assert_true(ms >= 60000 && ms <= 120000);
+	}
+}
+
+static void test_refresh_and_keepalive(void **state)
+{
+	(void)state;
+	assert_int_equal(sip_reg_refresh_ms(600), 540000);
+	assert_int_equal(sip_reg_refresh_ms(3600), 3240000);
+	assert_int_equal(sip_reg_refresh_ms(4), 3600);
+	assert_int_equal(sip_reg_refresh_ms(1), 1000);
+	assert_int_equal(sip_reg_refresh_ms(0), 1000);
+	assert_int_equal(sip_reg_refresh_ms(0xffffffffu), (uint64_t)0xffffffffu * 900u);
+	/* RFC 5626 4.4.1: 80-100% of the flow timer */
+	assert_int_equal(sip_reg_keepalive_ms(120, 0), 96000);
+	assert_int_equal(sip_reg_keepalive_ms(120, 24000), 120000);
+	assert_int_equal(sip_reg_keepalive_ms(120, 24001), 96000);
+	assert_int_equal(sip_reg_keepalive_ms(1, 0), 1000);
+	assert_int_equal(sip_reg_keepalive_ms(0, 7), 1000);
+}
+
+static void test_timer_e(void **state)
+{
+	/* RFC 3261 17.1.2.2: 500, 1000, 2000, 4000, 4000...; T2 once proceeding */
+	static const uint32_t seq[] = {500, 1000, 2000, 4000, 4000};
+	uint32_t e = 500;
+	size_t i;
+
+	(void)state;
+	for (i = 1; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		e = sip_tx_next_e(e, 4000, 0);
+		assert_int_equal(e, seq[i]);
+	}
+	assert_int_equal(sip_tx_next_e(500, 4000, 1), 4000);
+	assert_int_equal(sip_tx_next_e(3000, 4000, 0), 4000);
+}
+
+#define OK_HEAD                                                                          \
+	"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h.invalid;branch=z9hG4bK1\r\n"                \
+	"From: <sip:alice@example.org>;tag=1\r\nTo: <sip:alice@example.org>;tag=2\r\n"    \
+	"Call-ID: c\r\nCSeq: 1 REGISTER\r\n"
+
+struct granted_case {
+	const char *hdrs;
+	const char *instance;
+	uint32_t reg_id;
+	uint32_t want;
+};
+
+static const struct granted_case granted_cases[] = {
+	/* our contact's expires wins over Expires */
+	{"Contact: <sip:alice@h.invalid;transport=tcp;ob>;expires=300\r\nExpires: 900\r\n", NULL,
+	 0, 300},
+	/* other people's contacts are not ours (the host compares in any
+	 * case, the user exactly) */
+	{"Contact: <sip:alice@other>;expires=30, <sip:ALICE@h.invalid;transport=tcp>;expires=77\r\n",
+	 NULL, 0, 600},
+	{"Contact: <sip:alice@other>;expires=30, <sip:alice@H.INVALID;transport=tcp>;expires=77\r\n",
+	 NULL, 0, 77},
+	{"Contact: <sip:alice@other>;expires=30\r\nExpires: 900\r\n", NULL, 0, 900},
+	{"Contact: <sip:alice@other>;expires=30\r\n", NULL, 0, 600},
+	{"", NULL, 0, 600},
+	{"Expires: 45\r\n", NULL, 0, 45},
+	/* with an instance id, the instance (and reg-id) identify us */
+	{"Contact: <sip:alice@1.2.3.4:5>;expires=120;+sip.instance=\"<urn:uuid:abc>\";reg-id=1\r\n",
+	 "urn:uuid:abc", 1, 120},
+	{"Contact: <sip:alice@1.2.3.4:5>;expires=120;+sip.instance=\"<urn:uuid:abc>\";reg-id=2\r\n",
+	 "urn:uuid:abc", 1, 600},
+	{"Contact: <sip:alice@h.invalid;transport=tcp>;expires=120;+sip.instance=\"<urn:uuid:x>\"\r\n",
+	 "urn:uuid:abc", 0, 600},
+	/* a malformed Contact is not trusted: fall back */
+	{"Contact: <sip:alice@h.invalid;expires=5\r\nExpires: 50\r\n", NULL, 0, 50},
+};
+
+static void test_granted(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(granted_cases) / sizeof(granted_cases[0]); i++) {
+		const struct granted_case *c = &granted_cases[i];
+		char buf[1024];
+		int n = snprintf(buf, sizeof(buf), OK_HEAD "%s\r\n", c->hdrs);
+		struct sip_msg m;
+		struct sg_error e;
+
+		sg_error_init(&e);
+		assert_int_equal(sip_msg_parse(&m, (const uint8_t *)buf, (size_t)n, &e), SG_OK);
+		if (sip_reg_granted(&m, "sip:alice@h.invalid;transport=tcp", c->instance, c->reg_id,
+				    600) != c->want)
+			fail_msg("case %zu: %u", i,
+				 (unsigned)sip_reg_granted(&m, "sip:alice@h.invalid;transport=tcp",
+							   c->instance, c->reg_id, 600));
+	}
+}
+
+/* ---- the client on the simulated loop, without a network ------------- */
+
+struct seen {
+	int n;
+	enum sip_reg_state st[32];
+	uint32_t retry_ms[32];
+	int will_retry[32];
+	uint64_t at[32];
+	struct port_test *pt;
+	char detail[512];
+};
+
+static void on_state(const struct sip_reg_info *info, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 32) {
+		s->st[s->n] = info->state;
+		s->retry_ms[s->n] = info->retry_ms;
+		s->will_retry[s->n] = info->will_retry;
+		s->at[s->n] = port_test_clock_mono(s->pt);
+		if (info->err)
+			snprintf(s->detail, sizeof(s->detail), "%s", info->err->detail);
+		s->n++;
+	}
+}
+
+static void test_retry_schedule_without_network(void **state)
+{
+	struct port_test *pt = port_test_new();
+	struct hal hal;
+	struct sip_tp *tp = NULL;
+	struct sip_reg *r = NULL;
+	struct sip_reg_cfg cfg;
+	struct seen s;
+	struct sg_error e;
+	int i, fails = 0;
+
+	(void)state;
+	assert_non_null(pt);
+	port_test_hal(pt, &hal); /* net is unset: every connect says HAL_ENOTSUP */
+	memset(&s, 0, sizeof(s));
+	s.pt = pt;
+	sg_error_init(&e);
+	assert_int_equal(sip_tp_udp_new(&hal, &tp, &e), SG_OK);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.registrar_host = "registrar.example";
+	cfg.registrar_port = 5060;
+	cfg.tp = tp;
+	cfg.aor = "sip:alice@example.org";
+	cfg.on_state = on_state;
+	cfg.arg = &s;
+	assert_int_equal(sip_reg_new(&r, &hal, &cfg, &e), SG_OK);
+	assert_int_equal(sip_reg_start(r, &e), SG_OK);
+	/* 3 simulated hours: failures back off 30-60 s, 60-120 s, ... up to 30 min */
+	(void)port_test_loop_run_for(pt, 3u * 3600u * 1000u);
+	assert_true(s.n >= 8);
+	assert_int_equal(s.st[0], SIP_REG_REGISTERING);
+	for (i = 0; i < s.n; i++) {
+		if (s.st[i] != SIP_REG_FAILED)
+			continue;
+		fails++;
+		assert_true(s.will_retry[i]);
+		assert_true(s.retry_ms[i] >= sip_reg_backoff_ms((unsigned)fails, 30, 1800, 0));
+		assert_true(s.retry_ms[i] <= sip_reg_backoff_ms((unsigned)fails, 30, 1800, 500));
+		/* the next attempt comes when announced */
+		if (i + 1 < s.n)
+			assert_int_equal(s.at[i + 1] - s.at[i], s.retry_ms[i]);
+	}
+	assert_true(fails >= 4);
+	assert_non_null(strstr(s.detail, "registrar.example:5060"));
+	assert_non_null(strstr(s.detail, "no network"));
+
+	/* stopping with nothing registered: UNREGISTERED at once, then idle */
+	s.n = 0;
+	assert_int_equal(sip_reg_stop(r, 1000, &e), SG_OK);
+	assert_int_equal(port_test_loop_run_for(pt, 3600u * 1000u), HAL_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.st[0], SIP_REG_UNREGISTERED);
+	assert_int_equal(port_test_loop_timers(pt), 0);
+	sip_reg_free(r);
+	tp->ops->destroy(tp->ctx);
+	port_test_free(pt);
+	assert_int_equal(sg_mem_current(), 0);
+}
+
+struct cfg_case {
+	const char *host, *aor, *instance, *contact_user;
+	sg_err err;
+};
+
+static const struct cfg_case cfg_cases[] = {
+	{"h", "sip:alice@example.org", NULL, NULL, SG_OK},
+	{"h", "sips:alice@example.org:5061", "00000000-0000-1000-8000-000A95A0E128", NULL, SG_OK},
+	{NULL, "sip:alice@example.org", NULL, NULL, SG_E_CONFIG},
+	{"", "sip:alice@example.org", NULL, NULL, SG_E_CONFIG},
+	{"h", "sip:example.org", NULL, NULL, SG_E_CONFIG},
+	{"h", "tel:+123", NULL, NULL, SG_E_CONFIG},
+	{"h", "alice@example.org", NULL, NULL, SG_E_CONFIG},
+	{"h", "sip:alice@example.org", "bad\"uuid", NULL, SG_E_CONFIG},
+	{"h", "sip:alice@example.org", NULL, "a@b", SG_E_CONFIG},
+	{"h x", "sip:alice@example.org", NULL, NULL, SG_E_CONFIG},
+};
+
+static void test_config(void **state)
+{
+	struct port_test *pt = port_test_new();
+	struct hal hal;
+	struct sip_tp *tp = NULL;
+	size_t i;
+
+	(void)state;
+	port_test_hal(pt, &hal);
+	assert_int_equal(sip_tp_tcp_new(&hal, &tp, NULL), SG_OK);
+	for (i = 0; i < sizeof(cfg_cases) / sizeof(cfg_cases[0]); i++) {
+		struct sip_reg_cfg cfg;
+		struct sip_reg *r = NULL;
+		struct sg_error e;
+		static const char pw[] = "pw";
+
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.registrar_host = cfg_cases[i].host;
+		cfg.aor = cfg_cases[i].aor;
+		cfg.instance = cfg_cases[i].instance;
+		cfg.contact_user = cfg_cases[i].contact_user;
+		cfg.tp = tp;
+		cfg.password = pw;
+		cfg.password_len = 2;
+		sg_error_init(&e);
+		if (sip_reg_new(&r, &hal, &cfg, &e) != cfg_cases[i].err)
+			fail_msg("case %zu: %s", i, e.detail);
+		if (cfg_cases[i].err)
+			assert_null(r);
+		sip_reg_free(r);
+	}
+	tp->ops->destroy(tp->ctx);
+	port_test_free(pt);
+	assert_int_equal(sg_mem_current(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_refresh_and_keepalive),
+		cmocka_unit_test(test_timer_e),
+		cmocka_unit_test(test_granted),
+		cmocka_unit_test(test_retry_schedule_without_network),
+		cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,583 @@
+/*
+ * test_token_piv.c: the PIV token backend (token_piv.c over piv*.c)
+ * against the in-process virtual card, through its reader device on the
+ * test port: listing, PIN state and login (tries left, blocking,
+ * unblocking with the PUK), RSA (PKCS#1 v1.5 and PSS) and ECDSA signatures
+ * checked against the card's certificates, 9C's PIN-always rule, a card
+ * pulled mid-operation, 6Cxx, compressed and damaged certificate objects.
+ *
+ * The card is made once per program (RSA-2048 generation is slow under
+ * ASan) by the administrative commands of piv_admin.c: 9A RSA-2048 and 9C
+ * P-256 generated on the card, certificates for their public keys issued
+ * here with mbedTLS by a test CA key made here, written with PUT DATA.
+ * Each case loads that state into a fresh test port.
+ */
+#define _GNU_SOURCE
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/x509_crt.h>
+
+#include "apdu.h"
+#include "hal.h"
+#include "piv.h"
+#include "port_test.h"
+#include "sig.h"
+#include "token_piv.h"
+#include "vcard.h"
+#include "vcard_reader.h"
+
+#define BLOB "vcard-test"
+#define PIN "123456"
+#define PUK "12345678"
+#define STATE_MAX 70000
+
+static const uint8_t mgmt_key[16] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+				     0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
+
+static uint8_t *tmpl;
+static size_t tmpl_len;
+
+/* A reader around the virtual card's that can fail like a pulled card
+ * and answer 6Cxx once, as some cards do for a wrong Le. */
+struct wrap {
+	struct hal_card inner;
+	int remove_after; /* transmits that still succeed; < 0: never fail */
+	int le_trick;     /* next case-2/4 command answered 6Cxx first */
+	unsigned sent;
+};
+
+struct fx {
+	struct port_test *pt;
+	struct hal hal;
+	struct vcard *card;
+	struct wrap w;
+	struct hal_card dev;
+	struct token *t;
+	struct sg_error e;
+};
+
+static int w_list(void *ctx, struct hal_reader *r, size_t max, size_t *n)
+{
+	struct wrap *w = ctx;
+	return hal_card_list(&w->inner, r, max, n);
+}
+
+static int w_connect(void *ctx, const char *reader)
+{
+	struct wrap *w = ctx;
+	return hal_card_connect(&w->inner, reader);
+}
+
+static int w_disconnect(void *ctx, int reset)
+{
+	struct wrap *w = ctx;
+	return hal_card_disconnect(&w->inner, reset);
+}
+
+static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, size_t *rl)
+{
+	struct wrap *w = ctx;
+	size_t cap = *rl;
+	int rc;
+
+	w->sent++;
+	if (w->remove_after == 0)
+		return HAL_EREMOVED;
+	if (w->remove_after > 0)
+		w->remove_after--;
+	rc = hal_card_transmit(&w->inner, cmd, cl, resp, rl);
+	if (rc == HAL_OK && w->le_trick && cl > 5 && cmd[cl - 1] == 0x00 && *rl >= 3 &&
+	    *rl < 256 && resp[*rl - 2] == 0x90) {
+		/* Say "wrong Le, use this one"; the client must resend. */
+		w->le_trick = 0;
+		resp[0] = 0x6C;
+		resp[1] = (uint8_t)(*rl - 2);
+		*rl = 2;
+	}
+	(void)cap;
+	return rc;
+}
+
+static const struct hal_card_ops w_ops = {w_list, NULL, w_connect, w_transmit, w_disconnect};
+
+static void fx_open_card(struct fx *fx)
+{
+	sg_error_init(&fx->e);
+	assert_int_equal(vcard_open(&fx->hal, BLOB, &fx->card, &fx->e), SG_OK);
+	vcard_reader_device(&fx->w.inner, fx->card, "test reader");
+	fx->w.remove_after = -1;
+	fx->dev.ops = &w_ops;
+	fx->dev.ctx = &fx->w;
+}
+
+static struct fx *fx_new(int load)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	fx->pt = port_test_new();
+	assert_non_null(fx->pt);
+	port_test_hal(fx->pt, &fx->hal);
+	if (load) {
+		assert_int_equal(hal_storage_write(&fx->hal.storage, BLOB, tmpl, tmpl_len), HAL_OK);
+		fx_open_card(fx);
+	}
+	return fx;
+}
+
+static void fx_free(struct fx *fx)
+{
+	token_close(fx->t);
+	vcard_close(fx->card);
+	port_test_free(fx->pt);
+	free(fx);
+}
+
+static void fx_token(struct fx *fx)
+{
+	sg_error_init(&fx->e);
+	assert_int_equal(token_piv_open_card(&fx->hal, &fx->dev, NULL, &fx->t, &fx->e), SG_OK);
+}
+
+static sg_err login(struct fx *fx, const char *pin)
+{
+	struct pin_policy pol;
+	struct pin p;
+
+	pin_policy_default(&pol);
+	memset(&p, 0, sizeof(p));
+	p.len = strlen(pin);
+	memcpy(p.v, pin, p.len);
+	sg_error_init(&fx->e);
+	return token_login(fx->t, &pol, &p, &fx->e);
+}
+
+static size_t find_cert(const struct token *t, uint8_t ref)
+{
+	for (size_t i = 0; i < t->n_certs; i++)
+		if (t->certs[i].id_len == 1 && t->certs[i].id[0] == ref)
+			return i;
+	fail_msg("no certificate for %02X", ref);
+	return 0;
+}
+
+/* ---- the card, made once -------------------------------------------------- */
+
+/* A certificate for pub, issued by ca (EC P-256), DER into *der. */
+static void issue(struct fx *fx, mbedtls_pk_context *ca, mbedtls_pk_context *pub, const char *cn,
+		  uint8_t **der, size_t *len)
+{
+	mbedtls_x509write_cert w;
+	mbedtls_mpi serial;
+	uint8_t buf[4096];
+	char subj[128];
+	int n;
+
+	snprintf(subj, sizeof(subj), "O=signet test,CN=%s", cn);
+	mbedtls_x509write_crt_init(&w);
+	mbedtls_mpi_init(&serial);
+	assert_int_equal(mbedtls_mpi_lset(&serial, 4242), 0);
+	mbedtls_x509write_crt_set_subject_key(&w, pub);
+	mbedtls_x509write_crt_set_issuer_key(&w, ca);
+	assert_int_equal(mbedtls_x509write_crt_set_subject_name(&w, subj), 0);
+	assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, "O=signet test,CN=test CA"), 0);
+	mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+	assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &serial), 0);
+	assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20240101000000", "20340101000000"),
+			 0);
+	assert_int_equal(mbedtls_x509write_crt_set_basic_constraints(&w, 0, -1), 0);
+	n = mbedtls_x509write_crt_der(&w, buf, sizeof(buf), hal_rng_mbedtls, (void *)&fx->hal.rng);
+	assert_true(n > 0);
+	*der = malloc((size_t)n);
+	assert_non_null(*der);
+	memcpy(*der, buf + sizeof(buf) - (size_t)n, (size_t)n);
+	*len = (size_t)n;
+	mbedtls_x509write_crt_free(&w);
+	mbedtls_mpi_free(&serial);
+}
+
+static int group_setup(void **state)
+{
+	struct vcard_params p = {PIN, 6, PUK, 8, VCARD_MGMT_AES128, mgmt_key, 16, 3, 3};
+	struct fx *fx = fx_new(0);
+	mbedtls_pk_context ca, pub_rsa, pub_ec;
+	uint8_t *der;
+	size_t len;
+
+	(void)state;
+	sg_error_init(&fx->e);
+	assert_int_equal(vcard_create(&fx->hal, BLOB, &p, &fx->e), SG_OK);
+	fx_open_card(fx);
+	assert_int_equal(hal_card_connect(&fx->dev, "test reader"), HAL_OK);
+	assert_int_equal(piv_select(&fx->dev, &fx->e), SG_OK);
+	mbedtls_pk_init(&ca);
+	mbedtls_pk_init(&pub_rsa);
+	mbedtls_pk_init(&pub_ec);
+	/* Without the management key nothing can be generated. */
+	assert_int_equal(piv_generate(&fx->dev, 0x9A, PIV_ALG_RSA2048, &pub_rsa, &fx->e),
+			 SG_E_TOKEN);
+	assert_int_equal(piv_mgmt_auth(&fx->dev, PIV_ALG_AES128, (const uint8_t *)"0123456789abcdef",
+				       16, &fx->e), SG_E_TOKEN);
+	assert_non_null(strstr(fx->e.detail, "wrong key"));
+	assert_int_equal(piv_mgmt_auth(&fx->dev, PIV_ALG_AES128, mgmt_key, 16, &fx->e), SG_OK);
+	assert_int_equal(piv_generate(&fx->dev, 0x9A, PIV_ALG_RSA2048, &pub_rsa, &fx->e), SG_OK);
+	assert_int_equal(piv_generate(&fx->dev, 0x9C, PIV_ALG_ECCP256, &pub_ec, &fx->e), SG_OK);
+	assert_int_equal(mbedtls_pk_get_bitlen(&pub_rsa), 2048);
+	assert_int_equal(mbedtls_pk_get_bitlen(&pub_ec), 256);
+	assert_int_equal(mbedtls_pk_setup(&ca, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
+	assert_int_equal(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(ca),
+					     hal_rng_mbedtls, (void *)&fx->hal.rng), 0);
+	issue(fx, &ca, &pub_rsa, "alice", &der, &len);
+	assert_int_equal(piv_put_cert(&fx->dev, 0x9A, der, len, &fx->e), SG_OK);
+	free(der);
+	issue(fx, &ca, &pub_ec, "bob", &der, &len);
+	assert_int_equal(piv_put_cert(&fx->dev, 0x9C, der, len, &fx->e), SG_OK);
+	free(der);
+	mbedtls_pk_free(&ca);
+	mbedtls_pk_free(&pub_rsa);
+	mbedtls_pk_free(&pub_ec);
+	tmpl = malloc(STATE_MAX);
+	assert_non_null(tmpl);
+	tmpl_len = STATE_MAX;
+	assert_int_equal(hal_storage_read(&fx->hal.storage, BLOB, tmpl, &tmpl_len), HAL_OK);
+	hal_card_disconnect(&fx->dev, 1);
+	fx_free(fx);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	free(tmpl);
+	return 0;
+}
+
+/* ---- cases --------------------------------------------------------------- */
+
+static void test_list(void **state)
+{
+	struct fx *fx = fx_new(1);
+	const struct token_cert *a, *s;
+	struct token_pin_state st;
+	size_t ci;
+
+	(void)state;
+	fx_token(fx);
+	assert_int_equal(fx->t->n_certs, 2);
+	a = &fx->t->certs[find_cert(fx->t, 0x9A)];
+	s = &fx->t->certs[find_cert(fx->t, 0x9C)];
+	assert_string_equal(a->label, "PIV AUTH key");
+	assert_string_equal(s->label, "SIGN key");
+	assert_int_equal(a->key_type, TOKEN_KEY_RSA);
+	assert_int_equal(a->key_bits, 2048);
+	assert_int_equal(s->key_type, TOKEN_KEY_EC);
+	assert_int_equal(s->key_bits, 256);
+	assert_int_equal(a->key_state, TOKEN_KEY_STATE_PRESENT);
+	assert_false(a->is_ca);
+	assert_string_equal(a->uri, "pkcs11:id=%9A;object=PIV%20AUTH%20key;type=cert");
+	assert_string_equal(fx->t->info.manufacturer, "signet PIV");
+	assert_int_equal(fx->t->info.pin_min, 6);
+	assert_int_equal(fx->t->info.pin_max, 8);
+	assert_false(fx->t->info.protected_auth_path);
+	assert_int_equal(strlen(fx->t->info.serial), 16); /* from the CHUID's GUID */
+	assert_non_null(strstr(fx->t->info.label, fx->t->info.serial));
+	/* Two sign-in candidates: ambiguous until a URI narrows it. */
+	assert_int_equal(token_select(fx->t, &ci, &fx->e), SG_E_AMBIGUOUS);
+	assert_int_equal(token_pin_state(fx->t, &st, &fx->e), SG_OK);
+	assert_int_equal(st.tries_left, 3);
+	assert_false(st.locked);
+	assert_false(st.final_try);
+	fx_free(fx);
+}
+
+static void test_filter(void **state)
+{
+	static const struct {
+		const char *uri;
+		size_t n;
+		uint8_t first;
+	} rows[] = {
+		{"pkcs11:id=%9c", 1, 0x9C},
+		{"pkcs11:id=%9A", 1, 0x9A},
+		{"pkcs11:object=SIGN%20key", 1, 0x9C},
+		{"pkcs11:type=private;id=%9a", 1, 0x9A},
+		{"pkcs11:id=%9d", 0, 0},
+		{"pkcs11:", 2, 0x9A},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx *fx = fx_new(1);
+		struct p11uri u;
+		size_t ci;
+
+		fx_token(fx);
+		assert_int_equal(p11uri_parse(rows[i].uri, strlen(rows[i].uri), &u, &fx->e), SG_OK);
+		token_piv_filter(fx->t, &u);
+		assert_int_equal(fx->t->n_certs, rows[i].n);
+		if (rows[i].n)
+			assert_int_equal(fx->t->certs[0].id[0], rows[i].first);
+		if (rows[i].n == 1)
+			assert_int_equal(token_select(fx->t, &ci, &fx->e), SG_OK);
+		fx_free(fx);
+	}
+}
+
+static void test_login_tries(void **state)
+{
+	struct fx *fx = fx_new(1);
+	struct token_pin_state st;
+
+	(void)state;
+	fx_token(fx);
+	assert_int_equal(login(fx, "654321"), SG_E_PIN_INCORRECT);
+	assert_int_equal(fx->e.tries_left, 2);
+	assert_false(fx->e.final_try);
+	assert_null(strstr(fx->e.detail, "654321"));
+	assert_int_equal(token_pin_state(fx->t, &st, &fx->e), SG_OK);
+	assert_int_equal(st.tries_left, 2);
+	assert_true(st.count_low);
+	assert_int_equal(login(fx, "654321"), SG_E_PIN_INCORRECT);
+	assert_int_equal(fx->e.tries_left, 1);
+	assert_true(fx->e.final_try);
+	assert_int_equal(token_pin_state(fx->t, &st, &fx->e), SG_OK);
+	assert_true(st.final_try);
+	/* The right PIN restores the counter. */
+	assert_int_equal(login(fx, PIN), SG_OK);
+	token_logout(fx->t);
+	assert_int_equal(token_pin_state(fx->t, &st, &fx->e), SG_OK);
+	assert_int_equal(st.tries_left, 3);
+	/* A PIN PIV cannot carry never reaches the card: no try spent. */
+	assert_int_equal(login(fx, "123"), SG_E_PIN_FORMAT);
+	assert_int_equal(login(fx, "123456789"), SG_E_PIN_FORMAT);
+	assert_int_equal(token_pin_state(fx->t, &st, &fx->e), SG_OK);
+	assert_int_equal(st.tries_left, 3);
+	fx_free(fx);
+}
+
+static void test_lock_and_unblock(void **state)
+{
+	struct fx *fx = fx_new(1);
+	struct token_pin_state st;
+
+	(void)state;
+	fx_token(fx);
+	assert_int_equal(login(fx, "000000"), SG_E_PIN_INCORRECT);
+	assert_int_equal(login(fx, "000000"), SG_E_PIN_INCORRECT);
+	assert_int_equal(login(fx, "000000"), SG_E_PIN_LOCKED);
+	assert_non_null(strstr(fx->e.detail, "PUK"));
+	assert_int_equal(token_pin_state(fx->t, &st, &fx->e), SG_OK);
+	assert_true(st.locked);
+	assert_int_equal(st.tries_left, 0);
+	assert_int_equal(login(fx, PIN), SG_E_PIN_LOCKED);
+	assert_non_null(strstr(fx->e.detail, "unblock it with the PUK"));
+	/* Wrong PUK: counted and said. */
+	assert_int_equal(piv_unblock(&fx->dev, "87654321", 8, "24680246", 8, &fx->e),
+			 SG_E_PIN_INCORRECT);
+	assert_int_equal(fx->e.tries_left, 2);
+	assert_non_null(strstr(fx->e.detail, "PUK"));
+	assert_int_equal(piv_unblock(&fx->dev, PUK, 8, "24680246", 8, &fx->e), SG_OK);
+	assert_int_equal(login(fx, PIN), SG_E_PIN_INCORRECT);
+	assert_int_equal(login(fx, "24680246"), SG_OK);
+	/* change the PIN back with CHANGE REFERENCE DATA */
+	assert_int_equal(piv_change_ref(&fx->dev, PIV_REF_PIN, "24680246", 8, PIN, 6, &fx->e),
+			 SG_OK);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	fx_free(fx);
+}
+
+static void sign_and_check(struct fx *fx, uint8_t ref, enum token_sig kind, const char *msg)
+{
+	uint8_t hash[32], sig[SIG_MAX];
+	size_t sl = sizeof(sig), ci = find_cert(fx->t, ref);
+
+	sig_sha256((const uint8_t *)msg, strlen(msg), hash);
+	sg_error_init(&fx->e);
+	assert_int_equal(token_sign(fx->t, ci, kind, hash, sizeof(hash), sig, &sl, &fx->e), SG_OK);
+	assert_int_equal(sig_verify_cert(fx->t->certs[ci].der, fx->t->certs[ci].der_len, kind, hash,
+					 sizeof(hash), sig, sl, &fx->e),
+			 SG_OK);
+	/* and not over another message */
+	hash[0] ^= 1;
+	assert_int_equal(sig_verify_cert(fx->t->certs[ci].der, fx->t->certs[ci].der_len, kind, hash,
+					 sizeof(hash), sig, sl, &fx->e),
+			 SG_E_SIGNATURE);
+}
+
+static void test_sign(void **state)
+{
+	struct fx *fx = fx_new(1);
+	uint8_t hash[48] = {0}, sig[SIG_MAX];
+	size_t sl = sizeof(sig), ci;
+
+	(void)state;
+	fx_token(fx);
+	ci = find_cert(fx->t, 0x9A);
+	/* Without the PIN the card refuses. */
+	assert_int_equal(token_sign(fx->t, ci, TOKEN_SIG_RSA_PKCS1, hash, 32, sig, &sl, &fx->e),
+			 SG_E_TOKEN);
+	assert_non_null(strstr(fx->e.detail, "PIN"));
+	assert_int_equal(login(fx, PIN), SG_OK);
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PKCS1, "challenge one");
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PSS, "challenge two");
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PSS, "challenge two"); /* fresh salt each time */
+	/* SHA-384 too */
+	sl = sizeof(sig);
+	assert_int_equal(token_sign(fx->t, ci, TOKEN_SIG_RSA_PKCS1, hash, 48, sig, &sl, &fx->e),
+			 SG_OK);
+	assert_int_equal(sig_verify_cert(fx->t->certs[ci].der, fx->t->certs[ci].der_len,
+					 TOKEN_SIG_RSA_PKCS1, hash, 48, sig, sl, &fx->e), SG_OK);
+	/* A scheme that does not suit the key is refused before the card. */
+	sl = sizeof(sig);
+	assert_int_equal(token_sign(fx->t, ci, TOKEN_SIG_ECDSA, hash, 32, sig, &sl, &fx->e),
+			 SG_E_CERT_USAGE);
+	/* 9C: one login, one signature. */
+	assert_int_equal(login(fx, PIN), SG_OK);
+	sign_and_check(fx, 0x9C, TOKEN_SIG_ECDSA, "ec one");
+	sl = sizeof(sig);
+	assert_int_equal(token_sign(fx->t, find_cert(fx->t, 0x9C), TOKEN_SIG_ECDSA, hash, 32, sig,
+				    &sl, &fx->e),
+			 SG_E_TOKEN);
+	assert_non_null(strstr(fx->e.detail, "9C"));
+	assert_int_equal(login(fx, PIN), SG_OK);
+	sign_and_check(fx, 0x9C, TOKEN_SIG_ECDSA, "ec two");
+	/* Logged out: 9A refuses again. */
+	token_logout(fx->t);
+	sl = sizeof(sig);
+	assert_int_equal(token_sign(fx->t, ci, TOKEN_SIG_RSA_PKCS1, hash, 32, sig, &sl, &fx->e),
+			 SG_E_TOKEN);
+	fx_free(fx);
+}
+
+static void test_removed(void **state)
+{
+	(void)state;
+	/* Pulled at every point of opening: never a crash, always "removed". */
+	for (int after = 0; after < 12; after++) {
+		struct fx *fx = fx_new(1);
+		sg_err err;
+
+		fx->w.remove_after = after;
+		sg_error_init(&fx->e);
+		err = token_piv_open_card(&fx->hal, &fx->dev, NULL, &fx->t, &fx->e);
+		if (err == SG_OK) {
+			assert_true(after > 6);
+		} else {
+			assert_int_equal(err, SG_E_CARD_REMOVED);
+			assert_null(fx->t);
+		}
+		fx_free(fx);
+	}
+	/* Pulled before the signature. */
+	{
+		struct fx *fx = fx_new(1);
+		uint8_t hash[32] = {1}, sig[SIG_MAX];
+		size_t sl = sizeof(sig);
+		struct token_pin_state st;
+
+		fx_token(fx);
+		assert_int_equal(login(fx, PIN), SG_OK);
+		fx->w.remove_after = 0;
+		assert_int_equal(token_sign(fx->t, find_cert(fx->t, 0x9A), TOKEN_SIG_RSA_PKCS1, hash,
+					    32, sig, &sl, &fx->e),
+				 SG_E_CARD_REMOVED);
+		assert_int_equal(token_pin_state(fx->t, &st, &fx->e), SG_E_CARD_REMOVED);
+		assert_int_equal(login(fx, PIN), SG_E_CARD_REMOVED);
+		fx_free(fx);
+	}
+}
+
+static void test_wrong_le(void **state)
+{
+	struct fx *fx = fx_new(1);
+
+	(void)state;
+	fx->w.le_trick = 1;
+	fx_token(fx);
+	assert_false(fx->w.le_trick); /* it was used, and the answer still came */
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_int_equal(strlen(fx->t->info.serial), 16);
+	fx_free(fx);
+}
+
+/* Certificate objects a card may hold: compressed, garbled, empty. The
+ * slot is skipped (with a warning), the others still listed. */
+static void test_odd_objects(void **state)
+{
+	static const struct {
+		const uint8_t *val;
+		size_t len;
+		size_t n_certs;
+		const char *log;
+	} rows[] = {
+		/* compressed */
+		{(const uint8_t *)"\x70\x03\x1f\x8b\x08\x71\x01\x01\xFE\x00", 10, 1,
+		 "compressed"},
+		/* garbled TLV */
+		{(const uint8_t *)"\x70\x83\x00\x00", 4, 1, "does not parse"},
+		/* no certificate in it */
+		{(const uint8_t *)"\x71\x01\x00\xFE\x00", 5, 1, NULL},
+		/* not a certificate */
+		{(const uint8_t *)"\x70\x02\x30\x00\x71\x01\x00", 7, 2, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx *fx = fx_new(1);
+
+		assert_int_equal(hal_card_connect(&fx->dev, "test reader"), HAL_OK);
+		assert_int_equal(piv_select(&fx->dev, &fx->e), SG_OK);
+		assert_int_equal(piv_mgmt_auth(&fx->dev, PIV_ALG_AES128, mgmt_key, 16, &fx->e), SG_OK);
+		assert_int_equal(piv_put_object(&fx->dev, 0x5FC10A, rows[i].val, rows[i].len, &fx->e),
+				 SG_OK);
+		port_test_log_clear(fx->pt);
+		fx_token(fx);
+		assert_int_equal(fx->t->n_certs, rows[i].n_certs);
+		assert_int_equal(fx->t->certs[0].id[0], 0x9A);
+		if (rows[i].log)
+			assert_non_null(strstr(port_test_log(fx->pt), rows[i].log));
+		if (rows[i].n_certs == 2) /* unparsable: listed, but no key type: not a candidate */
+			assert_int_equal(fx->t->certs[1].key_type, TOKEN_KEY_UNKNOWN);
+		fx_free(fx);
+	}
+}
+
+static void test_not_piv(void **state)
+{
+	struct fx *fx = fx_new(1);
+
+	(void)state;
+	/* No reader by that name. */
+	assert_int_equal(token_piv_open_card(&fx->hal, &fx->dev, "other", &fx->t, &fx->e),
+			 SG_E_NO_READER);
+	/* By name, exact or part. */
+	assert_int_equal(token_piv_open_card(&fx->hal, &fx->dev, "test", &fx->t, &fx->e), SG_OK);
+	token_close(fx->t);
+	fx->t = NULL;
+	/* A device without readers. */
+	assert_int_equal(token_piv_open(&fx->hal, NULL, &fx->t, &fx->e), SG_E_NO_READER);
+	fx_free(fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_list),        cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_login_tries), cmocka_unit_test(test_lock_and_unblock),
+		cmocka_unit_test(test_sign),        cmocka_unit_test(test_removed),
+		cmocka_unit_test(test_wrong_le),    cmocka_unit_test(test_odd_objects),
+		cmocka_unit_test(test_not_piv),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
