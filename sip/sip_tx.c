@@ -90,8 +90,8 @@ static void timer_f(void *arg)
 
 	tx->tf = -1;
 	sg_error_init(&err);
-	sg_error_set(&err, SG_E_NETWORK, "no final answer to %s within %u s (timer F)", tx->method,
-		     (unsigned)((64u * tx->t.t1_ms + 999u) / 1000u));
+	sg_error_set(&err, SG_E_NETWORK, "no final answer to %s within %u ms (timer F)",
+		     tx->method, (unsigned)(64u * tx->t.t1_ms));
 	fail(tx, &err);
 }
 

@@ -353,6 +353,30 @@ static void test_digest_md5(void **state)
 	assert_int_equal(sipp_wait(&s), 0);
 }
 
+/* The same registrar with a wrong password: sipp's check says 403, so
+ * the MD5 case above passing means sipp verified our answer. */
+static void test_digest_wrong_password(void **state)
+{
+	struct sipp s;
+	struct run ru;
+	struct opts o = {1, 0, "wrong", 0, 0, 0};
+	int i;
+
+	(void)state;
+	o.port = (uint16_t)udp_port();
+	sipp_start(&s, "reg_auth_md5", 1, o.port, NULL);
+	run_init(&ru, &o);
+	run_loop(&ru, DEADLINE_MS);
+	assert_false(ru.deadline_hit);
+	i = find(&ru, 0, SIP_REG_FAILED);
+	assert_true(i >= 0);
+	assert_int_equal(ru.ev[i].code, SG_E_REFUSED);
+	assert_false(ru.ev[i].will_retry);
+	assert_non_null(strstr(ru.ev[i].detail, "403"));
+	run_free(&ru);
+	assert_int_equal(sipp_wait(&s), 0);
+}
+
 /* Finds "Authorization: ..." lines in sipp's message log and checks each
  * response value with the password. Returns how many were right. */
 static int check_logged_auth(const char *path, const char *alg_name)
@@ -608,7 +632,7 @@ static void test_tcp_reconnect(void **state)
 	sipp_kill(&s1); /* closes the connection */
 	sipp_start(&s2, "reg_ok", 1, o.port, NULL);
 	ru.stop_on_reg = 0;
-	ru.unreg_after = 2; /* the new registration (and its refresh), then remove it */
+	ru.unreg_after = 3; /* the new registration and its refresh, then remove it */
 	assert_int_equal(hal_loop_add_timer(&ru.hal.loop, DEADLINE_MS, on_deadline, &ru,
 					    &ru.deadline),
 			 HAL_OK);
@@ -634,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_ok_tcp),
 		cmocka_unit_test(test_423),
 		cmocka_unit_test(test_digest_md5),
+		cmocka_unit_test(test_digest_wrong_password),
 		cmocka_unit_test(test_digest_sha256),
 		cmocka_unit_test(test_digest_without_password),
 		cmocka_unit_test(test_redirect),
