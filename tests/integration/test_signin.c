@@ -250,6 +250,31 @@ static void test_digest(void **state)
 	itest_stop(k3);
 }
 
+/* A registrar that wants longer registrations: 423 Interval Too Brief,
+ * answered with its Min-Expires. */
+static void test_interval_too_brief(void **state)
+{
+	char dir[700], conf5[700];
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/kam5", itest_scratch());
+	int tls5 = itest_free_port(), udp5 = itest_free_port();
+	int k5 = kam_start(dir, tls5, udp5, "--min-expires 1200 --max-expires 7200");
+	assert_true(k5 > 0);
+	snprintf(conf5, sizeof(conf5), "%s/signet5.conf", itest_scratch());
+	assert_int_equal(itest_sh("sed 's|%s/server-ca.crt|%s/server-ca.crt|' '%s' > '%s'", kam, dir,
+				  conf, conf5),
+			 0);
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --user sip:bob@example.test "
+					  "--token 'pkcs11:object=bob' --registrar sips:127.0.0.1:%d "
+					  "--expires 600 --pin-fd 3",
+					  conf5, tls5),
+			 0);
+	assert_non_null(strstr(out, "expires in 1200 s"));
+	itest_stop(k5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_stays_registered_until_signal),
 		cmocka_unit_test(test_refresh_and_registrar_restart),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_interval_too_brief),
 	};
 	return cmocka_run_group_tests_name("signin", tests, group_setup, group_teardown);
 }
