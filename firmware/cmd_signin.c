@@ -57,6 +57,9 @@ struct signin {
 	int presence_timer;
 	int sig_pipe[2];
 	int done, exit_code, stopping;
+	int failed;            /* err holds why */
+	int quiet;             /* testauth: steps only with --verbose */
+	uint64_t registered_ms;/* since start, when the 200 OK came (0: not yet) */
 	struct sg_error err;
 };
 
@@ -68,6 +71,8 @@ static void say(struct signin *s, const char *fmt, ...)
 	va_list ap;
 	uint64_t ms = hal_clock_mono_ms(&s->c->hal.clock) - s->c->t0;
 
+	if (s->quiet && !s->c->verbose)
+		return;
 	printf("[%6llu ms] ", (unsigned long long)ms);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -281,6 +286,8 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		say(s, "REGISTER sent to %s:%u", s->host, s->port);
 		break;
 	case SIP_REG_REGISTERED:
+		if (!s->registered_ms)
+			s->registered_ms = hal_clock_mono_ms(&s->c->hal.clock) - s->c->t0;
 		say(s, "registered as %s (expires in %u s)", s->user, info->expires);
 		if (s->once)
 			stop_registration(s, "--once");
@@ -294,7 +301,10 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 			break;
 		}
 		say(s, "registration failed: %s", info->err ? info->err->detail : "?");
-		finish(s, cli_fail(s->c, &s->err));
+		if (!info->err)
+			sg_error_set(&s->err, SG_E_INTERNAL, "registration failed");
+		s->failed = 1;
+		finish(s, sg_err_exit(s->err.code));
 		break;
 	case SIP_REG_UNREGISTERED:
 		say(s, "unregistered%s%s", info->err ? ": " : "", info->err ? info->err->detail : "");
@@ -406,65 +416,158 @@ static void signin_release(struct signin *s)
 	mbedtls_platform_zeroize(s->c->cfg.sip_password, sizeof(s->c->cfg.sip_password));
 }
 
+static void signin_init(struct signin *s, struct cli *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	s->presence_timer = -1;
+	mbedtls_x509_crt_init(&s->anchors);
+	mbedtls_x509_crt_init(&s->chain);
+	mbedtls_x509_crt_init(&s->pool);
+	mbedtls_x509_crl_init(&s->crls);
+	mbedtls_pk_init(&s->key);
+	sg_error_init(&s->err);
+}
+
+/* The sign-in itself, after the options: returns the exit code; on
+ * failure s->failed is set and s->err says why. */
+static int signin_flow(struct signin *s)
+{
+	struct cli *c = s->c;
+	struct sg_error *e = &s->err;
+
+	s->user = c->user ? c->user : c->cfg.sip_user[0] ? c->cfg.sip_user : NULL;
+	s->registrar = s->registrar ? s->registrar : c->cfg.sip_registrar;
+	s->expires = s->expires ? s->expires : c->cfg.sip_expires;
+	if (!s->user) {
+		sg_error_set(e, SG_E_USAGE, "who signs in? give --user sip:NAME@DOMAIN or set [sip] user");
+		goto fail;
+	}
+	c->user = s->user; /* the certificate must name this user */
+	if (parse_registrar(s, e) || load_trust(s, e) || cli_open_token(c, &s->t, e) ||
+	    cli_select(c, s->t, &s->ci, e))
+		goto fail;
+	say(s, "token '%s': certificate '%s' for %s", s->t->info.label, s->t->certs[s->ci].label,
+	    s->user);
+	if (check_cert(s, e))
+		goto fail;
+	say(s, "certificate checks passed");
+	if (cli_login(c, s->t, e))
+		goto fail;
+	say(s, "PIN accepted, logged in to the token");
+	if (build_chain(s, e) || make_transport(s, e) || install_signals(s) ||
+	    start_registration(s, e))
+		goto fail;
+	say(s, "connecting to %s:%u over %s", s->host, s->port,
+	    s->kind == SIP_TP_TLS ? "TLS" : s->kind == SIP_TP_TCP ? "TCP" : "UDP");
+	hal_loop_add_timer(&c->hal.loop, PRESENCE_POLL_MS, presence_poll, s, &s->presence_timer);
+	while (!s->done)
+		if (hal_loop_run(&c->hal.loop) != HAL_OK && !s->done)
+			break;
+	if (s->presence_timer >= 0)
+		hal_loop_cancel_timer(&c->hal.loop, s->presence_timer);
+	hal_loop_watch(&c->hal.loop, s->sig_pipe[0], 0, NULL, NULL);
+	if (s->exit_code == SG_EXIT_NO_TOKEN && s->err.code == SG_E_CARD_REMOVED)
+		s->failed = 1;
+	return s->exit_code;
+fail:
+	s->failed = 1;
+	return sg_err_exit(e->code);
+}
+
 int cmd_signin(struct cli *c, int argc, char **argv)
 {
 	struct signin s;
-	struct sg_error e;
 	int rc;
 
-	memset(&s, 0, sizeof(s));
-	s.c = c;
-	s.presence_timer = -1;
-	mbedtls_x509_crt_init(&s.anchors);
-	mbedtls_x509_crt_init(&s.chain);
-	mbedtls_x509_crt_init(&s.pool);
-	mbedtls_x509_crl_init(&s.crls);
-	mbedtls_pk_init(&s.key);
+	signin_init(&s, c);
 	rc = signin_parse(&s, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	rc = cli_settle(c);
 	if (rc)
 		return rc;
-	sg_error_init(&e);
-	s.user = c->user ? c->user : c->cfg.sip_user[0] ? c->cfg.sip_user : NULL;
-	s.registrar = s.registrar ? s.registrar : c->cfg.sip_registrar;
-	s.expires = s.expires ? s.expires : c->cfg.sip_expires;
-	if (!s.user) {
-		rc = cli_usage_error(c, "who signs in? give --user sip:NAME@DOMAIN or set [sip] user");
-		goto out;
-	}
-	c->user = s.user; /* the certificate must name this user */
-	if (parse_registrar(&s, &e) || load_trust(&s, &e) || cli_open_token(c, &s.t, &e) ||
-	    cli_select(c, s.t, &s.ci, &e))
-		goto fail;
-	say(&s, "token '%s': certificate '%s' for %s", s.t->info.label, s.t->certs[s.ci].label,
-	    s.user);
-	if (check_cert(&s, &e))
-		goto fail;
-	say(&s, "certificate checks passed");
-	if (cli_login(c, s.t, &e))
-		goto fail;
-	say(&s, "PIN accepted, logged in to the token");
-	if (build_chain(&s, &e) || make_transport(&s, &e) || install_signals(&s) ||
-	    start_registration(&s, &e))
-		goto fail;
-	say(&s, "connecting to %s:%u over %s", s.host, s.port,
-	    s.kind == SIP_TP_TLS ? "TLS" : s.kind == SIP_TP_TCP ? "TCP" : "UDP");
-	hal_loop_add_timer(&c->hal.loop, PRESENCE_POLL_MS, presence_poll, &s, &s.presence_timer);
-	while (!s.done)
-		if (hal_loop_run(&c->hal.loop) != HAL_OK && !s.done)
-			break;
-	if (s.presence_timer >= 0)
-		hal_loop_cancel_timer(&c->hal.loop, s.presence_timer);
-	hal_loop_watch(&c->hal.loop, s.sig_pipe[0], 0, NULL, NULL);
-	rc = s.exit_code;
-	if (rc == SG_EXIT_NO_TOKEN && s.err.code == SG_E_CARD_REMOVED)
-		cli_fail(c, &s.err);
-	goto out;
-fail:
-	rc = cli_fail(c, &e);
-out:
+	rc = signin_flow(&s);
+	if (s.failed)
+		rc = cli_fail(c, &s.err);
 	signin_release(&s);
 	return rc;
+}
+
+/* ---- signet testauth ------------------------------------------------------ */
+
+static const char testauth_usage[] =
+	"usage: signet testauth --target HOST[:PORT] --user SIP-URI [--module PATH]\n"
+	"                       [--token URI] [--card vcard|pcsc] [--ca FILE|DIR]\n"
+	"                       [--pin-fd N] [--config FILE] [--verbose]\n"
+	"A full sign-in and sign-out against the registrar at HOST (TLS, port 5061\n"
+	"by default), reported as Target, Result (Success or Failure), Latency,\n"
+	"Error and Diagnosis; --verbose also shows each step. Exit 0 only on Success;\n"
+	"otherwise the exit code of the failure (signet --help).\n";
+
+int cmd_testauth(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"target", required_argument, NULL, 't'},
+		{"ca", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char target[300] = "";
+	struct signin s;
+	int opt, rc;
+
+	signin_init(&s, c);
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int r = cli_common_opt(c, opt, optarg);
+		if (r < 0)
+			return SG_EXIT_USAGE;
+		if (r)
+			continue;
+		switch (opt) {
+		case 't':
+			/* HOST[:PORT] or a whole sips:/sip: URI. */
+			snprintf(target, sizeof(target), "%s%s",
+				 strncmp(optarg, "sip:", 4) && strncmp(optarg, "sips:", 5) ? "sips:" : "",
+				 optarg);
+			break;
+		case 'a':
+			s.ca = optarg;
+			break;
+		case 'h':
+			fputs(testauth_usage, stdout);
+			return 0;
+		default:
+			fputs(testauth_usage, stderr);
+			return SG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (!target[0])
+		return cli_usage_error(c, "--target HOST[:PORT] is required");
+	rc = cli_settle(c);
+	if (rc)
+		return rc;
+	s.registrar = target;
+	s.once = 1;
+	s.quiet = 1;
+	rc = signin_flow(&s);
+	uint64_t latency = s.registered_ms ? s.registered_ms
+					   : hal_clock_mono_ms(&c->hal.clock) - c->t0;
+	printf("Target:    %s\n", target);
+	printf("Result:    %s\n", s.failed ? "Failure" : "Success");
+	printf("Latency:   %llu ms%s\n", (unsigned long long)latency,
+	       s.registered_ms ? " (start to registered)" : "");
+	if (s.failed) {
+		char line[sizeof(s.err.detail) + 128];
+		printf("Error:     %s\n", sg_error_summary(&s.err, line, sizeof(line)));
+		printf("Diagnosis: %s\n", sg_err_diagnosis(s.err.code));
+	} else {
+		printf("Error:     none\n");
+		printf("Diagnosis: %s can sign in with this card\n", s.user);
+	}
+	signin_release(&s);
+	return s.failed ? rc : 0;
 }

@@ -18,6 +18,7 @@ static const char usage[] =
 	"  vcard    the virtual smart card: init, status, change-pin, unblock, gen-key,\n"
 	"           import-cert, export-cert, reset, serve ('signet vcard --help')\n"
 	"  signin   sign in: PIN, certificate checks, mutual TLS, SIP REGISTER\n"
+	"  testauth test a sign-in and sign-out against a registrar, with a diagnosis\n"
 	"\n"
 	"Options every command takes:\n"
 	"  --module PATH   PKCS#11 module (default: [token] module, else " SIGNET_DEFAULT_P11_MODULE ")\n"
@@ -62,6 +63,7 @@ static const struct command commands[] = {
 	{"verify", cmd_verify},
 	{"vcard", cmd_vcard},
 	{"signin", cmd_signin},
+	{"testauth", cmd_testauth},
 };
 
 /* A PIN typed into this process must not end up in a core file. */

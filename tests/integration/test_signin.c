@@ -275,6 +275,49 @@ static void test_interval_too_brief(void **state)
 	itest_stop(k5);
 }
 
+/* signet testauth: the administrator's report. */
+static const struct tcase {
+	const char *user, *object, *pin;
+	int target; /* 0: our Kamailio, 1: nobody listening */
+	int exit_code;
+	const char *says[3];
+} testauth_cases[] = {
+	{"sip:alice@example.test", "alice", PIN "\n", 0, 0,
+	 {"Result:    Success", "Error:     none", "Latency:"}},
+	{"sip:bob@example.test", "bob", "999999\n", 0, 4, {"Result:    Failure", "wrong PIN", NULL}},
+	{"sip:alice@example.test", "bob", PIN "\n", 0, 6,
+	 {"Result:    Failure", "does not name", "subjectAltName"}},
+	{"sip:dave@example.test", "mallory", PIN "\n", 0, 10, {"Result:    Failure", "403", NULL}},
+	{"sip:alice@example.test", "alice", PIN "\n", 1, 9,
+	 {"Result:    Failure", "cannot be reached", "check the network"}},
+};
+
+static void test_testauth(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(testauth_cases) / sizeof(testauth_cases[0]); i++) {
+		const struct tcase *c = &testauth_cases[i];
+		int port = c->target ? itest_free_port() : tls_port;
+		int rc = itest_signet_run(c->pin, out, sizeof(out),
+					  "testauth --config '%s' --target 127.0.0.1:%d --user %s "
+					  "--token 'pkcs11:object=%s' --pin-fd 3",
+					  conf, port, c->user, c->object);
+		print_message("case %zu -> %d\n%s", i, rc, out);
+		assert_int_equal(rc, c->exit_code);
+		assert_non_null(strstr(out, "Target:    sips:127.0.0.1:"));
+		for (int k = 0; k < 3 && c->says[k]; k++)
+			assert_non_null(strstr(out, c->says[k]));
+	}
+	/* --verbose shows the steps too. */
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "testauth --verbose --config '%s' --target 127.0.0.1:%d --user "
+					  "sip:bob@example.test --token 'pkcs11:object=bob' --pin-fd 3",
+					  conf, tls_port),
+			 0);
+	assert_non_null(strstr(out, "certificate checks passed"));
+	assert_non_null(strstr(out, "registered as sip:bob@example.test"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_and_registrar_restart),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_interval_too_brief),
+		cmocka_unit_test(test_testauth),
 	};
 	return cmocka_run_group_tests_name("signin", tests, group_setup, group_teardown);
 }
