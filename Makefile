@@ -111,16 +111,17 @@ TOOL_BINS := $(patsubst tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
 all: deps $(SIGNET) $(TOOL_BINS)
 
-deps:
+deps: $(SYSROOT_STAMP)
 	$(Q)tools/deps build$(if $(CROSS), cross)
 ifneq ($(CROSS),)
-	$(Q)tools/sysroot $(ARCH) $(SYSROOT)
 	$(Q)$(MAKE) --no-print-directory abi-check
 
-# Every object needs the target's headers: the sysroot comes first.
-$(SYSROOT_STAMP):
+# Every object needs the target's headers: the sysroot comes first (made
+# again when tools/sysroot's package list changes).
+$(SYSROOT_STAMP): tools/sysroot
 	$(Q)tools/deps build cross
 	$(Q)tools/sysroot $(ARCH) $(SYSROOT)
+	$(Q)touch $@
 endif
 
 test-deps:
@@ -270,7 +271,7 @@ $(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o $(P
 		$(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(HEAP_MBEDTLS) \
 		$(filter-out -lmbedtls -lmbedx509 -lmbedcrypto %.a,$(LDLIBS))
 
-board-size: all $(O)/size/signet.map $(O)/size/signet-heap $(O)/tools/vcard-mkcard
+board-size: deps $(SIGNET) $(O)/size/signet.map $(O)/size/signet-heap $(O)/tools/vcard-mkcard
 	$(Q)tools/size-report $(BOARD) $(SIGNET) $(O)/size/signet.map $(STRIP)
 	$(Q)$(BOARD_TMP) tools/heap-signin $(BOARD) $(O) $(TEST_RUNNER)
 
@@ -291,6 +292,7 @@ demo: test-deps all
 bench: test-deps all
 	$(Q)tools/run-bench $(O)
 	$(Q)tools/bench-verify $(O)
+	$(Q)tools/bench-signin $(O)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -182,9 +182,15 @@ static int to_ulong(struct sip_str s, unsigned long max, unsigned long *out)
 	if (!s.len || s.len > 10)
 		return -1;
 	for (i = 0; i < s.len; i++) {
+		unsigned long d;
+
 		if (!is_digit((unsigned char)s.p[i]))
 			return -1;
-		v = v * 10 + (unsigned long)(s.p[i] - '0');
+		d = (unsigned long)(s.p[i] - '0');
+		/* unsigned long is 32 bits on armhf: refuse before it wraps. */
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
 	}
 	if (v > max)
 		return -1;
@@ -195,7 +201,7 @@ static int to_ulong(struct sip_str s, unsigned long max, unsigned long *out)
 sg_err sip_addr_parse(struct sip_str v, struct sip_addr *a, struct sg_error *e)
 {
 	struct sip_str rest, tag;
-	const char *lt = NULL, *gt;
+	const char *lt = NULL;
 	size_t i;
 	int q = 0;
 
@@ -214,7 +220,8 @@ sg_err sip_addr_parse(struct sip_str v, struct sip_addr *a, struct sg_error *e)
 		}
 	}
 	if (lt) {
-		gt = memchr(lt, '>', v.len - (size_t)(lt - v.p));
+		const char *gt = memchr(lt, '>', v.len - (size_t)(lt - v.p));
+
 		if (!gt)
 			return sg_error_set(e, SG_E_MALFORMED, "SIP address: '<' without '>'");
 		a->display = unquote(trim(mkstr(v.p, (size_t)(lt - v.p))));
@@ -530,6 +537,7 @@ int sip_msg_contacts(const struct sip_msg *m, struct sip_contact *out, size_t ma
 	struct sip_contact tmp;
 	int n = 0;
 
+	memset(&tmp, 0, sizeof(tmp));
 	while (sip_msg_next(m, SIP_HDR_CONTACT, &it, &v)) {
 		struct sip_contact *c = (size_t)n < max ? &out[n] : &tmp;
 

@@ -90,7 +90,7 @@ static sg_err head_length(const uint8_t *h, size_t n, size_t *cl, struct sg_erro
 
 	*cl = 0;
 	while (i < n) {
-		size_t ls = i, ne, v = 0, digits = 0;
+		size_t ls = i, ne;
 
 		while (i + 1 < n && !(h[i] == '\r' && h[i + 1] == '\n'))
 			i++;
@@ -98,7 +98,7 @@ static sg_err head_length(const uint8_t *h, size_t n, size_t *cl, struct sg_erro
 		for (ne = ls; ne < i && h[ne] != ':' && h[ne] != ' ' && h[ne] != '\t'; ne++)
 			;
 		if (ne > ls && is_cl_name(h + ls, ne - ls)) {
-			size_t k = ne;
+			size_t k = ne, v = 0, digits = 0;
 
 			while (k < i && (h[k] == ' ' || h[k] == '\t'))
 				k++;

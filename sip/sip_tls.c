@@ -428,6 +428,33 @@ static void tls_alert_error(struct tls *t)
 	}
 }
 
+/* The peer closed (or reset) the connection. A server that asked for a
+ * client certificate and hangs up after ours often refused it without
+ * an alert (or the alert was lost in the reset): say so. */
+static void tls_closed_error(struct tls *t)
+{
+	int asked = t->state == TLS_HANDSHAKE && t->ssl.client_auth &&
+		    t->ssl.state > MBEDTLS_SSL_CLIENT_CERTIFICATE;
+
+	if (asked && !t->conf.client_chain)
+		sg_error_set(&t->err, SG_E_REFUSED,
+			     "the registrar %s:%u wants a client certificate and none is "
+			     "configured (it closed the connection during the TLS handshake)",
+			     t->host, t->port);
+	else if (asked)
+		sg_error_set(&t->err, SG_E_NETWORK,
+			     "the registrar %s:%u closed the connection during the TLS handshake, "
+			     "after our client certificate (it may not accept it; see its log)",
+			     t->host, t->port);
+	else if (t->state == TLS_HANDSHAKE)
+		sg_error_set(&t->err, SG_E_NETWORK,
+			     "the registrar %s:%u closed the connection during the TLS handshake",
+			     t->host, t->port);
+	else
+		sg_error_set(&t->err, SG_E_NETWORK, "the registrar %s:%u closed the connection",
+			     t->host, t->port);
+}
+
 /* A failed mbedtls_ssl_* call r, in words; during the handshake or after. */
 static void tls_ssl_error(struct tls *t, int r)
 {
@@ -446,6 +473,15 @@ static void tls_ssl_error(struct tls *t, int r)
 		sg_error_set(&t->err, SG_E_NETWORK, "the registrar %s:%u sent TLS alert %s", t->host,
 			     t->port, tls_alert_name(t->ssl.in_msg ? t->ssl.in_msg[1] : 255));
 		return;
+	case MBEDTLS_ERR_SSL_INVALID_RECORD:
+		if (t->state == TLS_HANDSHAKE) {
+			sg_error_set(&t->err, SG_E_NETWORK,
+				     "%s:%u did not answer with TLS (is this the registrar's TLS "
+				     "port?)",
+				     t->host, t->port);
+			return;
+		}
+		break;
 	case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
 		sg_error_set(&t->err, SG_E_NETWORK,
 			     "the registrar %s:%u does not speak TLS 1.2 (required)", t->host,
@@ -454,8 +490,7 @@ static void tls_ssl_error(struct tls *t, int r)
 	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
 	case MBEDTLS_ERR_SSL_CONN_EOF:
 	case MBEDTLS_ERR_NET_CONN_RESET:
-		sg_error_set(&t->err, SG_E_NETWORK, "the registrar %s:%u closed the connection %s",
-			     t->host, t->port, phase);
+		tls_closed_error(t);
 		return;
 	case MBEDTLS_ERR_NET_SEND_FAILED:
 	case MBEDTLS_ERR_NET_RECV_FAILED:

@@ -1,0 +1,358 @@
+/* session.c: one sign-in, step by step (see session.h). The steps were
+ * `signet signin`'s; `signet run` repeats them for every card. */
+#define _GNU_SOURCE
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "certcheck.h"
+#include "certinfo.h"
+#include "sip_msg.h"
+#include "sip_tls.h"
+#include "sip_transports.h"
+#include "token_pk.h"
+
+void session_init(struct session *s, struct cli *c)
+{
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	mbedtls_x509_crt_init(&s->anchors);
+	mbedtls_x509_crt_init(&s->chain);
+	mbedtls_x509_crt_init(&s->pool);
+	mbedtls_x509_crt_init(&s->reg_anchors);
+	mbedtls_x509_crl_init(&s->crls);
+	mbedtls_pk_init(&s->key);
+}
+
+void session_say(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+	uint64_t ms = hal_clock_mono_ms(&s->c->hal.clock) - s->c->t0;
+
+	if (s->quiet && !s->c->verbose)
+		return;
+	printf("[%6llu ms] ", (unsigned long long)ms);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* "sips:host[:port]", "sip:host[:port][;transport=tcp|udp|tls]", or empty:
+ * sips: and the AoR's domain. */
+static sg_err parse_registrar(struct session *s, struct sg_error *e)
+{
+	const char *reg = s->registrar;
+	struct sip_uri ru, au;
+	struct sip_str v;
+	char buf[300];
+
+	if (sip_uri_parse((struct sip_str){s->user, strlen(s->user)}, &au, e))
+		return sg_error_set(e, SG_E_CONFIG, "the user %s is not a SIP URI: %s", s->user,
+				    e ? e->detail : "");
+	if (!reg || !*reg) {
+		if (sip_str_copy(au.host, s->host, sizeof(s->host)))
+			return sg_error_set(e, SG_E_CONFIG, "the user's domain is too long");
+		s->kind = SIP_TP_TLS;
+		s->port = 5061;
+		return SG_OK;
+	}
+	snprintf(buf, sizeof(buf), "%s", reg);
+	if (sip_uri_parse((struct sip_str){buf, strlen(buf)}, &ru, e) ||
+	    sip_str_copy(ru.host, s->host, sizeof(s->host)))
+		return sg_error_set(e, SG_E_CONFIG,
+				    "the registrar must be sips:HOST[:PORT] or sip:HOST[:PORT]");
+	s->kind = ru.sips ? SIP_TP_TLS : SIP_TP_UDP;
+	if (!ru.sips && sip_param(ru.params, ';', "transport", &v)) {
+		if (sip_str_ieq(v, "tcp"))
+			s->kind = SIP_TP_TCP;
+		else if (sip_str_ieq(v, "tls"))
+			s->kind = SIP_TP_TLS;
+		else if (!sip_str_ieq(v, "udp"))
+			return sg_error_set(e, SG_E_CONFIG, "transport must be udp, tcp or tls");
+	}
+	s->port = ru.port ? ru.port : s->kind == SIP_TP_TLS ? 5061 : 5060;
+	return SG_OK;
+}
+
+static const char *pick(const char *flag, const char *conf)
+{
+	return flag ? flag : conf && conf[0] ? conf : NULL;
+}
+
+static sg_err load_trust(struct session *s, struct sg_error *e)
+{
+	struct cli *c = s->c;
+	const char *ca = pick(s->ca, c->cfg.ca), *un = pick(s->untrusted, c->cfg.untrusted),
+		   *crl = pick(s->crl, c->cfg.crl), *sip_ca = c->cfg.sip_ca[0] ? c->cfg.sip_ca : NULL;
+
+	if (!ca)
+		return sg_error_set(e, SG_E_CONFIG,
+				    "no trust anchors: give --ca FILE|DIR or set [certs] ca");
+	if ((mbedtls_x509_crt_parse_path(&s->anchors, ca) < 0 &&
+	     mbedtls_x509_crt_parse_file(&s->anchors, ca) < 0) ||
+	    !s->anchors.raw.p)
+		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", ca);
+	if (un && mbedtls_x509_crt_parse_file(&s->pool, un) < 0)
+		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", un);
+	if (crl && mbedtls_x509_crl_parse_file(&s->crls, crl) != 0)
+		return sg_error_set(e, SG_E_CONFIG, "%s is not a readable CRL", crl);
+	/* [sip] ca: the registrar's anchors when they differ from the cards'. */
+	if (sip_ca && mbedtls_x509_crt_parse_path(&s->reg_anchors, sip_ca) < 0 &&
+	    mbedtls_x509_crt_parse_file(&s->reg_anchors, sip_ca) < 0)
+		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", sip_ca);
+	return SG_OK;
+}
+
+sg_err session_settle(struct session *s, struct sg_error *e)
+{
+	struct cli *c = s->c;
+
+	s->user = c->user ? c->user : c->cfg.sip_user[0] ? c->cfg.sip_user : NULL;
+	s->registrar = s->registrar ? s->registrar : c->cfg.sip_registrar;
+	s->expires = s->expires ? s->expires : c->cfg.sip_expires;
+	if (!s->user)
+		return sg_error_set(e, SG_E_USAGE,
+				    "who signs in? give --user sip:NAME@DOMAIN or set [sip] user");
+	c->user = s->user; /* the certificate must name this user */
+	if (parse_registrar(s, e) || load_trust(s, e))
+		return e ? e->code : SG_E_CONFIG;
+	return SG_OK;
+}
+
+sg_err session_open(struct session *s, struct sg_error *e)
+{
+	sg_err err = cli_open_token(s->c, &s->t, e);
+
+	if (!err)
+		err = cli_select(s->c, s->t, &s->ci, e);
+	if (!err)
+		session_say(s, "token '%s': certificate '%s' for %s", s->t->info.label,
+			    s->t->certs[s->ci].label, s->user);
+	return err;
+}
+
+sg_err session_check(struct session *s, struct sg_error *e)
+{
+	struct cli *c = s->c;
+	struct certcheck_policy pol;
+	struct certcheck_input in;
+	struct certcheck_report rep;
+	const struct token_cert *tc = &s->t->certs[s->ci];
+	struct certinfo ci;
+
+	config_apply_check(&c->cfg);
+	pol = c->cfg.check;
+	if (s->revocation && revoke_policy_methods(&pol.revoke, s->revocation, e))
+		return SG_E_USAGE;
+	for (size_t i = 0; i < s->t->n_certs; i++)
+		if (s->t->certs[i].is_ca)
+			mbedtls_x509_crt_parse_der(&s->pool, s->t->certs[i].der, s->t->certs[i].der_len);
+	memset(&in, 0, sizeof(in));
+	in.der = tc->der;
+	in.der_len = tc->der_len;
+	in.anchors = &s->anchors;
+	in.intermediates = s->pool.raw.p ? &s->pool : NULL;
+	in.crls = s->crls.raw.p ? &s->crls : NULL;
+	in.identity = s->user;
+	sg_err err = certcheck_run(&c->hal, &pol, &in, &rep, e);
+	for (int i = 0; i < CERTCHECK__STEPS; i++)
+		if (c->verbose || rep.steps[i].verdict == CERTCHECK_WARN)
+			session_say(s, "  %-10s %-4s %s", certcheck_step_name(i),
+				    certcheck_verdict_name(rep.steps[i].verdict), rep.steps[i].text);
+	s->expiry_warning = rep.expiry_warning;
+	s->not_after = rep.not_after;
+	if (!s->not_after && certinfo_parse(tc->der, tc->der_len, &ci, NULL) == SG_OK)
+		s->not_after = ci.not_after;
+	s->expiry_text[0] = '\0';
+	if (rep.expiry_warning)
+		snprintf(s->expiry_text, sizeof(s->expiry_text),
+			 "Certificate expires in %d day%s: renew it", rep.days_left,
+			 rep.days_left == 1 ? "" : "s");
+	return err;
+}
+
+sg_err session_login(struct session *s, struct sg_error *e)
+{
+	return cli_login(s->c, s->t, e);
+}
+
+sg_err session_login_pin(struct session *s, struct pin *pin, struct sg_error *e)
+{
+	return token_login(s->t, &s->c->cfg.pin, pin, e); /* wipes pin */
+}
+
+/* Our certificate, then the intermediates, for the TLS Certificate message. */
+static sg_err build_chain(struct session *s, struct sg_error *e)
+{
+	const struct token_cert *tc = &s->t->certs[s->ci];
+
+	if (mbedtls_x509_crt_parse_der(&s->chain, tc->der, tc->der_len))
+		return sg_error_set(e, SG_E_CERT_PARSE, "the certificate cannot be read");
+	for (const mbedtls_x509_crt *x = &s->pool; x && x->raw.p; x = x->next)
+		mbedtls_x509_crt_parse_der(&s->chain, x->raw.p, x->raw.len);
+	return token_pk_setup(&s->key, s->t, s->ci, e);
+}
+
+static sg_err make_transport(struct session *s, struct sg_error *e)
+{
+	struct cli *c = s->c;
+
+	if (s->kind == SIP_TP_UDP)
+		return sip_tp_udp_new(&c->hal, &s->tp, e);
+	if (s->kind == SIP_TP_TCP)
+		return sip_tp_tcp_new(&c->hal, &s->tp, e);
+	struct sip_tls_conf tc = {
+		.anchors = s->reg_anchors.raw.p ? &s->reg_anchors : &s->anchors,
+		.client_chain = &s->chain,
+		.client_key = &s->key,
+		.server_name = s->host,
+	};
+	return sip_tp_tls_new(&c->hal, &tc, &s->tp, e);
+}
+
+static void on_state(const struct sip_reg_info *info, void *arg)
+{
+	struct session *s = arg;
+	enum session_event ev;
+
+	switch (info->state) {
+	case SIP_REG_REGISTERING:
+		session_say(s, "REGISTER sent to %s:%u", s->host, s->port);
+		return;
+	case SIP_REG_REGISTERED:
+		if (!s->registered_ms)
+			s->registered_ms = hal_clock_mono_ms(&s->c->hal.clock) - s->c->t0;
+		session_say(s, "registered as %s (expires in %u s)", s->user, info->expires);
+		ev = SESSION_REGISTERED;
+		break;
+	case SIP_REG_FAILED:
+		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
+		break;
+	case SIP_REG_UNREGISTERED:
+		session_say(s, "unregistered%s%s", info->err ? ": " : "",
+			    info->err ? info->err->detail : "");
+		ev = SESSION_UNREGISTERED;
+		break;
+	default:
+		return;
+	}
+	if (s->on_event)
+		s->on_event(ev, info, s->arg);
+}
+
+/* --verbose: a step when the transport is up (for TLS: handshake done),
+ * so that the handshake and the REGISTER round trip can be told apart. */
+static void on_tp_event(enum sip_tp_event ev, const struct sg_error *e, void *arg)
+{
+	struct session *s = arg;
+
+	if (ev == SIP_TP_UP)
+		session_say(s, "%s connected", s->tp->ops->name(s->tp->ctx));
+	s->reg_event(ev, e, s->reg_arg);
+}
+
+static void on_tp_msg(const uint8_t *msg, size_t len, void *arg)
+{
+	struct session *s = arg;
+
+	s->reg_msg(msg, len, s->reg_arg);
+}
+
+static sg_err start_registration(struct session *s, struct sg_error *e)
+{
+	struct cli *c = s->c;
+	struct sip_reg_cfg rc = {
+		.registrar_host = s->host,
+		.registrar_port = s->port,
+		.tp = s->tp,
+		.aor = s->user,
+		.expires = (uint32_t)s->expires,
+		.instance = c->cfg.sip_instance[0] ? c->cfg.sip_instance : NULL,
+		.reg_id = (uint32_t)c->cfg.sip_reg_id,
+		.outbound = c->cfg.sip_outbound,
+		.user_agent = "signet/" SIGNET_VERSION,
+		.auth_user = c->cfg.sip_auth_user[0] ? c->cfg.sip_auth_user : NULL,
+		.password = c->cfg.sip_password[0] ? c->cfg.sip_password : NULL,
+		.password_len = strlen(c->cfg.sip_password),
+		.on_state = on_state,
+		.arg = s,
+		.retry_base_s = (uint32_t)c->cfg.sip_retry_base,
+	};
+	sg_err err = sip_reg_new(&s->reg, &c->hal, &rc, e);
+
+	if (!err && c->verbose) {
+		s->reg_event = s->tp->on_event;
+		s->reg_msg = s->tp->on_msg;
+		s->reg_arg = s->tp->arg;
+		s->tp->on_event = on_tp_event;
+		s->tp->on_msg = on_tp_msg;
+		s->tp->arg = s;
+	}
+	if (!err)
+		err = sip_reg_start(s->reg, e);
+	return err;
+}
+
+sg_err session_connect(struct session *s, struct sg_error *e)
+{
+	s->stopping = 0;
+	s->registered_ms = 0;
+	if (build_chain(s, e) || make_transport(s, e) || start_registration(s, e))
+		return e ? e->code : SG_E_INTERNAL;
+	session_say(s, "connecting to %s:%u over %s", s->host, s->port,
+		    s->kind == SIP_TP_TLS ? "TLS" : s->kind == SIP_TP_TCP ? "TCP" : "UDP");
+	return SG_OK;
+}
+
+int session_stop(struct session *s, const char *why, uint32_t timeout_ms)
+{
+	if (s->stopping)
+		return 0;
+	s->stopping = 1;
+	if (!s->reg)
+		return -1;
+	session_say(s, "%s: unregistering", why);
+	return sip_reg_stop(s->reg, timeout_ms, NULL) == SG_OK ? 0 : -1;
+}
+
+void session_close(struct session *s)
+{
+	if (s->reg_event) { /* back to the client's, which sip_reg_free detaches */
+		s->tp->on_event = s->reg_event;
+		s->tp->on_msg = s->reg_msg;
+		s->tp->arg = s->reg_arg;
+		s->reg_event = NULL;
+	}
+	if (s->reg)
+		sip_reg_free(s->reg);
+	s->reg = NULL;
+	if (s->tp)
+		s->tp->ops->destroy(s->tp->ctx);
+	s->tp = NULL;
+	token_pk_free(&s->key);
+	mbedtls_pk_init(&s->key);
+	mbedtls_x509_crt_free(&s->chain);
+	mbedtls_x509_crt_init(&s->chain);
+	token_close(s->t);
+	s->t = NULL;
+	s->stopping = 0;
+	s->expiry_warning = 0;
+	s->expiry_text[0] = '\0';
+}
+
+void session_release(struct session *s)
+{
+	session_close(s);
+	mbedtls_x509_crt_free(&s->anchors);
+	mbedtls_x509_crt_free(&s->pool);
+	mbedtls_x509_crt_free(&s->reg_anchors);
+	mbedtls_x509_crl_free(&s->crls);
+	/* The Digest password lives in the configuration: wipe it. */
+	mbedtls_platform_zeroize(s->c->cfg.sip_password, sizeof(s->c->cfg.sip_password));
+}
