@@ -98,11 +98,13 @@ static sg_err head_length(const uint8_t *h, size_t n, size_t *cl, struct sg_erro
 		for (ne = ls; ne < i && h[ne] != ':' && h[ne] != ' ' && h[ne] != '\t'; ne++)
 			;
 		if (ne > ls && is_cl_name(h + ls, ne - ls)) {
-			size_t k = ne, v = 0, digits = 0;
+			size_t k = ne;
 
 			while (k < i && (h[k] == ' ' || h[k] == '\t'))
 				k++;
 			if (k < i && h[k] == ':') {
+				size_t v = 0, digits = 0;
+
 				for (k++; k < i && (h[k] == ' ' || h[k] == '\t'); k++)
 					;
 				for (; k < i && h[k] >= '0' && h[k] <= '9' && digits < 10; k++) {

@@ -101,7 +101,7 @@ static void check_header(const char *hdr, enum sip_digest_alg alg, const char *p
 			 const char *want_nc, int want_opaque)
 {
 	struct sip_str params = {hdr + 7, strlen(hdr) - 7}, v;
-	char user[64], realm[64], nonce[64], uri[64], resp[80], nc[16], cnonce[64], qop[16];
+	char user[64], realm[64], nonce[64], uri[64], resp[80], nc[16], cnonce[64];
 	char want[SIP_DIGEST_HEX_MAX];
 	struct sg_error e;
 
@@ -120,6 +120,8 @@ static void check_header(const char *hdr, enum sip_digest_alg alg, const char *p
 	assert_true(sip_str_eq(v, sip_digest_alg_name(alg)));
 	assert_int_equal(sip_param(params, ',', "opaque", &v), want_opaque);
 	if (want_nc) {
+		char qop[16];
+
 		GET("nc", nc);
 		GET("cnonce", cnonce);
 		GET("qop", qop);
