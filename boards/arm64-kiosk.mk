@@ -21,6 +21,6 @@ FEATURE_PAM      := 0
 MBEDTLS_STATIC   := 1
 DISPLAY          := terminal
 TEST_TMPDIR      :=
-BOARD_ITESTS     := test_verify
+BOARD_ITESTS     := test_verify test_vcard_signin
 DEFAULT_P11_MODULE := /usr/lib/aarch64-linux-gnu/pkcs11/libtpm2_pkcs11.so
 DEFAULT_CONFIG     := /etc/signet/signet.conf

@@ -40,6 +40,6 @@ MBEDTLS_STATIC   := 1
 TEST_TMPDIR      := /dev/shm
 # Integration tests (host programs) that drive this board's signet through
 # qemu: the certificate checks against openssl ocsp and HTTP CRLs.
-BOARD_ITESTS     := test_verify
+BOARD_ITESTS     := test_verify test_vcard_signin
 DEFAULT_P11_MODULE :=
 DEFAULT_CONFIG     := /etc/signet/signet.conf

@@ -1,0 +1,136 @@
+/*
+ * test_vcard_signin.c: the embedded default end to end, everything through
+ * the signet binary under test ($SIGNET_BIN: the host's, or a board's under
+ * qemu): a virtual card is created, a P-256 key generated on it, a
+ * certificate issued by openssl from the request the card signed, stored on
+ * the card; then `signet signin` registers over mutual TLS with the card's
+ * key to a real Kamailio on loopback, and a wrong PIN and a removed state
+ * (no card) are refused with their exit codes. No PKCS#11 module is loaded,
+ * so the same test runs for every board.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "itest.h"
+
+#define PIN "123456"
+#define PUK "12345678"
+
+static char kam[600], conf[600], pki[600];
+static int kam_pid, tls_port;
+static char out[65536];
+
+static int group_setup(void **state)
+{
+	const char *s = itest_scratch();
+	char env[1400];
+	(void)state;
+
+	snprintf(env, sizeof(env), "%s/state", s);
+	setenv("SIGNET_STATE_DIR", env, 1);
+	snprintf(env, sizeof(env), "%s/device.key", s);
+	setenv("SIGNET_DEVICE_KEY", env, 1);
+	snprintf(pki, sizeof(pki), "%s/pki", s);
+	snprintf(kam, sizeof(kam), "%s/kam", s);
+	snprintf(conf, sizeof(conf), "%s/signet.conf", s);
+	/* The test CA (openssl), the card, its key and certificate. */
+	if (itest_sh("%s/tools/testpki '%s' >/dev/null", itest_top(), pki))
+		return -1;
+	tls_port = itest_free_port();
+	int udp = itest_free_port();
+	kam_pid = itest_spawn("kamailio",
+			      "exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
+			      "--client-ca '%s/ca.crt'",
+			      itest_top(), kam, udp, udp, tls_port, pki);
+	if (itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), kam))
+		return -1;
+	return itest_sh("printf '[token]\\nbackend = vcard\\n[vcard]\\nname = board\\n[certs]\\n"
+			"ca = %s/ca.crt\\nrevocation = none\\n[sip]\\nuser = sip:alice@example.test\\n"
+			"registrar = sips:127.0.0.1:%d\\nca = %s/server-ca.crt\\n' > '%s'",
+			pki, tls_port, kam, conf);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	itest_stop(kam_pid);
+	return 0;
+}
+
+static void test_card_made_on_the_device(void **state)
+{
+	const char *s = itest_scratch();
+	(void)state;
+
+	assert_int_equal(itest_signet_run(PIN "\n" PUK "\n", out, sizeof(out),
+					  "vcard init --config '%s' --pin-fd 3", conf),
+			 0);
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "vcard gen-key --config '%s' --slot 9a --alg p256 --csr '%s/alice.csr' "
+					  "--subject 'O=signet test,CN=alice' --san sip:alice@example.test --pin-fd 3",
+					  conf, s),
+			 0);
+	assert_int_equal(itest_sh("printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\n"
+				  "extendedKeyUsage=clientAuth\\nsubjectAltName=URI:sip:alice@example.test\\n' > '%s/alice.ext' && "
+				  "openssl x509 -req -in '%s/alice.csr' -CA '%s/ca.crt' -CAkey '%s/ca.key' "
+				  "-CAserial '%s/serial' -days 30 -sha256 -extfile '%s/alice.ext' -out '%s/alice.crt' 2>/dev/null",
+				  s, s, pki, pki, pki, s, s),
+			 0);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out), "vcard import-cert --config '%s' --slot 9a '%s/alice.crt'",
+					  conf, s),
+			 0);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out), "certs --config '%s'", conf), 0);
+	assert_non_null(strstr(out, "sip:alice@example.test"));
+	assert_non_null(strstr(out, "EC 256 bits"));
+}
+
+static void test_signin_with_the_virtual_card(void **state)
+{
+	(void)state;
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --pin-fd 3", conf),
+			 0);
+	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
+	assert_non_null(strstr(out, "unregistered"));
+	assert_null(strstr(out, PIN));
+	/* A wrong PIN: refused by the card, one try used, nothing sent. */
+	assert_int_equal(itest_signet_run("654321\n", out, sizeof(out),
+					  "signin --once --config '%s' --pin-fd 3", conf),
+			 4);
+	assert_non_null(strstr(out, "2 tries left"));
+	assert_null(strstr(out, "REGISTER sent"));
+	/* The right PIN again resets the counter. */
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "testauth --config '%s' --target 127.0.0.1:%d --user sip:alice@example.test "
+					  "--pin-fd 3",
+					  conf, tls_port),
+			 0);
+	assert_non_null(strstr(out, "Result:    Success"));
+}
+
+static void test_no_card(void **state)
+{
+	(void)state;
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --card vcard:missing --pin-fd 3", conf),
+			 3);
+	assert_non_null(strstr(out, "signet vcard init"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_card_made_on_the_device),
+		cmocka_unit_test(test_signin_with_the_virtual_card),
+		cmocka_unit_test(test_no_card),
+	};
+	return cmocka_run_group_tests_name("vcard_signin", tests, group_setup, group_teardown);
+}
