@@ -84,138 +84,10 @@ static void tls_ready(int handle, int events, void *arg);
 static void tls_step(struct tls *t);
 static void tls_release(struct tls *t);
 
-/* ---- IP literals and iPAddress ----------------------------------------- */
-
-static int tls_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* A dotted quad s[0..n) into out[4]; 1 on success. No leading zeros
- * (they would be octal to some parsers). */
-static int tls_ipv4(const char *s, size_t n, uint8_t out[4])
-{
-	size_t i = 0;
-
-	for (int part = 0; part < 4; part++) {
-		unsigned v = 0, digits = 0;
-
-		if (part > 0) {
-			if (i >= n || s[i] != '.')
-				return 0;
-			i++;
-		}
-		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-			v = v * 10 + (unsigned)(s[i] - '0');
-			i++;
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
-			return 0;
-		out[part] = (uint8_t)v;
-	}
-	return i == n;
-}
-
-/* RFC 4291 2.2 text s[0..n) into out[16]; 1 on success. */
-static int tls_ipv6(const char *s, size_t n, uint8_t out[16])
-{
-	uint8_t w[16];
-	size_t i = 0, o = 0;
-	int gap = -1; /* where "::" stands, in bytes */
-
-	if (n >= 2 && s[0] == ':' && s[1] == ':') {
-		gap = 0;
-		i = 2;
-	} else if (n >= 1 && s[0] == ':') {
-		return 0;
-	}
-	while (i < n) {
-		size_t start = i;
-		unsigned v = 0;
-		int d = 0;
-
-		while (i < n && d < 5 && tls_hex(s[i]) >= 0) {
-			v = (v << 4) | (unsigned)tls_hex(s[i]);
-			i++;
-			d++;
-		}
-		if (i < n && s[i] == '.') { /* the dotted IPv4 tail */
-			if (o + 4 > 16 || !tls_ipv4(s + start, n - start, w + o))
-				return 0;
-			o += 4;
-			i = n;
-			break;
-		}
-		if (d == 0 || d > 4 || o + 2 > 16)
-			return 0;
-		w[o++] = (uint8_t)(v >> 8);
-		w[o++] = (uint8_t)v;
-		if (i == n)
-			break;
-		if (s[i] != ':')
-			return 0;
-		i++;
-		if (i < n && s[i] == ':') {
-			if (gap >= 0)
-				return 0;
-			gap = (int)o;
-			i++;
-		} else if (i == n) {
-			return 0; /* a trailing single ':' */
-		}
-	}
-	if (gap < 0) {
-		if (o != 16)
-			return 0;
-		memcpy(out, w, 16);
-		return 1;
-	}
-	if (o > 14)
-		return 0; /* "::" must stand for at least one group */
-	memset(out, 0, 16);
-	memcpy(out, w, (size_t)gap);
-	memcpy(out + 16 - (o - (size_t)gap), w + gap, o - (size_t)gap);
-	return 1;
-}
-
-int sip_tls_ip_literal(const char *s, uint8_t out[16])
-{
-	size_t n;
-
-	if (!s)
-		return 0;
-	n = strlen(s);
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
-		return n - 2 <= 45 && tls_ipv6(s + 1, n - 2, out) ? 16 : 0;
-	if (n <= 15 && tls_ipv4(s, n, out))
-		return 4;
-	if (n <= 45 && memchr(s, ':', n) && tls_ipv6(s, n, out))
-		return 16;
-	return 0;
-}
+/* ---- messages ----------------------------------------------------------- */
 
 #define TLS_SAN_IP (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7)
 #define TLS_SAN_DNS (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2)
-
-int sip_tls_cert_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t len)
-{
-	const mbedtls_x509_sequence *s;
-
-	/* 2.28 keeps every GeneralName here with its raw tag. */
-	for (s = crt ? &crt->subject_alt_names : NULL; s && s->buf.p; s = s->next)
-		if (s->buf.tag == TLS_SAN_IP && s->buf.len == len && !memcmp(s->buf.p, ip, len))
-			return 1;
-	return 0;
-}
-
-/* ---- messages ----------------------------------------------------------- */
 
 static void tls_append(char *buf, size_t cap, const char *s, size_t n)
 {
@@ -240,11 +112,13 @@ static void tls_collect_names(struct tls *t, const mbedtls_x509_crt *crt)
 	for (s = &crt->subject_alt_names; s && s->buf.p; s = s->next) {
 		if (s->buf.tag == TLS_SAN_DNS) {
 			char dns[80];
-			size_t n = s->buf.len < sizeof(dns) - 1 ? s->buf.len : sizeof(dns) - 1;
+			size_t n = 0;
 
-			for (size_t i = 0; i < n; i++) /* never print control bytes */
-				dns[i] = s->buf.p[i] >= 0x20 && s->buf.p[i] < 0x7f ? (char)s->buf.p[i]
-										     : '?';
+			while (n < s->buf.len && n < sizeof(dns) - 1) { /* never print control bytes */
+				uint8_t ch = s->buf.p[n];
+
+				dns[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+			}
 			tls_append(t->names, sizeof(t->names), dns, n);
 		} else if (s->buf.tag == TLS_SAN_IP && s->buf.len == 4) {
 			snprintf(ip, sizeof(ip), "IP %u.%u.%u.%u", s->buf.p[0], s->buf.p[1],
@@ -397,9 +271,8 @@ static int tls_alert_about_us(unsigned char code)
 	}
 }
 
-static void tls_alert_error(struct tls *t)
+static void tls_alert_error(struct tls *t, unsigned char code)
 {
-	unsigned char code = t->ssl.in_msg ? t->ssl.in_msg[1] : 255;
 	const char *name = tls_alert_name(code);
 	int sent_cert = t->ssl.state > MBEDTLS_SSL_CLIENT_CERTIFICATE;
 
@@ -428,6 +301,24 @@ static void tls_alert_error(struct tls *t)
 	}
 }
 
+/* A server that refuses our certificate sends an alert and closes; our
+ * next write then meets a reset and mbedTLS never reads the alert. It is
+ * still in the socket (plaintext: the server has not switched to the
+ * new keys): look for it. Returns the alert code, or -1. */
+static int tls_peek_alert(struct tls *t)
+{
+	uint8_t b[64];
+	size_t got = 0;
+
+	if (t->handle < 0 || t->ssl.in_left > 0 ||
+	    hal_net_recv(&t->hal->net, t->handle, b, sizeof(b), &got) != HAL_OK || got < 7)
+		return -1;
+	if (b[0] != MBEDTLS_SSL_MSG_ALERT || b[1] != 3 || b[3] != 0 || b[4] != 2 ||
+	    b[5] != MBEDTLS_SSL_ALERT_LEVEL_FATAL)
+		return -1;
+	return b[6];
+}
+
 /* The peer closed (or reset) the connection. A server that asked for a
  * client certificate and hangs up after ours often refused it without
  * an alert (or the alert was lost in the reset): say so. */
@@ -435,8 +326,11 @@ static void tls_closed_error(struct tls *t)
 {
 	int asked = t->state == TLS_HANDSHAKE && t->ssl.client_auth &&
 		    t->ssl.state > MBEDTLS_SSL_CLIENT_CERTIFICATE;
+	int alert = t->state == TLS_HANDSHAKE ? tls_peek_alert(t) : -1;
 
-	if (asked && !t->conf.client_chain)
+	if (alert >= 0)
+		tls_alert_error(t, (unsigned char)alert);
+	else if (asked && !t->conf.client_chain)
 		sg_error_set(&t->err, SG_E_REFUSED,
 			     "the registrar %s:%u wants a client certificate and none is "
 			     "configured (it closed the connection during the TLS handshake)",
@@ -467,7 +361,7 @@ static void tls_ssl_error(struct tls *t, int r)
 		return;
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
 		if (t->state == TLS_HANDSHAKE) {
-			tls_alert_error(t);
+			tls_alert_error(t, t->ssl.in_msg ? t->ssl.in_msg[1] : 255);
 			return;
 		}
 		sg_error_set(&t->err, SG_E_NETWORK, "the registrar %s:%u sent TLS alert %s", t->host,

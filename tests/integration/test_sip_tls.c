@@ -53,6 +53,35 @@ static mbedtls_x509_crt server_ca, client_ca;
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* Servers this program started: a failed assertion skips a test's own
+ * stop, so the group teardown stops whatever is left. */
+static int spawned[32];
+
+static int track(int pid)
+{
+	for (size_t i = 0; pid > 0 && i < sizeof(spawned) / sizeof(spawned[0]); i++)
+		if (spawned[i] <= 0) {
+			spawned[i] = pid;
+			break;
+		}
+	return pid;
+}
+
+static void stop(int pid)
+{
+	for (size_t i = 0; i < sizeof(spawned) / sizeof(spawned[0]); i++)
+		if (spawned[i] == pid)
+			spawned[i] = 0;
+	itest_stop(pid);
+}
+
+static void stop_all(void)
+{
+	for (size_t i = 0; i < sizeof(spawned) / sizeof(spawned[0]); i++)
+		if (spawned[i] > 0)
+			stop(spawned[i]);
+}
+
 static int read_file(const char *path, char *buf, size_t cap)
 {
 	FILE *f = fopen(path, "r");
@@ -111,11 +140,11 @@ static int kam_start(const char *name, const char *dir, const char *extra, int *
 	int udp = itest_free_port(), tcp = itest_free_port(), pid;
 
 	*tls = itest_free_port();
-	pid = itest_spawn(name, "%s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d %s",
-			  itest_top(), dir, udp, tcp, *tls, extra);
+	pid = track(itest_spawn(name, "%s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d %s",
+			  itest_top(), dir, udp, tcp, *tls, extra));
 	if (pid <= 0 || itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), dir) ||
 	    itest_wait_port(*tls)) {
-		itest_stop(pid);
+		stop(pid);
 		return -1;
 	}
 	return pid;
@@ -163,7 +192,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	itest_stop(kam_pid);
+	stop_all();
 	client_free(&alice);
 	client_free(&bob);
 	token_close(tok);
@@ -315,11 +344,11 @@ static void test_openssl_s_server(void **state)
 		struct conn c;
 
 		snprintf(name, sizeof(name), "s_server-%s", cases[i].cn);
-		pid = itest_spawn(name,
+		pid = track(itest_spawn(name,
 				  "openssl s_server -Verify 1 -accept 127.0.0.1:%d -cert '%s/server.crt' "
 				  "-key '%s/server.key' -CAfile '%s/pki/ca.crt' -tls1_2 -rev -naccept 1 "
 				  "</dev/null",
-				  port, kamdir, kamdir, tokdir);
+				  port, kamdir, kamdir, tokdir));
 		assert_int_equal(itest_wait_log(name, "ACCEPT"), 0);
 		conn_open(&c, cases[i].cl, &server_ca, REGISTRAR, port, 10000);
 		assert_true(c.up);
@@ -332,7 +361,7 @@ static void test_openssl_s_server(void **state)
 		assert_non_null(strstr(text, "Protocol version: TLSv1.2"));
 		assert_non_null(strstr(text, i == 0 ? "Signature type: RSA" : "Signature type: ECDSA"));
 		conn_free(&c);
-		itest_stop(pid);
+		stop(pid);
 	}
 }
 
@@ -445,10 +474,10 @@ static void test_registrar_name(void **state)
  * another CA than the one of our certificates. */
 static void test_registrar_other_setup(void **state)
 {
-	static const char *no_words[] = {NULL};
 	static const char *ip_words[] = {"expected IP address 127.0.0.1", REGISTRAR, NULL};
 	static const char *refused_words[] = {"refused our client certificate", "unknown_ca", NULL};
-	char extra[1200];
+	mbedtls_x509_crt ca2;
+	char extra[1200], path[700];
 	int tls, pid;
 	struct conn c;
 
@@ -458,27 +487,20 @@ static void test_registrar_other_setup(void **state)
 		 "--client-ca '%s/server-ca.crt' --server-san 'DNS:" REGISTRAR "'", kamdir);
 	pid = kam_start("kam2", kam2dir, extra, &tls);
 	assert_true(pid > 0);
-	{
-		mbedtls_x509_crt ca2;
-		char path[700];
+	mbedtls_x509_crt_init(&ca2);
+	snprintf(path, sizeof(path), "%s/server-ca.crt", kam2dir);
+	assert_int_equal(mbedtls_x509_crt_parse_file(&ca2, path), 0);
 
-		mbedtls_x509_crt_init(&ca2);
-		snprintf(path, sizeof(path), "%s/server-ca.crt", kam2dir);
-		assert_int_equal(mbedtls_x509_crt_parse_file(&ca2, path), 0);
-
-		conn_open(&c, &alice, &ca2, "127.0.0.1", tls, 10000);
-		check_down(&c, SG_E_CERT_UNTRUSTED, ip_words);
+	conn_open(&c, &alice, &ca2, "127.0.0.1", tls, 10000);
+	check_down(&c, SG_E_CERT_UNTRUSTED, ip_words);
+	conn_free(&c);
+	for (int k = 0; k < 2; k++) {
+		conn_open(&c, k ? &bob : &alice, &ca2, REGISTRAR, tls, 10000);
+		check_down(&c, SG_E_REFUSED, refused_words);
 		conn_free(&c);
-
-		for (int k = 0; k < 2; k++) {
-			conn_open(&c, k ? &bob : &alice, &ca2, REGISTRAR, tls, 10000);
-			check_down(&c, SG_E_REFUSED, refused_words);
-			conn_free(&c);
-		}
-		mbedtls_x509_crt_free(&ca2);
 	}
-	(void)no_words;
-	itest_stop(pid);
+	mbedtls_x509_crt_free(&ca2);
+	stop(pid);
 }
 
 /* ---- a python3 ssl peer -------------------------------------------------- */
@@ -488,11 +510,11 @@ static int peer_start(const char *mode, const char *name, int *port)
 	int pid;
 
 	*port = itest_free_port();
-	pid = itest_spawn(name, "python3 -u '%s/tests/integration/sip_tls_peer.py' %s %d "
+	pid = track(itest_spawn(name, "python3 -u '%s/tests/integration/sip_tls_peer.py' %s %d "
 				"'%s/server.crt' '%s/server.key' '%s/pki/ca.crt'",
-			  itest_top(), mode, *port, kamdir, kamdir, tokdir);
+			  itest_top(), mode, *port, kamdir, kamdir, tokdir));
 	if (pid <= 0 || itest_wait_log(name, "listening")) {
-		itest_stop(pid);
+		stop(pid);
 		return -1;
 	}
 	return pid;
@@ -532,7 +554,7 @@ static void test_peer_framing_and_pong(void **state)
 				 SG_E_NETWORK);
 	}
 	conn_free(&c);
-	itest_stop(pid);
+	stop(pid);
 }
 
 struct bad_peer {
@@ -566,7 +588,7 @@ static void test_peer_malformed(void **state)
 		check_down(&c, cases[i].want, cases[i].words);
 		assert_true(c.err.detail[0] != 0);
 		conn_free(&c);
-		itest_stop(pid);
+		stop(pid);
 	}
 }
 
@@ -583,29 +605,29 @@ static void test_handshake_failures(void **state)
 
 	(void)state;
 	port = itest_free_port();
-	pid = itest_spawn("plain", "python3 -c \"import socket; s=socket.socket(); "
+	pid = track(itest_spawn("plain", "python3 -c \"import socket; s=socket.socket(); "
 				   "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
 				   "s.bind(('127.0.0.1',%d)); s.listen(1); print('listening', flush=True); "
 				   "c,_=s.accept(); c.sendall(b'HTTP/1.0 400 Bad Request\\r\\n\\r\\n'*20); "
 				   "c.recv(10000); import time; time.sleep(30)\"",
-			  port);
+			  port));
 	assert_int_equal(itest_wait_log("plain", "listening"), 0);
 	conn_open(&c, &alice, &server_ca, REGISTRAR, port, 10000);
 	check_down(&c, SG_E_NETWORK, plain_words);
 	conn_free(&c);
-	itest_stop(pid);
+	stop(pid);
 
 	port = itest_free_port();
-	pid = itest_spawn("silent", "python3 -c \"import socket, time; s=socket.socket(); "
+	pid = track(itest_spawn("silent", "python3 -c \"import socket, time; s=socket.socket(); "
 				    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
 				    "s.bind(('127.0.0.1',%d)); s.listen(1); print('listening', flush=True); "
 				    "c,_=s.accept(); time.sleep(60)\"",
-			  port);
+			  port));
 	assert_int_equal(itest_wait_log("silent", "listening"), 0);
 	conn_open(&c, &alice, &server_ca, REGISTRAR, port, 700);
 	check_down(&c, SG_E_NETWORK, silent_words);
 	conn_free(&c);
-	itest_stop(pid);
+	stop(pid);
 
 	conn_open(&c, &alice, &server_ca, REGISTRAR, itest_free_port(), 5000);
 	check_down(&c, SG_E_NETWORK, refused_words);
@@ -616,7 +638,7 @@ static void test_handshake_failures(void **state)
 	conn_open(&c, NULL, &server_ca, REGISTRAR, port, 10000);
 	check_down(&c, SG_E_REFUSED, nocert_words);
 	conn_free(&c);
-	itest_stop(pid);
+	stop(pid);
 }
 
 /* The token cannot sign (logged out): the handshake fails with the
@@ -635,7 +657,7 @@ static void test_token_cannot_sign(void **state)
 	assert_true(c.err.detail[0] != 0);
 	conn_free(&c);
 	login();
-	itest_stop(pid);
+	stop(pid);
 }
 
 /* ---- pure functions ------------------------------------------------------ */
