@@ -32,6 +32,9 @@ struct hal_net_ops {
 	 * closed (TCP); HAL_EAGAIN: nothing yet. */
 	int (*recv)(void *ctx, int handle, uint8_t *buf, size_t cap, size_t *got);
 	int (*close)(void *ctx, int handle);
+	/* Optional: the local address of a connected handle as "host:port"
+	 * ("[v6]:port" for IPv6) into buf; HAL_ENOMEM when cap is short. */
+	int (*local)(void *ctx, int handle, char *buf, size_t cap);
 };
 
 struct hal_net {
@@ -60,6 +63,11 @@ static inline int hal_net_recv(const struct hal_net *n, int h, uint8_t *buf, siz
 static inline int hal_net_close(const struct hal_net *n, int h)
 {
 	return HAL_CALL(n, close, h);
+}
+
+static inline int hal_net_local(const struct hal_net *n, int h, char *buf, size_t cap)
+{
+	return HAL_CALL(n, local, h, buf, cap);
 }
 
 #endif

@@ -18,6 +18,7 @@ struct tcp_tp {
 	int pending_up;
 	struct sg_error err; /* the DOWN reason */
 	unsigned gen;        /* bumped by close: stops a dispatch in progress */
+	char local[64];      /* our address once connected, for Via/Contact */
 	char host[256];
 	uint16_t port;
 	struct sip_stream stream;
@@ -232,8 +233,11 @@ static const char *tcp_name(void *ctx)
 
 static const char *tcp_local(void *ctx)
 {
-	(void)ctx;
-	return NULL;
+	struct tcp_tp *t = ctx;
+
+	if (t->h < 0 || hal_net_local(&t->hal->net, t->h, t->local, sizeof(t->local)) != HAL_OK)
+		return NULL;
+	return t->local;
 }
 
 static void tcp_destroy(void *ctx)

@@ -56,6 +56,7 @@ struct tls {
 	int ssl_ready;
 	struct sip_stream stream;
 	char host[256];         /* as given to open, for messages */
+	char local[64];         /* our address once connected, for Via/Contact */
 	uint16_t port;
 	char expect[256];       /* the name the certificate must carry */
 	uint8_t ip[16];         /* expect as an IP literal ... */
@@ -858,9 +859,12 @@ static const char *tls_name(void *ctx)
 
 static const char *tls_local(void *ctx)
 {
-	/* hal_net has no local-address operation yet. */
-	(void)ctx;
-	return NULL;
+	struct tls *t = ctx;
+
+	if (t->handle < 0 ||
+	    hal_net_local(&t->hal->net, t->handle, t->local, sizeof(t->local)) != HAL_OK)
+		return NULL;
+	return t->local;
 }
 
 /* The last step of destroy, once no callback of ours is running (the

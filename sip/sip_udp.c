@@ -17,6 +17,7 @@ struct udp_tp {
 	int pending_up;      /* what the timer reports */
 	struct sg_error err; /* the DOWN reason */
 	unsigned gen;        /* bumped by close: stops a dispatch in progress */
+	char local[64];      /* our address once connected, for Via/Contact */
 	char host[256];
 	uint16_t port;
 	uint8_t rbuf[SIP_UDP_RECV_MAX];
@@ -153,8 +154,11 @@ static const char *udp_name(void *ctx)
 
 static const char *udp_local(void *ctx)
 {
-	(void)ctx;
-	return NULL;
+	struct udp_tp *t = ctx;
+
+	if (t->h < 0 || hal_net_local(&t->hal->net, t->h, t->local, sizeof(t->local)) != HAL_OK)
+		return NULL;
+	return t->local;
 }
 
 static void udp_destroy(void *ctx)

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -306,11 +307,36 @@ static int net_close(void *ctx, int handle)
 	return close(handle) == 0 || errno == EINTR ? HAL_OK : HAL_EIO;
 }
 
+static int net_local(void *ctx, int handle, char *buf, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	int n;
+
+	(void)ctx;
+	if (handle < 0 || getsockname(handle, (struct sockaddr *)&ss, &sl) != 0)
+		return HAL_EINVAL;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		n = snprintf(buf, cap, "%s:%u", host, (unsigned)ntohs(a->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		n = snprintf(buf, cap, "[%s]:%u", host, (unsigned)ntohs(a->sin6_port));
+	} else {
+		return HAL_ENOTSUP;
+	}
+	return n > 0 && (size_t)n < cap ? HAL_OK : HAL_ENOMEM;
+}
+
 static const struct hal_net_ops net_ops = {
 	.connect = net_connect,
 	.send = net_send,
 	.recv = net_recv,
 	.close = net_close,
+	.local = net_local,
 };
 
 int linux_net_init(struct hal_net *n)
