@@ -73,6 +73,8 @@ static void nap_ms(long ms)
 }
 
 /* Like itest_spawn, but the child dies with this program. */
+static pid_t spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static pid_t spawn(const char *name, const char *fmt, ...)
 {
 	char cmd[2048], log[700];
