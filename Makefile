@@ -294,12 +294,25 @@ bench: test-deps all
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)
 
+# `make install` (DESTDIR works unprivileged): the binary, the example
+# configuration, the systemd unit for `signet run` (@PREFIX@ filled in) and
+# the man page; the PAM module comes with install-pam below.
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+MANDIR ?= $(PREFIX)/share/man
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/signet \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(SIGNET) $(DESTDIR)$(PREFIX)/bin/signet
+	install -m 0644 etc/signet.conf.example $(DESTDIR)$(SYSCONFDIR)/signet/signet.conf.example
+	sed 's|@PREFIX@|$(PREFIX)|g' etc/signet.service >$(DESTDIR)$(SYSTEMDUNITDIR)/signet.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/signet.service
+	install -m 0644 doc/signet.1 $(DESTDIR)$(MANDIR)/man1/signet.1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/signet
+	rm -f $(DESTDIR)$(PREFIX)/bin/signet $(DESTDIR)$(SYSCONFDIR)/signet/signet.conf.example \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/signet.service $(DESTDIR)$(MANDIR)/man1/signet.1
 
 clean:
 	rm -rf build
@@ -309,14 +322,18 @@ help:
 	@echo
 	@echo "  make               build signet for BOARD (default linux-desktop) into build/<board>/"
 	@echo "  make test          install test packages if missing, then unit tests, integration"
-	@echo "                     tests (real SoftHSM2), the ASan+UBSan run, the fuzz corpus"
-	@echo "                     replay and cppcheck"
+	@echo "                     tests (real SoftHSM2, Kamailio, pcscd; signet run's phone screen"
+	@echo "                     through tmux; make install into a scratch DESTDIR), the"
+	@echo "                     ASan+UBSan run, the fuzz corpus replay and cppcheck"
 	@echo "  make demo          the virtual smart card (created on first run): list its"
 	@echo "                     certificate, PIN, sign and verify a challenge, then the full"
 	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio"
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time"
 	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each)"
-	@echo "  make install       install signet under PREFIX (=$(PREFIX)) and DESTDIR"
+	@echo "  make install       signet in PREFIX/bin (PREFIX=$(PREFIX)), pam_signet.so in PAMDIR,"
+	@echo "                     SYSCONFDIR/signet/signet.conf.example, the systemd unit for"
+	@echo "                     'signet run' in SYSTEMDUNITDIR, the man page in MANDIR/man1;"
+	@echo "                     DESTDIR=DIR installs under DIR (no root needed); make uninstall"
 	@echo "  make clean         remove build/"
 	@echo "  make unit | integration | san | fuzz-run | lint   the parts of make test"
 	@echo "  make size          per board: stripped signet, the core by folder, peak heap of a sign-in"

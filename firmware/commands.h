@@ -12,5 +12,6 @@ int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_vcard(struct cli *c, int argc, char **argv);
 int cmd_signin(struct cli *c, int argc, char **argv);
 int cmd_testauth(struct cli *c, int argc, char **argv);
+int cmd_run(struct cli *c, int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const char usage[] =
 	"           import-cert, export-cert, reset, serve ('signet vcard --help')\n"
 	"  signin   sign in: PIN, certificate checks, mutual TLS, SIP REGISTER\n"
 	"  testauth test a sign-in and sign-out against a registrar, with a diagnosis\n"
+	"  run      the phone/kiosk main loop: card, PIN, sign-in, stay registered,\n"
+	"           lock when the card is pulled (--ui phone: a phone's screen)\n"
 	"\n"
 	"Options every command takes:\n"
 	"  --module PATH   PKCS#11 module (default: [token] module, else " SIGNET_DEFAULT_P11_MODULE ")\n"
@@ -64,6 +66,7 @@ static const struct command commands[] = {
 	{"vcard", cmd_vcard},
 	{"signin", cmd_signin},
 	{"testauth", cmd_testauth},
+	{"run", cmd_run},
 };
 
 /* A PIN typed into this process must not end up in a core file. */

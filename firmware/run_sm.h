@@ -21,9 +21,16 @@
  *
  * Card presence is polled every poll_ms (default 500: a removed card is
  * seen within half a second, the lock follows at once and the unregister
- * is bounded by unregister_ms). PIN entry blocks the loop (pin_entry()),
- * bounded by the PIN policy's timeout; presence is looked at again when it
- * returns.
+ * is bounded by unregister_ms). PIN entry (pin_entry(), or ops->read_pin)
+ * runs inside a loop callback; on the keypad it reads in slices of poll_ms
+ * and looks at the card between them, so a card pulled mid-PIN ends it.
+ *
+ * The card's certificate checks may fetch OCSP answers and CRLs, which
+ * runs the HAL loop itself (http.h): that cannot happen inside a loop
+ * callback, so CARD_PRESENT stops the loop and the caller runs the step
+ * with run_sm_step() between hal_loop_run() calls:
+ *     while (state != RUN_STOPPED && hal_loop_run(loop) == HAL_OK)
+ *             run_sm_step(sm);
  *
  * Every transition is logged at info level ("run: PIN_ENTRY -> LOGGING_IN
  * (pin entered)"); the PIN never is.
@@ -87,6 +94,12 @@ struct run_session_ops {
 	sg_err (*open)(void *ctx, int64_t *not_after, char *label, size_t cap,
 		       struct sg_error *e);
 	sg_err (*pin_state)(void *ctx, struct token_pin_state *st, struct sg_error *e);
+	/* Optional: gets the PIN (NULL: pin_entry() with run_sm_cfg.pin).
+	 * hal is the device with the watched keypad (see above) for a
+	 * pin_entry() of its own. SG_E_PIN_CANCELLED / SG_E_PIN_TIMEOUT ask
+	 * again later; *pin is wiped on errors. */
+	sg_err (*read_pin)(void *ctx, const struct hal *hal, const char *prompt, struct pin *pin,
+			   struct sg_error *e);
 	/* Logs in; pin is wiped on every path. SG_E_PIN_INCORRECT (e->tries_left),
 	 * SG_E_PIN_LOCKED, SG_E_CARD_REMOVED, ... */
 	sg_err (*login)(void *ctx, struct pin *pin, struct sg_error *e);
@@ -111,6 +124,9 @@ struct run_sm_cfg {
 	uint32_t retry_ms;         /* after a cancelled PIN entry (0: 3000) */
 	uint32_t unregister_ms;    /* bound for the unregister (0: 900) */
 	int warn_days;             /* certificate expiry warning (0: 30) */
+	/* Optional: 1 when a shutdown is on its way (a signal came), so that a
+	 * PIN entry gives up at once instead of waiting for its timeout. */
+	int (*interrupted)(void *arg);
 	/* Optional: each transition, after it was made (for a progress line). */
 	void (*on_transition)(enum run_state from, enum run_event ev, enum run_state to,
 			      void *arg);
@@ -122,6 +138,7 @@ struct run_sm {
 	enum run_state state;
 	int poll_timer, retry_timer;
 	int shutdown;              /* stop once unregistered */
+	int want_open;             /* CARD_PRESENT's step waits for run_sm_step() */
 	int64_t not_after;
 	char label[64];
 	int tries_left;            /* after a wrong PIN (SG_TRIES_UNKNOWN: not said) */
@@ -135,6 +152,9 @@ void run_sm_init(struct run_sm *sm, const struct run_sm_cfg *cfg);
 /* Draws NO_CARD and starts polling for the card. SG_E_INTERNAL when the
  * loop refuses a timer. Then run the HAL loop: it stops in STOPPED. */
 sg_err run_sm_start(struct run_sm *sm, struct sg_error *e);
+/* Runs a step that must not run inside a loop callback (see above), if one
+ * is waiting: returns 1 when it ran one, else 0. */
+int run_sm_step(struct run_sm *sm);
 /* Feeds an event (from the loop); returns the state after it (and after
  * the entry actions it led to). Events a state does not expect are
  * logged at debug level and ignored. */

@@ -100,6 +100,7 @@ static sg_err load_trust(struct session *s, struct sg_error *e)
 		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", ca);
 	if (un && mbedtls_x509_crt_parse_file(&s->pool, un) < 0)
 		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", un);
+	s->untrusted_file = un;
 	if (crl && mbedtls_x509_crl_parse_file(&s->crls, crl) != 0)
 		return sg_error_set(e, SG_E_CONFIG, "%s is not a readable CRL", crl);
 	/* [sip] ca: the registrar's anchors when they differ from the cards'. */
@@ -341,6 +342,11 @@ void session_close(struct session *s)
 	mbedtls_x509_crt_init(&s->chain);
 	token_close(s->t);
 	s->t = NULL;
+	/* The intermediates the card brought go with it. */
+	mbedtls_x509_crt_free(&s->pool);
+	mbedtls_x509_crt_init(&s->pool);
+	if (s->untrusted_file)
+		mbedtls_x509_crt_parse_file(&s->pool, s->untrusted_file);
 	s->stopping = 0;
 	s->expiry_warning = 0;
 	s->expiry_text[0] = '\0';

@@ -59,6 +59,7 @@ struct session {
 	enum sip_tp_kind kind;
 	uint64_t registered_ms;    /* since start, when the 200 OK came (0: not yet) */
 	int stopping;
+	const char *untrusted_file;/* the intermediates' file in force (NULL: none) */
 	/* Material that must outlive the TLS transport. */
 	mbedtls_x509_crt anchors, chain, pool, reg_anchors;
 	mbedtls_x509_crl crls;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 static volatile int sig_fd = -1;
+static volatile sig_atomic_t sig_seen;
 static sigpipe_h sig_h;
 static void *sig_arg;
 
@@ -17,6 +18,7 @@ static void on_signal(int sig)
 	int saved = errno;
 	unsigned char b = (unsigned char)sig;
 
+	sig_seen = 1;
 	if (sig_fd >= 0 && write(sig_fd, &b, 1) < 0) {
 		/* nothing to do: the loop will see the pipe or not */
 	}
@@ -33,11 +35,17 @@ static void on_pipe(int handle, int events, void *arg)
 		sig_h(b, sig_arg);
 }
 
+int sigpipe_pending(void)
+{
+	return sig_seen != 0;
+}
+
 int sigpipe_open(const struct hal_loop *loop, int fds[2], sigpipe_h h, void *arg)
 {
 	struct sigaction sa;
 
 	fds[0] = fds[1] = -1;
+	sig_seen = 0;
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK))
 		return -1;
 	sig_h = h;

@@ -13,6 +13,9 @@ typedef void (*sigpipe_h)(int sig, void *arg);
  * read end. Returns 0, or -1 (fds are then -1 or to be closed by
  * sigpipe_close). */
 int sigpipe_open(const struct hal_loop *loop, int fds[2], sigpipe_h h, void *arg);
+/* 1 once a signal came since sigpipe_open (for code that blocks outside
+ * the loop, e.g. a keypad read, and should give up early). */
+int sigpipe_pending(void);
 /* Stops watching, restores the default handlers and closes the pipe
  * (fds -1: nothing to do). */
 void sigpipe_close(const struct hal_loop *loop, int fds[2]);

@@ -1,0 +1,230 @@
+/* run_session.c: `signet run`'s session operations (see run_session.h). */
+#define _GNU_SOURCE
+#include "run_session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "vcard.h"
+
+static void rs_on_event(enum session_event ev, const struct sip_reg_info *info, void *arg)
+{
+	struct run_session *rs = arg;
+
+	switch (ev) {
+	case SESSION_REGISTERED:
+		run_sm_registration(rs->sm, RUN_EV_REGISTERED, NULL);
+		break;
+	case SESSION_RETRYING:
+		session_say(&rs->s, "registration failed (%s); retrying in %u s",
+			    info->err ? info->err->detail : "?", (unsigned)(info->retry_ms / 1000));
+		run_sm_registration(rs->sm, RUN_EV_NET_LOST, info->err);
+		break;
+	case SESSION_FAILED:
+		session_say(&rs->s, "registration failed: %s", info->err ? info->err->detail : "?");
+		run_sm_registration(rs->sm, RUN_EV_FAILED, info->err);
+		break;
+	case SESSION_UNREGISTERED:
+		run_sm_registration(rs->sm, RUN_EV_UNREGISTERED, NULL);
+		break;
+	}
+}
+
+void run_session_init(struct run_session *rs, struct run_sm *sm)
+{
+	struct cli *c = rs->s.c;
+
+	rs->sm = sm;
+	rs->s.on_event = rs_on_event;
+	rs->s.arg = rs;
+	rs->marker[0] = '\0';
+	if (c->backend == CONFIG_BACKEND_VCARD)
+		snprintf(rs->marker, sizeof(rs->marker), "vcard-%s.removed", c->card_arg);
+	sg_error_init(&rs->pending_e);
+}
+
+static int marker_says_removed(struct run_session *rs)
+{
+	uint8_t b[1];
+	size_t n = sizeof(b);
+	int r;
+
+	if (!rs->marker[0])
+		return 0;
+	r = hal_storage_read(&rs->s.c->hal.storage, rs->marker, b, &n);
+	return r == HAL_OK || r == HAL_ENOMEM; /* it exists (any content) */
+}
+
+static void rs_close(void *ctx)
+{
+	struct run_session *rs = ctx;
+	struct cli *c = rs->s.c;
+
+	session_close(&rs->s);
+	rs->pending = SG_OK;
+	if (c->vcard && marker_says_removed(rs)) {
+		vcard_close(c->vcard); /* read again when it comes back */
+		c->vcard = NULL;
+	}
+}
+
+static int absent(sg_err err)
+{
+	return err == SG_E_NO_TOKEN || err == SG_E_NO_CARD || err == SG_E_NO_READER ||
+	       err == SG_E_CARD_REMOVED;
+}
+
+static int rs_card_present(void *ctx)
+{
+	struct run_session *rs = ctx;
+	struct cli *c = rs->s.c;
+	struct token_pin_state st;
+	struct sg_error e;
+	sg_err err;
+
+	sg_error_init(&e);
+	/* Pulled: the state machine unregisters (over the connection that
+	 * is up) and then closes; nothing is released here. */
+	if (marker_says_removed(rs))
+		return 0;
+	if (rs->s.t) {
+		err = token_pin_state(rs->s.t, &st, &e);
+		return !(absent(err) || absent(e.code));
+	}
+	if (c->backend == CONFIG_BACKEND_PCSC) {
+		struct hal_reader rd[HAL_CARD_MAX_READERS];
+		size_t n = 0, i;
+
+		if (hal_card_list(&c->hal.card, rd, HAL_CARD_MAX_READERS, &n) != HAL_OK)
+			return 0;
+		for (i = 0; i < n && !rd[i].present; i++)
+			;
+		if (i == n)
+			return 0;
+	}
+	rs->pending = SG_OK;
+	err = session_open(&rs->s, &e);
+	if (err == SG_OK)
+		return 1;
+	if (absent(err))
+		return 0;
+	/* A card without a usable certificate (the token stays open, and is
+	 * watched above) or a token that cannot be used is still there:
+	 * open() says why. */
+	rs->pending = err;
+	rs->pending_e = e;
+	return 1;
+}
+
+static sg_err rs_open(void *ctx, int64_t *not_after, char *label, size_t cap,
+		      struct sg_error *e)
+{
+	struct run_session *rs = ctx;
+	sg_err err;
+
+	if (rs->pending) {
+		if (e)
+			*e = rs->pending_e;
+		return rs->pending;
+	}
+	if (!rs->s.t && (err = session_open(&rs->s, e)) != SG_OK)
+		return err;
+	err = session_check(&rs->s, e);
+	if (err)
+		return err;
+	session_say(&rs->s, "certificate checks passed");
+	*not_after = rs->s.not_after;
+	snprintf(label, cap, "%s", rs->s.t->info.label);
+	return SG_OK;
+}
+
+static sg_err rs_pin_state(void *ctx, struct token_pin_state *st, struct sg_error *e)
+{
+	struct run_session *rs = ctx;
+
+	if (!rs->s.t)
+		return sg_error_set(e, SG_E_NO_TOKEN, "no token open");
+	return token_pin_state(rs->s.t, st, e);
+}
+
+/* --pin-fd: one line per try. */
+static sg_err pin_line(struct run_session *rs, struct pin *pin, struct sg_error *e)
+{
+	uint8_t buf[PIN_MAX_LEN + 2];
+	size_t len = 0;
+	sg_err err;
+
+	while (len < sizeof(buf)) {
+		ssize_t n = read(rs->s.c->pin_fd, buf + len, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf[len++] == '\n')
+			break;
+	}
+	if (len == 0)
+		err = sg_error_set(e, SG_E_PIN_CANCELLED, "no more PINs on fd %d", rs->s.c->pin_fd);
+	else
+		err = pin_from_buffer(&rs->s.c->cfg.pin, buf, len, pin, e);
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	return err;
+}
+
+static sg_err rs_read_pin(void *ctx, const struct hal *hal, const char *prompt, struct pin *pin,
+			  struct sg_error *e)
+{
+	struct run_session *rs = ctx;
+	struct cli *c = rs->s.c;
+	struct pin_policy pol = c->cfg.pin;
+
+	if (c->pin_fd >= 0)
+		return pin_line(rs, pin, e);
+	if (rs->s.t)
+		pin_policy_narrow(&pol, rs->s.t->info.pin_min, rs->s.t->info.pin_max);
+	return pin_entry(hal, &pol, prompt, pin, e);
+}
+
+static sg_err rs_login(void *ctx, struct pin *pin, struct sg_error *e)
+{
+	struct run_session *rs = ctx;
+	sg_err err;
+
+	if (!rs->s.t) {
+		pin_wipe(pin);
+		return sg_error_set(e, SG_E_CARD_REMOVED, "the card was removed");
+	}
+	err = session_login_pin(&rs->s, pin, e);
+	if (err == SG_OK)
+		session_say(&rs->s, "PIN accepted, logged in to the token");
+	return err;
+}
+
+static sg_err rs_connect(void *ctx, struct sg_error *e)
+{
+	return session_connect(&((struct run_session *)ctx)->s, e);
+}
+
+static int rs_disconnect(void *ctx, uint32_t timeout_ms)
+{
+	struct run_session *rs = ctx;
+
+	return session_stop(&rs->s, rs->sm->shutdown ? "shutting down" : "card removed",
+			    timeout_ms);
+}
+
+const struct run_session_ops run_session_ops = {
+	.card_present = rs_card_present,
+	.open = rs_open,
+	.pin_state = rs_pin_state,
+	.read_pin = rs_read_pin,
+	.login = rs_login,
+	.connect = rs_connect,
+	.disconnect = rs_disconnect,
+	.close = rs_close,
+};

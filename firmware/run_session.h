@@ -1,0 +1,36 @@
+/*
+ * run_session.h: the real sign-in behind `signet run`'s state machine:
+ * struct run_session_ops (run_sm.h) over the session module (session.h),
+ * with card presence per backend:
+ *   - PKCS#11 module: the token is there when it can be opened, and gone
+ *     when token_pin_state() says so (SG_E_CARD_REMOVED / SG_E_NO_TOKEN);
+ *   - PC/SC (--card pcsc): a card in a reader (hal_card_list), then the
+ *     same on the open token;
+ *   - the virtual card (--card vcard[:NAME]): "in the reader" unless the
+ *     blob vcard-NAME.removed exists in the state directory (touch
+ *     $SIGNET_STATE_DIR/vcard-NAME.removed to pull it, rm to put it back).
+ *     Pulling it also drops the in-process card, so that what changed in
+ *     its state meanwhile (signet vcard unblock) is read on the way back.
+ * With --pin-fd the PIN comes from that descriptor, one line per try,
+ * instead of the keypad.
+ */
+#ifndef RUN_SESSION_H
+#define RUN_SESSION_H
+
+#include "run_sm.h"
+#include "session.h"
+
+struct run_session {
+	struct session s;
+	struct run_sm *sm;
+	char marker[160];         /* vcard: the "removed" blob ("": other backends) */
+	sg_err pending;           /* a failure met while looking for the card */
+	struct sg_error pending_e;
+};
+
+extern const struct run_session_ops run_session_ops;
+
+/* After session_settle(): the presence marker. */
+void run_session_init(struct run_session *rs, struct run_sm *sm);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * test_run.c: `signet run` against a real Kamailio (TLS with client
+ * certificates) with the in-process virtual card (made by
+ * tools/vcard-mkcard): it signs in when the card is there, and pulling the
+ * card (the vcard-NAME.removed blob) unregisters (the contact leaves
+ * Kamailio's location table) and locks within a generous bound; putting it
+ * back signs in again; a wrong PIN says the tries left; SIGTERM
+ * unregisters and exits 0. PINs come on fd 3, one line per try.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "itest.h"
+
+#define PIN "123456"
+
+static char kam[600], conf[600], state_dir[600];
+static int kam_pid, tls_port;
+static int run_pid; /* the signet run of the current test, stopped by teardown */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	snprintf(state_dir, sizeof(state_dir), "%s/state", itest_scratch());
+	setenv("SIGNET_STATE_DIR", state_dir, 1);
+	char key[700];
+	snprintf(key, sizeof(key), "%s/device.key", itest_scratch());
+	setenv("SIGNET_DEVICE_KEY", key, 1);
+	if (itest_sh("mkdir -p '%s/card' && printf '" PIN "\\n12345678\\n' | "
+		     "'%s/tools/vcard-mkcard' alice '%s/card' alice >'%s/mkcard.log' 2>&1",
+		     itest_scratch(), getenv("SIGNET_BUILD"), itest_scratch(), itest_scratch()))
+		return -1;
+	snprintf(kam, sizeof(kam), "%s/kam", itest_scratch());
+	tls_port = itest_free_port();
+	int udp = itest_free_port();
+	kam_pid = itest_spawn("kamailio",
+			      "exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
+			      "--client-ca '%s/card/ca.pem'",
+			      itest_top(), kam, udp, udp, tls_port, itest_scratch());
+	if (itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), kam))
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/signet.conf", itest_scratch());
+	return itest_sh("printf '[token]\\nbackend = vcard\\nuri = pkcs11:id=%%%%9a\\n[vcard]\\n"
+			"name = alice\\n[certs]\\nca = %s/card/ca.pem\\nrevocation = none\\n"
+			"[sip]\\nuser = sip:alice@example.test\\nregistrar = sips:127.0.0.1:%d\\n"
+			"ca = %s/server-ca.crt\\nretry_base = 1\\n' > '%s'",
+			itest_scratch(), tls_port, kam, conf);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	itest_stop(kam_pid);
+	return 0;
+}
+
+static int bound(void)
+{
+	return itest_sh("%s/tools/kamailio-run '%s' lookup alice | grep -q Contact", itest_top(),
+			kam) == 0;
+}
+
+/* Lines in scratch/<name>.log that contain text. */
+static int count(const char *name, const char *text)
+{
+	char path[700], line[2048];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s.log", itest_scratch(), name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* Waits (generously: 20 s) for the n-th line with text. */
+static int wait_count(const char *name, const char *text, int n)
+{
+	for (int i = 0; i < 200; i++) {
+		if (count(name, text) >= n)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int stop_and_wait(int pid)
+{
+	int st = 0, reaped = 0;
+
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 200 && !reaped; i++) {
+		reaped = waitpid(pid, &st, WNOHANG) == pid;
+		if (!reaped)
+			usleep(100 * 1000);
+	}
+	if (!reaped)
+		return -1; /* teardown stops it */
+	run_pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int test_teardown(void **state)
+{
+	(void)state;
+	if (run_pid > 0)
+		itest_stop(run_pid);
+	run_pid = 0;
+	return 0;
+}
+
+static void test_card_pulled_and_back(void **state)
+{
+	char marker[700];
+	(void)state;
+
+	snprintf(marker, sizeof(marker), "%s/vcard-alice.removed", state_dir);
+	int pid = run_pid = itest_spawn("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
+			      "\nEOF",
+			      itest_signet(), conf);
+	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_true(bound());
+	assert_int_equal(count("run", PIN), 0);
+
+	/* Pulled: unregistered and locked, well within a generous bound. */
+	double t0 = now_s();
+	assert_int_equal(itest_sh("touch '%s'", marker), 0);
+	assert_int_equal(wait_count("run", "UNREGISTERING -> LOCKED", 1), 0);
+	double took = now_s() - t0;
+	print_message("card pulled -> locked in %.0f ms\n", took * 1000);
+	assert_true(took < 10.0);
+	assert_int_equal(count("run", "REGISTERED -> UNREGISTERING (card removed)"), 1);
+	assert_false(bound());
+
+	/* Back in: signed in again with the second PIN. */
+	assert_int_equal(itest_sh("rm -f '%s'", marker), 0);
+	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 2), 0);
+	assert_true(bound());
+
+	/* SIGTERM: unregistered, exit 0. */
+	assert_int_equal(stop_and_wait(pid), 0);
+	assert_true(count("run", "shutting down: unregistering") >= 1);
+	assert_true(count("run", "-> STOPPED") >= 1);
+	assert_false(bound());
+}
+
+static void test_wrong_pin_then_right(void **state)
+{
+	(void)state;
+	int pid = run_pid = itest_spawn("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n000000\n" PIN
+			      "\nEOF",
+			      itest_signet(), conf);
+	assert_int_equal(wait_count("run2", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_true(count("run2", "LOGGING_IN -> PIN_WRONG (wrong PIN)") == 1);
+	assert_true(count("run2", "status: Wrong PIN, 2 tries left") == 1);
+	assert_true(count("run2", "screen: Signed in as sip:alice@example.test") >= 1);
+	assert_int_equal(count("run2", "000000"), 0);
+	assert_int_equal(stop_and_wait(pid), 0);
+	assert_false(bound());
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_card_pulled_and_back, test_teardown),
+		cmocka_unit_test_teardown(test_wrong_pin_then_right, test_teardown),
+	};
+	return cmocka_run_group_tests_name("run", tests, group_setup, group_teardown);
+}
