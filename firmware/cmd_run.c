@@ -194,7 +194,8 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	/* The loop returns when STOPPED stops it, when a step must run
 	 * outside it (run_sm_step), or when it fails. */
 	while (hal_loop_run(&c->hal.loop) == HAL_OK && r->sm.state != RUN_STOPPED)
-		run_sm_step(&r->sm);
+		if (!session_outside_loop(&r->rs.s))
+			run_sm_step(&r->sm);
 	rc = r->sm.state == RUN_STOPPED ? 0 : SG_EXIT_INTERNAL;
 	run_sm_fini(&r->sm);
 out:

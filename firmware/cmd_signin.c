@@ -195,9 +195,14 @@ static int signin_flow(struct signin *s)
 	if (sigpipe_open(&c->hal.loop, s->sig_pipe, on_signal_byte, s) || session_connect(&s->ss, e))
 		goto fail;
 	hal_loop_add_timer(&c->hal.loop, PRESENCE_POLL_MS, presence_poll, s, &s->presence_timer);
-	while (!s->done)
-		if (hal_loop_run(&c->hal.loop) != HAL_OK && !s->done)
+	while (!s->done) {
+		int lrc = hal_loop_run(&c->hal.loop);
+
+		if (session_outside_loop(&s->ss))
+			continue; /* the loop was left for work that runs the loop itself */
+		if (lrc != HAL_OK && !s->done)
 			break;
+	}
 	if (s->presence_timer >= 0)
 		hal_loop_cancel_timer(&c->hal.loop, s->presence_timer);
 	if (s->exit_code == SG_EXIT_NO_TOKEN && s->err.code == SG_E_CARD_REMOVED)

@@ -165,6 +165,9 @@ static const struct cfg_setting settings[] = {
 		 "the user part of the address of record"},
 	{"sip", "password", CFG_STRING, STRING(sip_password), .arg = "SECRET",
 	 .help = "Digest password (keep this file readable by signet only)"},
+	{"sip", "check_revocation", CFG_BOOL, FIELD(sip_check_revocation),
+	 .help = "check the registrar's certificate for revocation too, with the [certs] "
+		 "policy (OCSP/CRL from its AIA and distribution points)"},
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},

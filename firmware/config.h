@@ -55,6 +55,7 @@ struct signet_config {
 	int sip_reg_id;          /* RFC 5626 reg-id (0: none) */
 	int sip_outbound;        /* ask for RFC 5626 outbound */
 	int sip_retry_base;      /* first back-off after a failure, seconds */
+	int sip_check_revocation;/* check the registrar's certificate for revocation */
 };
 
 /* Where the token is: a PKCS#11 module, the in-process virtual card, or

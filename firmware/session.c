@@ -11,6 +11,7 @@
 
 #include "certcheck.h"
 #include "certinfo.h"
+#include "revoke.h"
 #include "sip_msg.h"
 #include "sip_tls.h"
 #include "sip_transports.h"
@@ -24,6 +25,7 @@ void session_init(struct session *s, struct cli *c)
 	mbedtls_x509_crt_init(&s->chain);
 	mbedtls_x509_crt_init(&s->pool);
 	mbedtls_x509_crt_init(&s->reg_anchors);
+	mbedtls_x509_crt_init(&s->peer);
 	mbedtls_x509_crl_init(&s->crls);
 	mbedtls_pk_init(&s->key);
 }
@@ -200,6 +202,68 @@ static sg_err build_chain(struct session *s, struct sg_error *e)
 	return token_pk_setup(&s->key, s->t, s->ci, e);
 }
 
+/* The TLS hook: keep the registrar's chain and leave the loop; the check
+ * itself runs in session_outside_loop(). */
+static void registrar_verify(struct sip_tp *tp, const mbedtls_x509_crt *peer, void *arg)
+{
+	struct session *s = arg;
+
+	(void)tp;
+	mbedtls_x509_crt_free(&s->peer);
+	mbedtls_x509_crt_init(&s->peer);
+	for (const mbedtls_x509_crt *x = peer; x && x->raw.p; x = x->next)
+		mbedtls_x509_crt_parse_der(&s->peer, x->raw.p, x->raw.len);
+	s->verify_pending = 1;
+	hal_loop_stop(&s->c->hal.loop);
+}
+
+/* The registrar certificate's issuer: the next in its chain, else the
+ * trust anchor that names it. */
+static const mbedtls_x509_crt *peer_issuer(const struct session *s)
+{
+	const mbedtls_x509_crt *leaf = &s->peer;
+	const mbedtls_x509_crt *lists[] = {leaf->next, s->reg_anchors.raw.p ? &s->reg_anchors
+									    : &s->anchors};
+
+	for (size_t l = 0; l < 2; l++)
+		for (const mbedtls_x509_crt *x = lists[l]; x && x->raw.p; x = x->next)
+			if (x->subject_raw.len == leaf->issuer_raw.len &&
+			    !memcmp(x->subject_raw.p, leaf->issuer_raw.p, leaf->issuer_raw.len))
+				return x;
+	return NULL;
+}
+
+int session_outside_loop(struct session *s)
+{
+	struct cli *c = s->c;
+	struct revoke_result rr;
+	struct sg_error e;
+	int64_t now;
+
+	if (!s->verify_pending)
+		return 0;
+	s->verify_pending = 0;
+	sg_error_init(&e);
+	const mbedtls_x509_crt *issuer = peer_issuer(s);
+	config_apply_check(&c->cfg);
+	if (!s->peer.raw.p || !issuer)
+		sg_error_set(&e, SG_E_CERT_UNTRUSTED, "the registrar's certificate has no known issuer");
+	else if (hal_clock_wall(&c->hal.clock, &now) != HAL_OK)
+		sg_error_set(&e, SG_E_TIME_UNKNOWN, "the device does not know the time yet");
+	else if (revoke_check(&c->hal, &c->cfg.check.revoke, &s->peer, issuer,
+			      s->crls.raw.p ? &s->crls : NULL, now, &rr, &e) == SG_OK)
+		session_say(s, "the registrar's certificate is not revoked (%s)", rr.source);
+	if (e.code != SG_OK) {
+		char why[sizeof(e.detail)];
+
+		snprintf(why, sizeof(why), "%s", e.detail);
+		sg_error_set(&e, e.code, "the registrar's certificate%s: %.400s",
+			     e.code == SG_E_REVOKED ? " is revoked" : "", why);
+	}
+	sip_tp_tls_verified(s->tp, &e);
+	return 1;
+}
+
 static sg_err make_transport(struct session *s, struct sg_error *e)
 {
 	struct cli *c = s->c;
@@ -213,6 +277,8 @@ static sg_err make_transport(struct session *s, struct sg_error *e)
 		.client_chain = &s->chain,
 		.client_key = &s->key,
 		.server_name = s->host,
+		.verify_extra = c->cfg.sip_check_revocation ? registrar_verify : NULL,
+		.verify_arg = s,
 	};
 	return sip_tp_tls_new(&c->hal, &tc, &s->tp, e);
 }
@@ -358,6 +424,7 @@ void session_release(struct session *s)
 	mbedtls_x509_crt_free(&s->anchors);
 	mbedtls_x509_crt_free(&s->pool);
 	mbedtls_x509_crt_free(&s->reg_anchors);
+	mbedtls_x509_crt_free(&s->peer);
 	mbedtls_x509_crl_free(&s->crls);
 	/* The Digest password lives in the configuration: wipe it. */
 	mbedtls_platform_zeroize(s->c->cfg.sip_password, sizeof(s->c->cfg.sip_password));

@@ -66,12 +66,21 @@ struct session {
 	mbedtls_pk_context key;
 	struct sip_tp *tp;
 	struct sip_reg *reg;
+	/* [sip] check_revocation: the registrar's certificate is checked for
+	 * revocation outside the loop (it may fetch OCSP/CRL over HTTP). */
+	int verify_pending;
+	mbedtls_x509_crt peer;     /* the registrar's chain, copied */
 	sip_tp_event_h reg_event;  /* --verbose: the client's handlers, wrapped */
 	sip_tp_msg_h reg_msg;      /* (both: the transport has one arg for both) */
 	void *reg_arg;
 };
 
 void session_init(struct session *s, struct cli *c);
+
+/* Work that must run outside the HAL loop (it may run the loop itself):
+ * the registrar's revocation check. Call whenever hal_loop_run returns;
+ * returns 1 when it did something (run the loop again). */
+int session_outside_loop(struct session *s);
 
 /* A timed progress line on stdout (nothing when quiet without --verbose). */
 void session_say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

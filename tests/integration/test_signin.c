@@ -275,6 +275,29 @@ static void test_interval_too_brief(void **state)
 	itest_stop(k5);
 }
 
+/* [sip] check_revocation: the registrar's certificate goes through the
+ * revocation policy too; Kamailio's test CA publishes no CRL or OCSP, so a
+ * hard-fail policy refuses it and policy none lets it through. */
+static void test_registrar_revocation(void **state)
+{
+	char c2[700];
+	(void)state;
+
+	snprintf(c2, sizeof(c2), "%s/rev.conf", itest_scratch());
+	assert_int_equal(itest_sh("sed 's/^revocation = none/revocation = crl/' '%s' > '%s' && "
+				  "printf 'check_revocation = yes\\n' >> '%s'",
+				  conf, c2, c2),
+			 0);
+	/* The user's certificate: not checked (the CLI says none for it). */
+	int rc = itest_signet_run(PIN "\n", out, sizeof(out),
+				  "signin --once --config '%s' --revocation none --user sip:alice@example.test "
+				  "--token 'pkcs11:object=alice' --registrar sips:127.0.0.1:%d --pin-fd 3",
+				  c2, tls_port);
+	print_message("%s", out);
+	assert_int_equal(rc, 8);
+	assert_non_null(strstr(out, "registrar"));
+}
+
 /* signet testauth: the administrator's report. */
 static const struct tcase {
 	const char *user, *object, *pin;
@@ -328,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_interval_too_brief),
 		cmocka_unit_test(test_testauth),
+		cmocka_unit_test(test_registrar_revocation),
 	};
 	return cmocka_run_group_tests_name("signin", tests, group_setup, group_teardown);
 }
