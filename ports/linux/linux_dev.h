@@ -43,6 +43,10 @@ void linux_rng_init(struct hal_rng *r);
 
 /* dir NULL: the default described in port_linux.h. HAL_ENOENT when no
  * directory can be chosen (no HOME), HAL_ENOMEM. */
+/* The user's home directory ($HOME when absolute, else the password
+ * database), or NULL (linux_paths.c). */
+const char *linux_home_dir(void);
+
 int linux_storage_init(struct hal_storage *s, const char *dir);
 void linux_storage_fini(struct hal_storage *s);
 

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,12 +155,7 @@ static int dk_default_path(char *out, size_t cap)
 	else if ((env = getenv("XDG_CONFIG_HOME")) && *env == '/')
 		n = snprintf(out, cap, "%s/signet/device.key", env);
 	else {
-		home = getenv("HOME");
-		if (!home || *home != '/') {
-			const struct passwd *pw = getpwuid(geteuid());
-
-			home = pw ? pw->pw_dir : NULL;
-		}
+		home = linux_home_dir();
 		if (!home)
 			return HAL_ENOENT;
 		n = snprintf(out, cap, "%s/.config/signet/device.key", home);

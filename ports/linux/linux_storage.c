@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,12 +205,7 @@ static int sto_default_dir(char *out, size_t cap)
 	else if (geteuid() == 0)
 		n = snprintf(out, cap, "/var/lib/signet");
 	else {
-		home = getenv("HOME");
-		if (!home || *home != '/') {
-			const struct passwd *pw = getpwuid(geteuid());
-
-			home = pw ? pw->pw_dir : NULL;
-		}
+		home = linux_home_dir();
 		if (!home)
 			return HAL_ENOENT;
 		n = snprintf(out, cap, "%s/.local/state/signet", home);
