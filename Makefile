@@ -83,7 +83,15 @@ PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(
 EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
 TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
 # firmware/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
-FW_SRC := $(sort $(filter-out firmware/pam_signet.c,$(wildcard firmware/*.c)))
+# EST over CoAP (enrolment, the device state resource: firmware/est_coap.c,
+# firmware/est_state.c) links libcoap's GnuTLS variant (README, Enrolment). A
+# board without it in its sysroot sets FEATURE_COAP=0 and gets
+# firmware/off/est_off.c, which says so at run time.
+FEATURE_COAP ?= $(if $(CROSS),0,1)
+COAP_SRC := firmware/est_coap.c firmware/est_state.c
+COAP_LIBS := $(if $(filter 1,$(FEATURE_COAP)),$(shell pkg-config --libs libcoap-3-gnutls gnutls 2>/dev/null))
+FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),\
+	$(wildcard firmware/*.c)) $(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 TOOL_SRC := $(sort $(wildcard tools/*.c))
@@ -143,7 +151,8 @@ $(EMB_LIB): $(call obj,$(EMB_SRC))
 
 $(SIGNET): $(call obj,$(FW_SRC)) $(PORT_LIB) $(CORE_LIB) $(if $(PORT_OVERLAY),$(EMB_LIB))
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(LDLIBS) \
+		$(COAP_LIBS)
 
 $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -158,7 +167,7 @@ $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LI
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(EMB_LIB) $(PORT_LIB) $(CORE_LIB) \
-		$(LDLIBS) -lcmocka -lp11-kit
+		$(LDLIBS) $(COAP_LIBS) -lcmocka -lp11-kit
 
 ITEST_OBJ := $(O)/obj/tests/integration/itest.o
 $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT_LIB) $(PORT_LIB) \
@@ -166,7 +175,20 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(FW_LIB_OBJS) $(TESTPORT_LIB) $(PORT_LIB) \
-		$(CORE_LIB) $(LDLIBS) -lcmocka
+		$(CORE_LIB) $(LDLIBS) $(COAP_LIBS) -lcmocka
+
+# signet-provisiond: the reference EST-coaps provisioning service (tools/
+# provisiond/, host boards only), on the same libcoap variant as signet.
+ifeq ($(FEATURE_COAP),1)
+PD_SRC := $(sort $(wildcard tools/provisiond/*.c))
+PROVISIOND := $(O)/signet-provisiond
+$(PROVISIOND): $(call obj,$(PD_SRC)) $(O)/obj/firmware/est_msg.o $(CORE_LIB)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(PD_SRC)) $(O)/obj/firmware/est_msg.o $(CORE_LIB) \
+		$(LDLIBS) $(COAP_LIBS)
+all: $(PROVISIOND)
+integration: $(PROVISIOND)
+endif
 
 # ---- tests ---------------------------------------------------------------
 

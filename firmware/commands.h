@@ -13,5 +13,7 @@ int cmd_vcard(struct cli *c, int argc, char **argv);
 int cmd_signin(struct cli *c, int argc, char **argv);
 int cmd_testauth(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
+int cmd_enroll(struct cli *c, int argc, char **argv);
+int cmd_renew(struct cli *c, int argc, char **argv);
 
 #endif

@@ -171,6 +171,22 @@ static const struct cfg_setting settings[] = {
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},
+	{"enroll", "server", CFG_STRING, STRING(enroll_server), .arg = "coaps://HOST[:PORT]",
+	 .help = "the EST-coaps provisioning service (signet enroll, signet renew)"},
+	{"enroll", "renew_server", CFG_STRING, STRING(enroll_renew_server),
+	 .arg = "coaps://HOST[:PORT]", .help = "the service's re-enrolment port, where the DTLS "
+	 "client certificate is required (default: server with PORT+1)"},
+	{"enroll", "ca", CFG_STRING, STRING(enroll_ca), .arg = "FILE",
+	 .help = "the service's CA, pinned: its /crts and DTLS certificate must chain to it "
+		 "before any PIN is sent"},
+	{"enroll", "ca_fingerprint", CFG_STRING, STRING(enroll_fingerprint), .arg = "SHA256",
+	 .help = "instead of ca: the SHA-256 fingerprint of the service's CA certificate"},
+	{"enroll", "renew_days", CFG_INT, FIELD(enroll_renew_days), .min = 1, .max = 3650,
+	 .scale = 1, .help = "signet run renews the certificate this many days before it expires"},
+	{"enroll", "state_port", CFG_INT, FIELD(enroll_state_port), .min = 0, .max = 65535,
+	 .scale = 1, .help = "UDP port of the CoAP device state resource of signet run (0: off)"},
+	{"enroll", "state_address", CFG_STRING, STRING(enroll_state_addr), .arg = "IP",
+	 .help = "address the state resource listens on"},
 	{"pam", "map", CFG_ENUM, FIELD(pam_map), .words = pam_map_words,
 	 .help = "how pam_signet finds the local user of a certificate: the local part of "
 		 "its UPN or e-mail name, the user part of its SIP URI, its subject CN, or "
@@ -440,6 +456,8 @@ void config_defaults(struct signet_config *c)
 	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
 	c->sip_expires = 600;
 	c->sip_retry_base = 30;
+	c->enroll_renew_days = 30;
+	snprintf(c->enroll_state_addr, sizeof(c->enroll_state_addr), "127.0.0.1");
 }
 
 const char *config_revocation_name(int r)

@@ -56,6 +56,14 @@ struct signet_config {
 	int sip_outbound;        /* ask for RFC 5626 outbound */
 	int sip_retry_base;      /* first back-off after a failure, seconds */
 	int sip_check_revocation;/* check the registrar's certificate for revocation */
+	/* [enroll]: certificate enrolment and renewal over EST-coaps (est.h). */
+	char enroll_server[256];      /* coaps://host[:port] */
+	char enroll_renew_server[256];/* its re-enrolment port ("": server's PORT+1) */
+	char enroll_ca[256];          /* the pinned CA of the service (PEM/DER file) */
+	char enroll_fingerprint[128]; /* or its SHA-256 fingerprint */
+	int enroll_renew_days;        /* renew this many days before expiry */
+	int enroll_state_port;        /* UDP port of the CoAP state resource (0: off) */
+	char enroll_state_addr[64];   /* its address */
 };
 
 /* Where the token is: a PKCS#11 module, the in-process virtual card, or

@@ -21,6 +21,9 @@ static const char usage[] =
 	"  testauth test a sign-in and sign-out against a registrar, with a diagnosis\n"
 	"  run      the phone/kiosk main loop: card, PIN, sign-in, stay registered,\n"
 	"           lock when the card is pulled (--ui phone: a phone's screen)\n"
+	"  enroll   get a certificate from the provisioning service (EST over CoAP):\n"
+	"           key made on the token, PIN checked by the service\n"
+	"  renew    renew the sign-in certificate with the provisioning service\n"
 	"\n"
 	"Options every command takes:\n"
 	"  --module PATH   PKCS#11 module (default: [token] module, else " SIGNET_DEFAULT_P11_MODULE ")\n"
@@ -67,6 +70,8 @@ static const struct command commands[] = {
 	{"signin", cmd_signin},
 	{"testauth", cmd_testauth},
 	{"run", cmd_run},
+	{"enroll", cmd_enroll},
+	{"renew", cmd_renew},
 };
 
 /* A PIN typed into this process must not end up in a core file. */

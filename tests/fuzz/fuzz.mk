@@ -28,6 +28,7 @@ FUZZ_FLAGS ?=
 FUZZ_EXTRA_config := firmware/config.c
 # The session stand-in is for the run state machine (firmware/), not the card.
 FUZZ_EXTRA_apdu := $(filter-out ports/test/pt_session.c,$(wildcard ports/test/*.c))
+FUZZ_EXTRA_est := firmware/est_msg.c
 
 HARNESSES := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(HARNESSES))

@@ -1,0 +1,615 @@
+/*
+ * est.c: enrolment and renewal flows (est.h): the service is checked
+ * against the pin before any secret leaves the device, the key is made on
+ * the token, the answer is checked before it is stored.
+ */
+#define _GNU_SOURCE
+#include "est.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/oid.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/x509_crt.h>
+
+#include "certinfo.h"
+#include "csr.h"
+#include "est_coap.h"
+#include "est_msg.h"
+#include "est_p11.h"
+#include "identity.h"
+#include "piv.h"
+#include "sg_mem.h"
+#include "token_p11.h"
+#include "vcard.h"
+#include "vcard_cli.h"
+#include "vcard_reader.h"
+
+#define EST_LABEL "signet"
+#define EST_VCARD_SLOT 0x9a /* PIV authentication: the sign-in key */
+
+void est_opts_from_config(const struct signet_config *cfg, struct est_opts *o)
+{
+	if (!o->server && cfg->enroll_server[0])
+		o->server = cfg->enroll_server;
+	if (!o->renew_server && cfg->enroll_renew_server[0])
+		o->renew_server = cfg->enroll_renew_server;
+	if (!o->ca_file && cfg->enroll_ca[0])
+		o->ca_file = cfg->enroll_ca;
+	if (!o->fingerprint && cfg->enroll_fingerprint[0])
+		o->fingerprint = cfg->enroll_fingerprint;
+	if (!o->identity && cfg->sip_user[0])
+		o->identity = cfg->sip_user;
+}
+
+int est_renew_due(int64_t not_after, int64_t now, int days)
+{
+	return not_after - now <= (int64_t)days * 86400;
+}
+
+/* ---- the service, checked against the pin ---------------------------------- */
+
+/* The anchor: the pinned CA file's certificates, which /crts must also
+ * hold; or the /crts certificate whose SHA-256 is the pinned fingerprint. */
+static sg_err pick_anchor(const struct est_opts *o, const mbedtls_x509_crt *crts,
+			  mbedtls_x509_crt *anchor, struct sg_error *e)
+{
+	const mbedtls_x509_crt *c;
+	uint8_t want[32], fp[32];
+
+	if (o->ca_file) {
+		if (mbedtls_x509_crt_parse_file(anchor, o->ca_file) != 0)
+			return sg_error_set(e, SG_E_CONFIG, "[enroll] ca %s: not a certificate file",
+					    o->ca_file);
+		for (c = crts; c && c->raw.p; c = c->next)
+			for (const mbedtls_x509_crt *a = anchor; a && a->raw.p; a = a->next)
+				if (a->raw.len == c->raw.len && !memcmp(a->raw.p, c->raw.p, c->raw.len))
+					return SG_OK;
+		return sg_error_set(e, SG_E_CERT_UNTRUSTED, "the service's CA certificates (/crts) "
+				    "do not include the pinned CA %s", o->ca_file);
+	}
+	if (!o->fingerprint)
+		return sg_error_set(e, SG_E_CONFIG, "no pinned CA: set [enroll] ca or ca_fingerprint");
+	if (est_fingerprint_parse(o->fingerprint, want, e))
+		return SG_E_CONFIG;
+	for (c = crts; c && c->raw.p; c = c->next) {
+		est_fingerprint(c->raw.p, c->raw.len, fp);
+		if (!memcmp(fp, want, sizeof(fp)) && c->ca_istrue)
+			return mbedtls_x509_crt_parse_der(anchor, c->raw.p, c->raw.len)
+				       ? sg_error_set(e, SG_E_INTERNAL, "the pinned CA does not parse")
+				       : SG_OK;
+	}
+	return sg_error_set(e, SG_E_CERT_UNTRUSTED, "no CA certificate of the service (/crts) has "
+			    "the pinned fingerprint");
+}
+
+/* GET /crts, then: the CA matches the pin, the DTLS certificate chains to
+ * it and names host. Nothing secret has been sent yet. */
+static sg_err check_service(struct est_conn *conn, const struct est_opts *o, const char *host,
+			    mbedtls_x509_crt *anchor, struct sg_error *e)
+{
+	mbedtls_x509_crt crts, peer;
+	struct est_resp r;
+	uint32_t flags = 0;
+	sg_err err;
+
+	mbedtls_x509_crt_init(&crts);
+	mbedtls_x509_crt_init(&peer);
+	err = est_conn_request(conn, EST_PATH_CRTS, NULL, 0, 0, &r, e);
+	if (err)
+		goto out;
+	if (r.code != 205) {
+		err = sg_error_set(e, SG_E_REFUSED, "/crts answered %u", r.code);
+		goto out;
+	}
+	err = est_certs_parse(r.cf < 0 ? EST_CF_PKCS7_CERTS : (unsigned)r.cf, r.body, r.len, &crts, e);
+	if (err)
+		goto out;
+	err = pick_anchor(o, &crts, anchor, e);
+	if (err)
+		goto out;
+	err = est_conn_peer_chain(conn, &peer, e);
+	if (err)
+		goto out;
+	if (mbedtls_x509_crt_verify(&peer, anchor, NULL, host, &flags, NULL, NULL) != 0) {
+		char why[200];
+
+		mbedtls_x509_crt_verify_info(why, sizeof(why), "", flags);
+		why[strcspn(why, "\n")] = 0;
+		err = sg_error_set(e, SG_E_CERT_UNTRUSTED, "the service's certificate does not match "
+				   "the pinned CA or the name %s (%s); nothing was sent", host, why);
+	}
+out:
+	est_resp_free(&r);
+	mbedtls_x509_crt_free(&crts);
+	mbedtls_x509_crt_free(&peer);
+	return err;
+}
+
+/* What a refusal of /sen or /sren means for the user. */
+static int has_prefix(const char *s, const char *p)
+{
+	size_t n = strlen(p);
+
+	return strlen(s) >= n && memcmp(s, p, n) == 0;
+}
+
+static sg_err refusal(const struct est_resp *r, const char *path, struct sg_error *e)
+{
+	char diag[160];
+	size_t n = 0;
+
+	/* The diagnostic payload, made printable for the terminal. */
+	if (r->body)
+		for (; n < r->len && n < sizeof(diag) - 1; n++)
+			diag[n] = r->body[n] >= 0x20 && r->body[n] < 0x7f ? (char)r->body[n] : '?';
+	diag[n] = 0;
+	if (r->code == 401 && has_prefix(diag, "wrong PIN")) {
+		unsigned left = 0;
+		sg_err err = sg_error_set(e, SG_E_PIN_INCORRECT, "the service: %s", diag);
+
+		if (e && sscanf(diag, "wrong PIN; %u", &left) == 1)
+			e->tries_left = (int)left;
+		return err;
+	}
+	if (r->code == 403 && has_prefix(diag, "locked"))
+		return sg_error_set(e, SG_E_PIN_LOCKED, "the service: %s", diag);
+	return sg_error_set(e, SG_E_REFUSED, "%s answered %u.%02u%s%s", path, r->code / 100,
+			    r->code % 100, n ? ": " : "", diag);
+}
+
+/* The issued certificate: parses, is for pub, names identity, chains to
+ * the anchor. */
+static sg_err check_issued(const struct est_resp *r, const mbedtls_pk_context *pub,
+			   const char *identity, const mbedtls_x509_crt *anchor, uint8_t **der,
+			   size_t *len, struct sg_error *e)
+{
+	uint8_t a[600], b[600];
+	mbedtls_x509_crt crt;
+	struct certinfo ci;
+	uint32_t flags = 0;
+	int la, lb;
+	sg_err err;
+
+	mbedtls_x509_crt_init(&crt);
+	err = est_certs_parse(r->cf < 0 ? EST_CF_PKIX_CERT : (unsigned)r->cf, r->body, r->len, &crt,
+			      e);
+	if (err)
+		goto out;
+	la = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)pub, a, sizeof(a));
+	lb = mbedtls_pk_write_pubkey_der(&crt.pk, b, sizeof(b));
+	if (la <= 0 || la != lb || memcmp(a + sizeof(a) - la, b + sizeof(b) - lb, (size_t)la)) {
+		err = sg_error_set(e, SG_E_SIGNATURE, "the issued certificate is not for the key on "
+				   "the token");
+		goto out;
+	}
+	err = certinfo_parse(crt.raw.p, crt.raw.len, &ci, e);
+	if (err)
+		goto out;
+	if (identity && !identity_match(&ci, identity)) {
+		err = sg_error_set(e, SG_E_CERT_IDENTITY, "the issued certificate does not name %s",
+				   identity);
+		goto out;
+	}
+	if (mbedtls_x509_crt_verify(&crt, (mbedtls_x509_crt *)anchor, NULL, NULL, &flags, NULL,
+				    NULL) != 0) {
+		err = sg_error_set(e, SG_E_CERT_UNTRUSTED, "the issued certificate does not chain "
+				   "to the pinned CA (flags 0x%x)", (unsigned)flags);
+		goto out;
+	}
+	*der = sg_calloc(1, crt.raw.len);
+	if (!*der) {
+		err = sg_error_set(e, SG_E_NOMEM, NULL);
+		goto out;
+	}
+	memcpy(*der, crt.raw.p, crt.raw.len);
+	*len = crt.raw.len;
+out:
+	mbedtls_x509_crt_free(&crt);
+	return err;
+}
+
+/* ---- the token side ---------------------------------------------------------- */
+
+struct keyside {
+	struct cli *c;
+	/* PKCS#11 */
+	struct est_p11 *p11;
+	uint8_t id[EST_P11_ID_LEN];
+	/* virtual card */
+	struct vcard *card;
+	struct hal_card dev;
+	char mgmt_blob[80];
+	mbedtls_pk_context pub;
+};
+
+static sg_err vcard_sign(void *arg, enum token_sig kind, const uint8_t hash[32], uint8_t *sig,
+			 size_t *sig_len, struct sg_error *e)
+{
+	struct keyside *k = arg;
+
+	return piv_sign(&k->dev, &k->c->hal.rng, PIV_ALG_ECCP256, EST_VCARD_SLOT, kind, hash, 32,
+			sig, sig_len, e);
+}
+
+/* The virtual card: management key from its sealed blob, a P-256 key in
+ * slot 9A (its public key recorded as `signet vcard gen-key` does), the
+ * PIN verified for the request's signature. */
+static sg_err vcard_keygen(struct keyside *k, const struct pin *pin, struct sg_error *e)
+{
+	struct cli *c = k->c;
+	char blob[64];
+	struct vmgmt m;
+	size_t idx = vmgmt_slot_index(piv_slot_of(EST_VCARD_SLOT));
+	sg_err err;
+	int n;
+
+	memset(&m, 0, sizeof(m));
+	err = cli_vcard_blob(c->card_arg, blob, sizeof(blob), e);
+	if (err)
+		return err;
+	snprintf(k->mgmt_blob, sizeof(k->mgmt_blob), "%s.mgmt", blob);
+	err = vcard_open(&c->hal, blob, &k->card, e);
+	if (err)
+		return err;
+	vcard_reader_device(&k->dev, k->card, NULL);
+	if (hal_card_connect(&k->dev, "signet virtual card 00") != HAL_OK)
+		return sg_error_set(e, SG_E_INTERNAL, "the virtual reader did not connect");
+	err = piv_select(&k->dev, e);
+	if (!err)
+		err = piv_verify(&k->dev, pin->v, pin->len, e); /* a wrong PIN stops here */
+	if (!err)
+		err = vmgmt_load(&c->hal, k->mgmt_blob, &m, e);
+	if (!err)
+		err = piv_mgmt_auth(&k->dev, m.alg, m.key, m.key_len, e);
+	if (!err)
+		err = piv_generate(&k->dev, EST_VCARD_SLOT, PIV_ALG_ECCP256, &k->pub, e);
+	if (err)
+		goto out;
+	n = mbedtls_pk_write_pubkey_der(&k->pub, m.pub[idx].der, sizeof(m.pub[idx].der));
+	if (n <= 0) {
+		err = sg_error_set(e, SG_E_INTERNAL, "cannot encode the public key");
+		goto out;
+	}
+	memmove(m.pub[idx].der, m.pub[idx].der + sizeof(m.pub[idx].der) - n, (size_t)n);
+	m.pub[idx].len = (size_t)n;
+	err = vmgmt_save(&c->hal, k->mgmt_blob, &m, e);
+	/* The old certificate belongs to the old key: it goes with it. */
+	if (!err)
+		err = piv_put_object(&k->dev, piv_slot_of(EST_VCARD_SLOT)->obj_tag, NULL, 0, e);
+	if (!err)
+		err = piv_verify(&k->dev, pin->v, pin->len, e);
+out:
+	vmgmt_wipe(&m);
+	return err;
+}
+
+static sg_err vcard_store(struct keyside *k, const uint8_t *der, size_t len, struct sg_error *e)
+{
+	struct vmgmt m;
+	sg_err err;
+
+	memset(&m, 0, sizeof(m));
+	err = vmgmt_load(&k->c->hal, k->mgmt_blob, &m, e);
+	if (!err)
+		err = piv_mgmt_auth(&k->dev, m.alg, m.key, m.key_len, e);
+	if (!err)
+		err = piv_put_cert(&k->dev, EST_VCARD_SLOT, der, len, e);
+	vmgmt_wipe(&m);
+	return err;
+}
+
+static void keyside_close(struct keyside *k)
+{
+	est_p11_close(k->p11);
+	k->p11 = NULL;
+	if (k->card) {
+		piv_unverify(&k->dev);
+		(void)hal_card_disconnect(&k->dev, 1);
+		vcard_close(k->card);
+		k->card = NULL;
+	}
+	mbedtls_pk_free(&k->pub);
+}
+
+/* The request: subject CN=<login or id>, the identity, and the challenge. */
+static sg_err make_csr(struct keyside *k, int vcard, const char *cn, const char *identity,
+		       const char *challenge, size_t ch_len, uint8_t *out, size_t *len,
+		       struct sg_error *e)
+{
+	char subject[EST_LOGIN_MAX + 8];
+	struct csr_req r = {
+		.pub = &k->pub,
+		.subject = subject,
+		.san_uri = identity,
+		.challenge = challenge,
+		.challenge_len = ch_len,
+	};
+	size_t i, o = 0;
+
+	/* The subject parser takes ',' and '=' as syntax: keep them out. */
+	o = (size_t)snprintf(subject, sizeof(subject), "CN=");
+	for (i = 0; cn[i] && o + 1 < sizeof(subject); i++)
+		subject[o++] = cn[i] == ',' || cn[i] == '=' || cn[i] == '\\' ? '_' : cn[i];
+	subject[o] = 0;
+	return csr_make(&r, vcard ? vcard_sign : est_p11_sign, vcard ? (void *)k : (void *)k->p11,
+			out, len, e);
+}
+
+/* ---- enrolment ------------------------------------------------------------------ */
+
+static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char *host,
+			size_t cap, const char *module, const char *cert_uri, const char *key_uri,
+			const char *pin, struct est_conn **conn, struct sg_error *e)
+{
+	struct est_conn_cfg cc;
+	sg_err err;
+
+	memset(&cc, 0, sizeof(cc));
+	const char *url = renew && o->renew_server ? o->renew_server : o->server;
+
+	if (!url)
+		return sg_error_set(e, SG_E_USAGE, "no service: --server coaps://HOST[:PORT] or "
+				    "[enroll] server");
+	err = est_url_parse(url, host, cap, &cc.port, e);
+	if (err)
+		return err;
+	if (renew && !o->renew_server) {
+		if (cc.port == 65535)
+			return sg_error_set(e, SG_E_CONFIG, "set [enroll] renew_server");
+		cc.port++;
+	}
+	cc.host = host;
+	cc.timeout_ms = o->timeout_ms;
+	cc.module = module;
+	cc.cert_uri = cert_uri;
+	cc.key_uri = key_uri;
+	cc.pin = pin;
+	cc.verbose = c->verbose;
+	cli_step(c, "DTLS to %s%s", url, renew && !o->renew_server ? " (port + 1)" : "");
+	return est_conn_open(&cc, conn, e);
+}
+
+sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
+		  const struct pin *enrol_pin, uint8_t **der, size_t *der_len, struct sg_error *e)
+{
+	struct keyside k;
+	struct est_conn *conn = NULL;
+	mbedtls_x509_crt anchor;
+	struct est_resp r;
+	char host[256], challenge[EST_LOGIN_MAX + 80];
+	uint8_t *csr = NULL;
+	size_t csr_len = CSR_MAX, ch_len = 0;
+	int vcard = c->backend == CONFIG_BACKEND_VCARD, keymade = 0;
+	sg_err err;
+
+	memset(&k, 0, sizeof(k));
+	memset(&r, 0, sizeof(r));
+	k.c = c;
+	mbedtls_pk_init(&k.pub);
+	mbedtls_x509_crt_init(&anchor);
+	*der = NULL;
+	if (c->backend == CONFIG_BACKEND_PCSC) {
+		err = sg_error_set(e, SG_E_USAGE, "enrolment works on a PKCS#11 token or --card vcard");
+		goto out;
+	}
+	if (!o->login || !o->identity) {
+		err = sg_error_set(e, SG_E_USAGE, "enrolment needs --user ID (or --phone N) and the "
+				   "identity to certify (--identity URI or [sip] user)");
+		goto out;
+	}
+	err = est_challenge_make(o->login, enrol_pin->v, enrol_pin->len, challenge,
+				 sizeof(challenge), &ch_len, e);
+	if (err)
+		goto out;
+	/* 1. The service, against the pin: no PIN leaves before this. */
+	err = open_conn(c, o, 0, host, sizeof(host), NULL, NULL, NULL, NULL, &conn, e);
+	if (!err)
+		err = check_service(conn, o, host, &anchor, e);
+	if (err)
+		goto out;
+	cli_step(c, "the service matches the pinned CA");
+	/* 2. The key pair on the token, and the request it signs. */
+	if (vcard) {
+		err = vcard_keygen(&k, token_pin, e);
+	} else {
+		err = est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, token_pin,
+				   &k.p11, e);
+		if (!err)
+			err = est_p11_genkey(k.p11, EST_LABEL, k.id, &k.pub, e);
+	}
+	if (err)
+		goto out;
+	keymade = 1;
+	cli_step(c, "EC P-256 key made on the token");
+	csr = sg_calloc(1, CSR_MAX);
+	if (!csr) {
+		err = sg_error_set(e, SG_E_NOMEM, NULL);
+		goto out;
+	}
+	err = make_csr(&k, vcard, o->login, o->identity, challenge, ch_len, csr, &csr_len, e);
+	if (err)
+		goto out;
+	/* 3. /sen, and the answer checked before it is stored. */
+	err = est_conn_request(conn, EST_PATH_SEN, csr, csr_len, EST_CF_PKCS10, &r, e);
+	if (err)
+		goto out;
+	if (r.code != 204 && r.code != 201) {
+		err = refusal(&r, "/sen", e);
+		goto out;
+	}
+	err = check_issued(&r, &k.pub, o->identity, &anchor, der, der_len, e);
+	if (err)
+		goto out;
+	cli_step(c, "certificate issued for the token's key and %s", o->identity);
+	err = vcard ? vcard_store(&k, *der, *der_len, e)
+		    : est_p11_store_cert(k.p11, k.id, sizeof(k.id), EST_LABEL, *der, *der_len, e);
+	if (!err)
+		keymade = 0; /* the key stays: it has its certificate */
+out:
+	if (err && keymade && k.p11)
+		est_p11_drop_key(k.p11);
+	if (err) {
+		sg_free(*der);
+		*der = NULL;
+	}
+	mbedtls_platform_zeroize(challenge, sizeof(challenge));
+	if (csr)
+		sg_free_secret(csr, CSR_MAX);
+	est_resp_free(&r);
+	est_conn_close(conn);
+	keyside_close(&k);
+	mbedtls_x509_crt_free(&anchor);
+	return err;
+}
+
+/* ---- renewal -------------------------------------------------------------------- */
+
+/* "%01%02..." for a pkcs11: URI. */
+static void pct(const uint8_t *b, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 4 <= cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%%%02x", b[i]);
+	out[o] = 0;
+}
+
+sg_err est_renew(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
+		 uint8_t **der, size_t *der_len, struct sg_error *e)
+{
+	struct keyside k;
+	struct token *t = NULL;
+	struct est_conn *conn = NULL;
+	mbedtls_x509_crt anchor, cur;
+	struct est_resp r;
+	struct certinfo ci;
+	char host[256], ids[3 * TOKEN_ID_MAX + 1], cert_uri[TOKEN_URI_MAX + 256],
+		key_uri[TOKEN_URI_MAX + 256], cn[EST_LOGIN_MAX + 1] = "", ident[257] = "";
+	uint8_t id[TOKEN_ID_MAX], csr[CSR_MAX];
+	size_t id_len = 0, csr_len = sizeof(csr), cert;
+	const char *module = c->module ? c->module : SIGNET_DEFAULT_P11_MODULE;
+	sg_err err;
+
+	memset(&k, 0, sizeof(k));
+	memset(&r, 0, sizeof(r));
+	k.c = c;
+	mbedtls_pk_init(&k.pub);
+	mbedtls_x509_crt_init(&anchor);
+	mbedtls_x509_crt_init(&cur);
+	*der = NULL;
+	if (c->backend != CONFIG_BACKEND_PKCS11) {
+		err = sg_error_set(e, SG_E_USAGE, "renewal over DTLS needs a PKCS#11 token (the "
+				   "virtual card: serve it through vpcd and use OpenSC's module, or "
+				   "enrol again)");
+		goto out;
+	}
+	/* The current certificate: the sign-in pick. */
+	err = cli_open_token(c, &t, e);
+	if (!err)
+		err = cli_select(c, t, &cert, e);
+	if (err)
+		goto out;
+	if (mbedtls_x509_crt_parse_der(&cur, t->certs[cert].der, t->certs[cert].der_len) != 0 ||
+	    certinfo_parse(t->certs[cert].der, t->certs[cert].der_len, &ci, e)) {
+		err = sg_error_set(e, SG_E_CERT_PARSE, "the current certificate does not parse");
+		goto out;
+	}
+	memcpy(id, t->certs[cert].id, t->certs[cert].id_len);
+	id_len = t->certs[cert].id_len;
+	for (size_t i = 0; i < ci.n_names; i++)
+		if (ci.names[i].type == CERTINFO_NAME_URI) {
+			snprintf(ident, sizeof(ident), "%s", ci.names[i].value);
+			break;
+		}
+	for (const mbedtls_x509_name *nm = &cur.subject; nm; nm = nm->next)
+		if (nm->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &nm->oid) == 0 &&
+		    nm->val.len < sizeof(cn)) {
+			memcpy(cn, nm->val.p, nm->val.len);
+			cn[nm->val.len] = 0;
+		}
+	token_close(t);
+	t = NULL;
+	/* The request, signed by the same key (the token's own session). */
+	err = est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, token_pin, &k.p11, e);
+	if (!err)
+		err = est_p11_use_key(k.p11, id, id_len, e);
+	if (err)
+		goto out;
+	if (mbedtls_pk_parse_public_key(&k.pub, cur.pk_raw.p, cur.pk_raw.len) != 0) {
+		err = sg_error_set(e, SG_E_CERT_PARSE, "the current certificate's key");
+		goto out;
+	}
+	err = make_csr(&k, 0, cn[0] ? cn : "signet", ident[0] ? ident : NULL, NULL, 0, csr,
+		       &csr_len, e);
+	if (err)
+		goto out;
+	pct(id, id_len, ids, sizeof(ids));
+	snprintf(cert_uri, sizeof(cert_uri), "%s;id=%s;type=cert", est_p11_token_uri(k.p11), ids);
+	snprintf(key_uri, sizeof(key_uri), "%s;id=%s;type=private", est_p11_token_uri(k.p11), ids);
+	/* GnuTLS loads the module itself: this process lets go of it first. */
+	est_p11_close(k.p11);
+	k.p11 = NULL;
+	err = open_conn(c, o, 1, host, sizeof(host), module, cert_uri, key_uri, token_pin->v, &conn, e);
+	if (!err)
+		err = check_service(conn, o, host, &anchor, e);
+	if (err)
+		goto out;
+	err = est_conn_request(conn, EST_PATH_SREN, csr, csr_len, EST_CF_PKCS10, &r, e);
+	if (err)
+		goto out;
+	if (r.code != 204 && r.code != 201) {
+		err = refusal(&r, "/sren", e);
+		goto out;
+	}
+	err = check_issued(&r, &k.pub, ident[0] ? ident : NULL, &anchor, der, der_len, e);
+	est_conn_close(conn);
+	conn = NULL;
+	if (err)
+		goto out;
+	err = est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, token_pin, &k.p11, e);
+	if (!err)
+		err = est_p11_store_cert(k.p11, id, id_len, EST_LABEL, *der, *der_len, e);
+out:
+	if (err) {
+		sg_free(*der);
+		*der = NULL;
+	}
+	est_resp_free(&r);
+	est_conn_close(conn);
+	token_close(t);
+	keyside_close(&k);
+	mbedtls_x509_crt_free(&anchor);
+	mbedtls_x509_crt_free(&cur);
+	return err;
+}
+
+sg_err est_renew_if_due(struct cli *c, const uint8_t *cert_der, size_t cert_len,
+			const struct pin *token_pin, int *renewed, struct sg_error *e)
+{
+	struct est_opts o;
+	struct certinfo ci;
+	int64_t now = 0;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	sg_err err;
+
+	*renewed = 0;
+	memset(&o, 0, sizeof(o));
+	est_opts_from_config(&c->cfg, &o);
+	if (!o.server && !o.renew_server)
+		return SG_OK;
+	err = certinfo_parse(cert_der, cert_len, &ci, e);
+	if (err)
+		return err;
+	if (hal_clock_wall(&c->hal.clock, &now) != HAL_OK)
+		return SG_OK; /* no time yet: nothing can be said to be due */
+	if (!est_renew_due(ci.not_after, now, c->cfg.enroll_renew_days))
+		return SG_OK;
+	err = est_renew(c, &o, token_pin, &der, &len, e);
+	sg_free(der);
+	if (!err)
+		*renewed = 1;
+	return err;
+}

@@ -1,0 +1,72 @@
+/*
+ * est.h: certificate enrolment and renewal over EST-coaps (RFC 9148 on
+ * RFC 7030) for `signet enroll`, `signet renew` and `signet run`.
+ *
+ * Enrolment: GET /crts over DTLS; the CA certificates are checked against
+ * the device's pinned CA ([enroll] ca file, or ca_fingerprint) and the
+ * server's DTLS certificate against that CA and the server's host name;
+ * only then is the key pair made on the token, the request (signed by the
+ * token, the identity in subjectAltName, "LOGIN:PIN" in challengePassword)
+ * POSTed to /sen, and the certificate checked (our key, names the user,
+ * issued under the pinned CA) and stored on the token.
+ *
+ * Renewal: POST /sren over DTLS authenticated by the current certificate
+ * and its token key (PKCS#11 tokens: GnuTLS uses the key by its pkcs11:
+ * URI); the same key is certified again and the new certificate replaces
+ * the old one on the token. The service revokes the old one.
+ */
+#ifndef EST_H
+#define EST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "pin.h"
+#include "sg_err.h"
+
+struct est_opts {
+	const char *server;    /* coaps://HOST[:PORT] (--server, [enroll] server) */
+	/* The re-enrolment port of the service (client certificates required):
+	 * [enroll] renew_server, or signet renew --server; NULL: server's
+	 * host and PORT+1 (signet-provisiond's default). */
+	const char *renew_server;
+	const char *login;     /* the user id, or tel:NUMBER (first enrolment) */
+	const char *identity;  /* the subjectAltName URI asked for */
+	const char *ca_file;   /* the pinned CA ([enroll] ca), or NULL */
+	const char *fingerprint; /* the pinned CA's SHA-256 ([enroll] ca_fingerprint), or NULL */
+	unsigned timeout_ms;   /* per request; 0: 20 s */
+};
+
+/* First enrolment on the token the CLI settings pick (PKCS#11 module or
+ * --card vcard). token_pin unlocks the token; enrol_pin is the user's PIN
+ * at the service. Both are wiped by the caller. On success the new
+ * certificate is on the token and its DER in *der (sg_free).
+ * Errors: SG_E_CERT_UNTRUSTED (the service does not match the pin: no PIN
+ * was sent), SG_E_PIN_INCORRECT / SG_E_PIN_LOCKED (the token's or the
+ * service's; the detail says which), SG_E_REFUSED, SG_E_NETWORK, token
+ * errors. */
+sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
+		  const struct pin *enrol_pin, uint8_t **der, size_t *der_len, struct sg_error *e);
+
+/* Renews the sign-in certificate (cli_select's pick) through /sren.
+ * PKCS#11 tokens only (SG_E_USAGE for the virtual card: libcoap cannot
+ * use an in-process card's key in the handshake). Call with no token of
+ * this process open on the module. */
+sg_err est_renew(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
+		 uint8_t **der, size_t *der_len, struct sg_error *e);
+
+/* 1 when a certificate expiring at not_after (seconds since the epoch) is
+ * inside the renewal window of days at time now. */
+int est_renew_due(int64_t not_after, int64_t now, int days);
+
+/* For `signet run`: renews when the certificate in cert_der is inside the
+ * [enroll] renew_days window and [enroll] server is set; *renewed says
+ * whether it did. SG_OK without renewing when nothing is due. */
+sg_err est_renew_if_due(struct cli *c, const uint8_t *cert_der, size_t cert_len,
+			const struct pin *token_pin, int *renewed, struct sg_error *e);
+
+/* The options from the configuration ([enroll], [sip] user). */
+void est_opts_from_config(const struct signet_config *cfg, struct est_opts *o);
+
+#endif

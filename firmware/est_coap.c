@@ -1,0 +1,364 @@
+/*
+ * est_coap.c: an EST-coaps connection on libcoap (GnuTLS variant).
+ */
+#define _GNU_SOURCE
+#include "est_coap.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <coap3/coap.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/pkcs11.h>
+
+#include "est_msg.h"
+#include "sg_mem.h"
+
+#define EST_DEFAULT_PORT 5684
+
+struct est_conn {
+	coap_context_t *ctx;
+	coap_session_t *session;
+	int p11_inited;
+	unsigned timeout_ms;
+	/* the request in flight */
+	coap_bin_const_t token;
+	uint8_t token_buf[8];
+	int done, failed;
+	const char *why;
+	struct est_resp *resp;
+	/* libcoap keeps these pointers: they live as long as the session. */
+	char *cert_uri, *key_uri, *pin;
+};
+
+sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *port,
+		     struct sg_error *e)
+{
+	const char *h, *end, *p;
+	size_t hl;
+
+	*port = EST_DEFAULT_PORT;
+	if (!url || strncmp(url, "coaps://", 8) != 0)
+		return sg_error_set(e, SG_E_USAGE, "the server must be coaps://HOST[:PORT]");
+	h = url + 8;
+	if (*h == '[') {
+		end = strchr(h, ']');
+		if (!end)
+			return sg_error_set(e, SG_E_USAGE, "an IPv6 address needs its ']'");
+		h++;
+		hl = (size_t)(end - h);
+		p = end + 1;
+	} else {
+		end = h + strcspn(h, ":/");
+		hl = (size_t)(end - h);
+		p = end;
+	}
+	if (hl == 0 || hl >= host_cap)
+		return sg_error_set(e, SG_E_USAGE, "the server's host name is empty or too long");
+	if (*p == ':') {
+		char *q;
+		long v = strtol(p + 1, &q, 10);
+
+		if (q == p + 1 || v < 1 || v > 65535 || (*q && strcmp(q, "/")))
+			return sg_error_set(e, SG_E_USAGE, "the server's port must be 1 to 65535");
+		*port = (uint16_t)v;
+	} else if (*p && strcmp(p, "/")) {
+		return sg_error_set(e, SG_E_USAGE, "the server is coaps://HOST[:PORT], without a path");
+	}
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	return SG_OK;
+}
+
+static struct est_conn *conn_of(coap_session_t *s)
+{
+	return coap_session_get_app_data(s);
+}
+
+static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent,
+				   const coap_pdu_t *recv, const coap_mid_t mid)
+{
+	struct est_conn *c = conn_of(s);
+	coap_bin_const_t tok = coap_pdu_get_token(recv);
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	const uint8_t *data = NULL;
+	size_t len = 0, off = 0, total = 0;
+	coap_pdu_code_t code = coap_pdu_get_code(recv);
+
+	(void)sent;
+	(void)mid;
+	if (!c || c->done || !coap_binary_equal(&tok, &c->token))
+		return COAP_RESPONSE_OK;
+	c->resp->code = (unsigned)COAP_RESPONSE_CLASS(code) * 100 + ((unsigned)code & 0x1f);
+	opt = coap_check_option(recv, COAP_OPTION_CONTENT_FORMAT, &it);
+	c->resp->cf = opt ? (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt))
+			  : -1;
+	if (coap_get_data_large(recv, &len, &data, &off, &total) && len) {
+		if (len > EST_MAX_BODY) {
+			c->failed = 1;
+			c->why = "the answer is too large";
+		} else {
+			c->resp->body = sg_calloc(1, len);
+			if (!c->resp->body) {
+				c->failed = 1;
+				c->why = "out of memory";
+			} else {
+				memcpy(c->resp->body, data, len);
+				c->resp->len = len;
+			}
+		}
+	}
+	c->done = 1;
+	return COAP_RESPONSE_OK;
+}
+
+static void on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_reason_t reason,
+		    const coap_mid_t mid)
+{
+	struct est_conn *c = conn_of(s);
+
+	(void)sent;
+	(void)mid;
+	if (!c || c->done)
+		return;
+	c->failed = 1;
+	c->why = reason == COAP_NACK_TLS_FAILED ? "the DTLS handshake failed"
+		 : reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer from the server"
+							: "the request was not delivered";
+}
+
+static int on_event(coap_session_t *s, const coap_event_t ev)
+{
+	struct est_conn *c = conn_of(s);
+
+	if (c && !c->done && (ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED)) {
+		c->failed = 1;
+		c->why = ev == COAP_EVENT_DTLS_ERROR ? "the DTLS handshake failed"
+						     : "the server closed the DTLS session";
+	}
+	return 0;
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n = s ? strlen(s) + 1 : 0;
+	char *d = n ? sg_calloc(1, n) : NULL;
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static sg_err resolve(const char *host, uint16_t port, coap_address_t *dst, struct sg_error *e)
+{
+	struct addrinfo hints, *res = NULL;
+	char ps[8];
+	int r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	snprintf(ps, sizeof(ps), "%u", port);
+	r = getaddrinfo(host, ps, &hints, &res);
+	if (r != 0 || !res)
+		return sg_error_set(e, SG_E_NETWORK, "%s: %s", host, gai_strerror(r));
+	coap_address_init(dst);
+	memcpy(&dst->addr.sa, res->ai_addr, res->ai_addrlen);
+	dst->size = res->ai_addrlen;
+	freeaddrinfo(res);
+	return SG_OK;
+}
+
+sg_err est_conn_open(const struct est_conn_cfg *cfg, struct est_conn **out, struct sg_error *e)
+{
+	struct est_conn *c = sg_calloc(1, sizeof(*c));
+	coap_dtls_pki_t pki;
+	coap_address_t dst;
+	sg_err err = SG_OK;
+
+	*out = NULL;
+	if (!c)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 20000;
+	coap_startup();
+	coap_set_log_level(cfg->verbose ? LOG_WARNING : LOG_EMERG);
+	coap_dtls_set_log_level(cfg->verbose ? LOG_WARNING : LOG_EMERG);
+	if (!coap_dtls_is_supported()) {
+		err = sg_error_set(e, SG_E_INTERNAL, "this libcoap has no DTLS");
+		goto out;
+	}
+	/* GnuTLS would otherwise let p11-kit load every installed module. */
+	if (gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_MANUAL, NULL) == 0)
+		c->p11_inited = 1;
+	if (cfg->module && gnutls_pkcs11_add_provider(cfg->module, NULL) != 0) {
+		err = sg_error_set(e, SG_E_NO_MODULE, "%s: GnuTLS cannot load it", cfg->module);
+		goto out;
+	}
+	err = resolve(cfg->host, cfg->port ? cfg->port : EST_DEFAULT_PORT, &dst, e);
+	if (err)
+		goto out;
+	c->ctx = coap_new_context(NULL);
+	if (!c->ctx) {
+		err = sg_error_set(e, SG_E_NOMEM, "coap_new_context");
+		goto out;
+	}
+	/* Before any session: a CSR or a chain does not fit in one datagram. */
+	coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_register_response_handler(c->ctx, on_response);
+	coap_register_nack_handler(c->ctx, on_nack);
+	coap_register_event_handler(c->ctx, on_event);
+
+	memset(&pki, 0, sizeof(pki));
+	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+	/* The chain is checked by the caller against the pinned CA (mbedTLS),
+	 * with the host name, which libcoap 4.3.1 would not check. */
+	pki.verify_peer_cert = 0;
+	pki.client_sni = (char *)(uintptr_t)cfg->host;
+	if (cfg->key_uri) {
+		c->cert_uri = dup_str(cfg->cert_uri);
+		c->key_uri = dup_str(cfg->key_uri);
+		c->pin = dup_str(cfg->pin ? cfg->pin : "");
+		if (!c->cert_uri || !c->key_uri || !c->pin) {
+			err = sg_error_set(e, SG_E_NOMEM, NULL);
+			goto out;
+		}
+		pki.pki_key.key_type = COAP_PKI_KEY_PKCS11;
+		pki.pki_key.key.pkcs11.public_cert = c->cert_uri;
+		pki.pki_key.key.pkcs11.private_key = c->key_uri;
+		pki.pki_key.key.pkcs11.user_pin = c->pin;
+	} else {
+		pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+	}
+	c->session = coap_new_client_session_pki(c->ctx, NULL, &dst, COAP_PROTO_DTLS, &pki);
+	if (!c->session) {
+		err = sg_error_set(e, cfg->key_uri ? SG_E_TOKEN : SG_E_NETWORK,
+				   cfg->key_uri ? "the token's key cannot be used for DTLS (wrong "
+						  "PIN, or no such key)"
+						: "no DTLS session to %s", cfg->host);
+		goto out;
+	}
+	coap_session_set_app_data(c->session, c);
+out:
+	if (err) {
+		est_conn_close(c);
+		return err;
+	}
+	*out = c;
+	return SG_OK;
+}
+
+static int add_path(coap_pdu_t *pdu, const char *path)
+{
+	while (*path) {
+		size_t n = strcspn(path, "/");
+
+		if (n && !coap_add_option(pdu, COAP_OPTION_URI_PATH, n, (const uint8_t *)path))
+			return -1;
+		path += n;
+		if (*path == '/')
+			path++;
+	}
+	return 0;
+}
+
+sg_err est_conn_request(struct est_conn *c, const char *path, const uint8_t *body, size_t len,
+			unsigned cf, struct est_resp *r, struct sg_error *e)
+{
+	coap_pdu_t *pdu;
+	uint8_t cfb[4];
+	size_t tl = 0;
+	unsigned waited = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->cf = -1;
+	pdu = coap_new_pdu(COAP_MESSAGE_CON, body ? COAP_REQUEST_CODE_POST : COAP_REQUEST_CODE_GET,
+			   c->session);
+	if (!pdu)
+		return sg_error_set(e, SG_E_NOMEM, "coap_new_pdu");
+	coap_session_new_token(c->session, &tl, c->token_buf);
+	if (!coap_add_token(pdu, tl, c->token_buf) || add_path(pdu, path) != 0 ||
+	    (body && !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+				      coap_encode_var_safe(cfb, sizeof(cfb), cf), cfb)) ||
+	    (body && !coap_add_data_large_request(c->session, pdu, len, body, NULL, NULL))) {
+		coap_delete_pdu(pdu);
+		return sg_error_set(e, SG_E_INTERNAL, "the request cannot be built");
+	}
+	c->token.s = c->token_buf;
+	c->token.length = tl;
+	c->done = c->failed = 0;
+	c->why = NULL;
+	c->resp = r;
+	if (coap_send(c->session, pdu) == COAP_INVALID_MID) {
+		c->resp = NULL;
+		return sg_error_set(e, SG_E_NETWORK, "the request cannot be sent");
+	}
+	while (!c->done && !c->failed && waited < c->timeout_ms) {
+		int spent = coap_io_process(c->ctx, 100);
+
+		if (spent < 0)
+			break;
+		waited += spent > 0 ? (unsigned)spent : 1;
+	}
+	c->resp = NULL;
+	if (c->done && !c->failed)
+		return SG_OK;
+	est_resp_free(r);
+	return sg_error_set(e, SG_E_NETWORK, "%s: %s", path,
+			    c->why ? c->why : "no answer in time");
+}
+
+void est_resp_free(struct est_resp *r)
+{
+	if (!r)
+		return;
+	sg_free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}
+
+sg_err est_conn_peer_chain(struct est_conn *c, mbedtls_x509_crt *chain, struct sg_error *e)
+{
+	coap_tls_library_t lib;
+	gnutls_session_t gs = coap_session_get_tls(c->session, &lib);
+	const gnutls_datum_t *peers;
+	unsigned n = 0;
+
+	if (!gs || lib != COAP_TLS_LIBRARY_GNUTLS)
+		return sg_error_set(e, SG_E_INTERNAL, "no GnuTLS session");
+	peers = gnutls_certificate_get_peers(gs, &n);
+	if (!peers || n == 0)
+		return sg_error_set(e, SG_E_CERT_UNTRUSTED, "the server presented no certificate");
+	for (unsigned i = 0; i < n && i < EST_MAX_CERTS; i++)
+		if (mbedtls_x509_crt_parse_der(chain, peers[i].data, peers[i].size) != 0)
+			return sg_error_set(e, SG_E_CERT_PARSE, "the server's certificate %u does not "
+					    "parse", i);
+	return SG_OK;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		gnutls_memset(s, 0, strlen(s));
+		sg_free(s);
+	}
+}
+
+void est_conn_close(struct est_conn *c)
+{
+	if (!c)
+		return;
+	if (c->session)
+		coap_session_set_app_data(c->session, NULL);
+	if (c->ctx)
+		coap_free_context(c->ctx);
+	if (c->p11_inited)
+		gnutls_pkcs11_deinit();
+	wipe_free(c->pin);
+	sg_free(c->cert_uri);
+	sg_free(c->key_uri);
+	sg_free(c);
+}

@@ -1,0 +1,374 @@
+/*
+ * test_enroll.c: enrolment and renewal over EST-coaps against the reference
+ * service (signet-provisiond) on loopback, as a device does it: SoftHSM2
+ * and the virtual card, the service checked against the pinned CA before
+ * any PIN leaves, wrong PINs counted and locking, renewal through /sren
+ * (the token key in the DTLS handshake), the superseded certificate
+ * refused at sign-in afterwards (signet verify with the service's CRL:
+ * exit 7), and the device state resource read and observed by coap-client.
+ *
+ * The cases run in order on one service and one token. PINs go on fd 3.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "est_state.h"
+#include "hal.h"
+#include "itest.h"
+#include "port_linux.h"
+
+#define SOFTHSM "/usr/lib/softhsm/libsofthsm2.so"
+#define TOKEN_PIN "11112222"
+#define ALICE_PIN "123456"
+#define BOB_PIN "987654"
+#define MAX_TRIES 3
+
+static char out[16384];
+static char pki[512], svc[512], conf[512], badconf[512], fpconf[512], vconf[512];
+static int pd_pid = -1, port, rport;
+
+static int run(const char *pin, int want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int run(const char *pin, int want, const char *fmt, ...)
+{
+	char args[2048];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	rc = itest_signet_run(pin, out, sizeof(out), "%s", args);
+	if (rc != want)
+		fail_msg("signet %s: exit %d, wanted %d; output:\n%s", args, rc, want, out);
+	return rc;
+}
+
+static void expect_out(const char *text)
+{
+	if (!strstr(out, text))
+		fail_msg("output lacks \"%s\":\n%s", text, out);
+}
+
+static const char *provisiond(void)
+{
+	static char p[600];
+
+	snprintf(p, sizeof(p), "%s", itest_signet());
+	*strrchr(p, '/') = 0;
+	strcat(p, "/signet-provisiond");
+	return p;
+}
+
+static int write_conf(const char *path, const char *ca_line)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "[token]\nmodule = " SOFTHSM "\n[enroll]\nserver = coaps://localhost:%d\n"
+		"renew_server = coaps://localhost:%d\n%s\n[sip]\nuser = sip:alice@example.test\n"
+		"[certs]\nca = %s/ca.crt\ncrl = %s/crl.pem\nrevocation = crl\n",
+		port, rport, ca_line, svc, svc);
+	return fclose(f);
+}
+
+static int group_setup(void **st)
+{
+	const char *dir;
+	char line[700];
+
+	(void)st;
+	snprintf(pki, sizeof(pki), "%s/pki", itest_scratch());
+	snprintf(svc, sizeof(svc), "%s/svc", itest_scratch());
+	setenv("SIGNET_STATE_DIR", itest_scratch(), 1);
+	setenv("SIGNET_DEVICE_KEY", "", 1);
+	{
+		char dk[600];
+
+		snprintf(dk, sizeof(dk), "%s/device.key", itest_scratch());
+		setenv("SIGNET_DEVICE_KEY", dk, 1);
+	}
+	/* The service's CA and DTLS identity (localhost), and a stranger CA. */
+	if (itest_sh("set -e; mkdir -p '%1$s' '%2$s'; cd '%1$s'; "
+		     "for n in ca other; do openssl ecparam -name prime256v1 -genkey -noout "
+		     "-out $n.key; openssl req -x509 -new -key $n.key -subj /CN=EST-$n -days 30 "
+		     "-addext basicConstraints=critical,CA:TRUE "
+		     "-addext keyUsage=critical,keyCertSign,cRLSign -out $n.crt; done; "
+		     "openssl ecparam -name prime256v1 -genkey -noout -out server.key; "
+		     "openssl req -new -key server.key -subj /CN=localhost -out server.csr; "
+		     "printf 'subjectAltName=DNS:localhost\\nextendedKeyUsage=serverAuth\\n' >s.ext; "
+		     "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+		     "-days 30 -extfile s.ext -out server.crt 2>/dev/null; "
+		     "cp ca.crt ca.key server.crt server.key '%2$s/'",
+		     pki, svc))
+		return -1;
+	if (itest_sh("printf '%%s\\n' %s | '%s' adduser --dir '%s' --id alice --phone 1001 "
+		     "--identity sip:alice@example.test --iterations 20000 >/dev/null && "
+		     "printf '%%s\\n' %s | '%s' adduser --dir '%s' --id bob --phone 1002 "
+		     "--identity sip:bob@example.test --iterations 20000 >/dev/null",
+		     ALICE_PIN, provisiond(), svc, BOB_PIN, provisiond(), svc))
+		return -1;
+	port = itest_free_port();
+	rport = itest_free_port();
+	pd_pid = itest_spawn("provisiond", "'%s' serve --dir '%s' --port %d --renew-port %d "
+			     "--max-tries %d", provisiond(), svc, port, rport, MAX_TRIES);
+	if (pd_pid < 0 || itest_wait_log("provisiond", "re-enrolment"))
+		return -1;
+	dir = itest_mktoken("hsm", "dev", TOKEN_PIN, "");
+	if (!dir)
+		return -1;
+	snprintf(line, sizeof(line), "%s/softhsm2.conf", dir);
+	setenv("SOFTHSM2_CONF", line, 1);
+	snprintf(conf, sizeof(conf), "%s/signet.conf", itest_scratch());
+	snprintf(badconf, sizeof(badconf), "%s/bad.conf", itest_scratch());
+	snprintf(fpconf, sizeof(fpconf), "%s/fp.conf", itest_scratch());
+	snprintf(vconf, sizeof(vconf), "%s/vcard.conf", itest_scratch());
+	snprintf(line, sizeof(line), "ca = %s/ca.crt", pki);
+	if (write_conf(conf, line) || write_conf(vconf, line))
+		return -1;
+	snprintf(line, sizeof(line), "ca = %s/other.crt", pki);
+	if (write_conf(badconf, line))
+		return -1;
+	return write_conf(fpconf, "ca_fingerprint = 00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:"
+			  "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff");
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	if (pd_pid > 0)
+		itest_stop(pd_pid);
+	return 0;
+}
+
+/* The service's log has a line with text. */
+static int svc_log_has(const char *text)
+{
+	return itest_sh("grep -q '%s' '%s/issued.log' 2>/dev/null", text, svc) == 0;
+}
+
+/* A service that does not match the pin: refused before any PIN leaves
+ * (the service never sees a request, so nothing is counted). */
+static void test_pin_mismatch(void **st)
+{
+	(void)st;
+	run(TOKEN_PIN "\n" ALICE_PIN "\n", 6, "enroll --config %s --user alice --pin-fd 3", badconf);
+	expect_out("pinned CA");
+	run(TOKEN_PIN "\n" ALICE_PIN "\n", 6, "enroll --config %s --user alice --pin-fd 3", fpconf);
+	expect_out("fingerprint");
+	assert_false(svc_log_has("via=sen"));
+	/* No key was left behind on the token either. */
+	assert_int_equal(itest_sh("pkcs11-tool --module " SOFTHSM " --login --pin " TOKEN_PIN
+				  " --list-objects --type privkey 2>/dev/null | grep -q 'Private Key'"),
+			 1);
+}
+
+/* Wrong PINs are counted per user; the account locks after MAX_TRIES. */
+static void test_wrong_pin_and_lock(void **st)
+{
+	(void)st;
+	run(TOKEN_PIN "\n" "000000\n", 4, "enroll --config %s --user bob --identity "
+	    "sip:bob@example.test --pin-fd 3", conf);
+	expect_out("2 tries left");
+	assert_int_equal(itest_sh("grep -q '^bob 1$' '%s/attempts'", svc), 0);
+	run(TOKEN_PIN "\n" "000001\n", 4, "enroll --config %s --phone 1002 --identity "
+	    "sip:bob@example.test --pin-fd 3", conf);
+	expect_out("1 try left");
+	run(TOKEN_PIN "\n" "000002\n", 5, "enroll --config %s --user bob --identity "
+	    "sip:bob@example.test --pin-fd 3", conf);
+	expect_out("locked");
+	/* Locked: even the right PIN is refused, and the count persists. */
+	run(TOKEN_PIN "\n" BOB_PIN "\n", 5, "enroll --config %s --user bob --identity "
+	    "sip:bob@example.test --pin-fd 3", conf);
+	assert_int_equal(itest_sh("grep -q '^bob 3$' '%s/attempts'", svc), 0);
+	assert_false(svc_log_has("issued.*user=bob"));
+}
+
+/* SoftHSM2: key made on the token, certificate for it naming alice,
+ * stored beside it; a sign-in check of it passes. */
+static void test_enroll_softhsm(void **st)
+{
+	(void)st;
+	run(TOKEN_PIN "\n" ALICE_PIN "\n", 0, "enroll --config %s --user alice --pin-fd 3", conf);
+	expect_out("enrolled");
+	expect_out("sip:alice@example.test");
+	assert_true(svc_log_has("issued.*user=alice.*via=sen"));
+	run(NULL, 0, "certs --config %s", conf);
+	expect_out("uri: sip:alice@example.test");
+	expect_out("EC 256 bits");
+	/* The key signs and the certificate verifies it: they belong together. */
+	run(TOKEN_PIN "\n", 0, "sign --config %s --verify --pin-fd 3", conf);
+	assert_int_equal(itest_sh("pkcs11-tool --module " SOFTHSM " --read-object --type cert "
+				  "--label signet -o '%s/old.der' >/dev/null 2>&1",
+				  itest_scratch()),
+			 0);
+	run(NULL, 0, "verify --config %s --cert %s/old.der --identity sip:alice@example.test",
+	    conf, itest_scratch());
+}
+
+/* Renewal through /sren: authenticated by the current certificate; the
+ * old one is revoked (superseded) and refused afterwards. */
+static void test_renew_and_revoked(void **st)
+{
+	(void)st;
+	run(TOKEN_PIN "\n", 0, "renew --config %s --pin-fd 3", conf);
+	expect_out("not due");
+	run(TOKEN_PIN "\n", 0, "renew --config %s --force --pin-fd 3", conf);
+	expect_out("renewed");
+	assert_true(svc_log_has("issued.*user=alice.*via=sren"));
+	assert_true(svc_log_has("revoked.*superseded"));
+	assert_int_equal(itest_sh("grep -q '^R' '%s/index.txt'", svc), 0);
+	run(NULL, 7, "verify --config %s --cert %s/old.der", conf, itest_scratch());
+	/* The new certificate is on the token and acceptable. */
+	assert_int_equal(itest_sh("pkcs11-tool --module " SOFTHSM " --read-object --type cert "
+				  "--label signet -o '%s/new.der' >/dev/null 2>&1 && "
+				  "! cmp -s '%s/new.der' '%s/old.der'",
+				  itest_scratch(), itest_scratch(), itest_scratch()),
+			 0);
+	run(NULL, 0, "verify --config %s --cert %s/new.der", conf, itest_scratch());
+	/* An administrator revokes it: refused at sign-in too. */
+	assert_int_equal(itest_sh("serial=$(openssl x509 -inform DER -in '%s/new.der' -noout "
+				  "-serial | cut -d= -f2) && '%s' revoke --dir '%s' "
+				  "--reason keyCompromise $serial >/dev/null",
+				  itest_scratch(), provisiond(), svc),
+			 0);
+	run(NULL, 7, "verify --config %s --cert %s/new.der", conf, itest_scratch());
+	/* A revoked certificate cannot renew itself. */
+	run(TOKEN_PIN "\n", 10, "renew --config %s --force --pin-fd 3", conf);
+}
+
+/* The virtual card: key generated on the card, request signed by it,
+ * certificate stored in slot 9A. */
+static void test_enroll_vcard(void **st)
+{
+	(void)st;
+	run("123456\n12345678\n", 0, "vcard init --pin-fd 3");
+	run("123456\n" ALICE_PIN "\n", 0, "enroll --config %s --card vcard --user alice --pin-fd 3",
+	    vconf);
+	expect_out("enrolled");
+	run(NULL, 0, "certs --config %s --card vcard", vconf);
+	expect_out("uri: sip:alice@example.test");
+	run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
+}
+
+/* ---- the device state resource, served from a small driver ---------------- */
+
+struct driver {
+	struct hal hal;
+	struct est_state *st;
+	int gets, pid, changed, timer;
+	const char *reg;
+};
+
+static void state_get(void *arg, struct est_state_info *info)
+{
+	struct driver *d = arg;
+
+	d->gets++;
+	snprintf(info->user, sizeof(info->user), "sip:alice@example.test");
+	info->cert_not_after = 1893456000; /* 2030-01-01 */
+	snprintf(info->registration, sizeof(info->registration), "%s", d->reg);
+}
+
+/* Polls the coap-client child; after its first GET the state changes
+ * once (an observer is told); the loop ends when the child does. */
+static void tick(void *arg)
+{
+	struct driver *d = arg;
+	int status;
+
+	if (d->gets > 0 && !d->changed) {
+		d->changed = 1;
+		d->reg = "registered";
+		est_state_changed(d->st);
+	}
+	if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+		hal_loop_stop(&d->hal.loop);
+		return;
+	}
+	hal_loop_add_timer(&d->hal.loop, 100, tick, d, &d->timer);
+}
+
+static void serve_until_done(const char *coap_args, const char *outname)
+{
+	struct port_linux_opts po;
+	struct driver d;
+	struct est_state_src src;
+	struct sg_error e;
+	int sport = itest_free_port();
+	char outp[600];
+
+	memset(&d, 0, sizeof(d));
+	memset(&po, 0, sizeof(po));
+	po.log_ident = "test_enroll";
+	d.reg = "unregistered";
+	assert_int_equal(port_linux_init(&d.hal, &po), HAL_OK);
+	src.get = state_get;
+	src.arg = &d;
+	sg_error_init(&e);
+	if (est_state_start(&d.hal, "127.0.0.1", (unsigned)sport, &src, &d.st, &e))
+		fail_msg("est_state_start: %s", e.detail);
+	snprintf(outp, sizeof(outp), "%s/%s", itest_scratch(), outname);
+	d.pid = fork();
+	if (d.pid == 0) {
+		char cmd[800];
+
+		snprintf(cmd, sizeof(cmd), "exec coap-client-gnutls %s coap://127.0.0.1:%d/state "
+			 ">'%s' 2>&1", coap_args, sport, outp);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	hal_loop_add_timer(&d.hal.loop, 100, tick, &d, &d.timer);
+	hal_loop_run(&d.hal.loop);
+	est_state_stop(d.st);
+	port_linux_fini(&d.hal);
+	assert_true(d.gets >= 1);
+}
+
+static void test_state_get(void **st)
+{
+	(void)st;
+	serve_until_done("-m get -B 10", "state-get.out");
+	assert_int_equal(itest_sh("grep -q '\"user\":\"sip:alice@example.test\"' '%s/state-get.out' "
+				  "&& grep -q '\"cert_not_after\":\"2030-01-01T00:00:00Z\"' "
+				  "'%s/state-get.out'",
+				  itest_scratch(), itest_scratch()),
+			 0);
+}
+
+static void test_state_observe(void **st)
+{
+	(void)st;
+	/* Observe for 3 s: the first answer, then the notification. */
+	serve_until_done("-m get -s 3", "state-obs.out");
+	assert_int_equal(itest_sh("grep -q '\"registration\":\"unregistered\"' '%s/state-obs.out' "
+				  "&& grep -q '\"registration\":\"registered\"' '%s/state-obs.out'",
+				  itest_scratch(), itest_scratch()),
+			 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pin_mismatch),
+		cmocka_unit_test(test_wrong_pin_and_lock),
+		cmocka_unit_test(test_enroll_softhsm),
+		cmocka_unit_test(test_renew_and_revoked),
+		cmocka_unit_test(test_enroll_vcard),
+		cmocka_unit_test(test_state_get),
+		cmocka_unit_test(test_state_observe),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,99 @@
+/*
+ * pd.h: signet-provisiond, a small EST-coaps provisioning service for
+ * tests and labs (README, Enrolment). One directory holds its state:
+ *
+ *   ca.crt, ca.key          the CA that issues (PEM)
+ *   server.crt, server.key  the service's DTLS identity, issued by the CA
+ *                           (server.crt may hold the chain)
+ *   users                   the user table: ID PHONE VERIFIER IDENTITIES
+ *   attempts                wrong-PIN counts per user (persisted)
+ *   index.txt               every issued certificate, `openssl ca` format,
+ *                           so `openssl ocsp -index` can answer for them
+ *   crl.pem                 the CRL, made again on every revocation
+ *   issued.log              one line per issuance and revocation
+ *
+ * Single-threaded: one request at a time (a PIN check costs a slow KDF by
+ * design).
+ */
+#ifndef PD_H
+#define PD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+
+#include "sg_err.h"
+
+#define PD_MAX_USERS 256
+#define PD_MAX_IDS 4
+#define PD_ID_MAX 64
+#define PD_SALT_LEN 16
+#define PD_HASH_LEN 32
+#define PD_DEFAULT_ITER 600000
+
+struct pd_user {
+	char id[PD_ID_MAX + 1];
+	char phone[32];          /* "-": none */
+	unsigned iter;
+	uint8_t salt[PD_SALT_LEN];
+	uint8_t hash[PD_HASH_LEN];
+	char idents[PD_MAX_IDS][257];
+	size_t n_idents;
+	unsigned failures;       /* from the attempts file */
+};
+
+struct pd {
+	char dir[512];
+	unsigned max_tries;
+	unsigned days;
+	struct pd_user users[PD_MAX_USERS];
+	size_t n_users;
+	mbedtls_x509_crt ca;
+	mbedtls_pk_context ca_key;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+};
+
+/* pd_users.c */
+sg_err pd_users_load(struct pd *pd, struct sg_error *e);
+/* The user a login names: an id, or tel:NUMBER. NULL when none. */
+struct pd_user *pd_user_find(struct pd *pd, const char *login);
+/* Checks pin against the verifier in constant time; 1 when it matches. */
+int pd_pin_ok(const struct pd_user *u, const char *pin, size_t len);
+/* Writes the attempts file again (atomically). */
+sg_err pd_attempts_save(const struct pd *pd, struct sg_error *e);
+/* Appends a user: PBKDF2-HMAC-SHA256 verifier with a fresh salt. */
+sg_err pd_user_add(struct pd *pd, const char *id, const char *phone, const char *idents,
+		   unsigned iter, const char *pin, size_t pin_len, struct sg_error *e);
+/* 1 when the user may have a certificate naming uri. */
+int pd_user_allows(const struct pd_user *u, const char *uri);
+
+/* pd_ca.c */
+sg_err pd_ca_load(struct pd *pd, struct sg_error *e);
+/* Issues a certificate for pub naming id (CN) and uri (SAN), logs it and
+ * records it in index.txt. der: sg_calloc'd. */
+sg_err pd_issue(struct pd *pd, mbedtls_pk_context *pub, const char *id, const char *uri,
+		const char *how, uint8_t **der, size_t *len, struct sg_error *e);
+/* Marks serial (hex) revoked in index.txt, with reason ("superseded",
+ * "keyCompromise", ...), and makes the CRL again. */
+sg_err pd_revoke(struct pd *pd, const char *serial_hex, const char *reason, struct sg_error *e);
+/* Makes crl.pem from index.txt. */
+sg_err pd_crl_write(struct pd *pd, struct sg_error *e);
+/* 1 when index.txt says serial (hex) is revoked. */
+int pd_is_revoked(const struct pd *pd, const char *serial_hex);
+/* The hex serial of a certificate, as index.txt writes it. */
+void pd_serial_hex(const mbedtls_x509_crt *crt, char *out, size_t cap);
+void pd_log(const struct pd *pd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* dir/name into buf. */
+const char *pd_path(const struct pd *pd, const char *name, char *buf, size_t cap);
+
+/* pd_coap.c */
+/* Serves /crts + /sen on port and /crts + /sren (client certificate
+ * required) on renew_port until SIGTERM. Returns an exit code. */
+int pd_serve(struct pd *pd, const char *addr, unsigned port, unsigned renew_port);
+
+#endif
