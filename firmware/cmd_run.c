@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "est_state.h"
 #include "linux_phone.h"
 #include "run_session.h"
 #include "run_sm.h"
@@ -36,7 +37,29 @@ struct run {
 	struct run_sm sm;
 	int phone;
 	int sig_pipe[2];
+	struct est_state *state; /* [enroll] state_port: the CoAP state resource */
 };
+
+/* The CoAP state resource's view of the machine (never the PIN). */
+static void run_state_fill(void *arg, struct est_state_info *out)
+{
+	const struct run *r = arg;
+	enum run_state st = r->sm.state;
+	int in = st == RUN_REGISTERED || st == RUN_CERT_EXPIRING || st == RUN_NETWORK_LOST;
+	char name[32];
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->user, sizeof(out->user), "%s", in && r->rs.s.user ? r->rs.s.user : "");
+	out->cert_not_after = r->sm.not_after;
+	snprintf(name, sizeof(name), "%s", run_state_name(st));
+	for (i = 0; name[i]; i++)
+		name[i] = (char)(name[i] == '_' ? ' ' : (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
+											: name[i]);
+	snprintf(out->registration, sizeof(out->registration), "%s", name);
+	if (r->sm.err.code != SG_OK)
+		snprintf(out->last_error, sizeof(out->last_error), "%s", sg_err_message(r->sm.err.code));
+}
 
 static void on_transition(enum run_state from, enum run_event ev, enum run_state to, void *arg)
 {
@@ -44,6 +67,8 @@ static void on_transition(enum run_state from, enum run_event ev, enum run_state
 
 	session_say(&r->rs.s, "run: %s -> %s (%s)", run_state_name(from), run_state_name(to),
 		    run_event_name(ev));
+	if (r->state)
+		est_state_changed(r->state); /* observers of the state resource */
 }
 
 /* No terminal (a service): what the screen would show goes to stdout
@@ -173,6 +198,15 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, &e);
 		goto out;
 	}
+	if (c->cfg.enroll_state_port) {
+		struct est_state_src src = {run_state_fill, r};
+
+		if (est_state_start(&c->hal, c->cfg.enroll_state_addr,
+				    (unsigned)c->cfg.enroll_state_port, &src, &r->state, &e)) {
+			rc = cli_fail(c, &e);
+			goto out;
+		}
+	}
 	run_session_init(&r->rs, &r->sm);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.hal = &c->hal;
@@ -200,6 +234,8 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	run_sm_fini(&r->sm);
 out:
 	sigpipe_close(&c->hal.loop, r->sig_pipe);
+	if (r->state)
+		est_state_stop(r->state);
 	session_release(&r->rs.s);
 	if (r->phone)
 		linux_phone_fini(&c->hal);

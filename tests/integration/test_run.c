@@ -167,6 +167,38 @@ static void test_card_pulled_and_back(void **state)
 	assert_false(bound());
 }
 
+/* [enroll] state_port: coap-client reads the device's state while it is
+ * signed in. */
+static void test_state_resource(void **state)
+{
+	char c2[700], out[4096];
+	int port = itest_free_port();
+	(void)state;
+
+	snprintf(c2, sizeof(c2), "%s/state.conf", itest_scratch());
+	assert_int_equal(itest_sh("cp '%s' '%s' && printf '[enroll]\\nstate_port = %d\\n' >> '%s'", conf,
+				  c2, port, c2),
+			 0);
+	int pid = run_pid = itest_spawn("run3", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
+					"\nEOF",
+					itest_signet(), c2);
+	assert_int_equal(wait_count("run3", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_int_equal(itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state > '%s/state.json' 2>&1",
+				  port, itest_scratch()),
+			 0);
+	snprintf(out, sizeof(out), "%s/state.json", itest_scratch());
+	FILE *f = fopen(out, "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	print_message("state: %s\n", out);
+	assert_non_null(strstr(out, "sip:alice@example.test"));
+	assert_non_null(strstr(out, "registered"));
+	assert_null(strstr(out, PIN));
+	assert_int_equal(stop_and_wait(pid), 0);
+}
+
 static void test_wrong_pin_then_right(void **state)
 {
 	(void)state;
@@ -187,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_card_pulled_and_back, test_teardown),
 		cmocka_unit_test_teardown(test_wrong_pin_then_right, test_teardown),
+		cmocka_unit_test_teardown(test_state_resource, test_teardown),
 	};
 	return cmocka_run_group_tests_name("run", tests, group_setup, group_teardown);
 }
