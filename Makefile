@@ -379,7 +379,8 @@ help:
 FEATURE_PAM ?= $(if $(CROSS),0,1)
 ifeq ($(FEATURE_PAM),1)
 PAM_SO := $(O)/pam_signet.so
-PAM_OBJS := $(call obj,firmware/pam_signet.c firmware/pamflow.c firmware/usermap.c firmware/config.c)
+PAM_OBJS := $(call obj,firmware/pam_signet.c firmware/pamflow.c firmware/usermap.c firmware/config.c \
+	firmware/trust.c)
 PAM_LIBDIR := $(shell pkg-config --variable=libdir pam 2>/dev/null)
 PAMDIR ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine))/security
 # -z defs: every symbol resolved at link time, not at the first sign-in.

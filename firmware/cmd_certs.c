@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "json.h"
 #include "sg_time.h"
+#include "trust.h"
 
 static const char certs_usage[] =
 	"usage: signet certs [--module PATH] [--token URI] [--user ID]\n"
@@ -65,19 +66,14 @@ static int check_prepare(struct cli *c, struct check_ctx *k, const struct token 
 	sg_error_init(&e);
 	if (k->revocation && revoke_policy_methods(&k->pol.revoke, k->revocation, &e))
 		return cli_usage_error(c, "--revocation: %s", e.detail);
-	if (ca && (mbedtls_x509_crt_parse_path(&k->anchors, ca) >= 0 ||
-		   mbedtls_x509_crt_parse_file(&k->anchors, ca) >= 0) &&
-	    k->anchors.raw.p)
-		k->have_anchors = 1;
-	else if (ca)
-		return cli_usage_error(c, "no certificate could be read from %s", ca);
-	if (un && mbedtls_x509_crt_parse_file(&k->pool, un) < 0)
-		return cli_usage_error(c, "no certificate could be read from %s", un);
-	if (crl && mbedtls_x509_crl_parse_file(&k->crls, crl) != 0)
-		return cli_usage_error(c, "%s is not a readable CRL", crl);
-	for (size_t i = 0; i < t->n_certs; i++)
-		if (t->certs[i].is_ca)
-			mbedtls_x509_crt_parse_der(&k->pool, t->certs[i].der, t->certs[i].der_len);
+	if (ca && trust_load_certs(&k->anchors, ca, "--ca", &e))
+		return cli_usage_error(c, "%s", e.detail);
+	k->have_anchors = ca != NULL;
+	if (un && trust_load_certs(&k->pool, un, "--untrusted", &e))
+		return cli_usage_error(c, "%s", e.detail);
+	if (crl && trust_load_crl(&k->crls, crl, "--crl", &e))
+		return cli_usage_error(c, "%s", e.detail);
+	trust_add_token_cas(&k->pool, t);
 	return 0;
 }
 

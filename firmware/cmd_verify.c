@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "json.h"
 #include "sg_time.h"
+#include "trust.h"
 
 static const char verify_usage[] =
 	"usage: signet verify [--cert FILE | --module PATH --token URI] [--ca FILE|DIR]\n"
@@ -132,26 +133,6 @@ static int verify_policy(struct cli *c, const struct verify_opts *o, struct cert
 	return 0;
 }
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static sg_err load_certs(mbedtls_x509_crt *chain, const char *path, const char *what,
-			 struct sg_error *e)
-{
-	int rc = is_dir(path) ? mbedtls_x509_crt_parse_path(chain, path)
-			      : mbedtls_x509_crt_parse_file(chain, path);
-	if (rc < 0 || !chain->raw.p)
-		return sg_error_set(e, SG_E_CONFIG, "%s %s: no certificate could be read (%s)", what,
-				    path, rc == MBEDTLS_ERR_PK_FILE_IO_ERROR ||
-						  rc == MBEDTLS_ERR_X509_FILE_IO_ERROR
-					  ? strerror(errno ? errno : ENOENT)
-					  : "not PEM or DER certificates");
-	return SG_OK;
-}
-
 /* The certificate to check: from --cert, or the token's sign-in one. */
 static sg_err load_subject(struct cli *c, const struct verify_opts *o, struct loaded *l,
 			   struct sg_error *e)
@@ -161,7 +142,7 @@ static sg_err load_subject(struct cli *c, const struct verify_opts *o, struct lo
 	sg_err err;
 
 	if (o->cert) {
-		err = load_certs(&l->file, o->cert, "--cert", e);
+		err = trust_load_certs(&l->file, o->cert, "--cert", e);
 		if (err)
 			return err;
 		l->der = malloc(l->file.raw.len);
@@ -185,10 +166,7 @@ static sg_err load_subject(struct cli *c, const struct verify_opts *o, struct lo
 			memcpy(l->der, t->certs[ci].der, t->certs[ci].der_len);
 			l->der_len = t->certs[ci].der_len;
 			/* CA certificates on the token are intermediates. */
-			for (size_t i = 0; i < t->n_certs; i++)
-				if (t->certs[i].is_ca)
-					mbedtls_x509_crt_parse_der(&l->pool, t->certs[i].der,
-								   t->certs[i].der_len);
+			trust_add_token_cas(&l->pool, t);
 		}
 	}
 	token_close(t);
@@ -210,11 +188,11 @@ static sg_err load_inputs(struct cli *c, const struct verify_opts *o, struct loa
 	if (!ca)
 		return sg_error_set(e, SG_E_CONFIG,
 				    "no trust anchors: give --ca FILE|DIR or set [certs] ca");
-	err = load_certs(&l->anchors, ca, "--ca", e);
+	err = trust_load_certs(&l->anchors, ca, "--ca", e);
 	if (!err && un)
-		err = load_certs(&l->pool, un, "--untrusted", e);
-	if (!err && crl && mbedtls_x509_crl_parse_file(&l->crls, crl) != 0)
-		err = sg_error_set(e, SG_E_CONFIG, "--crl %s: not a readable CRL (PEM or DER)", crl);
+		err = trust_load_certs(&l->pool, un, "--untrusted", e);
+	if (!err && crl)
+		err = trust_load_crl(&l->crls, crl, "--crl", e);
 	if (!err)
 		err = load_subject(c, o, l, e);
 	return err;

@@ -18,6 +18,7 @@
 #include "sg_log.h"
 #include "sig.h"
 #include "token_p11.h"
+#include "trust.h"
 
 #define PAMFLOW_DEFAULT_PROMPT "PIN for {token}: "
 
@@ -176,19 +177,6 @@ static void trust_free(struct pf_trust *t)
 	mbedtls_x509_crl_free(&t->crls);
 }
 
-static sg_err load_certs(mbedtls_x509_crt *chain, const char *path, const char *what,
-			 struct sg_error *e)
-{
-	struct stat st;
-	int dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-	int rc = dir ? mbedtls_x509_crt_parse_path(chain, path) : mbedtls_x509_crt_parse_file(chain, path);
-
-	if (rc < 0 || !chain->raw.p)
-		return sg_error_set(e, SG_E_CONFIG, "[certs] %s %s: no certificate could be read", what,
-				    path);
-	return SG_OK;
-}
-
 /* Trust anchors, intermediates and CRLs from [certs]; CA certificates on
  * the token (t may be NULL) join the intermediates. */
 static sg_err trust_load(struct pf_trust *tr, const struct signet_config *cfg,
@@ -198,14 +186,13 @@ static sg_err trust_load(struct pf_trust *tr, const struct signet_config *cfg,
 
 	if (!cfg->ca[0])
 		return sg_error_set(e, SG_E_CONFIG, "no trust anchors: set [certs] ca");
-	err = load_certs(&tr->anchors, cfg->ca, "ca", e);
+	err = trust_load_certs(&tr->anchors, cfg->ca, "[certs] ca", e);
 	if (!err && cfg->untrusted[0])
-		err = load_certs(&tr->pool, cfg->untrusted, "untrusted", e);
-	if (!err && cfg->crl[0] && mbedtls_x509_crl_parse_file(&tr->crls, cfg->crl) != 0)
-		err = sg_error_set(e, SG_E_CONFIG, "[certs] crl %s: not a readable CRL", cfg->crl);
-	for (size_t i = 0; !err && t && i < t->n_certs; i++)
-		if (t->certs[i].is_ca)
-			mbedtls_x509_crt_parse_der(&tr->pool, t->certs[i].der, t->certs[i].der_len);
+		err = trust_load_certs(&tr->pool, cfg->untrusted, "[certs] untrusted", e);
+	if (!err && cfg->crl[0])
+		err = trust_load_crl(&tr->crls, cfg->crl, "[certs] crl", e);
+	if (!err)
+		trust_add_token_cas(&tr->pool, t);
 	return err;
 }
 

@@ -14,6 +14,7 @@
 #include "revoke.h"
 #include "sip_msg.h"
 #include "sip_tls.h"
+#include "trust.h"
 #include "sip_transports.h"
 #include "token_pk.h"
 
@@ -92,23 +93,22 @@ static sg_err load_trust(struct session *s, struct sg_error *e)
 	struct cli *c = s->c;
 	const char *ca = pick(s->ca, c->cfg.ca), *un = pick(s->untrusted, c->cfg.untrusted),
 		   *crl = pick(s->crl, c->cfg.crl), *sip_ca = c->cfg.sip_ca[0] ? c->cfg.sip_ca : NULL;
+	sg_err err;
 
 	if (!ca)
 		return sg_error_set(e, SG_E_CONFIG,
 				    "no trust anchors: give --ca FILE|DIR or set [certs] ca");
-	if ((mbedtls_x509_crt_parse_path(&s->anchors, ca) < 0 &&
-	     mbedtls_x509_crt_parse_file(&s->anchors, ca) < 0) ||
-	    !s->anchors.raw.p)
-		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", ca);
-	if (un && mbedtls_x509_crt_parse_file(&s->pool, un) < 0)
-		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", un);
+	err = trust_load_certs(&s->anchors, ca, "ca", e);
+	if (!err && un)
+		err = trust_load_certs(&s->pool, un, "untrusted", e);
 	s->untrusted_file = un;
-	if (crl && mbedtls_x509_crl_parse_file(&s->crls, crl) != 0)
-		return sg_error_set(e, SG_E_CONFIG, "%s is not a readable CRL", crl);
+	if (!err && crl)
+		err = trust_load_crl(&s->crls, crl, "crl", e);
 	/* [sip] ca: the registrar's anchors when they differ from the cards'. */
-	if (sip_ca && mbedtls_x509_crt_parse_path(&s->reg_anchors, sip_ca) < 0 &&
-	    mbedtls_x509_crt_parse_file(&s->reg_anchors, sip_ca) < 0)
-		return sg_error_set(e, SG_E_CONFIG, "no certificate could be read from %s", sip_ca);
+	if (!err && sip_ca)
+		err = trust_load_certs(&s->reg_anchors, sip_ca, "[sip] ca", e);
+	if (err)
+		return err;
 	return SG_OK;
 }
 
@@ -153,9 +153,7 @@ sg_err session_check(struct session *s, struct sg_error *e)
 	pol = c->cfg.check;
 	if (s->revocation && revoke_policy_methods(&pol.revoke, s->revocation, e))
 		return SG_E_USAGE;
-	for (size_t i = 0; i < s->t->n_certs; i++)
-		if (s->t->certs[i].is_ca)
-			mbedtls_x509_crt_parse_der(&s->pool, s->t->certs[i].der, s->t->certs[i].der_len);
+	trust_add_token_cas(&s->pool, s->t);
 	memset(&in, 0, sizeof(in));
 	in.der = tc->der;
 	in.der_len = tc->der_len;
