@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "sg_mem.h"
+
 sg_err token_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
 {
 	memset(st, 0, sizeof(*st));
@@ -43,6 +45,23 @@ sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_
 	if (hash_len != 32 && hash_len != 48)
 		return sg_error_set(e, SG_E_INTERNAL, "unsupported hash length %zu", hash_len);
 	return t->ops->sign(t, cert, sig, hash, hash_len, out, out_len, e);
+}
+
+sg_err token_cert_replace(struct token *t, size_t cert, const uint8_t *der, size_t len,
+			  struct sg_error *e)
+{
+	uint8_t *copy;
+
+	if (cert >= t->n_certs || !der || !len)
+		return sg_error_set(e, SG_E_INTERNAL, "no certificate %zu on the token", cert);
+	copy = sg_calloc(1, len);
+	if (!copy)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	memcpy(copy, der, len);
+	sg_free(t->certs[cert].der);
+	t->certs[cert].der = copy;
+	t->certs[cert].der_len = len;
+	return SG_OK;
 }
 
 void token_logout(struct token *t)

@@ -119,6 +119,11 @@ sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin 
 sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
 		  size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e);
 
+/* After the backend stored a new certificate for the same key (renewal):
+ * certs[cert] takes a copy of der (the old DER is freed). */
+sg_err token_cert_replace(struct token *t, size_t cert, const uint8_t *der, size_t len,
+			  struct sg_error *e);
+
 void token_logout(struct token *t);
 /* Logs out if needed and releases everything (NULL is fine). */
 void token_close(struct token *t);

@@ -363,3 +363,12 @@ void token_piv_filter(struct token *t, const struct p11uri *u)
 	}
 	t->n_certs = k;
 }
+
+uint8_t token_piv_key_ref(const struct token *t, size_t ci)
+{
+	const struct pivt *p = (const struct pivt *)t;
+
+	if (!t || t->ops != &pivt_ops || ci >= t->n_certs)
+		return 0;
+	return p->ref[ci];
+}

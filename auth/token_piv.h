@@ -46,4 +46,8 @@ void token_piv_set_label(struct token *t, const char *label);
  * object, type) match, e.g. pkcs11:id=%9c. */
 void token_piv_filter(struct token *t, const struct p11uri *u);
 
+/* The PIV key reference (0x9A, 0x9C, ...) of certificate ci of a token
+ * this backend opened (0 for any other token). */
+uint8_t token_piv_key_ref(const struct token *t, size_t ci);
+
 #endif

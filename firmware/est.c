@@ -22,6 +22,7 @@
 #include "piv.h"
 #include "sg_mem.h"
 #include "token_p11.h"
+#include "token_piv.h"
 #include "vcard.h"
 #include "vcard_cli.h"
 #include "vcard_reader.h"
@@ -340,8 +341,8 @@ static sg_err make_csr(struct keyside *k, int vcard, const char *cn, const char 
 /* ---- enrolment ------------------------------------------------------------------ */
 
 static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char *host,
-			size_t cap, const char *module, const char *cert_uri, const char *key_uri,
-			const char *pin, struct est_conn **conn, struct sg_error *e)
+			size_t cap, const struct est_client_key *key, struct est_conn **conn,
+			struct sg_error *e)
 {
 	struct est_conn_cfg cc;
 	sg_err err;
@@ -362,10 +363,7 @@ static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char
 	}
 	cc.host = host;
 	cc.timeout_ms = o->timeout_ms;
-	cc.module = module;
-	cc.cert_uri = cert_uri;
-	cc.key_uri = key_uri;
-	cc.pin = pin;
+	cc.key = key;
 	cc.verbose = c->verbose;
 	cli_step(c, "DTLS to %s%s", url, renew && !o->renew_server ? " (port + 1)" : "");
 	return est_conn_open(&cc, conn, e);
@@ -404,7 +402,7 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *tok
 	if (err)
 		goto out;
 	/* 1. The service, against the pin: no PIN leaves before this. */
-	err = open_conn(c, o, 0, host, sizeof(host), NULL, NULL, NULL, NULL, &conn, e);
+	err = open_conn(c, o, 0, host, sizeof(host), NULL, &conn, e);
 	if (!err)
 		err = check_service(conn, o, host, &anchor, e);
 	if (err)
@@ -466,92 +464,179 @@ out:
 
 /* ---- renewal -------------------------------------------------------------------- */
 
-/* "%01%02..." for a pkcs11: URI. */
-static void pct(const uint8_t *b, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
+/* The token's key, as the CSR's and the DTLS handshake's signer. */
+struct tokkey {
+	struct token *t;
+	size_t ci;
+};
 
-	for (size_t i = 0; i < n && o + 4 <= cap; i++)
-		o += (size_t)snprintf(out + o, cap - o, "%%%02x", b[i]);
-	out[o] = 0;
+static sg_err tokkey_sign(void *arg, enum token_sig kind, const uint8_t *hash, size_t hash_len,
+			  uint8_t *sig, size_t *sig_len, struct sg_error *e)
+{
+	struct tokkey *k = arg;
+
+	return token_sign(k->t, k->ci, kind, hash, hash_len, sig, sig_len, e);
 }
 
-sg_err est_renew(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
-		 uint8_t **der, size_t *der_len, struct sg_error *e)
+static sg_err tokkey_sign32(void *arg, enum token_sig kind, const uint8_t hash[32], uint8_t *sig,
+			    size_t *sig_len, struct sg_error *e)
 {
-	struct keyside k;
-	struct token *t = NULL;
-	struct est_conn *conn = NULL;
-	mbedtls_x509_crt anchor, cur;
-	struct est_resp r;
-	struct certinfo ci;
-	char host[256], ids[3 * TOKEN_ID_MAX + 1], cert_uri[TOKEN_URI_MAX + 256],
-		key_uri[TOKEN_URI_MAX + 256], cn[EST_LOGIN_MAX + 1] = "", ident[257] = "";
-	uint8_t id[TOKEN_ID_MAX], csr[CSR_MAX];
-	size_t id_len = 0, csr_len = sizeof(csr), cert;
-	const char *module = c->module ? c->module : SIGNET_DEFAULT_P11_MODULE;
+	return tokkey_sign(arg, kind, hash, 32, sig, sig_len, e);
+}
+
+/* Where the renewed certificate goes: made ready before the service is
+ * asked (it revokes the old certificate when it issues the new one, so a
+ * certificate that cannot be stored must not be asked for). */
+struct store {
+	struct cli *c;
+	struct est_p11 *p11;  /* PKCS#11: a read-write session, same login */
+	struct vmgmt m;       /* the virtual card: its management key */
+	uint8_t slot;
+};
+
+static sg_err store_prepare(struct store *st, struct token *t, size_t ci, struct sg_error *e)
+{
+	struct cli *c = st->c;
+	char blob[64], mblob[80];
 	sg_err err;
 
-	memset(&k, 0, sizeof(k));
-	memset(&r, 0, sizeof(r));
-	k.c = c;
-	mbedtls_pk_init(&k.pub);
-	mbedtls_x509_crt_init(&anchor);
-	mbedtls_x509_crt_init(&cur);
-	*der = NULL;
-	if (c->backend != CONFIG_BACKEND_PKCS11) {
-		err = sg_error_set(e, SG_E_USAGE, "renewal over DTLS needs a PKCS#11 token (the "
-				   "virtual card: serve it through vpcd and use OpenSC's module, or "
-				   "enrol again)");
-		goto out;
+	switch (c->backend) {
+	case CONFIG_BACKEND_PKCS11:
+		/* The token is logged in by this process: no second login. */
+		return est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, NULL,
+				    &st->p11, e);
+	case CONFIG_BACKEND_VCARD:
+		st->slot = token_piv_key_ref(t, ci);
+		err = cli_vcard_blob(c->card_arg, blob, sizeof(blob), e);
+		if (err)
+			return err;
+		snprintf(mblob, sizeof(mblob), "%s.mgmt", blob);
+		return vmgmt_load(&c->hal, mblob, &st->m, e);
+	default:
+		return sg_error_set(e, SG_E_USAGE, "a PIV card in a reader cannot store a renewed "
+				    "certificate here (signet does not hold its management key): "
+				    "renew it with the card's own tools");
 	}
-	/* The current certificate: the sign-in pick. */
-	err = cli_open_token(c, &t, e);
+}
+
+static sg_err store_put(struct store *st, struct token *t, size_t ci, const uint8_t *der,
+			size_t len, struct sg_error *e)
+{
+	sg_err err;
+
+	if (st->p11)
+		err = est_p11_store_cert(st->p11, t->certs[ci].id, t->certs[ci].id_len,
+					 t->certs[ci].label[0] ? t->certs[ci].label : EST_LABEL, der,
+					 len, e);
+	else {
+		err = piv_mgmt_auth(&st->c->vcard_dev, st->m.alg, st->m.key, st->m.key_len, e);
+		if (!err)
+			err = piv_put_cert(&st->c->vcard_dev, st->slot, der, len, e);
+	}
 	if (!err)
-		err = cli_select(c, t, &cert, e);
-	if (err)
-		goto out;
-	if (mbedtls_x509_crt_parse_der(&cur, t->certs[cert].der, t->certs[cert].der_len) != 0 ||
-	    certinfo_parse(t->certs[cert].der, t->certs[cert].der_len, &ci, e)) {
-		err = sg_error_set(e, SG_E_CERT_PARSE, "the current certificate does not parse");
-		goto out;
-	}
-	memcpy(id, t->certs[cert].id, t->certs[cert].id_len);
-	id_len = t->certs[cert].id_len;
+		err = token_cert_replace(t, ci, der, len, e);
+	return err;
+}
+
+static void store_close(struct store *st)
+{
+	est_p11_close(st->p11);
+	st->p11 = NULL;
+	vmgmt_wipe(&st->m);
+}
+
+/* An issued certificate that could not be stored is not thrown away: the
+ * service has revoked the old one already. */
+static void keep_unstored(struct cli *c, const uint8_t *der, size_t len, struct sg_error *e)
+{
+	char d[sizeof(e->detail)];
+
+	if (!e || hal_storage_write(&c->hal.storage, EST_UNSTORED_BLOB, der, len) != HAL_OK)
+		return;
+	snprintf(d, sizeof(d), "%s", e->detail);
+	sg_error_set(e, e->code, "%.300s; the new certificate is kept as %s in the state "
+		     "directory", d, EST_UNSTORED_BLOB);
+}
+
+/* The current certificate's first SIP/URI name and its CN, asked for again. */
+static sg_err current_names(const struct token_cert *tc, mbedtls_x509_crt *cur, char *cn,
+			    size_t cn_cap, char *ident, size_t id_cap, struct sg_error *e)
+{
+	struct certinfo ci;
+
+	if (mbedtls_x509_crt_parse_der(cur, tc->der, tc->der_len) != 0 ||
+	    certinfo_parse(tc->der, tc->der_len, &ci, e))
+		return sg_error_set(e, SG_E_CERT_PARSE, "the current certificate does not parse");
+	cn[0] = ident[0] = 0;
 	for (size_t i = 0; i < ci.n_names; i++)
 		if (ci.names[i].type == CERTINFO_NAME_URI) {
-			snprintf(ident, sizeof(ident), "%s", ci.names[i].value);
+			snprintf(ident, id_cap, "%s", ci.names[i].value);
 			break;
 		}
-	for (const mbedtls_x509_name *nm = &cur.subject; nm; nm = nm->next)
+	for (const mbedtls_x509_name *nm = &cur->subject; nm; nm = nm->next)
 		if (nm->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &nm->oid) == 0 &&
-		    nm->val.len < sizeof(cn)) {
+		    nm->val.len < cn_cap) {
 			memcpy(cn, nm->val.p, nm->val.len);
 			cn[nm->val.len] = 0;
 		}
-	token_close(t);
-	t = NULL;
-	/* The request, signed by the same key (the token's own session). */
-	err = est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, token_pin, &k.p11, e);
-	if (!err)
-		err = est_p11_use_key(k.p11, id, id_len, e);
+	return SG_OK;
+}
+
+sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t, size_t ci,
+		       uint8_t **der, size_t *der_len, struct sg_error *e)
+{
+	struct tokkey tk = {t, ci};
+	struct est_client_key ck;
+	struct store st;
+	struct est_conn *conn = NULL;
+	mbedtls_x509_crt anchor, cur;
+	mbedtls_pk_context pub;
+	struct est_resp r;
+	char host[256], cn[EST_LOGIN_MAX + 1], ident[257];
+	uint8_t *csr = NULL;
+	size_t csr_len = CSR_MAX;
+	sg_err err;
+
+	memset(&r, 0, sizeof(r));
+	memset(&st, 0, sizeof(st));
+	st.c = c;
+	mbedtls_pk_init(&pub);
+	mbedtls_x509_crt_init(&anchor);
+	mbedtls_x509_crt_init(&cur);
+	*der = NULL;
+	err = current_names(&t->certs[ci], &cur, cn, sizeof(cn), ident, sizeof(ident), e);
 	if (err)
 		goto out;
-	if (mbedtls_pk_parse_public_key(&k.pub, cur.pk_raw.p, cur.pk_raw.len) != 0) {
+	if (mbedtls_pk_parse_public_key(&pub, cur.pk_raw.p, cur.pk_raw.len) != 0) {
 		err = sg_error_set(e, SG_E_CERT_PARSE, "the current certificate's key");
 		goto out;
 	}
-	err = make_csr(&k, 0, cn[0] ? cn : "signet", ident[0] ? ident : NULL, NULL, 0, csr,
-		       &csr_len, e);
+	err = store_prepare(&st, t, ci, e);
 	if (err)
 		goto out;
-	pct(id, id_len, ids, sizeof(ids));
-	snprintf(cert_uri, sizeof(cert_uri), "%s;id=%s;type=cert", est_p11_token_uri(k.p11), ids);
-	snprintf(key_uri, sizeof(key_uri), "%s;id=%s;type=private", est_p11_token_uri(k.p11), ids);
-	/* GnuTLS loads the module itself: this process lets go of it first. */
-	est_p11_close(k.p11);
-	k.p11 = NULL;
-	err = open_conn(c, o, 1, host, sizeof(host), module, cert_uri, key_uri, token_pin->v, &conn, e);
+	/* The request, signed by the same key. */
+	csr = sg_calloc(1, CSR_MAX);
+	if (!csr) {
+		err = sg_error_set(e, SG_E_NOMEM, NULL);
+		goto out;
+	}
+	struct csr_req req = {
+		.pub = &pub,
+		.subject = NULL,
+		.san_uri = ident[0] ? ident : NULL,
+	};
+	char subject[EST_LOGIN_MAX + 8];
+	snprintf(subject, sizeof(subject), "CN=%s", cn[0] ? cn : "signet");
+	req.subject = subject;
+	err = csr_make(&req, tokkey_sign32, &tk, csr, &csr_len, e);
+	if (err)
+		goto out;
+	/* The handshake is signed by the token too: no PIN here. */
+	ck.cert = t->certs[ci].der;
+	ck.cert_len = t->certs[ci].der_len;
+	ck.sign = tokkey_sign;
+	ck.arg = &tk;
+	err = open_conn(c, o, 1, host, sizeof(host), &ck, &conn, e);
 	if (!err)
 		err = check_service(conn, o, host, &anchor, e);
 	if (err)
@@ -563,33 +648,54 @@ sg_err est_renew(struct cli *c, const struct est_opts *o, const struct pin *toke
 		err = refusal(&r, "/sren", e);
 		goto out;
 	}
-	err = check_issued(&r, &k.pub, ident[0] ? ident : NULL, &anchor, der, der_len, e);
-	est_conn_close(conn);
-	conn = NULL;
+	err = check_issued(&r, &pub, ident[0] ? ident : NULL, &anchor, der, der_len, e);
 	if (err)
 		goto out;
-	err = est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, token_pin, &k.p11, e);
-	if (!err)
-		err = est_p11_store_cert(k.p11, id, id_len, EST_LABEL, *der, *der_len, e);
+	cli_step(c, "certificate renewed for the same key");
+	err = store_put(&st, t, ci, *der, *der_len, e);
+	if (err)
+		keep_unstored(c, *der, *der_len, e);
 out:
 	if (err) {
 		sg_free(*der);
 		*der = NULL;
 	}
+	if (csr)
+		sg_free(csr);
 	est_resp_free(&r);
 	est_conn_close(conn);
-	token_close(t);
-	keyside_close(&k);
+	store_close(&st);
+	mbedtls_pk_free(&pub);
 	mbedtls_x509_crt_free(&anchor);
 	mbedtls_x509_crt_free(&cur);
 	return err;
 }
 
-sg_err est_renew_if_due(struct cli *c, const uint8_t *cert_der, size_t cert_len,
-			const struct pin *token_pin, int *renewed, struct sg_error *e)
+sg_err est_renew(struct cli *c, const struct est_opts *o, struct pin *token_pin, uint8_t **der,
+		 size_t *der_len, struct sg_error *e)
+{
+	struct token *t = NULL;
+	size_t ci;
+	sg_err err;
+
+	*der = NULL;
+	err = cli_open_token(c, &t, e);
+	if (!err)
+		err = cli_select(c, t, &ci, e);
+	if (!err)
+		err = token_login(t, &c->cfg.pin, token_pin, e);
+	if (!err)
+		err = est_renew_token(c, o, t, ci, der, der_len, e);
+	pin_wipe(token_pin);
+	token_close(t);
+	return err;
+}
+
+sg_err est_renew_if_due(struct cli *c, struct token *t, size_t ci, unsigned timeout_ms,
+			int *renewed, struct sg_error *e)
 {
 	struct est_opts o;
-	struct certinfo ci;
+	struct certinfo ci_info;
 	int64_t now = 0;
 	uint8_t *der = NULL;
 	size_t len = 0;
@@ -598,18 +704,24 @@ sg_err est_renew_if_due(struct cli *c, const uint8_t *cert_der, size_t cert_len,
 	*renewed = 0;
 	memset(&o, 0, sizeof(o));
 	est_opts_from_config(&c->cfg, &o);
-	if (!o.server && !o.renew_server)
+	o.timeout_ms = timeout_ms;
+	if (!est_renew_configured(c))
 		return SG_OK;
-	err = certinfo_parse(cert_der, cert_len, &ci, e);
+	err = certinfo_parse(t->certs[ci].der, t->certs[ci].der_len, &ci_info, e);
 	if (err)
 		return err;
 	if (hal_clock_wall(&c->hal.clock, &now) != HAL_OK)
 		return SG_OK; /* no time yet: nothing can be said to be due */
-	if (!est_renew_due(ci.not_after, now, c->cfg.enroll_renew_days))
+	if (!est_renew_due(ci_info.not_after, now, c->cfg.enroll_renew_days))
 		return SG_OK;
-	err = est_renew(c, &o, token_pin, &der, &len, e);
+	err = est_renew_token(c, &o, t, ci, &der, &len, e);
 	sg_free(der);
 	if (!err)
 		*renewed = 1;
 	return err;
+}
+
+int est_renew_configured(const struct cli *c)
+{
+	return c->cfg.enroll_server[0] || c->cfg.enroll_renew_server[0];
 }

@@ -11,9 +11,10 @@
  * issued under the pinned CA) and stored on the token.
  *
  * Renewal: POST /sren over DTLS authenticated by the current certificate
- * and its token key (PKCS#11 tokens: GnuTLS uses the key by its pkcs11:
- * URI); the same key is certified again and the new certificate replaces
- * the old one on the token. The service revokes the old one.
+ * and its token key (the logged-in token signs the handshake through an
+ * external GnuTLS key, est_tlskey.h); the same key is certified again and
+ * the new certificate replaces the old one on the token. The service
+ * revokes the old one.
  */
 #ifndef EST_H
 #define EST_H
@@ -24,6 +25,10 @@
 #include "cli.h"
 #include "pin.h"
 #include "sg_err.h"
+#include "token.h"
+
+/* An issued certificate that could not be stored on the token. */
+#define EST_UNSTORED_BLOB "enroll-unstored.der"
 
 struct est_opts {
 	const char *server;    /* coaps://HOST[:PORT] (--server, [enroll] server) */
@@ -49,22 +54,35 @@ struct est_opts {
 sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
 		  const struct pin *enrol_pin, uint8_t **der, size_t *der_len, struct sg_error *e);
 
-/* Renews the sign-in certificate (cli_select's pick) through /sren.
- * PKCS#11 tokens only (SG_E_USAGE for the virtual card: libcoap cannot
- * use an in-process card's key in the handshake). Call with no token of
- * this process open on the module. */
-sg_err est_renew(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
-		 uint8_t **der, size_t *der_len, struct sg_error *e);
+/* Renews certificate ci of token t, which is open and logged in (its
+ * session signs the request and the DTLS handshake: no PIN here), through
+ * /sren; the new certificate replaces the old one on the token and in
+ * t->certs[ci]; its DER in *der (sg_free). Works on PKCS#11 tokens and the
+ * virtual card (SG_E_USAGE for a PIV card in a reader, before the service
+ * is asked: signet cannot store on it). A certificate issued but not
+ * stored is kept in the state directory as EST_UNSTORED_BLOB (the error
+ * says so). */
+sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t, size_t ci,
+		       uint8_t **der, size_t *der_len, struct sg_error *e);
+
+/* `signet renew`: opens the token the CLI settings pick, logs in with
+ * token_pin (wiped), renews the sign-in certificate (cli_select's pick). */
+sg_err est_renew(struct cli *c, const struct est_opts *o, struct pin *token_pin, uint8_t **der,
+		 size_t *der_len, struct sg_error *e);
 
 /* 1 when a certificate expiring at not_after (seconds since the epoch) is
  * inside the renewal window of days at time now. */
 int est_renew_due(int64_t not_after, int64_t now, int days);
 
-/* For `signet run`: renews when the certificate in cert_der is inside the
- * [enroll] renew_days window and [enroll] server is set; *renewed says
- * whether it did. SG_OK without renewing when nothing is due. */
-sg_err est_renew_if_due(struct cli *c, const uint8_t *cert_der, size_t cert_len,
-			const struct pin *token_pin, int *renewed, struct sg_error *e);
+/* 1 when [enroll] names a service to renew with. */
+int est_renew_configured(const struct cli *c);
+
+/* For `signet run`, with its logged-in token: renews certificate ci when
+ * it is inside the [enroll] renew_days window and a service is configured;
+ * *renewed says whether it did. Each request waits at most timeout_ms.
+ * SG_OK without renewing when nothing is due. */
+sg_err est_renew_if_due(struct cli *c, struct token *t, size_t ci, unsigned timeout_ms,
+			int *renewed, struct sg_error *e);
 
 /* The options from the configuration ([enroll], [sip] user). */
 void est_opts_from_config(const struct signet_config *cfg, struct est_opts *o);

@@ -15,6 +15,7 @@
 #include <gnutls/pkcs11.h>
 
 #include "est_msg.h"
+#include "est_tlskey.h"
 #include "sg_mem.h"
 
 #define EST_DEFAULT_PORT 5684
@@ -30,8 +31,7 @@ struct est_conn {
 	int done, failed;
 	const char *why;
 	struct est_resp *resp;
-	/* libcoap keeps these pointers: they live as long as the session. */
-	char *cert_uri, *key_uri, *pin;
+	struct est_tlskey *key; /* the client certificate's key (re-enrolment) */
 };
 
 sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *port,
@@ -143,16 +143,6 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 	return 0;
 }
 
-static char *dup_str(const char *s)
-{
-	size_t n = s ? strlen(s) + 1 : 0;
-	char *d = n ? sg_calloc(1, n) : NULL;
-
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 static sg_err resolve(const char *host, uint16_t port, coap_address_t *dst, struct sg_error *e)
 {
 	struct addrinfo hints, *res = NULL;
@@ -191,13 +181,11 @@ sg_err est_conn_open(const struct est_conn_cfg *cfg, struct est_conn **out, stru
 		err = sg_error_set(e, SG_E_INTERNAL, "this libcoap has no DTLS");
 		goto out;
 	}
-	/* GnuTLS would otherwise let p11-kit load every installed module. */
+	/* GnuTLS would otherwise let p11-kit load every installed module
+	 * (the token key comes in as an external key, not through GnuTLS's
+	 * own PKCS#11 support). */
 	if (gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_MANUAL, NULL) == 0)
 		c->p11_inited = 1;
-	if (cfg->module && gnutls_pkcs11_add_provider(cfg->module, NULL) != 0) {
-		err = sg_error_set(e, SG_E_NO_MODULE, "%s: GnuTLS cannot load it", cfg->module);
-		goto out;
-	}
 	err = resolve(cfg->host, cfg->port ? cfg->port : EST_DEFAULT_PORT, &dst, e);
 	if (err)
 		goto out;
@@ -218,30 +206,29 @@ sg_err est_conn_open(const struct est_conn_cfg *cfg, struct est_conn **out, stru
 	 * with the host name, which libcoap 4.3.1 would not check. */
 	pki.verify_peer_cert = 0;
 	pki.client_sni = (char *)(uintptr_t)cfg->host;
-	if (cfg->key_uri) {
-		c->cert_uri = dup_str(cfg->cert_uri);
-		c->key_uri = dup_str(cfg->key_uri);
-		c->pin = dup_str(cfg->pin ? cfg->pin : "");
-		if (!c->cert_uri || !c->key_uri || !c->pin) {
-			err = sg_error_set(e, SG_E_NOMEM, NULL);
-			goto out;
-		}
-		pki.pki_key.key_type = COAP_PKI_KEY_PKCS11;
-		pki.pki_key.key.pkcs11.public_cert = c->cert_uri;
-		pki.pki_key.key.pkcs11.private_key = c->key_uri;
-		pki.pki_key.key.pkcs11.user_pin = c->pin;
-	} else {
-		pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
-	}
+	/* The certificate and key are added to the session's credentials
+	 * below, before any answer of the server has been read. */
+	pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
 	c->session = coap_new_client_session_pki(c->ctx, NULL, &dst, COAP_PROTO_DTLS, &pki);
 	if (!c->session) {
-		err = sg_error_set(e, cfg->key_uri ? SG_E_TOKEN : SG_E_NETWORK,
-				   cfg->key_uri ? "the token's key cannot be used for DTLS (wrong "
-						  "PIN, or no such key)"
-						: "no DTLS session to %s", cfg->host);
+		err = sg_error_set(e, SG_E_NETWORK, "no DTLS session to %s", cfg->host);
 		goto out;
 	}
 	coap_session_set_app_data(c->session, c);
+	if (cfg->key) {
+		/* The ClientHello is out; the server's CertificateRequest is
+		 * read by the first request's I/O, after this. */
+		coap_tls_library_t lib;
+		gnutls_session_t gs = coap_session_get_tls(c->session, &lib);
+
+		if (!gs || lib != COAP_TLS_LIBRARY_GNUTLS) {
+			err = sg_error_set(e, SG_E_INTERNAL, "no GnuTLS session");
+			goto out;
+		}
+		err = est_tlskey_attach(gs, cfg->key, &c->key, e);
+		if (err)
+			goto out;
+	}
 out:
 	if (err) {
 		est_conn_close(c);
@@ -307,6 +294,12 @@ sg_err est_conn_request(struct est_conn *c, const char *path, const uint8_t *bod
 	if (c->done && !c->failed)
 		return SG_OK;
 	est_resp_free(r);
+	if (c->key && est_tlskey_error(c->key)->code != SG_OK) {
+		const struct sg_error *ke = est_tlskey_error(c->key);
+
+		return sg_error_set(e, ke->code, "%s: the token did not sign the handshake: %s",
+				    path, ke->detail);
+	}
 	return sg_error_set(e, SG_E_NETWORK, "%s: %s", path,
 			    c->why ? c->why : "no answer in time");
 }
@@ -339,14 +332,6 @@ sg_err est_conn_peer_chain(struct est_conn *c, mbedtls_x509_crt *chain, struct s
 	return SG_OK;
 }
 
-static void wipe_free(char *s)
-{
-	if (s) {
-		gnutls_memset(s, 0, strlen(s));
-		sg_free(s);
-	}
-}
-
 void est_conn_close(struct est_conn *c)
 {
 	if (!c)
@@ -357,8 +342,6 @@ void est_conn_close(struct est_conn *c)
 		coap_free_context(c->ctx);
 	if (c->p11_inited)
 		gnutls_pkcs11_deinit();
-	wipe_free(c->pin);
-	sg_free(c->cert_uri);
-	sg_free(c->key_uri);
+	est_tlskey_free(c->key); /* after the GnuTLS session that used it */
 	sg_free(c);
 }

@@ -10,9 +10,15 @@
  * itself (mbedTLS), before anything secret is sent. So the first request
  * on a connection must carry nothing secret (EST: GET /crts).
  *
+ * Client certificates: the key stays where it is (a PKCS#11 token, the
+ * virtual card, a PIV card): GnuTLS is given an external private key
+ * (gnutls_privkey_import_ext4) whose signatures come from the caller's
+ * token session, already logged in. So renewal needs no second login, no
+ * second PIN and no second loading of a PKCS#11 module, and `signet run`
+ * can renew with the session it signs in with.
+ *
  * Blocking: each request runs libcoap's I/O until the answer comes or the
- * timeout passes. Not thread-safe; one connection at a time per process
- * (the PKCS#11 provider of GnuTLS is process-wide).
+ * timeout passes. Not thread-safe; one connection at a time.
  */
 #ifndef EST_COAP_H
 #define EST_COAP_H
@@ -23,20 +29,29 @@
 #include <mbedtls/x509_crt.h>
 
 #include "sg_err.h"
+#include "token.h"
 
 struct est_conn;
+
+/* A client certificate whose key signs through the caller (the token). */
+struct est_client_key {
+	const uint8_t *cert;      /* DER; kept until est_conn_close */
+	size_t cert_len;
+	/* Signs a SHA-256 (32) or SHA-384 (48 bytes) hash; ECDSA signatures
+	 * DER-encoded; *sig_len in: capacity, out: length. */
+	sg_err (*sign)(void *arg, enum token_sig kind, const uint8_t *hash, size_t hash_len,
+		       uint8_t *sig, size_t *sig_len, struct sg_error *e);
+	void *arg;
+};
 
 struct est_conn_cfg {
 	const char *host;
 	uint16_t port;            /* 0: 5684 */
 	unsigned timeout_ms;      /* per request; 0: 20 s */
-	/* Client authentication by a token key (re-enrolment), or all NULL:
-	 * the PKCS#11 module (the only one GnuTLS loads) and pkcs11: URIs of
-	 * the certificate and its private key. */
-	const char *module;
-	const char *cert_uri;
-	const char *key_uri;
-	const char *pin;          /* the token's PIN; kept until est_conn_close */
+	/* Client authentication (re-enrolment), or NULL: the certificate and
+	 * a signing function for its key, which stays on the token (GnuTLS
+	 * gets an external key whose signatures come from sign). */
+	const struct est_client_key *key;
 	int verbose;              /* libcoap's own warnings on stderr */
 };
 
@@ -45,8 +60,8 @@ sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *por
 		     struct sg_error *e);
 
 /* Sets up the context and the session (the handshake runs with the first
- * request). SG_E_NETWORK when the host does not resolve; SG_E_TOKEN when
- * the token key cannot be used (e.g. a wrong PIN). */
+ * request). SG_E_NETWORK when the host does not resolve; SG_E_CERT_PARSE
+ * when the client certificate cannot be used. */
 sg_err est_conn_open(const struct est_conn_cfg *cfg, struct est_conn **out, struct sg_error *e);
 
 struct est_resp {

@@ -102,6 +102,8 @@ sg_err est_p11_open(const struct hal *hal, const char *module, const struct p11u
 		goto out;
 	}
 	p->have_session = 1;
+	if (!pin)
+		goto out;
 	rv = p->f->C_Login(p->session, CKU_USER, (CK_UTF8CHAR_PTR)pin->v, (CK_ULONG)pin->len);
 	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 		err = fail(e, "C_Login", rv);

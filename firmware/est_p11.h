@@ -28,7 +28,9 @@ struct est_p11;
 
 /* Loads module (NULL: the board's default), picks the one token the URI
  * matches (NULL: the only token), opens a read-write session and logs in
- * with pin (wiped by the caller). Errors as token_p11_open() and
+ * with pin (wiped by the caller); pin NULL: this process is logged in to
+ * the token already (an open token of token_p11.h; PKCS#11 logins hold
+ * for every session of the application), no login and no logout here. Errors as token_p11_open() and
  * token_login() (SG_E_PIN_INCORRECT, SG_E_PIN_LOCKED). */
 sg_err est_p11_open(const struct hal *hal, const char *module, const struct p11uri *uri,
 		    const struct pin *pin, struct est_p11 **out, struct sg_error *e);
