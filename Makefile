@@ -88,7 +88,7 @@ TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
 # board without it in its sysroot sets FEATURE_COAP=0 and gets
 # firmware/off/est_off.c, which says so at run time.
 FEATURE_COAP ?= $(if $(CROSS),0,1)
-COAP_SRC := firmware/est_coap.c firmware/est_state.c
+COAP_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c
 COAP_LIBS := $(if $(filter 1,$(FEATURE_COAP)),$(shell pkg-config --libs libcoap-3-gnutls gnutls 2>/dev/null))
 FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),\
 	$(wildcard firmware/*.c)) $(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c))

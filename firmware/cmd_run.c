@@ -227,9 +227,12 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	}
 	/* The loop returns when STOPPED stops it, when a step must run
 	 * outside it (run_sm_step), or when it fails. */
-	while (hal_loop_run(&c->hal.loop) == HAL_OK && r->sm.state != RUN_STOPPED)
-		if (!session_outside_loop(&r->rs.s))
+	while (hal_loop_run(&c->hal.loop) == HAL_OK && r->sm.state != RUN_STOPPED) {
+		if (!run_session_outside_loop(&r->rs))
 			run_sm_step(&r->sm);
+		else if (r->state)
+			est_state_changed(r->state); /* e.g. a renewed certificate */
+	}
 	rc = r->sm.state == RUN_STOPPED ? 0 : SG_EXIT_INTERNAL;
 	run_sm_fini(&r->sm);
 out:

@@ -183,6 +183,9 @@ static const struct cfg_setting settings[] = {
 	 .help = "instead of ca: the SHA-256 fingerprint of the service's CA certificate"},
 	{"enroll", "renew_days", CFG_INT, FIELD(enroll_renew_days), .min = 1, .max = 3650,
 	 .scale = 1, .help = "signet run renews the certificate this many days before it expires"},
+	{"enroll", "renew_retry", CFG_INT, FIELD(enroll_renew_retry), .min = 10, .max = 604800,
+	 .scale = 1, .help = "seconds signet run waits after a renewal attempt before the next "
+	 "(a failed one, or a window longer than the certificate's life)"},
 	{"enroll", "state_port", CFG_INT, FIELD(enroll_state_port), .min = 0, .max = 65535,
 	 .scale = 1, .help = "UDP port of the CoAP device state resource of signet run (0: off)"},
 	{"enroll", "state_address", CFG_STRING, STRING(enroll_state_addr), .arg = "IP",
@@ -457,6 +460,7 @@ void config_defaults(struct signet_config *c)
 	c->sip_expires = 600;
 	c->sip_retry_base = 30;
 	c->enroll_renew_days = 30;
+	c->enroll_renew_retry = 3600;
 	snprintf(c->enroll_state_addr, sizeof(c->enroll_state_addr), "127.0.0.1");
 }
 

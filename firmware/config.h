@@ -62,6 +62,7 @@ struct signet_config {
 	char enroll_ca[256];          /* the pinned CA of the service (PEM/DER file) */
 	char enroll_fingerprint[128]; /* or its SHA-256 fingerprint */
 	int enroll_renew_days;        /* renew this many days before expiry */
+	int enroll_renew_retry;       /* seconds between signet run's renewal attempts */
 	int enroll_state_port;        /* UDP port of the CoAP state resource (0: off) */
 	char enroll_state_addr[64];   /* its address */
 };

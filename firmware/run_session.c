@@ -9,7 +9,23 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "est.h"
+#include "sg_log.h"
+#include "sg_time.h"
 #include "vcard.h"
+
+/* Registered with a certificate in the renewal window, and no attempt
+ * made lately: worth leaving the loop for. */
+static int renewal_wanted(const struct run_session *rs)
+{
+	const struct cli *c = rs->s.c;
+	int64_t now;
+
+	if (!rs->s.t || !est_renew_configured(c) || !rs->s.not_after ||
+	    hal_clock_wall(&c->hal.clock, &now) != HAL_OK || now < rs->renew_next)
+		return 0;
+	return est_renew_due(rs->s.not_after, now, c->cfg.enroll_renew_days);
+}
 
 static void rs_on_event(enum session_event ev, const struct sip_reg_info *info, void *arg)
 {
@@ -18,6 +34,10 @@ static void rs_on_event(enum session_event ev, const struct sip_reg_info *info, 
 	switch (ev) {
 	case SESSION_REGISTERED:
 		run_sm_registration(rs->sm, RUN_EV_REGISTERED, NULL);
+		if (!rs->renew_wanted && renewal_wanted(rs)) {
+			rs->renew_wanted = 1;
+			hal_loop_stop(&rs->s.c->hal.loop);
+		}
 		break;
 	case SESSION_RETRYING:
 		session_say(&rs->s, "registration failed (%s); retrying in %u s",
@@ -216,6 +236,46 @@ static int rs_disconnect(void *ctx, uint32_t timeout_ms)
 
 	return session_stop(&rs->s, rs->sm->shutdown ? "shutting down" : "card removed",
 			    timeout_ms);
+}
+
+static void renew(struct run_session *rs)
+{
+	struct cli *c = rs->s.c;
+	struct sg_error e;
+	char until[40];
+	int64_t now = 0;
+	int renewed = 0;
+
+	sg_error_init(&e);
+	(void)hal_clock_wall(&c->hal.clock, &now);
+	rs->renew_next = now + c->cfg.enroll_renew_retry;
+	session_say(&rs->s, "certificate inside the renewal window: renewing");
+	if (est_renew_if_due(c, rs->s.t, rs->s.ci, RUN_RENEW_TIMEOUT_MS, &renewed, &e) == SG_OK &&
+	    renewed && session_cert_renewed(&rs->s, &e) == SG_OK) {
+		sg_time_format(rs->s.not_after, until, sizeof(until));
+		session_say(&rs->s, "certificate renewed, valid until %s", until);
+		sg_info(&c->hal.log, "run: certificate renewed, valid until %s", until);
+		run_sm_cert_renewed(rs->sm, rs->s.not_after);
+		return;
+	}
+	if (!renewed && e.code == SG_OK)
+		return; /* not due after all */
+	/* The sign-in stays: the certificate is still valid. */
+	session_say(&rs->s, "certificate renewal failed: %s; next try in %d s", e.detail,
+		    c->cfg.enroll_renew_retry);
+	sg_warn(&c->hal.log, "run: certificate renewal failed: %s", e.detail);
+}
+
+int run_session_outside_loop(struct run_session *rs)
+{
+	if (session_outside_loop(&rs->s))
+		return 1;
+	if (!rs->renew_wanted)
+		return 0;
+	rs->renew_wanted = 0;
+	if (rs->s.t && !rs->s.stopping)
+		renew(rs);
+	return 1;
 }
 
 const struct run_session_ops run_session_ops = {

@@ -13,6 +13,16 @@
  *     its state meanwhile (signet vcard unblock) is read on the way back.
  * With --pin-fd the PIN comes from that descriptor, one line per try,
  * instead of the keypad.
+ *
+ * Renewal: when [enroll] names a service and a registration succeeds
+ * (first or refresh) with the certificate inside the [enroll] renew_days
+ * window, the renewal runs outside the loop (run_session_outside_loop)
+ * with the token session that signed in: the token signs the request and
+ * the DTLS handshake, no PIN is asked again. The new certificate goes on
+ * the token and into the next TLS handshakes; a failure is reported and
+ * the sign-in stays. Attempts are [enroll] renew_retry seconds apart.
+ * Each request waits at most RUN_RENEW_TIMEOUT_MS (the loop is held
+ * meanwhile: keep-alives and the card are looked at after it).
  */
 #ifndef RUN_SESSION_H
 #define RUN_SESSION_H
@@ -26,11 +36,19 @@ struct run_session {
 	char marker[160];         /* vcard: the "removed" blob ("": other backends) */
 	sg_err pending;           /* a failure met while looking for the card */
 	struct sg_error pending_e;
+	int renew_wanted;         /* a renewal waits for run_session_outside_loop */
+	int64_t renew_next;       /* wall clock: no attempt before this */
 };
+
+#define RUN_RENEW_TIMEOUT_MS 5000
 
 extern const struct run_session_ops run_session_ops;
 
 /* After session_settle(): the presence marker. */
 void run_session_init(struct run_session *rs, struct run_sm *sm);
+
+/* Work that runs outside the HAL loop: the session's (registrar
+ * revocation check), then a due renewal. 1 when it did something. */
+int run_session_outside_loop(struct run_session *rs);
 
 #endif

@@ -27,6 +27,7 @@ static const char *const event_names[] = {
 	[RUN_EV_RETRY] = "retry",
 	[RUN_EV_REGISTERED] = "registered",
 	[RUN_EV_EXPIRING] = "certificate expires soon",
+	[RUN_EV_RENEWED] = "certificate renewed",
 	[RUN_EV_NET_LOST] = "registration lost, retrying",
 	[RUN_EV_UNREGISTERED] = "unregistered",
 	[RUN_EV_FAILED] = "failed",
@@ -70,6 +71,7 @@ static const struct run_tr table[] = {
 	T(REGISTERED, NET_LOST, NETWORK_LOST),
 	T(REGISTERED, FAILED, ERROR),
 	T(CERT_EXPIRING, REGISTERED, CERT_EXPIRING),
+	T(CERT_EXPIRING, RENEWED, REGISTERED),
 	T(CERT_EXPIRING, NET_LOST, NETWORK_LOST),
 	T(CERT_EXPIRING, FAILED, ERROR),
 	T(NETWORK_LOST, REGISTERED, REGISTERED),
@@ -450,6 +452,15 @@ void run_sm_registration(struct run_sm *sm, enum run_event ev, const struct sg_e
 	if (ev == RUN_EV_NET_LOST && err)
 		sg_info(&sm->cfg.hal->log, "run: registration: %s", err->detail);
 	run_sm_event(sm, ev);
+}
+
+void run_sm_cert_renewed(struct run_sm *sm, int64_t not_after)
+{
+	int days = 0;
+
+	sm->not_after = not_after;
+	if (sm->state == RUN_CERT_EXPIRING && !expiring(sm, &days))
+		run_sm_event(sm, RUN_EV_RENEWED);
 }
 
 void run_sm_shutdown(struct run_sm *sm)

@@ -5,7 +5,8 @@
  *   NO_CARD --card in--> CARD_PRESENT (token, certificate checks)
  *     --checks ok--> PIN_ENTRY --PIN--> LOGGING_IN --ok--> CONNECTING
  *     --registered--> REGISTERED (refreshes stay there; CERT_EXPIRING when
- *     the certificate is close to expiry) --network lost--> NETWORK_LOST
+ *     the certificate is close to expiry, back to REGISTERED when it was
+ *     renewed) --network lost--> NETWORK_LOST
  *     --registered--> REGISTERED ...
  *   card out while signed in --> UNREGISTERING --unregistered--> LOCKED
  *   wrong PIN --> PIN_WRONG --> PIN_ENTRY (tries left, final-try warning);
@@ -77,6 +78,7 @@ enum run_event {
 	RUN_EV_RETRY,         /* after a wrong PIN or a cancelled entry: ask again */
 	RUN_EV_REGISTERED,
 	RUN_EV_EXPIRING,      /* registered, and the certificate expires soon */
+	RUN_EV_RENEWED,       /* the certificate was renewed while signed in */
 	RUN_EV_NET_LOST,
 	RUN_EV_UNREGISTERED,
 	RUN_EV_FAILED,        /* sm->err says why */
@@ -163,6 +165,9 @@ enum run_state run_sm_event(struct run_sm *sm, enum run_event ev);
  * RUN_EV_NET_LOST (the client retries), RUN_EV_FAILED (err: why, not
  * retried) or RUN_EV_UNREGISTERED. */
 void run_sm_registration(struct run_sm *sm, enum run_event ev, const struct sg_error *err);
+/* The certificate was renewed (new notAfter): CERT_EXPIRING goes back to
+ * REGISTERED when the new one is outside the warning window. */
+void run_sm_cert_renewed(struct run_sm *sm, int64_t not_after);
 /* SIGTERM and friends: unregister if signed in, then STOPPED. */
 void run_sm_shutdown(struct run_sm *sm);
 /* Cancels the timers and closes the session. */

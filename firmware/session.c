@@ -189,7 +189,7 @@ sg_err session_login_pin(struct session *s, struct pin *pin, struct sg_error *e)
 }
 
 /* Our certificate, then the intermediates, for the TLS Certificate message. */
-static sg_err build_chain(struct session *s, struct sg_error *e)
+static sg_err parse_chain(struct session *s, struct sg_error *e)
 {
 	const struct token_cert *tc = &s->t->certs[s->ci];
 
@@ -197,6 +197,15 @@ static sg_err build_chain(struct session *s, struct sg_error *e)
 		return sg_error_set(e, SG_E_CERT_PARSE, "the certificate cannot be read");
 	for (const mbedtls_x509_crt *x = &s->pool; x && x->raw.p; x = x->next)
 		mbedtls_x509_crt_parse_der(&s->chain, x->raw.p, x->raw.len);
+	return SG_OK;
+}
+
+static sg_err build_chain(struct session *s, struct sg_error *e)
+{
+	sg_err err = parse_chain(s, e);
+
+	if (err)
+		return err;
 	return token_pk_setup(&s->key, s->t, s->ci, e);
 }
 
@@ -384,6 +393,28 @@ int session_stop(struct session *s, const char *why, uint32_t timeout_ms)
 		return -1;
 	session_say(s, "%s: unregistering", why);
 	return sip_reg_stop(s->reg, timeout_ms, NULL) == SG_OK ? 0 : -1;
+}
+
+sg_err session_cert_renewed(struct session *s, struct sg_error *e)
+{
+	struct certinfo ci;
+	sg_err err;
+
+	if (!s->t)
+		return sg_error_set(e, SG_E_NO_TOKEN, "no token open");
+	err = certinfo_parse(s->t->certs[s->ci].der, s->t->certs[s->ci].der_len, &ci, e);
+	if (err)
+		return err;
+	s->not_after = ci.not_after;
+	s->expiry_warning = 0;
+	s->expiry_text[0] = '\0';
+	if (!s->chain.raw.p)
+		return SG_OK; /* not connected yet: session_connect reads it */
+	/* The TLS configuration points at s->chain: refilled in place, between
+	 * handshakes (the loop is not running). */
+	mbedtls_x509_crt_free(&s->chain);
+	mbedtls_x509_crt_init(&s->chain);
+	return parse_chain(s, e);
 }
 
 void session_close(struct session *s)

@@ -105,6 +105,11 @@ sg_err session_login_pin(struct session *s, struct pin *pin, struct sg_error *e)
 /* Client chain and key, transport, and REGISTER (progress: on_event). */
 sg_err session_connect(struct session *s, struct sg_error *e);
 
+/* After the token's certificate was renewed in place (same key): the
+ * client chain of the next TLS handshakes and not_after follow it. Call
+ * outside the HAL loop. */
+sg_err session_cert_renewed(struct session *s, struct sg_error *e);
+
 /* Unregisters (bounded by timeout_ms); SESSION_UNREGISTERED follows on
  * the loop. Returns 0, or -1 when there is nothing to wait for (no
  * registration client, or it could not start). Once only. */

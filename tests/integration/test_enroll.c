@@ -5,12 +5,16 @@
  * any PIN leaves, wrong PINs counted and locking, renewal through /sren
  * (the token key in the DTLS handshake), the superseded certificate
  * refused at sign-in afterwards (signet verify with the service's CRL:
- * exit 7), and the device state resource read and observed by coap-client.
+ * exit 7), the virtual card renewed, `signet run` renewing by itself while
+ * signed in to a real Kamailio (and keeping the sign-in when the service
+ * is unreachable), and the device state resource read and observed by
+ * coap-client.
  *
  * The cases run in order on one service and one token. PINs go on fd 3.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +40,8 @@
 static char out[16384];
 static char pki[512], svc[512], conf[512], badconf[512], fpconf[512], vconf[512];
 static int pd_pid = -1, port, rport;
+static char kam[600];
+static int kam_pid = -1, kam_tls;
 
 static int run(const char *pin, int want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -149,6 +155,8 @@ static int group_teardown(void **st)
 	(void)st;
 	if (pd_pid > 0)
 		itest_stop(pd_pid);
+	if (kam_pid > 0)
+		itest_stop(kam_pid);
 	return 0;
 }
 
@@ -262,6 +270,170 @@ static void test_enroll_vcard(void **st)
 	run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
 }
 
+/* The virtual card renews too: the card signs the request and the DTLS
+ * handshake; the new certificate goes into slot 9A. */
+static void test_renew_vcard(void **st)
+{
+	(void)st;
+	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vold.der", itest_scratch());
+	run("123456\n", 0, "renew --config %s --card vcard --force --pin-fd 3", vconf);
+	expect_out("renewed");
+	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vnew.der", itest_scratch());
+	assert_int_equal(itest_sh("! cmp -s '%s/vold.der' '%s/vnew.der'", itest_scratch(),
+				  itest_scratch()),
+			 0);
+	run(NULL, 7, "verify --config %s --cert %s/vold.der", vconf, itest_scratch());
+	run(NULL, 0, "verify --config %s --cert %s/vnew.der", vconf, itest_scratch());
+	run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
+}
+
+/* ---- signet run renews by itself ---------------------------------------------- */
+
+static int lines(const char *file, const char *text)
+{
+	char cmd[1400], buf[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "grep -c '%s' '%s' 2>/dev/null", text, file);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (!fgets(buf, sizeof(buf), p))
+		buf[0] = 0;
+	pclose(p);
+	return atoi(buf);
+}
+
+/* Waits (20 s at most) for the n-th line with text in scratch/NAME.log. */
+static int wait_lines(const char *name, const char *text, int n)
+{
+	char f[700];
+
+	snprintf(f, sizeof(f), "%s/%s.log", itest_scratch(), name);
+	for (int i = 0; i < 200; i++) {
+		if (lines(f, text) >= n)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+static int write_run_conf(const char *path, const char *renew_server)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "[token]\nbackend = vcard\nuri = pkcs11:id=%%9a\n"
+		"[enroll]\nserver = coaps://localhost:%d\nrenew_server = %s\nca = %s/ca.crt\n"
+		"renew_days = 3650\nrenew_retry = 3600\n"
+		"[sip]\nuser = sip:alice@example.test\nregistrar = sips:127.0.0.1:%d\n"
+		"ca = %s/server-ca.crt\nretry_base = 1\n"
+		"[certs]\nca = %s/ca.crt\ncrl = %s/crl.pem\nrevocation = crl\n",
+		port, renew_server, pki, kam_tls, kam, svc, svc);
+	return fclose(f);
+}
+
+static int stop_run(int pid)
+{
+	int status = -1;
+
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(100 * 1000);
+	}
+	itest_stop(pid);
+	return -1;
+}
+
+static int bound(void)
+{
+	return itest_sh("%s/tools/kamailio-run '%s' lookup alice | grep -q Contact", itest_top(),
+			kam) == 0;
+}
+
+/* A registrar that takes the service's certificates. */
+static int start_kamailio(void)
+{
+	int udp = itest_free_port();
+
+	snprintf(kam, sizeof(kam), "%s/kam", itest_scratch());
+	kam_tls = itest_free_port();
+	kam_pid = itest_spawn("kamailio", "exec %s/tools/kamailio-run '%s' start --udp %d "
+			      "--tcp %d --tls %d --client-ca '%s/ca.crt'",
+			      itest_top(), kam, udp, udp, kam_tls, svc);
+	return itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), kam);
+}
+
+/* Signed in with a certificate inside the renewal window: signet run
+ * renews it with the token session it signed in with (no second PIN: fd
+ * 3 holds one), stays registered, uses the new certificate on the next
+ * sign-in and does not renew again within renew_retry. */
+static void test_run_renews(void **st)
+{
+	char rconf[600], rs[300], log[700];
+	int pid, before;
+
+	(void)st;
+	assert_int_equal(start_kamailio(), 0);
+	snprintf(rconf, sizeof(rconf), "%s/run.conf", itest_scratch());
+	snprintf(rs, sizeof(rs), "coaps://localhost:%d", rport);
+	assert_int_equal(write_run_conf(rconf, rs), 0);
+	snprintf(log, sizeof(log), "%s/issued.log", svc);
+	before = lines(log, "via=sren");
+	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/rold.der", itest_scratch());
+	/* One PIN per sign-in: two sign-ins, two PINs; none for the renewal. */
+	pid = itest_spawn("runrenew", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n123456\n"
+			  "123456\nEOF",
+			  itest_signet(), rconf);
+	if (wait_lines("runrenew", "certificate renewed, valid until", 1))
+		fail_msg("no renewal; see %s/runrenew.log", itest_scratch());
+	assert_int_equal(lines(log, "via=sren"), before + 1);
+	assert_int_equal(wait_lines("runrenew", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_true(bound());
+	/* Pulled and back: the card's new certificate signs in, and the
+	 * window does not start another renewal before renew_retry. */
+	assert_int_equal(itest_sh("touch '%s/vcard-default.removed'", itest_scratch()), 0);
+	assert_int_equal(wait_lines("runrenew", "UNREGISTERING -> LOCKED", 1), 0);
+	assert_int_equal(itest_sh("rm '%s/vcard-default.removed'", itest_scratch()), 0);
+	assert_int_equal(wait_lines("runrenew", "run: CONNECTING -> REGISTERED", 2), 0);
+	assert_true(bound());
+	assert_int_equal(stop_run(pid), 0);
+	assert_int_equal(lines(log, "via=sren"), before + 1);
+	/* The new certificate is on the card; the old one is revoked. */
+	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/rnew.der", itest_scratch());
+	assert_int_equal(itest_sh("! cmp -s '%s/rold.der' '%s/rnew.der'", itest_scratch(),
+				  itest_scratch()),
+			 0);
+	run(NULL, 7, "verify --config %s --cert %s/rold.der", vconf, itest_scratch());
+	run(NULL, 0, "verify --config %s --cert %s/rnew.der", vconf, itest_scratch());
+}
+
+/* The service is unreachable: the failure is reported, the sign-in stays. */
+static void test_run_renewal_fails(void **st)
+{
+	char rconf[600], rs[300];
+	int pid;
+
+	(void)st;
+	snprintf(rconf, sizeof(rconf), "%s/run-down.conf", itest_scratch());
+	snprintf(rs, sizeof(rs), "coaps://localhost:%d", itest_free_port());
+	assert_int_equal(write_run_conf(rconf, rs), 0);
+	pid = itest_spawn("rundown", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n123456\nEOF",
+			  itest_signet(), rconf);
+	if (wait_lines("rundown", "certificate renewal failed", 1))
+		fail_msg("no renewal failure; see %s/rundown.log", itest_scratch());
+	assert_int_equal(wait_lines("rundown", "next try in 3600 s", 1), 0);
+	assert_int_equal(wait_lines("rundown", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_true(bound());
+	assert_int_equal(stop_run(pid), 0);
+	assert_false(bound());
+	itest_stop(kam_pid);
+	kam_pid = -1;
+}
+
 /* ---- the device state resource, served from a small driver ---------------- */
 
 struct driver {
@@ -366,6 +538,9 @@ int main(void)
 		cmocka_unit_test(test_enroll_softhsm),
 		cmocka_unit_test(test_renew_and_revoked),
 		cmocka_unit_test(test_enroll_vcard),
+		cmocka_unit_test(test_renew_vcard),
+		cmocka_unit_test(test_run_renews),
+		cmocka_unit_test(test_run_renewal_fails),
 		cmocka_unit_test(test_state_get),
 		cmocka_unit_test(test_state_observe),
 	};

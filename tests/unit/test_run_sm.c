@@ -38,6 +38,7 @@ enum op {
 	REFUSE,     /* the registrar refuses from now on */
 	OPEN_FAILS, /* n: the next open() fails with this sg_err */
 	WALL_DAYS,  /* the wall clock jumps n days ahead */
+	RENEWED,    /* the certificate was renewed: now valid n more days */
 	SHUTDOWN,
 	STATE,      /* expect state n */
 	SHOWN,      /* expect text on the display (since the last CLEAR) */
@@ -135,6 +136,15 @@ static const struct scase cases[] = {
 		{SHOWN, 0, "Certificate expires in 24 days: renew it"},
 		{RUN, 600 * 1000, NULL}, {STATE, RUN_CERT_EXPIRING, NULL}, {BOUND, 1, NULL},
 		{END, 0, NULL}}},
+	{"renewed while close to expiry, and while not", 3, 40, {
+		{INSERT, 0, NULL}, {KEYS, 0, PIN "\n"}, {RUN, 5000, NULL},
+		{RENEWED, 200, NULL}, {STATE, RUN_REGISTERED, NULL},
+		{WALL_DAYS, 190, NULL}, {RUN, 600 * 1000, NULL}, {STATE, RUN_CERT_EXPIRING, NULL},
+		{RENEWED, 5, NULL}, {STATE, RUN_CERT_EXPIRING, NULL},
+		{RENEWED, 365, NULL}, {STATE, RUN_REGISTERED, NULL}, {BOUND, 1, NULL},
+		{LOGGED, 0, "run: CERT_EXPIRING -> REGISTERED (certificate renewed)"},
+		{CLEAR, 0, NULL}, {RUN, 600 * 1000, NULL}, {STATE, RUN_REGISTERED, NULL},
+		{NOT_SHOWN, 0, "Certificate expires"}, {END, 0, NULL}}},
 	{"shutdown while registered", 3, 0, {
 		{INSERT, 0, NULL}, {KEYS, 0, PIN "\n"}, SIGNED_IN, {SHUTDOWN, 0, NULL},
 		{RUN, 2000, NULL}, {STATE, RUN_STOPPED, NULL}, {BOUND, 0, NULL},
@@ -244,6 +254,13 @@ static void run_case(const struct scase *c)
 
 			assert_int_equal(hal_clock_wall(&hal.clock, &now), HAL_OK);
 			port_test_clock_set_wall(pt, now + s->n * DAY);
+			break;
+		}
+		case RENEWED: {
+			int64_t now;
+
+			assert_int_equal(hal_clock_wall(&hal.clock, &now), HAL_OK);
+			run_sm_cert_renewed(&sm, now + s->n * DAY);
 			break;
 		}
 		case SHUTDOWN:
