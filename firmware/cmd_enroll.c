@@ -39,11 +39,13 @@ static const char enroll_usage[] =
 
 static const char renew_usage[] =
 	"usage: signet renew [--server coaps://HOST[:PORT]] [--force] [--module PATH]\n"
-	"                    [--token URI] [--pin-fd N] [--config FILE] [--verbose]\n"
-	"  Renews the sign-in certificate (PKCS#11 tokens): the DTLS handshake is\n"
-	"  authenticated by the current certificate; the service revokes the old one.\n"
-	"  --server: the service's re-enrolment port (default [enroll] renew_server,\n"
-	"  else [enroll] server with PORT+1).\n"
+	"                    [--token URI] [--card vcard[:NAME]] [--pin-fd N]\n"
+	"                    [--config FILE] [--verbose]\n"
+	"  Renews the sign-in certificate for the same key (a PKCS#11 token or the\n"
+	"  virtual card): the token signs the request and the DTLS handshake, which\n"
+	"  the current certificate authenticates; the service revokes the old one.\n"
+	"  --server: where the service takes re-enrolment (default [enroll] renew_server,\n"
+	"  else [enroll] server).\n"
 	"  Without --force nothing is done outside the [enroll] renew_days window.\n";
 
 enum { O_SERVER = 0x200, O_PHONE, O_IDENTITY, O_FORCE, O_HELP };

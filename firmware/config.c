@@ -174,8 +174,8 @@ static const struct cfg_setting settings[] = {
 	{"enroll", "server", CFG_STRING, STRING(enroll_server), .arg = "coaps://HOST[:PORT]",
 	 .help = "the EST-coaps provisioning service (signet enroll, signet renew)"},
 	{"enroll", "renew_server", CFG_STRING, STRING(enroll_renew_server),
-	 .arg = "coaps://HOST[:PORT]", .help = "the service's re-enrolment port, where the DTLS "
-	 "client certificate is required (default: server with PORT+1)"},
+	 .arg = "coaps://HOST[:PORT]", .help = "where the service takes re-enrolment (/sren), "
+	 "when not at server (the default)"},
 	{"enroll", "ca", CFG_STRING, STRING(enroll_ca), .arg = "FILE",
 	 .help = "the service's CA, pinned: its /crts and DTLS certificate must chain to it "
 		 "before any PIN is sent"},

@@ -58,7 +58,7 @@ struct signet_config {
 	int sip_check_revocation;/* check the registrar's certificate for revocation */
 	/* [enroll]: certificate enrolment and renewal over EST-coaps (est.h). */
 	char enroll_server[256];      /* coaps://host[:port] */
-	char enroll_renew_server[256];/* its re-enrolment port ("": server's PORT+1) */
+	char enroll_renew_server[256];/* its re-enrolment address ("": server) */
 	char enroll_ca[256];          /* the pinned CA of the service (PEM/DER file) */
 	char enroll_fingerprint[128]; /* or its SHA-256 fingerprint */
 	int enroll_renew_days;        /* renew this many days before expiry */

@@ -356,16 +356,11 @@ static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char
 	err = est_url_parse(url, host, cap, &cc.port, e);
 	if (err)
 		return err;
-	if (renew && !o->renew_server) {
-		if (cc.port == 65535)
-			return sg_error_set(e, SG_E_CONFIG, "set [enroll] renew_server");
-		cc.port++;
-	}
 	cc.host = host;
 	cc.timeout_ms = o->timeout_ms;
 	cc.key = key;
 	cc.verbose = c->verbose;
-	cli_step(c, "DTLS to %s%s", url, renew && !o->renew_server ? " (port + 1)" : "");
+	cli_step(c, "DTLS to %s", url);
 	return est_conn_open(&cc, conn, e);
 }
 

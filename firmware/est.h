@@ -32,9 +32,9 @@
 
 struct est_opts {
 	const char *server;    /* coaps://HOST[:PORT] (--server, [enroll] server) */
-	/* The re-enrolment port of the service (client certificates required):
-	 * [enroll] renew_server, or signet renew --server; NULL: server's
-	 * host and PORT+1 (signet-provisiond's default). */
+	/* Where /sren is, when the service has a separate re-enrolment
+	 * address: [enroll] renew_server, or signet renew --server; NULL:
+	 * server (RFC 9148: one service for all three). */
 	const char *renew_server;
 	const char *login;     /* the user id, or tel:NUMBER (first enrolment) */
 	const char *identity;  /* the subjectAltName URI asked for */

@@ -39,7 +39,7 @@
 
 static char out[16384];
 static char pki[512], svc[512], conf[512], badconf[512], fpconf[512], vconf[512];
-static int pd_pid = -1, port, rport;
+static int pd_pid = -1, port;
 static char kam[600];
 static int kam_pid = -1, kam_tls;
 
@@ -83,9 +83,9 @@ static int write_conf(const char *path, const char *ca_line)
 	if (!f)
 		return -1;
 	fprintf(f, "[token]\nmodule = " SOFTHSM "\n[enroll]\nserver = coaps://localhost:%d\n"
-		"renew_server = coaps://localhost:%d\n%s\n[sip]\nuser = sip:alice@example.test\n"
+		"%s\n[sip]\nuser = sip:alice@example.test\n"
 		"[certs]\nca = %s/ca.crt\ncrl = %s/crl.pem\nrevocation = crl\n",
-		port, rport, ca_line, svc, svc);
+		port, ca_line, svc, svc);
 	return fclose(f);
 }
 
@@ -126,9 +126,8 @@ static int group_setup(void **st)
 		     ALICE_PIN, provisiond(), svc, BOB_PIN, provisiond(), svc))
 		return -1;
 	port = itest_free_port();
-	rport = itest_free_port();
-	pd_pid = itest_spawn("provisiond", "'%s' serve --dir '%s' --port %d --renew-port %d "
-			     "--max-tries %d", provisiond(), svc, port, rport, MAX_TRIES);
+	pd_pid = itest_spawn("provisiond", "'%s' serve --dir '%s' --port %d --max-tries %d",
+			     provisiond(), svc, port, MAX_TRIES);
 	if (pd_pid < 0 || itest_wait_log("provisiond", "re-enrolment"))
 		return -1;
 	dir = itest_mktoken("hsm", "dev", TOKEN_PIN, "");
@@ -270,6 +269,30 @@ static void test_enroll_vcard(void **st)
 	run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
 }
 
+/* One port takes first enrolment and re-enrolment: the service asks for a
+ * client certificate without requiring one, so /sren sees none from a
+ * client that has none, and refuses one it did not issue. */
+static void test_sren_needs_our_certificate(void **st)
+{
+	(void)st;
+	assert_int_equal(itest_sh("cd '%s' && openssl req -x509 -new -key other.key -subj "
+				  "/CN=alice -days 30 -out stranger.crt && openssl req -new -key "
+				  "other.key -subj /CN=alice -outform DER -out other.csr && "
+				  "coap-client-gnutls -m post -t 286 "
+				  "-f other.csr coaps://127.0.0.1:%d/.well-known/est/sren "
+				  ">'%s/sren-none.out' 2>&1 && coap-client-gnutls -m post -t 286 "
+				  "-f other.csr -c stranger.crt -j other.key "
+				  "coaps://127.0.0.1:%d/.well-known/est/sren >'%s/sren-other.out' 2>&1",
+				  pki, port, itest_scratch(), port, itest_scratch()),
+			 0);
+	assert_int_equal(itest_sh("grep -q '4.01 no client certificate' '%s/sren-none.out' && "
+				  "grep -q '4.01 the client certificate is not one of ours' "
+				  "'%s/sren-other.out'",
+				  itest_scratch(), itest_scratch()),
+			 0);
+	assert_false(svc_log_has("issued.*via=sren"));
+}
+
 /* The virtual card renews too: the card signs the request and the DTLS
  * handshake; the new certificate goes into slot 9A. */
 static void test_renew_vcard(void **st)
@@ -379,7 +402,7 @@ static void test_run_renews(void **st)
 	(void)st;
 	assert_int_equal(start_kamailio(), 0);
 	snprintf(rconf, sizeof(rconf), "%s/run.conf", itest_scratch());
-	snprintf(rs, sizeof(rs), "coaps://localhost:%d", rport);
+	snprintf(rs, sizeof(rs), "coaps://localhost:%d", port);
 	assert_int_equal(write_run_conf(rconf, rs), 0);
 	snprintf(log, sizeof(log), "%s/issued.log", svc);
 	before = lines(log, "via=sren");
@@ -535,6 +558,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pin_mismatch),
 		cmocka_unit_test(test_wrong_pin_and_lock),
+		cmocka_unit_test(test_sren_needs_our_certificate),
 		cmocka_unit_test(test_enroll_softhsm),
 		cmocka_unit_test(test_renew_and_revoked),
 		cmocka_unit_test(test_enroll_vcard),

@@ -92,8 +92,8 @@ void pd_log(const struct pd *pd, const char *fmt, ...) __attribute__((format(pri
 const char *pd_path(const struct pd *pd, const char *name, char *buf, size_t cap);
 
 /* pd_coap.c */
-/* Serves /crts + /sen on port and /crts + /sren (client certificate
- * required) on renew_port until SIGTERM. Returns an exit code. */
-int pd_serve(struct pd *pd, const char *addr, unsigned port, unsigned renew_port);
+/* Serves /crts, /sen and /sren on port (and port2 too when not 0) until
+ * SIGTERM. Returns an exit code. */
+int pd_serve(struct pd *pd, const char *addr, unsigned port, unsigned port2);
 
 #endif

@@ -9,12 +9,11 @@
  *        its current certificate in the DTLS handshake; the old
  *        certificate is revoked (superseded) once the new one is issued
  *
- * Two DTLS ports: libcoap 4.3.1 (GnuTLS) either requires a client
- * certificate on a context or never asks for one, so first enrolment
- * (no certificate yet) has its port and re-enrolment (certificate
- * required) the next one (--renew-port, default PORT+1). A client
- * certificate is checked again here, with mbedTLS, against the CA and
- * the revocation index.
+ * One DTLS port for all three (RFC 9148): the server asks for a client
+ * certificate without requiring one (see ask_client_certs); /sren wants
+ * one and checks it here, with mbedTLS, against the CA and the revocation
+ * index. --renew-port adds a second port with the same resources, for
+ * clients set up for a separate re-enrolment port.
  */
 #define _GNU_SOURCE
 #include "pd.h"
@@ -284,6 +283,52 @@ out:
 	mbedtls_x509_crt_free(&old);
 }
 
+/* libcoap 4.3.1 (GnuTLS) either requires a client certificate or never
+ * asks for one; EST needs both on one port (first enrolment has none,
+ * re-enrolment proves itself with one). So each new DTLS session is
+ * switched to asking for one without requiring it. Its GnuTLS session is
+ * made when the first ClientHello comes (libcoap answers it with a cookie,
+ * HelloVerifyRequest) and kept for the handshake proper, which only the
+ * second ClientHello starts: the switch happens in between, after each
+ * coap_io_process. GnuTLS still checks the client's CertificateVerify
+ * (possession of the key); client_cert() checks the chain, validity and
+ * revocation for /sren. */
+#define PD_WATCH_MAX 256
+static coap_session_t *g_watch[PD_WATCH_MAX];
+
+static int on_event(coap_session_t *s, const coap_event_t ev)
+{
+	size_t i;
+
+	if (ev == COAP_EVENT_SERVER_SESSION_NEW) {
+		for (i = 0; i < PD_WATCH_MAX && g_watch[i]; i++)
+			;
+		if (i < PD_WATCH_MAX)
+			g_watch[i] = s;
+	} else if (ev == COAP_EVENT_SERVER_SESSION_DEL) {
+		for (i = 0; i < PD_WATCH_MAX; i++)
+			if (g_watch[i] == s)
+				g_watch[i] = NULL;
+	}
+	return 0;
+}
+
+static void ask_client_certs(void)
+{
+	for (size_t i = 0; i < PD_WATCH_MAX; i++) {
+		coap_tls_library_t lib;
+		gnutls_session_t gs;
+
+		if (!g_watch[i])
+			continue;
+		gs = coap_session_get_tls(g_watch[i], &lib);
+		if (!gs || lib != COAP_TLS_LIBRARY_GNUTLS)
+			continue;
+		gnutls_certificate_server_set_request(gs, GNUTLS_CERT_REQUEST);
+		g_watch[i] = NULL; /* done: it keeps its GnuTLS session */
+	}
+}
+
 static void add(coap_context_t *ctx, const char *path, coap_request_t method,
 		coap_method_handler_t h)
 {
@@ -293,34 +338,10 @@ static void add(coap_context_t *ctx, const char *path, coap_request_t method,
 	coap_add_resource(ctx, r);
 }
 
-/* One DTLS context: require (renewal) or do not ask for (first
- * enrolment) a client certificate. */
-static coap_context_t *context(struct pd *pd, const char *addr, unsigned port, int renew)
+static int listen_on(coap_context_t *ctx, const char *addr, unsigned port)
 {
-	static char cert[600], key[600], ca[600];
-	coap_context_t *ctx = coap_new_context(NULL);
-	coap_dtls_pki_t pki;
 	coap_address_t a;
 
-	if (!ctx)
-		return NULL;
-	coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-	memset(&pki, 0, sizeof(pki));
-	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-	/* libcoap's check is the first gate; client_cert() checks again
-	 * (issuer, validity, revocation) with mbedTLS. */
-	pki.verify_peer_cert = (uint8_t)renew;
-	pki.check_common_ca = (uint8_t)renew;
-	pki.cert_chain_validation = (uint8_t)renew;
-	pki.cert_chain_verify_depth = 2;
-	pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-	pki.pki_key.key.pem.public_cert = pd_path(pd, "server.crt", cert, sizeof(cert));
-	pki.pki_key.key.pem.private_key = pd_path(pd, "server.key", key, sizeof(key));
-	pki.pki_key.key.pem.ca_file = pd_path(pd, "ca.crt", ca, sizeof(ca));
-	if (!coap_context_set_pki(ctx, &pki)) {
-		fprintf(stderr, "signet-provisiond: server.crt / server.key cannot be used\n");
-		goto fail;
-	}
 	coap_address_init(&a);
 	a.addr.sin.sin_family = AF_INET;
 	a.addr.sin.sin_port = htons((uint16_t)port);
@@ -333,30 +354,58 @@ static coap_context_t *context(struct pd *pd, const char *addr, unsigned port, i
 		a.size = sizeof(a.addr.sin6);
 		if (inet_pton(AF_INET6, addr, &a.addr.sin6.sin6_addr) != 1) {
 			fprintf(stderr, "signet-provisiond: --listen %s: not an IP address\n", addr);
-			goto fail;
+			return -1;
 		}
 	}
 	if (!coap_new_endpoint(ctx, &a, COAP_PROTO_DTLS)) {
 		fprintf(stderr, "signet-provisiond: cannot listen on %s port %u\n", addr, port);
+		return -1;
+	}
+	fprintf(stderr, "signet-provisiond: enrolment and re-enrolment on coaps://%s:%u\n", addr,
+		port);
+	return 0;
+}
+
+/* The DTLS context: the service's certificate; client certificates are
+ * asked for (ask_client_certs), not required. */
+static coap_context_t *context(struct pd *pd, const char *addr, unsigned port, unsigned port2)
+{
+	static char cert[600], key[600], ca[600];
+	coap_context_t *ctx = coap_new_context(NULL);
+	coap_dtls_pki_t pki;
+
+	if (!ctx)
+		return NULL;
+	coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	memset(&pki, 0, sizeof(pki));
+	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+	/* Not required by libcoap (first enrolment has no certificate):
+	 * client_cert() checks issuer, validity and revocation for /sren. */
+	pki.verify_peer_cert = 0;
+	pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+	pki.pki_key.key.pem.public_cert = pd_path(pd, "server.crt", cert, sizeof(cert));
+	pki.pki_key.key.pem.private_key = pd_path(pd, "server.key", key, sizeof(key));
+	pki.pki_key.key.pem.ca_file = pd_path(pd, "ca.crt", ca, sizeof(ca));
+	if (!coap_context_set_pki(ctx, &pki)) {
+		fprintf(stderr, "signet-provisiond: server.crt / server.key cannot be used\n");
 		goto fail;
 	}
+	if (listen_on(ctx, addr, port) || (port2 && listen_on(ctx, addr, port2)))
+		goto fail;
 	add(ctx, EST_PATH_CRTS, COAP_REQUEST_GET, on_crts);
-	if (renew)
-		add(ctx, EST_PATH_SREN, COAP_REQUEST_POST, on_sren);
-	else
-		add(ctx, EST_PATH_SEN, COAP_REQUEST_POST, on_sen);
-	fprintf(stderr, "signet-provisiond: %s on coaps://%s:%u\n",
-		renew ? "re-enrolment (client certificate required)" : "first enrolment", addr, port);
+	add(ctx, EST_PATH_SEN, COAP_REQUEST_POST, on_sen);
+	add(ctx, EST_PATH_SREN, COAP_REQUEST_POST, on_sren);
+	coap_register_event_handler(ctx, on_event);
 	return ctx;
 fail:
 	coap_free_context(ctx);
 	return NULL;
 }
 
-int pd_serve(struct pd *pd, const char *addr, unsigned port, unsigned renew_port)
+int pd_serve(struct pd *pd, const char *addr, unsigned port, unsigned port2)
 {
-	coap_context_t *ctx[2] = {NULL, NULL};
-	struct pollfd pfd[2];
+	coap_context_t *ctx;
+	struct pollfd pfd;
 	int rc = 1;
 
 	g_pd = pd;
@@ -365,26 +414,21 @@ int pd_serve(struct pd *pd, const char *addr, unsigned port, unsigned renew_port
 	coap_startup();
 	coap_set_log_level(LOG_WARNING);
 	coap_dtls_set_log_level(LOG_WARNING);
-	ctx[0] = context(pd, addr, port, 0);
-	ctx[1] = ctx[0] ? context(pd, addr, renew_port, 1) : NULL;
-	if (!ctx[1])
+	ctx = context(pd, addr, port, port2);
+	if (!ctx)
 		goto out;
-	for (int i = 0; i < 2; i++) {
-		pfd[i].fd = coap_context_get_coap_fd(ctx[i]);
-		pfd[i].events = POLLIN;
-	}
+	pfd.fd = coap_context_get_coap_fd(ctx);
+	pfd.events = POLLIN;
 	while (!g_quit) {
 		/* libcoap's own timers (retransmissions) run on every pass. */
-		if (poll(pfd, 2, 100) < 0 && !g_quit)
+		if (poll(&pfd, 1, 100) < 0 && !g_quit)
 			continue;
-		for (int i = 0; i < 2; i++)
-			coap_io_process(ctx[i], COAP_IO_NO_WAIT);
+		coap_io_process(ctx, COAP_IO_NO_WAIT);
+		ask_client_certs();
 	}
 	rc = 0;
+	coap_free_context(ctx);
 out:
-	for (int i = 0; i < 2; i++)
-		if (ctx[i])
-			coap_free_context(ctx[i]);
 	coap_cleanup();
 	return rc;
 }

@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "serve") && optind == argc) {
 		if (pd_crl_write(&pd, &e))
 			goto fail;
-		rc = pd_serve(&pd, listen, port, renew_port ? renew_port : port + 1);
+		rc = pd_serve(&pd, listen, port, renew_port == port ? 0 : renew_port);
 	} else if (!strcmp(cmd, "revoke") && optind + 1 == argc) {
 		if (pd_revoke(&pd, argv[optind], reason, &e))
 			goto fail;
