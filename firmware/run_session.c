@@ -242,7 +242,6 @@ static void renew(struct run_session *rs)
 {
 	struct cli *c = rs->s.c;
 	struct sg_error e;
-	char until[40];
 	int64_t now = 0;
 	int renewed = 0;
 
@@ -252,6 +251,8 @@ static void renew(struct run_session *rs)
 	session_say(&rs->s, "certificate inside the renewal window: renewing");
 	if (est_renew_if_due(c, rs->s.t, rs->s.ci, RUN_RENEW_TIMEOUT_MS, &renewed, &e) == SG_OK &&
 	    renewed && session_cert_renewed(&rs->s, &e) == SG_OK) {
+		char until[40];
+
 		sg_time_format(rs->s.not_after, until, sizeof(until));
 		session_say(&rs->s, "certificate renewed, valid until %s", until);
 		sg_info(&c->hal.log, "run: certificate renewed, valid until %s", until);
