@@ -83,12 +83,13 @@ PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(
 EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
 TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
 # firmware/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
-# EST over CoAP (enrolment, the device state resource: firmware/est_coap.c,
-# firmware/est_state.c) links libcoap's GnuTLS variant (README, Enrolment). A
-# board without it in its sysroot sets FEATURE_COAP=0 and gets
-# firmware/off/est_off.c, which says so at run time.
+# EST over CoAP (enrolment and renewal, the device state resource: COAP_SRC)
+# links libcoap's GnuTLS variant (README, Enrolment). A board without it in
+# its sysroot sets FEATURE_COAP=0: COAP_SRC is left out and
+# firmware/off/est_off.c says so at run time.
 FEATURE_COAP ?= $(if $(CROSS),0,1)
-COAP_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c
+COAP_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c firmware/est.c \
+	firmware/est_msg.c firmware/est_p11.c firmware/cmd_enroll.c
 COAP_LIBS := $(if $(filter 1,$(FEATURE_COAP)),$(shell pkg-config --libs libcoap-3-gnutls gnutls 2>/dev/null))
 FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),\
 	$(wildcard firmware/*.c)) $(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c))
@@ -283,7 +284,7 @@ size:
 
 $(O)/size/signet.map: $(SIGNET)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $(O)/size/signet $(SIGNET_OBJS) $(LDLIBS) -Wl,-Map=$@
+	$(Q)$(CC) $(LDFLAGS) -o $(O)/size/signet $(SIGNET_OBJS) $(LDLIBS) $(COAP_LIBS) -Wl,-Map=$@
 
 $(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o $(PORT_LIB) $(CORE_LIB) \
 		$(if $(PORT_OVERLAY),$(EMB_LIB))
@@ -291,7 +292,7 @@ $(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o $(P
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o \
 		$(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(HEAP_MBEDTLS) \
-		$(filter-out -lmbedtls -lmbedx509 -lmbedcrypto %.a,$(LDLIBS))
+		$(filter-out -lmbedtls -lmbedx509 -lmbedcrypto %.a,$(LDLIBS)) $(COAP_LIBS)
 
 board-size: deps $(SIGNET) $(O)/size/signet.map $(O)/size/signet-heap $(O)/tools/vcard-mkcard
 	$(Q)tools/size-report $(BOARD) $(SIGNET) $(O)/size/signet.map $(STRIP)

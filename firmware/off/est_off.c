@@ -1,56 +1,52 @@
 /*
  * est_off.c: EST over CoAP and the state resource on a board built with
- * FEATURE_COAP=0 (no libcoap in its sysroot): every call says so.
+ * FEATURE_COAP=0 (no libcoap in its sysroot): the enrolment code is left
+ * out (it could not reach a service anyway), `signet enroll` and `signet
+ * renew` say so, `signet run` has nothing to renew and no state resource.
  */
-#include "est_coap.h"
+#include "commands.h"
+#include "est.h"
 #include "est_state.h"
 
 #define OFF(e) sg_error_set(e, SG_E_INTERNAL, "this build has no CoAP (FEATURE_COAP=0)")
 
-sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *port,
-		     struct sg_error *e)
+/* signet enroll / renew: not on this board. */
+int cmd_enroll(struct cli *c, int argc, char **argv)
 {
-	(void)url;
-	(void)host;
-	(void)host_cap;
-	(void)port;
-	return OFF(e);
+	(void)argc;
+	(void)argv;
+	return cli_usage_error(c, "this build has no CoAP (FEATURE_COAP=0): no enrolment");
 }
 
-sg_err est_conn_open(const struct est_conn_cfg *cfg, struct est_conn **out, struct sg_error *e)
+int cmd_renew(struct cli *c, int argc, char **argv)
 {
-	(void)cfg;
-	*out = NULL;
-	return OFF(e);
+	(void)argc;
+	(void)argv;
+	return cli_usage_error(c, "this build has no CoAP (FEATURE_COAP=0): no renewal");
 }
 
-sg_err est_conn_request(struct est_conn *c, const char *path, const uint8_t *body, size_t len,
-			unsigned cf, struct est_resp *r, struct sg_error *e)
+/* signet run: never anything to renew. */
+int est_renew_configured(const struct cli *c)
 {
 	(void)c;
-	(void)path;
-	(void)body;
-	(void)len;
-	(void)cf;
-	(void)r;
-	return OFF(e);
+	return 0;
 }
 
-void est_resp_free(struct est_resp *r)
+int est_renew_due(int64_t not_after, int64_t now, int days)
 {
-	(void)r;
+	return not_after - now <= (int64_t)days * 86400;
 }
 
-sg_err est_conn_peer_chain(struct est_conn *c, mbedtls_x509_crt *chain, struct sg_error *e)
+sg_err est_renew_if_due(struct cli *c, struct token *t, size_t ci, unsigned timeout_ms,
+			int *renewed, struct sg_error *e)
 {
 	(void)c;
-	(void)chain;
-	return OFF(e);
-}
-
-void est_conn_close(struct est_conn *c)
-{
-	(void)c;
+	(void)t;
+	(void)ci;
+	(void)timeout_ms;
+	(void)e;
+	*renewed = 0;
+	return SG_OK;
 }
 
 sg_err est_state_start(const struct hal *hal, const char *addr, unsigned port,
