@@ -92,7 +92,8 @@ COAP_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c firmw
 	firmware/est_msg.c firmware/est_p11.c firmware/cmd_enroll.c
 COAP_LIBS := $(if $(filter 1,$(FEATURE_COAP)),$(shell pkg-config --libs libcoap-3-gnutls gnutls 2>/dev/null))
 FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),\
-	$(wildcard firmware/*.c)) $(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c))
+	$(wildcard firmware/*.c)) $(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c) \
+	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 TOOL_SRC := $(sort $(wildcard tools/*.c))
