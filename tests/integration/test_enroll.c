@@ -76,6 +76,8 @@ static const char *provisiond(void)
 	return p;
 }
 
+static int start_kamailio(void);
+
 static int write_conf(const char *path, const char *ca_line)
 {
 	FILE *f = fopen(path, "w");
@@ -83,9 +85,10 @@ static int write_conf(const char *path, const char *ca_line)
 	if (!f)
 		return -1;
 	fprintf(f, "[token]\nmodule = " SOFTHSM "\n[enroll]\nserver = coaps://localhost:%d\n"
-		"%s\n[sip]\nuser = sip:alice@example.test\n"
+		"%s\n[sip]\nuser = sip:alice@example.test\nregistrar = sips:127.0.0.1:%d\n"
+		"ca = %s/server-ca.crt\n"
 		"[certs]\nca = %s/ca.crt\ncrl = %s/crl.pem\nrevocation = crl\n",
-		port, ca_line, svc, svc);
+		port, ca_line, kam_tls, kam, svc, svc);
 	return fclose(f);
 }
 
@@ -129,6 +132,8 @@ static int group_setup(void **st)
 	pd_pid = itest_spawn("provisiond", "'%s' serve --dir '%s' --port %d --max-tries %d",
 			     provisiond(), svc, port, MAX_TRIES);
 	if (pd_pid < 0 || itest_wait_log("provisiond", "re-enrolment"))
+		return -1;
+	if (start_kamailio())
 		return -1;
 	dir = itest_mktoken("hsm", "dev", TOKEN_PIN, "");
 	if (!dir)
@@ -222,6 +227,9 @@ static void test_enroll_softhsm(void **st)
 			 0);
 	run(NULL, 0, "verify --config %s --cert %s/old.der --identity sip:alice@example.test",
 	    conf, itest_scratch());
+	/* From a new device to a signed-in user: a real sign-in with it. */
+	run(TOKEN_PIN "\n", 0, "signin --config %s --once --pin-fd 3", conf);
+	expect_out("registered");
 }
 
 /* Renewal through /sren: authenticated by the current certificate; the
@@ -251,6 +259,9 @@ static void test_renew_and_revoked(void **st)
 				  itest_scratch(), provisiond(), svc),
 			 0);
 	run(NULL, 7, "verify --config %s --cert %s/new.der", conf, itest_scratch());
+	/* and at sign-in, before any PIN is asked for. */
+	run(TOKEN_PIN "\n", 7, "signin --config %s --once --pin-fd 3", conf);
+	expect_out("revoked");
 	/* A revoked certificate cannot renew itself. */
 	run(TOKEN_PIN "\n", 10, "renew --config %s --force --pin-fd 3", conf);
 }
@@ -400,7 +411,6 @@ static void test_run_renews(void **st)
 	int pid, before;
 
 	(void)st;
-	assert_int_equal(start_kamailio(), 0);
 	snprintf(rconf, sizeof(rconf), "%s/run.conf", itest_scratch());
 	snprintf(rs, sizeof(rs), "coaps://localhost:%d", port);
 	assert_int_equal(write_run_conf(rconf, rs), 0);
@@ -453,8 +463,6 @@ static void test_run_renewal_fails(void **st)
 	assert_true(bound());
 	assert_int_equal(stop_run(pid), 0);
 	assert_false(bound());
-	itest_stop(kam_pid);
-	kam_pid = -1;
 }
 
 /* ---- the device state resource, served from a small driver ---------------- */
