@@ -317,6 +317,7 @@ bench: test-deps all
 	$(Q)tools/run-bench $(O)
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)
+	$(Q)tools/bench-renew $(O)
 
 # `make install` (DESTDIR works unprivileged): the binary, the example
 # configuration, the systemd unit for `signet run` (@PREFIX@ filled in) and

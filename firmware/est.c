@@ -314,6 +314,17 @@ static void keyside_close(struct keyside *k)
 	mbedtls_pk_free(&k->pub);
 }
 
+/* "CN=<cn>" for the request's subject: the subject parser takes ',', '='
+ * and '\\' as syntax, so they become '_'. */
+static void subject_cn(const char *cn, char *out, size_t cap)
+{
+	size_t o = (size_t)snprintf(out, cap, "CN=");
+
+	for (size_t i = 0; cn[i] && o + 1 < cap; i++)
+		out[o++] = cn[i] == ',' || cn[i] == '=' || cn[i] == '\\' ? '_' : cn[i];
+	out[o] = 0;
+}
+
 /* The request: subject CN=<login or id>, the identity, and the challenge. */
 static sg_err make_csr(struct keyside *k, int vcard, const char *cn, const char *identity,
 		       const char *challenge, size_t ch_len, uint8_t *out, size_t *len,
@@ -327,13 +338,8 @@ static sg_err make_csr(struct keyside *k, int vcard, const char *cn, const char 
 		.challenge = challenge,
 		.challenge_len = ch_len,
 	};
-	size_t i, o = 0;
 
-	/* The subject parser takes ',' and '=' as syntax: keep them out. */
-	o = (size_t)snprintf(subject, sizeof(subject), "CN=");
-	for (i = 0; cn[i] && o + 1 < sizeof(subject); i++)
-		subject[o++] = cn[i] == ',' || cn[i] == '=' || cn[i] == '\\' ? '_' : cn[i];
-	subject[o] = 0;
+	subject_cn(cn, subject, sizeof(subject));
 	return csr_make(&r, vcard ? vcard_sign : est_p11_sign, vcard ? (void *)k : (void *)k->p11,
 			out, len, e);
 }
@@ -587,13 +593,15 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 	mbedtls_x509_crt anchor, cur;
 	mbedtls_pk_context pub;
 	struct est_resp r;
-	char host[256], cn[EST_LOGIN_MAX + 1], ident[257];
+	char host[256], cn[EST_LOGIN_MAX + 1], ident[257], subject[EST_LOGIN_MAX + 8];
+	struct csr_req req;
 	uint8_t *csr = NULL;
 	size_t csr_len = CSR_MAX;
 	sg_err err;
 
 	memset(&r, 0, sizeof(r));
 	memset(&st, 0, sizeof(st));
+	memset(&req, 0, sizeof(req));
 	st.c = c;
 	mbedtls_pk_init(&pub);
 	mbedtls_x509_crt_init(&anchor);
@@ -615,14 +623,10 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 		err = sg_error_set(e, SG_E_NOMEM, NULL);
 		goto out;
 	}
-	struct csr_req req = {
-		.pub = &pub,
-		.subject = NULL,
-		.san_uri = ident[0] ? ident : NULL,
-	};
-	char subject[EST_LOGIN_MAX + 8];
-	snprintf(subject, sizeof(subject), "CN=%s", cn[0] ? cn : "signet");
+	subject_cn(cn[0] ? cn : "signet", subject, sizeof(subject));
+	req.pub = &pub;
 	req.subject = subject;
+	req.san_uri = ident[0] ? ident : NULL;
 	err = csr_make(&req, tokkey_sign32, &tk, csr, &csr_len, e);
 	if (err)
 		goto out;
