@@ -59,6 +59,9 @@ static void run_state_fill(void *arg, struct est_state_info *out)
 	snprintf(out->registration, sizeof(out->registration), "%s", name);
 	if (r->sm.err.code != SG_OK)
 		snprintf(out->last_error, sizeof(out->last_error), "%s", sg_err_message(r->sm.err.code));
+	else if (r->rs.renew_err.code != SG_OK)
+		snprintf(out->last_error, sizeof(out->last_error), "certificate renewal: %.200s",
+			 r->rs.renew_err.detail);
 }
 
 static void on_transition(enum run_state from, enum run_event ev, enum run_state to, void *arg)

@@ -65,6 +65,7 @@ void run_session_init(struct run_session *rs, struct run_sm *sm)
 	if (c->backend == CONFIG_BACKEND_VCARD)
 		snprintf(rs->marker, sizeof(rs->marker), "vcard-%s.removed", c->card_arg);
 	sg_error_init(&rs->pending_e);
+	sg_error_init(&rs->renew_err);
 }
 
 static int marker_says_removed(struct run_session *rs)
@@ -257,10 +258,12 @@ static void renew(struct run_session *rs)
 		session_say(&rs->s, "certificate renewed, valid until %s", until);
 		sg_info(&c->hal.log, "run: certificate renewed, valid until %s", until);
 		run_sm_cert_renewed(rs->sm, rs->s.not_after);
+		sg_error_init(&rs->renew_err);
 		return;
 	}
 	if (!renewed && e.code == SG_OK)
 		return; /* not due after all */
+	rs->renew_err = e;
 	/* The sign-in stays: the certificate is still valid. */
 	session_say(&rs->s, "certificate renewal failed: %s; next try in %d s", e.detail,
 		    c->cfg.enroll_renew_retry);

@@ -38,6 +38,7 @@ struct run_session {
 	struct sg_error pending_e;
 	int renew_wanted;         /* a renewal waits for run_session_outside_loop */
 	int64_t renew_next;       /* wall clock: no attempt before this */
+	struct sg_error renew_err;/* the last renewal's failure (SG_OK: none) */
 };
 
 #define RUN_RENEW_TIMEOUT_MS 5000

@@ -352,7 +352,7 @@ static int wait_lines(const char *name, const char *text, int n)
 	return -1;
 }
 
-static int write_run_conf(const char *path, const char *renew_server)
+static int write_run_conf(const char *path, const char *renew_server, int state_port)
 {
 	FILE *f = fopen(path, "w");
 
@@ -360,11 +360,11 @@ static int write_run_conf(const char *path, const char *renew_server)
 		return -1;
 	fprintf(f, "[token]\nbackend = vcard\nuri = pkcs11:id=%%9a\n"
 		"[enroll]\nserver = coaps://localhost:%d\nrenew_server = %s\nca = %s/ca.crt\n"
-		"renew_days = 3650\nrenew_retry = 3600\n"
+		"renew_days = 3650\nrenew_retry = 3600\nstate_port = %d\n"
 		"[sip]\nuser = sip:alice@example.test\nregistrar = sips:127.0.0.1:%d\n"
 		"ca = %s/server-ca.crt\nretry_base = 1\n"
 		"[certs]\nca = %s/ca.crt\ncrl = %s/crl.pem\nrevocation = crl\n",
-		port, renew_server, pki, kam_tls, kam, svc, svc);
+		port, renew_server, pki, state_port, kam_tls, kam, svc, svc);
 	return fclose(f);
 }
 
@@ -413,7 +413,7 @@ static void test_run_renews(void **st)
 	(void)st;
 	snprintf(rconf, sizeof(rconf), "%s/run.conf", itest_scratch());
 	snprintf(rs, sizeof(rs), "coaps://localhost:%d", port);
-	assert_int_equal(write_run_conf(rconf, rs), 0);
+	assert_int_equal(write_run_conf(rconf, rs, 0), 0);
 	snprintf(log, sizeof(log), "%s/issued.log", svc);
 	before = lines(log, "via=sren");
 	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/rold.der", itest_scratch());
@@ -448,12 +448,12 @@ static void test_run_renews(void **st)
 static void test_run_renewal_fails(void **st)
 {
 	char rconf[600], rs[300];
-	int pid;
+	int pid, sport = itest_free_port();
 
 	(void)st;
 	snprintf(rconf, sizeof(rconf), "%s/run-down.conf", itest_scratch());
 	snprintf(rs, sizeof(rs), "coaps://localhost:%d", itest_free_port());
-	assert_int_equal(write_run_conf(rconf, rs), 0);
+	assert_int_equal(write_run_conf(rconf, rs, sport), 0);
 	pid = itest_spawn("rundown", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n123456\nEOF",
 			  itest_signet(), rconf);
 	if (wait_lines("rundown", "certificate renewal failed", 1))
@@ -461,6 +461,13 @@ static void test_run_renewal_fails(void **st)
 	assert_int_equal(wait_lines("rundown", "next try in 3600 s", 1), 0);
 	assert_int_equal(wait_lines("rundown", "run: CONNECTING -> REGISTERED", 1), 0);
 	assert_true(bound());
+	/* The state resource says so, for whoever watches the device. */
+	assert_int_equal(itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state "
+				  ">'%s/rundown-state.out' 2>&1 && grep -q "
+				  "'\"registration\":\"registered\".*\"last_error\":\"certificate "
+				  "renewal: ' '%s/rundown-state.out'",
+				  sport, itest_scratch(), itest_scratch()),
+			 0);
 	assert_int_equal(stop_run(pid), 0);
 	assert_false(bound());
 }
