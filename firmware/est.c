@@ -364,6 +364,8 @@ static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char
 		return err;
 	cc.host = host;
 	cc.timeout_ms = o->timeout_ms;
+	cc.stop = o->stop;
+	cc.stop_arg = o->stop_arg;
 	cc.key = key;
 	cc.verbose = c->verbose;
 	cli_step(c, "DTLS to %s", url);
@@ -691,7 +693,7 @@ sg_err est_renew(struct cli *c, const struct est_opts *o, struct pin *token_pin,
 }
 
 sg_err est_renew_if_due(struct cli *c, struct token *t, size_t ci, unsigned timeout_ms,
-			int *renewed, struct sg_error *e)
+			int (*stop)(void *arg), void *stop_arg, int *renewed, struct sg_error *e)
 {
 	struct est_opts o;
 	struct certinfo ci_info;
@@ -704,6 +706,8 @@ sg_err est_renew_if_due(struct cli *c, struct token *t, size_t ci, unsigned time
 	memset(&o, 0, sizeof(o));
 	est_opts_from_config(&c->cfg, &o);
 	o.timeout_ms = timeout_ms;
+	o.stop = stop;
+	o.stop_arg = stop_arg;
 	if (!est_renew_configured(c))
 		return SG_OK;
 	err = certinfo_parse(t->certs[ci].der, t->certs[ci].der_len, &ci_info, e);

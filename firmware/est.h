@@ -41,6 +41,8 @@ struct est_opts {
 	const char *ca_file;   /* the pinned CA ([enroll] ca), or NULL */
 	const char *fingerprint; /* the pinned CA's SHA-256 ([enroll] ca_fingerprint), or NULL */
 	unsigned timeout_ms;   /* per request; 0: 20 s */
+	int (*stop)(void *arg);/* optional: 1 ends a waiting request (est_coap.h) */
+	void *stop_arg;
 };
 
 /* First enrolment on the token the CLI settings pick (PKCS#11 module or
@@ -79,10 +81,11 @@ int est_renew_configured(const struct cli *c);
 
 /* For `signet run`, with its logged-in token: renews certificate ci when
  * it is inside the [enroll] renew_days window and a service is configured;
- * *renewed says whether it did. Each request waits at most timeout_ms.
+ * *renewed says whether it did. Each request waits at most timeout_ms,
+ * and stops as soon as stop(stop_arg) says 1 (NULL: never).
  * SG_OK without renewing when nothing is due. */
 sg_err est_renew_if_due(struct cli *c, struct token *t, size_t ci, unsigned timeout_ms,
-			int *renewed, struct sg_error *e);
+			int (*stop)(void *arg), void *stop_arg, int *renewed, struct sg_error *e);
 
 /* The options from the configuration ([enroll], [sip] user). */
 void est_opts_from_config(const struct signet_config *cfg, struct est_opts *o);

@@ -25,6 +25,8 @@ struct est_conn {
 	coap_session_t *session;
 	int p11_inited;
 	unsigned timeout_ms;
+	int (*stop)(void *arg);
+	void *stop_arg;
 	/* the request in flight */
 	coap_bin_const_t token;
 	uint8_t token_buf[8];
@@ -174,6 +176,8 @@ sg_err est_conn_open(const struct est_conn_cfg *cfg, struct est_conn **out, stru
 	if (!c)
 		return sg_error_set(e, SG_E_NOMEM, NULL);
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 20000;
+	c->stop = cfg->stop;
+	c->stop_arg = cfg->stop_arg;
 	coap_startup();
 	coap_set_log_level(cfg->verbose ? LOG_WARNING : LOG_EMERG);
 	coap_dtls_set_log_level(cfg->verbose ? LOG_WARNING : LOG_EMERG);
@@ -289,6 +293,10 @@ sg_err est_conn_request(struct est_conn *c, const char *path, const uint8_t *bod
 		if (spent < 0)
 			break;
 		waited += spent > 0 ? (unsigned)spent : 1;
+		if (!c->done && c->stop && c->stop(c->stop_arg)) {
+			c->failed = 1;
+			c->why = "interrupted";
+		}
 	}
 	c->resp = NULL;
 	if (c->done && !c->failed)

@@ -48,6 +48,10 @@ struct est_conn_cfg {
 	const char *host;
 	uint16_t port;            /* 0: 5684 */
 	unsigned timeout_ms;      /* per request; 0: 20 s */
+	/* Optional: asked every 100 ms while a request waits; 1 gives up
+	 * at once (SG_E_NETWORK, "interrupted"): a signal, a card pulled. */
+	int (*stop)(void *arg);
+	void *stop_arg;
 	/* Client authentication (re-enrolment), or NULL: the certificate and
 	 * a signing function for its key, which stays on the token (GnuTLS
 	 * gets an external key whose signatures come from sign). */

@@ -10,6 +10,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "est.h"
+#include "sigpipe.h"
 #include "sg_log.h"
 #include "sg_time.h"
 #include "vcard.h"
@@ -239,6 +240,22 @@ static int rs_disconnect(void *ctx, uint32_t timeout_ms)
 			    timeout_ms);
 }
 
+/* While a renewal request waits: a signal, or the card pulled, ends it
+ * (the state machine then signs out without waiting for the service). */
+static int renewal_stop(void *arg)
+{
+	struct run_session *rs = arg;
+	struct token_pin_state st;
+	sg_err err;
+
+	if (sigpipe_pending() || marker_says_removed(rs))
+		return 1;
+	if (rs->s.c->backend == CONFIG_BACKEND_VCARD)
+		return 0;
+	err = token_pin_state(rs->s.t, &st, NULL);
+	return err == SG_E_NO_TOKEN || err == SG_E_NO_CARD || err == SG_E_CARD_REMOVED;
+}
+
 static void renew(struct run_session *rs)
 {
 	struct cli *c = rs->s.c;
@@ -250,7 +267,8 @@ static void renew(struct run_session *rs)
 	(void)hal_clock_wall(&c->hal.clock, &now);
 	rs->renew_next = now + c->cfg.enroll_renew_retry;
 	session_say(&rs->s, "certificate inside the renewal window: renewing");
-	if (est_renew_if_due(c, rs->s.t, rs->s.ci, RUN_RENEW_TIMEOUT_MS, &renewed, &e) == SG_OK &&
+	if (est_renew_if_due(c, rs->s.t, rs->s.ci, RUN_RENEW_TIMEOUT_MS, renewal_stop, rs, &renewed,
+			     &e) == SG_OK &&
 	    renewed && session_cert_renewed(&rs->s, &e) == SG_OK) {
 		char until[40];
 

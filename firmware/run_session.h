@@ -21,8 +21,9 @@
  * the DTLS handshake, no PIN is asked again. The new certificate goes on
  * the token and into the next TLS handshakes; a failure is reported and
  * the sign-in stays. Attempts are [enroll] renew_retry seconds apart.
- * Each request waits at most RUN_RENEW_TIMEOUT_MS (the loop is held
- * meanwhile: keep-alives and the card are looked at after it).
+ * Each request waits at most RUN_RENEW_TIMEOUT_MS; the loop is held
+ * meanwhile, but a signal or the card pulled ends the wait at once (then
+ * the state machine signs out as usual).
  */
 #ifndef RUN_SESSION_H
 #define RUN_SESSION_H

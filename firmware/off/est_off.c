@@ -38,8 +38,10 @@ int est_renew_due(int64_t not_after, int64_t now, int days)
 }
 
 sg_err est_renew_if_due(struct cli *c, struct token *t, size_t ci, unsigned timeout_ms,
-			int *renewed, struct sg_error *e)
+			int (*stop)(void *arg), void *stop_arg, int *renewed, struct sg_error *e)
 {
+	(void)stop;
+	(void)stop_arg;
 	(void)c;
 	(void)t;
 	(void)ci;

@@ -472,6 +472,37 @@ static void test_run_renewal_fails(void **st)
 	assert_false(bound());
 }
 
+/* A service that swallows every datagram: the renewal waits for it, and
+ * pulling the card ends the wait at once (not after the request's 5 s):
+ * the renewal says it was interrupted, then the sign-out follows. */
+static void test_run_renewal_interrupted(void **st)
+{
+	char rconf[600], rs[300], marker[700];
+	int pid, hole = itest_free_port(), hole_pid;
+
+	(void)st;
+	hole_pid = itest_spawn("blackhole", "exec python3 -c 'import socket, time; "
+			       "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+			       "s.bind((\"127.0.0.1\", %d)); print(\"bound\", flush=True); "
+			       "time.sleep(120)'", hole);
+	assert_int_equal(itest_wait_log("blackhole", "bound"), 0);
+	snprintf(rconf, sizeof(rconf), "%s/run-hole.conf", itest_scratch());
+	snprintf(rs, sizeof(rs), "coaps://127.0.0.1:%d", hole);
+	assert_int_equal(write_run_conf(rconf, rs, 0), 0);
+	snprintf(marker, sizeof(marker), "%s/vcard-default.removed", itest_scratch());
+	pid = itest_spawn("runhole", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n123456\nEOF",
+			  itest_signet(), rconf);
+	assert_int_equal(wait_lines("runhole", "renewing", 1), 0);
+	assert_int_equal(itest_sh("touch '%s'", marker), 0);
+	if (wait_lines("runhole", "certificate renewal failed: .*interrupted", 1))
+		fail_msg("the renewal was not interrupted; see %s/runhole.log", itest_scratch());
+	assert_int_equal(wait_lines("runhole", "UNREGISTERING -> LOCKED", 1), 0);
+	assert_false(bound());
+	assert_int_equal(stop_run(pid), 0);
+	assert_int_equal(itest_sh("rm -f '%s'", marker), 0);
+	itest_stop(hole_pid);
+}
+
 /* ---- the device state resource, served from a small driver ---------------- */
 
 struct driver {
@@ -580,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_renew_vcard),
 		cmocka_unit_test(test_run_renews),
 		cmocka_unit_test(test_run_renewal_fails),
+		cmocka_unit_test(test_run_renewal_interrupted),
 		cmocka_unit_test(test_state_get),
 		cmocka_unit_test(test_state_observe),
 	};
