@@ -245,6 +245,20 @@ static void test_renew_and_revoked(void **st)
 	assert_true(svc_log_has("revoked.*superseded"));
 	assert_int_equal(itest_sh("grep -q '^R' '%s/index.txt'", svc), 0);
 	run(NULL, 7, "verify --config %s --cert %s/old.der", conf, itest_scratch());
+	/* The service's index.txt is what `openssl ocsp` answers from: the
+	 * superseded certificate is revoked over OCSP too. */
+	{
+		int op = itest_free_port();
+		int opid = itest_spawn("estocsp", "exec openssl ocsp -index '%s/index.txt' -port %d "
+				       "-rsigner '%s/ca.crt' -rkey '%s/ca.key' -CA '%s/ca.crt' "
+				       "-nmin 60", svc, op, svc, svc, svc);
+
+		assert_int_equal(itest_wait_log("estocsp", "waiting for OCSP client connections"), 0);
+		run(NULL, 7, "verify --config %s --cert %s/old.der --revocation ocsp --ocsp-url "
+		    "http://127.0.0.1:%d/ --no-cache", conf, itest_scratch(), op);
+		expect_out("OCSP");
+		itest_stop(opid);
+	}
 	/* The new certificate is on the token and acceptable. */
 	assert_int_equal(itest_sh("pkcs11-tool --module " SOFTHSM " --read-object --type cert "
 				  "--label signet -o '%s/new.der' >/dev/null 2>&1 && "
