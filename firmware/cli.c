@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,22 @@ void cli_fini(struct cli *c)
 	vcard_close(c->vcard);
 	c->vcard = NULL;
 	port_linux_fini(&c->hal);
+}
+
+int cli_next_opt(struct cli *c, int argc, char **argv, const char *shortopts,
+		 const struct option *longopts)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int r = cli_common_opt(c, opt, optarg);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return opt;
+	}
+	return 0;
 }
 
 int cli_common_opt(struct cli *c, int opt, const char *arg)

@@ -68,6 +68,18 @@ void cli_fini(struct cli *c);
  * printing a usage error. */
 int cli_common_opt(struct cli *c, int opt, const char *arg);
 
+/* getopt_long() over a subcommand's options with the common ones
+ * (CLI_COMMON_LONGOPTS) handled here: returns the next other option
+ * (> 0; '?' for an unknown one), 0 at the end, or -1 after printing the
+ * usage error of a bad common option. The loop of every subcommand:
+ *     while ((opt = cli_next_opt(c, argc, argv, "h", longopts)) > 0)
+ *             switch (opt) { ... }
+ *     if (opt < 0)
+ *             return SG_EXIT_USAGE; */
+struct option;
+int cli_next_opt(struct cli *c, int argc, char **argv, const char *shortopts,
+		 const struct option *longopts);
+
 /* Loads the configuration (the --config file, or the default one if it
  * exists) and applies --module / --token. Call after option parsing.
  * Returns an exit code (0 on success). */

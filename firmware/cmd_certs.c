@@ -242,12 +242,7 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 	memset(&k, 0, sizeof(k));
 
 	sg_error_init(&e);
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r = cli_common_opt(c, opt, optarg);
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r)
-			continue;
+	while ((opt = cli_next_opt(c, argc, argv, "h", longopts)) > 0) {
 		switch (opt) {
 		case 'e':
 			if (sg_time_parse(optarg, &expires_before, &e))
@@ -280,6 +275,8 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 			return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind < argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	rc = cli_settle(c);

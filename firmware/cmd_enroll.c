@@ -146,13 +146,7 @@ static int run(struct cli *c, int argc, char **argv, int renew)
 	memset(pins, 0, sizeof(pins));
 	sg_error_init(&e);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		int r = cli_common_opt(c, opt, optarg);
-
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r > 0)
-			continue;
+	while ((opt = cli_next_opt(c, argc, argv, "", opts)) > 0) {
 		switch (opt) {
 		case O_SERVER: *(renew ? &o.renew_server : &o.server) = optarg; break;
 		case O_PHONE: phone = optarg; break;
@@ -162,6 +156,8 @@ static int run(struct cli *c, int argc, char **argv, int renew)
 		default: fputs(renew ? renew_usage : enroll_usage, stderr); return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	rc = cli_settle(c);

@@ -135,12 +135,7 @@ static int run_parse(struct run *r, int argc, char **argv)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int rc = cli_common_opt(r->c, opt, optarg);
-		if (rc < 0)
-			return SG_EXIT_USAGE;
-		if (rc)
-			continue;
+	while ((opt = cli_next_opt(r->c, argc, argv, "h", longopts)) > 0) {
 		switch (opt) {
 		case 'r': r->rs.s.registrar = optarg; break;
 		case 'a': r->rs.s.ca = optarg; break;
@@ -159,6 +154,8 @@ static int run_parse(struct run *r, int argc, char **argv)
 			return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind < argc)
 		return cli_usage_error(r->c, "unexpected argument '%s'", argv[optind]);
 	return 0;

@@ -107,12 +107,7 @@ static int sign_parse(struct cli *c, int argc, char **argv, struct sign_opts *o)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r = cli_common_opt(c, opt, optarg);
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r)
-			continue;
+	while ((opt = cli_next_opt(c, argc, argv, "h", longopts)) > 0) {
 		switch (opt) {
 		case 'i':
 			o->in = optarg;
@@ -134,6 +129,8 @@ static int sign_parse(struct cli *c, int argc, char **argv, struct sign_opts *o)
 			return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind < argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (o->verify && (o->in || o->out))

@@ -54,12 +54,7 @@ static int signin_parse(struct signin *s, int argc, char **argv)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r = cli_common_opt(s->c, opt, optarg);
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r)
-			continue;
+	while ((opt = cli_next_opt(s->c, argc, argv, "h", longopts)) > 0) {
 		switch (opt) {
 		case 'r': s->ss.registrar = optarg; break;
 		case 'a': s->ss.ca = optarg; break;
@@ -83,6 +78,8 @@ static int signin_parse(struct signin *s, int argc, char **argv)
 			return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind < argc)
 		return cli_usage_error(s->c, "unexpected argument '%s'", argv[optind]);
 	return 0;
@@ -257,12 +254,7 @@ int cmd_testauth(struct cli *c, int argc, char **argv)
 	int opt, rc;
 
 	signin_init(&s, c);
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r = cli_common_opt(c, opt, optarg);
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r)
-			continue;
+	while ((opt = cli_next_opt(c, argc, argv, "h", longopts)) > 0) {
 		switch (opt) {
 		case 't':
 			/* HOST[:PORT] or a whole sips:/sip: URI. */
@@ -281,6 +273,8 @@ int cmd_testauth(struct cli *c, int argc, char **argv)
 			return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind < argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (!target[0])

@@ -154,15 +154,11 @@ static int vcard_parse(struct vcli *v, const struct vsub *sub, int argc, char **
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int opt, rc;
+	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r = cli_common_opt(v->c, opt, optarg);
+	while ((opt = cli_next_opt(v->c, argc, argv, "h", longopts)) > 0) {
+		int rc;
 
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r)
-			continue;
 		if (opt == 'h') {
 			fputs(vcard_usage, stdout);
 			return -1;
@@ -171,6 +167,8 @@ static int vcard_parse(struct vcli *v, const struct vsub *sub, int argc, char **
 		if (rc)
 			return rc;
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (sub->file_arg) {
 		if (optind + 1 != argc)
 			return cli_usage_error(v->c, "%s needs one FILE", sub->name);

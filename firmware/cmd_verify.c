@@ -63,12 +63,7 @@ static int verify_parse(struct cli *c, int argc, char **argv, struct verify_opts
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r = cli_common_opt(c, opt, optarg);
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r)
-			continue;
+	while ((opt = cli_next_opt(c, argc, argv, "h", longopts)) > 0) {
 		switch (opt) {
 		case 'c': o->cert = optarg; break;
 		case 'a': o->ca = optarg; break;
@@ -89,6 +84,8 @@ static int verify_parse(struct cli *c, int argc, char **argv, struct verify_opts
 			return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind < argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	return 0;

@@ -143,13 +143,7 @@ static int serve_parse(struct cli *c, int argc, char **argv, struct serve_opts *
 	int opt;
 
 	optind = 0; /* glibc: a full restart, whoever parsed before us */
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r = cli_common_opt(c, opt, optarg);
-
-		if (r < 0)
-			return SG_EXIT_USAGE;
-		if (r)
-			continue;
+	while ((opt = cli_next_opt(c, argc, argv, "h", longopts)) > 0) {
 		switch (opt) {
 		case 'n':
 			o->name = optarg;
@@ -178,6 +172,8 @@ static int serve_parse(struct cli *c, int argc, char **argv, struct serve_opts *
 			return SG_EXIT_USAGE;
 		}
 	}
+	if (opt < 0)
+		return SG_EXIT_USAGE;
 	if (optind < argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	return 0;
