@@ -14,6 +14,28 @@ struct est_tlskey {
 	struct sg_error err;
 };
 
+/* DigestInfo prefixes (RFC 8017, 9.2 note 1) of the hashes the token signs. */
+static const uint8_t di_sha256[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+				    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+static const uint8_t di_sha384[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+				    0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
+
+/* GNUTLS_SIGN_RSA_RAW hands over a DigestInfo (GnuTLS uses it for TLS 1.2
+ * PKCS#1 v1.5 with external keys): the hash inside, if it is one the token
+ * signs. */
+static int digest_info_hash(const gnutls_datum_t *in, const uint8_t **hash, size_t *len)
+{
+	if (in->size == sizeof(di_sha256) + 32 && !memcmp(in->data, di_sha256, sizeof(di_sha256)))
+		*len = 32;
+	else if (in->size == sizeof(di_sha384) + 48 &&
+		 !memcmp(in->data, di_sha384, sizeof(di_sha384)))
+		*len = 48;
+	else
+		return 0;
+	*hash = in->data + in->size - *len;
+	return 1;
+}
+
 /* What the token can sign: its hash lengths and the key's scheme. */
 static int can_sign(const struct est_tlskey *k, gnutls_sign_algorithm_t algo,
 		    enum token_sig *kind)
@@ -21,6 +43,10 @@ static int can_sign(const struct est_tlskey *k, gnutls_sign_algorithm_t algo,
 	gnutls_digest_algorithm_t d = gnutls_sign_get_hash_algorithm(algo);
 	int pk = (int)gnutls_sign_get_pk_algorithm(algo);
 
+	if (algo == GNUTLS_SIGN_RSA_RAW && k->pk == GNUTLS_PK_RSA) {
+		*kind = TOKEN_SIG_RSA_PKCS1; /* the hash comes in a DigestInfo */
+		return 1;
+	}
 	if (d != GNUTLS_DIG_SHA256 && d != GNUTLS_DIG_SHA384)
 		return 0;
 	if (k->pk == GNUTLS_PK_ECDSA && pk == GNUTLS_PK_ECDSA) {
@@ -71,12 +97,17 @@ static int key_sign_hash(gnutls_privkey_t pkey, gnutls_sign_algorithm_t algo, vo
 	(void)flags;
 	sig->data = NULL;
 	sig->size = 0;
-	if (!can_sign(k, algo, &kind) || (hash->size != 32 && hash->size != 48)) {
+	const uint8_t *h = hash->data;
+	size_t hl = hash->size;
+
+	if (!can_sign(k, algo, &kind) ||
+	    (algo == GNUTLS_SIGN_RSA_RAW ? !digest_info_hash(hash, &h, &hl)
+					 : hl != 32 && hl != 48)) {
 		sg_error_set(&k->err, SG_E_TOKEN, "the handshake asked for a signature the token "
 			     "cannot make (%s)", gnutls_sign_get_name(algo));
 		return GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM;
 	}
-	if (k->key.sign(k->key.arg, kind, hash->data, hash->size, out, &len, &k->err) != SG_OK)
+	if (k->key.sign(k->key.arg, kind, h, hl, out, &len, &k->err) != SG_OK)
 		return GNUTLS_E_PK_SIGN_FAILED;
 	sig->data = gnutls_malloc(len);
 	if (!sig->data)

@@ -5,7 +5,9 @@
  * GnuTLS gets an external private key (gnutls_privkey_import_ext4): it
  * asks which signature algorithms the key has (what token_sign can do:
  * ECDSA with SHA-256/384 for P-256 keys; RSA PKCS#1 v1.5 and PSS with
- * SHA-256/384), and hands over the handshake hash to sign. The key never
+ * SHA-256/384), and hands over the handshake hash to sign (for RSA PKCS#1
+ * v1.5 wrapped in a DigestInfo, as GNUTLS_SIGN_RSA_RAW: the hash is taken
+ * out of it and the token adds its own). The key never
  * leaves the token and no PIN passes through here: the caller's token
  * session is logged in already.
  */

@@ -125,8 +125,11 @@ static int group_setup(void **st)
 	if (itest_sh("printf '%%s\\n' %s | '%s' adduser --dir '%s' --id alice --phone 1001 "
 		     "--identity sip:alice@example.test --iterations 20000 >/dev/null && "
 		     "printf '%%s\\n' %s | '%s' adduser --dir '%s' --id bob --phone 1002 "
-		     "--identity sip:bob@example.test --iterations 20000 >/dev/null",
-		     ALICE_PIN, provisiond(), svc, BOB_PIN, provisiond(), svc))
+		     "--identity sip:bob@example.test --iterations 20000 >/dev/null && "
+		     "printf '%%s\n' %s | '%s' adduser --dir '%s' --id carol "
+		     "--identity sip:carol@example.test --iterations 20000 >/dev/null",
+		     ALICE_PIN, provisiond(), svc, BOB_PIN, provisiond(), svc, BOB_PIN, provisiond(),
+		     svc))
 		return -1;
 	port = itest_free_port();
 	pd_pid = itest_spawn("provisiond", "'%s' serve --dir '%s' --port %d --max-tries %d",
@@ -333,6 +336,32 @@ static void test_renew_vcard(void **st)
 	run(NULL, 7, "verify --config %s --cert %s/vold.der", vconf, itest_scratch());
 	run(NULL, 0, "verify --config %s --cert %s/vnew.der", vconf, itest_scratch());
 	run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
+}
+
+/* An RSA key renews too (PKCS#1 or PSS in the DTLS handshake, as GnuTLS
+ * and the service agree): carol's RSA-2048 key in slot 9D of the virtual
+ * card, her first certificate issued by the service's CA by hand. */
+static void test_renew_rsa(void **st)
+{
+	(void)st;
+	run("123456\n", 0, "vcard gen-key --slot 9d --alg rsa2048 --csr %s/carol.csr "
+	    "--subject CN=carol --san sip:carol@example.test --pin-fd 3", itest_scratch());
+	assert_int_equal(itest_sh("cd '%s' && openssl x509 -req -in carol.csr -CA '%s/ca.crt' "
+				  "-CAkey '%s/ca.key' -CAcreateserial -days 30 -copy_extensions copy "
+				  "-out carol.crt 2>/dev/null",
+				  itest_scratch(), svc, svc),
+			 0);
+	run(NULL, 0, "vcard import-cert --slot 9d %s/carol.crt", itest_scratch());
+	run("123456\n", 0, "renew --config %s --card vcard --token pkcs11:id=%%9d --force "
+	    "--pin-fd 3", vconf);
+	expect_out("renewed");
+	expect_out("sip:carol@example.test");
+	assert_true(svc_log_has("issued.*user=carol.*via=sren"));
+	run(NULL, 0, "vcard export-cert --slot 9d --der --out %s/carol-new.der", itest_scratch());
+	assert_int_equal(itest_sh("openssl x509 -inform DER -in '%s/carol-new.der' -noout -text | "
+				  "grep -q 'rsaEncryption'",
+				  itest_scratch()),
+			 0);
 }
 
 /* ---- signet run renews by itself ---------------------------------------------- */
@@ -623,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_renew_and_revoked),
 		cmocka_unit_test(test_enroll_vcard),
 		cmocka_unit_test(test_renew_vcard),
+		cmocka_unit_test(test_renew_rsa),
 		cmocka_unit_test(test_run_renews),
 		cmocka_unit_test(test_run_renewal_fails),
 		cmocka_unit_test(test_run_renewal_interrupted),
