@@ -87,12 +87,18 @@ TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
 # links libcoap's GnuTLS variant (README, Enrolment). A board without it in
 # its sysroot sets FEATURE_COAP=0: COAP_SRC is left out and
 # firmware/off/est_off.c says so at run time.
+# The part that links libcoap and GnuTLS (PLUGIN_SRC) is a plugin,
+# signet-coap.so, that signet loads only when it is used (est_plugin.h):
+# other commands start without those libraries.
 FEATURE_COAP ?= $(if $(CROSS),0,1)
-COAP_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c firmware/est.c \
-	firmware/est_msg.c firmware/est_p11.c firmware/cmd_enroll.c
+PLUGIN_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c \
+	firmware/est_plugin_api.c
+COAP_SRC := $(PLUGIN_SRC) firmware/est_plugin.c firmware/est.c firmware/est_msg.c \
+	firmware/est_p11.c firmware/cmd_enroll.c
 COAP_LIBS := $(if $(filter 1,$(FEATURE_COAP)),$(shell pkg-config --libs libcoap-3-gnutls gnutls 2>/dev/null))
-FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),\
-	$(wildcard firmware/*.c)) $(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c) \
+FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(PLUGIN_SRC) \
+	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*.c)) \
+	$(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c) \
 	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
@@ -153,16 +159,17 @@ $(EMB_LIB): $(call obj,$(EMB_SRC))
 
 $(SIGNET): $(call obj,$(FW_SRC)) $(PORT_LIB) $(CORE_LIB) $(if $(PORT_OVERLAY),$(EMB_LIB))
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(LDLIBS) \
-		$(COAP_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
 
 $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
 
-# Firmware objects other than the CLI's main() are linked into tests too.
-FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c,$(FW_SRC)))
+# Firmware objects other than the CLI's main() are linked into tests too;
+# the tests link the CoAP part itself rather than its plugin loader.
+FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c $(if $(filter 1,$(FEATURE_COAP)),\
+	firmware/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
 
 $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS) \
 		$(EMB_LIB)
@@ -190,6 +197,25 @@ $(PROVISIOND): $(call obj,$(PD_SRC)) $(O)/obj/firmware/est_msg.o $(CORE_LIB)
 		$(LDLIBS) $(COAP_LIBS)
 all: $(PROVISIOND)
 integration: $(PROVISIOND)
+
+# signet-coap.so (est_plugin.h): only signet_coap_api is exported; the
+# core it carries stays local to it.
+COAP_PLUGIN := $(O)/signet-coap.so
+$(COAP_PLUGIN): $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/json.o $(CORE_LIB) firmware/est_plugin.map
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=firmware/est_plugin.map -Wl,-z,relro,-z,now \
+		-o $@ $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/json.o $(CORE_LIB) $(LDLIBS) $(COAP_LIBS)
+all: $(COAP_PLUGIN)
+integration: $(COAP_PLUGIN)
+unit: $(COAP_PLUGIN)
+install: install-coap
+uninstall: uninstall-coap
+.PHONY: install-coap uninstall-coap
+install-coap: $(COAP_PLUGIN)
+	install -d $(DESTDIR)$(PREFIX)/lib/signet
+	install -m 0644 $(COAP_PLUGIN) $(DESTDIR)$(PREFIX)/lib/signet/signet-coap.so
+uninstall-coap:
+	rm -f $(DESTDIR)$(PREFIX)/lib/signet/signet-coap.so
 endif
 
 # ---- tests ---------------------------------------------------------------

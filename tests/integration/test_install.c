@@ -27,6 +27,7 @@ static const char *const files[] = {
 	"/etc/signet/signet.conf.example",
 	"/lib/systemd/system/signet.service",
 	"/opt/signet-test/share/man/man1/signet.1",
+	"/opt/signet-test/lib/signet/signet-coap.so",
 };
 
 static void test_install(void **state)
@@ -59,6 +60,16 @@ static void test_install(void **state)
 					  " >&2; test $? -eq 1",
 					  dest),
 				 0);
+	/* The installed signet finds its CoAP plugin (../lib/signet): the
+	 * server's URL is parsed by it (exit 2 with the plugin's message),
+	 * instead of "the CoAP plugin cannot be loaded" (exit 1). */
+	assert_int_equal(itest_sh("printf '1234\\n5678\\n' | env -u SIGNET_COAP_PLUGIN "
+				  "'%s/opt/signet-test/bin/signet' enroll --config "
+				  "'%s/etc/signet/signet.conf.example' --server 'coaps://[::1' --user alice "
+				  "--identity sip:alice@example.test --card vcard:none --pin-fd 3 3<&0 "
+				  ">'%s/plugin.out' 2>&1; test $? -eq 2 && grep -q 'needs its' '%s/plugin.out'",
+				  dest, dest, itest_scratch(), itest_scratch()),
+			 0);
 	/* The example configuration is a valid configuration: signet gets as
 	 * far as looking for the card (exit 3), not a configuration error (2). */
 	assert_int_equal(itest_sh("'%s/opt/signet-test/bin/signet' certs --config "
