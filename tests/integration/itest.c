@@ -3,7 +3,10 @@
 #include "itest.h"
 
 #include <fcntl.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 const char *itest_top(void)
 {
@@ -202,4 +207,27 @@ int itest_wait_log(const char *name, const char *text)
 		nanosleep(&ts, NULL);
 	}
 	return -1;
+}
+
+static char run_out[16384];
+
+int itest_run(const char *pin, int want, const char *fmt, ...)
+{
+	char args[2048];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	rc = itest_signet_run(pin, run_out, sizeof(run_out), "%s", args);
+	if (rc != want)
+		fail_msg("signet %s: exit %d, wanted %d; output:\n%s", args, rc, want, run_out);
+	return rc;
+}
+
+void itest_expect_out(const char *text)
+{
+	if (!strstr(run_out, text))
+		fail_msg("output lacks \"%s\":\n%s", text, run_out);
 }

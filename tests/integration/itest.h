@@ -23,6 +23,12 @@ int itest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int itest_signet_run(const char *pin, char *out, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* itest_signet_run into a buffer of its own; the exit code must be want
+ * (else the test fails, showing the command and its output). */
+int itest_run(const char *pin, int want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The last itest_run's output must contain text. */
+void itest_expect_out(const char *text);
+
 /* Makes a SoftHSM2 token with tools/mktoken in scratch/name; returns the
  * directory (static storage per call site is the caller's business: the
  * string is strdup'ed). */

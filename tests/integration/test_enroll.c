@@ -37,34 +37,10 @@
 #define BOB_PIN "987654"
 #define MAX_TRIES 3
 
-static char out[16384];
 static char pki[512], svc[512], conf[512], badconf[512], fpconf[512], vconf[512];
 static int pd_pid = -1, port;
 static char kam[600];
 static int kam_pid = -1, kam_tls;
-
-static int run(const char *pin, int want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int run(const char *pin, int want, const char *fmt, ...)
-{
-	char args[2048];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	rc = itest_signet_run(pin, out, sizeof(out), "%s", args);
-	if (rc != want)
-		fail_msg("signet %s: exit %d, wanted %d; output:\n%s", args, rc, want, out);
-	return rc;
-}
-
-static void expect_out(const char *text)
-{
-	if (!strstr(out, text))
-		fail_msg("output lacks \"%s\":\n%s", text, out);
-}
 
 static const char *provisiond(void)
 {
@@ -178,10 +154,10 @@ static int svc_log_has(const char *text)
 static void test_pin_mismatch(void **st)
 {
 	(void)st;
-	run(TOKEN_PIN "\n" ALICE_PIN "\n", 6, "enroll --config %s --user alice --pin-fd 3", badconf);
-	expect_out("pinned CA");
-	run(TOKEN_PIN "\n" ALICE_PIN "\n", 6, "enroll --config %s --user alice --pin-fd 3", fpconf);
-	expect_out("fingerprint");
+	itest_run(TOKEN_PIN "\n" ALICE_PIN "\n", 6, "enroll --config %s --user alice --pin-fd 3", badconf);
+	itest_expect_out("pinned CA");
+	itest_run(TOKEN_PIN "\n" ALICE_PIN "\n", 6, "enroll --config %s --user alice --pin-fd 3", fpconf);
+	itest_expect_out("fingerprint");
 	assert_false(svc_log_has("via=sen"));
 	/* No key was left behind on the token either. */
 	assert_int_equal(itest_sh("pkcs11-tool --module " SOFTHSM " --login --pin " TOKEN_PIN
@@ -193,18 +169,18 @@ static void test_pin_mismatch(void **st)
 static void test_wrong_pin_and_lock(void **st)
 {
 	(void)st;
-	run(TOKEN_PIN "\n" "000000\n", 4, "enroll --config %s --user bob --identity "
+	itest_run(TOKEN_PIN "\n" "000000\n", 4, "enroll --config %s --user bob --identity "
 	    "sip:bob@example.test --pin-fd 3", conf);
-	expect_out("2 tries left");
+	itest_expect_out("2 tries left");
 	assert_int_equal(itest_sh("grep -q '^bob 1$' '%s/attempts'", svc), 0);
-	run(TOKEN_PIN "\n" "000001\n", 4, "enroll --config %s --phone 1002 --identity "
+	itest_run(TOKEN_PIN "\n" "000001\n", 4, "enroll --config %s --phone 1002 --identity "
 	    "sip:bob@example.test --pin-fd 3", conf);
-	expect_out("1 try left");
-	run(TOKEN_PIN "\n" "000002\n", 5, "enroll --config %s --user bob --identity "
+	itest_expect_out("1 try left");
+	itest_run(TOKEN_PIN "\n" "000002\n", 5, "enroll --config %s --user bob --identity "
 	    "sip:bob@example.test --pin-fd 3", conf);
-	expect_out("locked");
+	itest_expect_out("locked");
 	/* Locked: even the right PIN is refused, and the count persists. */
-	run(TOKEN_PIN "\n" BOB_PIN "\n", 5, "enroll --config %s --user bob --identity "
+	itest_run(TOKEN_PIN "\n" BOB_PIN "\n", 5, "enroll --config %s --user bob --identity "
 	    "sip:bob@example.test --pin-fd 3", conf);
 	assert_int_equal(itest_sh("grep -q '^bob 3$' '%s/attempts'", svc), 0);
 	assert_false(svc_log_has("issued.*user=bob"));
@@ -215,24 +191,24 @@ static void test_wrong_pin_and_lock(void **st)
 static void test_enroll_softhsm(void **st)
 {
 	(void)st;
-	run(TOKEN_PIN "\n" ALICE_PIN "\n", 0, "enroll --config %s --user alice --pin-fd 3", conf);
-	expect_out("enrolled");
-	expect_out("sip:alice@example.test");
+	itest_run(TOKEN_PIN "\n" ALICE_PIN "\n", 0, "enroll --config %s --user alice --pin-fd 3", conf);
+	itest_expect_out("enrolled");
+	itest_expect_out("sip:alice@example.test");
 	assert_true(svc_log_has("issued.*user=alice.*via=sen"));
-	run(NULL, 0, "certs --config %s", conf);
-	expect_out("uri: sip:alice@example.test");
-	expect_out("EC 256 bits");
+	itest_run(NULL, 0, "certs --config %s", conf);
+	itest_expect_out("uri: sip:alice@example.test");
+	itest_expect_out("EC 256 bits");
 	/* The key signs and the certificate verifies it: they belong together. */
-	run(TOKEN_PIN "\n", 0, "sign --config %s --verify --pin-fd 3", conf);
+	itest_run(TOKEN_PIN "\n", 0, "sign --config %s --verify --pin-fd 3", conf);
 	assert_int_equal(itest_sh("pkcs11-tool --module " SOFTHSM " --read-object --type cert "
 				  "--label signet -o '%s/old.der' >/dev/null 2>&1",
 				  itest_scratch()),
 			 0);
-	run(NULL, 0, "verify --config %s --cert %s/old.der --identity sip:alice@example.test",
+	itest_run(NULL, 0, "verify --config %s --cert %s/old.der --identity sip:alice@example.test",
 	    conf, itest_scratch());
 	/* From a new device to a signed-in user: a real sign-in with it. */
-	run(TOKEN_PIN "\n", 0, "signin --config %s --once --pin-fd 3", conf);
-	expect_out("registered");
+	itest_run(TOKEN_PIN "\n", 0, "signin --config %s --once --pin-fd 3", conf);
+	itest_expect_out("registered");
 }
 
 /* Renewal through /sren: authenticated by the current certificate; the
@@ -240,14 +216,14 @@ static void test_enroll_softhsm(void **st)
 static void test_renew_and_revoked(void **st)
 {
 	(void)st;
-	run(TOKEN_PIN "\n", 0, "renew --config %s --pin-fd 3", conf);
-	expect_out("not due");
-	run(TOKEN_PIN "\n", 0, "renew --config %s --force --pin-fd 3", conf);
-	expect_out("renewed");
+	itest_run(TOKEN_PIN "\n", 0, "renew --config %s --pin-fd 3", conf);
+	itest_expect_out("not due");
+	itest_run(TOKEN_PIN "\n", 0, "renew --config %s --force --pin-fd 3", conf);
+	itest_expect_out("renewed");
 	assert_true(svc_log_has("issued.*user=alice.*via=sren"));
 	assert_true(svc_log_has("revoked.*superseded"));
 	assert_int_equal(itest_sh("grep -q '^R' '%s/index.txt'", svc), 0);
-	run(NULL, 7, "verify --config %s --cert %s/old.der", conf, itest_scratch());
+	itest_run(NULL, 7, "verify --config %s --cert %s/old.der", conf, itest_scratch());
 	/* The service's index.txt is what `openssl ocsp` answers from: the
 	 * superseded certificate is revoked over OCSP too. */
 	{
@@ -257,9 +233,9 @@ static void test_renew_and_revoked(void **st)
 				       "-nmin 60", svc, op, svc, svc, svc);
 
 		assert_int_equal(itest_wait_log("estocsp", "waiting for OCSP client connections"), 0);
-		run(NULL, 7, "verify --config %s --cert %s/old.der --revocation ocsp --ocsp-url "
+		itest_run(NULL, 7, "verify --config %s --cert %s/old.der --revocation ocsp --ocsp-url "
 		    "http://127.0.0.1:%d/ --no-cache", conf, itest_scratch(), op);
-		expect_out("OCSP");
+		itest_expect_out("OCSP");
 		itest_stop(opid);
 	}
 	/* The new certificate is on the token and acceptable. */
@@ -268,19 +244,19 @@ static void test_renew_and_revoked(void **st)
 				  "! cmp -s '%s/new.der' '%s/old.der'",
 				  itest_scratch(), itest_scratch(), itest_scratch()),
 			 0);
-	run(NULL, 0, "verify --config %s --cert %s/new.der", conf, itest_scratch());
+	itest_run(NULL, 0, "verify --config %s --cert %s/new.der", conf, itest_scratch());
 	/* An administrator revokes it: refused at sign-in too. */
 	assert_int_equal(itest_sh("serial=$(openssl x509 -inform DER -in '%s/new.der' -noout "
 				  "-serial | cut -d= -f2) && '%s' revoke --dir '%s' "
 				  "--reason keyCompromise $serial >/dev/null",
 				  itest_scratch(), provisiond(), svc),
 			 0);
-	run(NULL, 7, "verify --config %s --cert %s/new.der", conf, itest_scratch());
+	itest_run(NULL, 7, "verify --config %s --cert %s/new.der", conf, itest_scratch());
 	/* and at sign-in, before any PIN is asked for. */
-	run(TOKEN_PIN "\n", 7, "signin --config %s --once --pin-fd 3", conf);
-	expect_out("revoked");
+	itest_run(TOKEN_PIN "\n", 7, "signin --config %s --once --pin-fd 3", conf);
+	itest_expect_out("revoked");
 	/* A revoked certificate cannot renew itself. */
-	run(TOKEN_PIN "\n", 10, "renew --config %s --force --pin-fd 3", conf);
+	itest_run(TOKEN_PIN "\n", 10, "renew --config %s --force --pin-fd 3", conf);
 }
 
 /* The virtual card: key generated on the card, request signed by it,
@@ -288,13 +264,13 @@ static void test_renew_and_revoked(void **st)
 static void test_enroll_vcard(void **st)
 {
 	(void)st;
-	run("123456\n12345678\n", 0, "vcard init --pin-fd 3");
-	run("123456\n" ALICE_PIN "\n", 0, "enroll --config %s --card vcard --user alice --pin-fd 3",
+	itest_run("123456\n12345678\n", 0, "vcard init --pin-fd 3");
+	itest_run("123456\n" ALICE_PIN "\n", 0, "enroll --config %s --card vcard --user alice --pin-fd 3",
 	    vconf);
-	expect_out("enrolled");
-	run(NULL, 0, "certs --config %s --card vcard", vconf);
-	expect_out("uri: sip:alice@example.test");
-	run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
+	itest_expect_out("enrolled");
+	itest_run(NULL, 0, "certs --config %s --card vcard", vconf);
+	itest_expect_out("uri: sip:alice@example.test");
+	itest_run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
 }
 
 /* One port takes first enrolment and re-enrolment: the service asks for a
@@ -326,16 +302,16 @@ static void test_sren_needs_our_certificate(void **st)
 static void test_renew_vcard(void **st)
 {
 	(void)st;
-	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vold.der", itest_scratch());
-	run("123456\n", 0, "renew --config %s --card vcard --force --pin-fd 3", vconf);
-	expect_out("renewed");
-	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vnew.der", itest_scratch());
+	itest_run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vold.der", itest_scratch());
+	itest_run("123456\n", 0, "renew --config %s --card vcard --force --pin-fd 3", vconf);
+	itest_expect_out("renewed");
+	itest_run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vnew.der", itest_scratch());
 	assert_int_equal(itest_sh("! cmp -s '%s/vold.der' '%s/vnew.der'", itest_scratch(),
 				  itest_scratch()),
 			 0);
-	run(NULL, 7, "verify --config %s --cert %s/vold.der", vconf, itest_scratch());
-	run(NULL, 0, "verify --config %s --cert %s/vnew.der", vconf, itest_scratch());
-	run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
+	itest_run(NULL, 7, "verify --config %s --cert %s/vold.der", vconf, itest_scratch());
+	itest_run(NULL, 0, "verify --config %s --cert %s/vnew.der", vconf, itest_scratch());
+	itest_run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
 }
 
 /* An RSA key renews too (PKCS#1 or PSS in the DTLS handshake, as GnuTLS
@@ -344,20 +320,20 @@ static void test_renew_vcard(void **st)
 static void test_renew_rsa(void **st)
 {
 	(void)st;
-	run("123456\n", 0, "vcard gen-key --slot 9d --alg rsa2048 --csr %s/carol.csr "
+	itest_run("123456\n", 0, "vcard gen-key --slot 9d --alg rsa2048 --csr %s/carol.csr "
 	    "--subject CN=carol --san sip:carol@example.test --pin-fd 3", itest_scratch());
 	assert_int_equal(itest_sh("cd '%s' && openssl x509 -req -in carol.csr -CA '%s/ca.crt' "
 				  "-CAkey '%s/ca.key' -CAcreateserial -days 30 -copy_extensions copy "
 				  "-out carol.crt 2>/dev/null",
 				  itest_scratch(), svc, svc),
 			 0);
-	run(NULL, 0, "vcard import-cert --slot 9d %s/carol.crt", itest_scratch());
-	run("123456\n", 0, "renew --config %s --card vcard --token pkcs11:id=%%9d --force "
+	itest_run(NULL, 0, "vcard import-cert --slot 9d %s/carol.crt", itest_scratch());
+	itest_run("123456\n", 0, "renew --config %s --card vcard --token pkcs11:id=%%9d --force "
 	    "--pin-fd 3", vconf);
-	expect_out("renewed");
-	expect_out("sip:carol@example.test");
+	itest_expect_out("renewed");
+	itest_expect_out("sip:carol@example.test");
 	assert_true(svc_log_has("issued.*user=carol.*via=sren"));
-	run(NULL, 0, "vcard export-cert --slot 9d --der --out %s/carol-new.der", itest_scratch());
+	itest_run(NULL, 0, "vcard export-cert --slot 9d --der --out %s/carol-new.der", itest_scratch());
 	assert_int_equal(itest_sh("openssl x509 -inform DER -in '%s/carol-new.der' -noout -text | "
 				  "grep -q 'rsaEncryption'",
 				  itest_scratch()),
@@ -459,7 +435,7 @@ static void test_run_renews(void **st)
 	assert_int_equal(write_run_conf(rconf, rs, 0), 0);
 	snprintf(log, sizeof(log), "%s/issued.log", svc);
 	before = lines(log, "via=sren");
-	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/rold.der", itest_scratch());
+	itest_run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/rold.der", itest_scratch());
 	/* One PIN per sign-in: two sign-ins, two PINs; none for the renewal. */
 	pid = itest_spawn("runrenew", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n123456\n"
 			  "123456\nEOF",
@@ -479,12 +455,12 @@ static void test_run_renews(void **st)
 	assert_int_equal(stop_run(pid), 0);
 	assert_int_equal(lines(log, "via=sren"), before + 1);
 	/* The new certificate is on the card; the old one is revoked. */
-	run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/rnew.der", itest_scratch());
+	itest_run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/rnew.der", itest_scratch());
 	assert_int_equal(itest_sh("! cmp -s '%s/rold.der' '%s/rnew.der'", itest_scratch(),
 				  itest_scratch()),
 			 0);
-	run(NULL, 7, "verify --config %s --cert %s/rold.der", vconf, itest_scratch());
-	run(NULL, 0, "verify --config %s --cert %s/rnew.der", vconf, itest_scratch());
+	itest_run(NULL, 7, "verify --config %s --cert %s/rold.der", vconf, itest_scratch());
+	itest_run(NULL, 0, "verify --config %s --cert %s/rnew.der", vconf, itest_scratch());
 }
 
 /* The service is unreachable: the failure is reported, the sign-in stays. */

@@ -26,7 +26,6 @@
 #define PUK "12345678"
 #define NEW_PIN "24681357"
 
-static char out[16384];
 static char state[512], devkey[512], pki[512];
 
 static int group_setup(void **st)
@@ -52,30 +51,6 @@ static int group_setup(void **st)
 			pki);
 }
 
-static int run(const char *pin, int want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* signet ARGS (PIN lines on fd 3); the exit code must be want. */
-static int run(const char *pin, int want, const char *fmt, ...)
-{
-	char args[2048];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	rc = itest_signet_run(pin, out, sizeof(out), "%s", args);
-	if (rc != want)
-		fail_msg("signet %s: exit %d, wanted %d; output:\n%s", args, rc, want, out);
-	return rc;
-}
-
-static void expect_out(const char *text)
-{
-	if (!strstr(out, text))
-		fail_msg("output lacks \"%s\":\n%s", text, out);
-}
-
 /* Certificate for a card-signed request, issued by the test CA. */
 static void issue(const char *csr, const char *crt, const char *ext)
 {
@@ -91,20 +66,20 @@ static void test_init(void **st)
 {
 	(void)st;
 	/* Secrets never come from argv: there is no option for them. */
-	run(NULL, 2, "vcard init --pin 123456");
+	itest_run(NULL, 2, "vcard init --pin 123456");
 	/* A PIN too short never makes a card. */
-	run("123\n" PUK "\n", 2, "vcard init --pin-fd 3");
-	run(NULL, 3, "vcard status");
-	expect_out("signet vcard init");
-	run(PIN "\n" PUK "\n", 0, "vcard init --pin-fd 3");
-	expect_out("created");
+	itest_run("123\n" PUK "\n", 2, "vcard init --pin-fd 3");
+	itest_run(NULL, 3, "vcard status");
+	itest_expect_out("signet vcard init");
+	itest_run(PIN "\n" PUK "\n", 0, "vcard init --pin-fd 3");
+	itest_expect_out("created");
 	/* Not twice without --force. */
-	run(PIN "\n" PUK "\n", 2, "vcard init --pin-fd 3");
-	expect_out("--force");
-	run(NULL, 0, "vcard status");
-	expect_out("PIN: 3 of 3 tries left");
-	expect_out("PUK: 3 of 3 tries left");
-	expect_out("slot 9a (PIV Authentication): no key, no certificate");
+	itest_run(PIN "\n" PUK "\n", 2, "vcard init --pin-fd 3");
+	itest_expect_out("--force");
+	itest_run(NULL, 0, "vcard status");
+	itest_expect_out("PIN: 3 of 3 tries left");
+	itest_expect_out("PUK: 3 of 3 tries left");
+	itest_expect_out("slot 9a (PIV Authentication): no key, no certificate");
 	/* The management key is sealed, never printed; no blob is plain. */
 	assert_int_equal(itest_sh("test -f '%s/vcard-default' && test -f '%s/vcard-default.mgmt'",
 				  state, state),
@@ -115,10 +90,10 @@ static void test_init(void **st)
 static void test_gen_and_import(void **st)
 {
 	(void)st;
-	run(NULL, 2, "vcard gen-key --alg p256");                /* no slot */
-	run(NULL, 2, "vcard gen-key --slot 9b --alg p256");      /* not a key slot */
-	run(NULL, 2, "vcard gen-key --slot 9a --alg ed25519");   /* no such algorithm */
-	run(PIN "\n", 0,
+	itest_run(NULL, 2, "vcard gen-key --alg p256");                /* no slot */
+	itest_run(NULL, 2, "vcard gen-key --slot 9b --alg p256");      /* not a key slot */
+	itest_run(NULL, 2, "vcard gen-key --slot 9a --alg ed25519");   /* no such algorithm */
+	itest_run(PIN "\n", 0,
 	    "vcard gen-key --slot 9a --alg p256 --csr '%s/alice.csr' --subject 'CN=alice,O=signet "
 	    "test' --san sip:alice@example.test --pin-fd 3",
 	    pki);
@@ -128,53 +103,53 @@ static void test_gen_and_import(void **st)
 				  pki),
 			 0);
 	/* A certificate for another key is refused; the right one goes in. */
-	run(NULL, 6, "vcard import-cert --slot 9a '%s/ca.crt'", pki);
-	expect_out("not the key in slot 9a");
-	run(NULL, 2, "vcard import-cert --slot 9a");
-	run(NULL, 0, "vcard import-cert --slot 9a '%s/alice.crt'", pki);
+	itest_run(NULL, 6, "vcard import-cert --slot 9a '%s/ca.crt'", pki);
+	itest_expect_out("not the key in slot 9a");
+	itest_run(NULL, 2, "vcard import-cert --slot 9a");
+	itest_run(NULL, 0, "vcard import-cert --slot 9a '%s/alice.crt'", pki);
 	/* DER out equals what openssl made. */
-	run(NULL, 0, "vcard export-cert --slot 9a --der --out '%s/alice.out.der'", pki);
+	itest_run(NULL, 0, "vcard export-cert --slot 9a --der --out '%s/alice.out.der'", pki);
 	assert_int_equal(itest_sh("cd '%s' && openssl x509 -in alice.crt -outform DER -out a.der && "
 				  "cmp -s a.der alice.out.der",
 				  pki),
 			 0);
-	run(NULL, 0, "vcard export-cert --slot 9a --out '%s/alice.out.pem'", pki);
+	itest_run(NULL, 0, "vcard export-cert --slot 9a --out '%s/alice.out.pem'", pki);
 	assert_int_equal(itest_sh("cd '%s' && openssl x509 -in alice.out.pem -outform DER | cmp -s "
 				  "a.der -",
 				  pki),
 			 0);
-	run(NULL, 3, "vcard export-cert --slot 9d");
+	itest_run(NULL, 3, "vcard export-cert --slot 9d");
 	/* An RSA key in 9C (its public key printed), then a request for it. */
-	run(NULL, 0, "vcard gen-key --slot 9c --alg rsa2048");
-	expect_out("-----BEGIN PUBLIC KEY-----");
-	run(PIN "\n", 0,
+	itest_run(NULL, 0, "vcard gen-key --slot 9c --alg rsa2048");
+	itest_expect_out("-----BEGIN PUBLIC KEY-----");
+	itest_run(PIN "\n", 0,
 	    "vcard gen-key --slot 9c --alg rsa2048 --csr '%s/sig.csr' --subject CN=alice-sign "
 	    "--pin-fd 3",
 	    pki);
 	issue("sig.csr", "sig.crt", "sign.ext");
-	run(NULL, 0, "vcard import-cert --slot 9c '%s/sig.crt'", pki);
-	run(NULL, 0, "vcard status");
-	expect_out("slot 9a (PIV Authentication): key EC P-256, certificate CN=alice");
-	expect_out("slot 9c (Digital Signature): key RSA-2048, certificate CN=alice-sign");
-	run(NULL, 0, "vcard status --json");
-	expect_out("\"pin_tries_left\":3");
-	expect_out("\"subject\":\"CN=alice-sign\"");
+	itest_run(NULL, 0, "vcard import-cert --slot 9c '%s/sig.crt'", pki);
+	itest_run(NULL, 0, "vcard status");
+	itest_expect_out("slot 9a (PIV Authentication): key EC P-256, certificate CN=alice");
+	itest_expect_out("slot 9c (Digital Signature): key RSA-2048, certificate CN=alice-sign");
+	itest_run(NULL, 0, "vcard status --json");
+	itest_expect_out("\"pin_tries_left\":3");
+	itest_expect_out("\"subject\":\"CN=alice-sign\"");
 }
 
 static void test_sign(void **st)
 {
 	(void)st;
-	run(NULL, 0, "certs --card vcard");
-	expect_out("PIV AUTH key");
-	expect_out("sip:alice@example.test");
+	itest_run(NULL, 0, "certs --card vcard");
+	itest_expect_out("PIV AUTH key");
+	itest_expect_out("sip:alice@example.test");
 	/* Two keys: the slot is picked by URI. */
-	run(PIN "\n", 2, "sign --verify --card vcard --pin-fd 3");
-	expect_out("pkcs11:id=%9A");
-	run(PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	expect_out("verified");
-	run(PIN "\n", 0, "sign --verify --card vcard:default --token 'pkcs11:id=%%9c' --pin-fd 3");
-	run(PIN "\n", 0, "sign --verify --card vcard --user sip:alice@example.test --pin-fd 3");
-	run(PIN "\n", 0,
+	itest_run(PIN "\n", 2, "sign --verify --card vcard --pin-fd 3");
+	itest_expect_out("pkcs11:id=%9A");
+	itest_run(PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_expect_out("verified");
+	itest_run(PIN "\n", 0, "sign --verify --card vcard:default --token 'pkcs11:id=%%9c' --pin-fd 3");
+	itest_run(PIN "\n", 0, "sign --verify --card vcard --user sip:alice@example.test --pin-fd 3");
+	itest_run(PIN "\n", 0,
 	    "sign --card vcard --token 'pkcs11:id=%%9c' --pss --pin-fd 3 --in /etc/hostname "
 	    "--out '%s/sig.bin'",
 	    pki);
@@ -189,45 +164,45 @@ static void test_sign(void **st)
 				  "[vcard]\\nname = default\\n' >'%s/signet.conf'",
 				  itest_scratch()),
 			 0);
-	run(PIN "\n", 0, "sign --verify --config '%s/signet.conf' --pin-fd 3", itest_scratch());
-	run(NULL, 2, "certs --card vcard --module /nonexistent.so");
-	run(NULL, 2, "certs --card floppy");
-	run(NULL, 3, "certs --card vcard:nosuchcard");
-	expect_out("signet vcard init --name nosuchcard");
+	itest_run(PIN "\n", 0, "sign --verify --config '%s/signet.conf' --pin-fd 3", itest_scratch());
+	itest_run(NULL, 2, "certs --card vcard --module /nonexistent.so");
+	itest_run(NULL, 2, "certs --card floppy");
+	itest_run(NULL, 3, "certs --card vcard:nosuchcard");
+	itest_expect_out("signet vcard init --name nosuchcard");
 }
 
 static void test_change_pin(void **st)
 {
 	(void)st;
-	run("999999\n" NEW_PIN "\n", 4, "vcard change-pin --pin-fd 3");
-	expect_out("2 tries left");
-	run(PIN "\n" NEW_PIN "\n", 0, "vcard change-pin --pin-fd 3");
-	run(PIN "\n", 4, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	run(NEW_PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_run("999999\n" NEW_PIN "\n", 4, "vcard change-pin --pin-fd 3");
+	itest_expect_out("2 tries left");
+	itest_run(PIN "\n" NEW_PIN "\n", 0, "vcard change-pin --pin-fd 3");
+	itest_run(PIN "\n", 4, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_run(NEW_PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
 }
 
 static void test_block_and_unblock(void **st)
 {
 	(void)st;
-	run("111111\n", 4, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	expect_out("2 tries left");
-	run("111111\n", 4, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	expect_out("1 try left");
-	run("111111\n", 5, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	expect_out("signet vcard unblock");
+	itest_run("111111\n", 4, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_expect_out("2 tries left");
+	itest_run("111111\n", 4, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_expect_out("1 try left");
+	itest_run("111111\n", 5, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_expect_out("signet vcard unblock");
 	/* Blocked: even the right PIN is refused, before it is sent. */
-	run(NEW_PIN "\n", 5, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	expect_out("signet vcard unblock");
-	run(NULL, 0, "vcard status");
-	expect_out("PIN: 0 of 3 tries left");
-	run("87654321\n" PIN "\n", 4, "vcard unblock --pin-fd 3");
-	expect_out("PUK");
-	expect_out("2 tries left");
-	run(PUK "\n" PIN "\n", 0, "vcard unblock --pin-fd 3");
-	run(PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	run(NULL, 0, "vcard status");
-	expect_out("PIN: 3 of 3 tries left");
-	expect_out("PUK: 3 of 3 tries left");
+	itest_run(NEW_PIN "\n", 5, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_expect_out("signet vcard unblock");
+	itest_run(NULL, 0, "vcard status");
+	itest_expect_out("PIN: 0 of 3 tries left");
+	itest_run("87654321\n" PIN "\n", 4, "vcard unblock --pin-fd 3");
+	itest_expect_out("PUK");
+	itest_expect_out("2 tries left");
+	itest_run(PUK "\n" PIN "\n", 0, "vcard unblock --pin-fd 3");
+	itest_run(PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_run(NULL, 0, "vcard status");
+	itest_expect_out("PIN: 3 of 3 tries left");
+	itest_expect_out("PUK: 3 of 3 tries left");
 }
 
 static void test_copied(void **st)
@@ -240,34 +215,34 @@ static void test_copied(void **st)
 	assert_int_equal(itest_sh("cp -r '%s' '%s'", state, copy), 0);
 	setenv("SIGNET_STATE_DIR", copy, 1);
 	setenv("SIGNET_DEVICE_KEY", other, 1);
-	run(PIN "\n", 3, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
-	expect_out("copied from another device");
-	run(NULL, 3, "vcard status");
-	expect_out("copied from another device");
-	run(NULL, 3, "vcard export-cert --slot 9a");
+	itest_run(PIN "\n", 3, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_expect_out("copied from another device");
+	itest_run(NULL, 3, "vcard status");
+	itest_expect_out("copied from another device");
+	itest_run(NULL, 3, "vcard export-cert --slot 9a");
 	/* Same device key, copied state: works (a copy on the same device is
 	 * the rollback README warns about). */
 	setenv("SIGNET_DEVICE_KEY", devkey, 1);
-	run(PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
+	itest_run(PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
 	setenv("SIGNET_STATE_DIR", state, 1);
 }
 
 static void test_reset(void **st)
 {
 	(void)st;
-	run(NULL, 2, "vcard reset");
-	expect_out("--yes");
-	run(NULL, 0, "vcard status");
-	run(NULL, 0, "vcard reset --yes");
-	run(NULL, 3, "vcard status");
-	run(NULL, 3, "vcard reset --yes");
-	run(PIN "\n", 3, "sign --verify --card vcard --pin-fd 3");
+	itest_run(NULL, 2, "vcard reset");
+	itest_expect_out("--yes");
+	itest_run(NULL, 0, "vcard status");
+	itest_run(NULL, 0, "vcard reset --yes");
+	itest_run(NULL, 3, "vcard status");
+	itest_run(NULL, 3, "vcard reset --yes");
+	itest_run(PIN "\n", 3, "sign --verify --card vcard --pin-fd 3");
 	/* A named second card comes and goes on its own. */
-	run(PIN "\n" PUK "\n", 0, "vcard init --name lab-2 --pin-fd 3");
-	run(NULL, 0, "vcard status --name lab-2");
-	run(NULL, 3, "vcard status");
-	run(NULL, 2, "vcard status --name ../x");
-	run(NULL, 0, "vcard reset --name lab-2 --yes");
+	itest_run(PIN "\n" PUK "\n", 0, "vcard init --name lab-2 --pin-fd 3");
+	itest_run(NULL, 0, "vcard status --name lab-2");
+	itest_run(NULL, 3, "vcard status");
+	itest_run(NULL, 2, "vcard status --name ../x");
+	itest_run(NULL, 0, "vcard reset --name lab-2 --yes");
 }
 
 int main(void)
