@@ -13,8 +13,10 @@ SAN ?= 0
 PREFIX ?= /usr/local
 DESTDIR ?=
 V ?= 0
+# BUILD: where build/<board>/ goes (the build-order check builds elsewhere).
+BUILD ?= build
 
-O := build/$(BOARD)$(if $(filter 1,$(SAN)),-san)
+O := $(BUILD)/$(BOARD)$(if $(filter 1,$(SAN)),-san)
 
 # ---- board toolchain and target libraries ------------------------------
 # The host board uses the machine's own compiler and libraries. A cross
@@ -64,7 +66,7 @@ CFLAGS := -O1 -g -std=c11 $(WARN) -fPIC $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 endif
 ifeq ($(CROSS),)
-CPPFLAGS += $(shell pkg-config --cflags libpcsclite 2>/dev/null)
+CPPFLAGS += $(PCSC_CFLAGS)
 endif
 
 ifeq ($(V),0)
@@ -95,7 +97,6 @@ PLUGIN_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c \
 	firmware/est_plugin_api.c
 COAP_SRC := $(PLUGIN_SRC) firmware/est_plugin.c firmware/est.c firmware/est_msg.c \
 	firmware/est_p11.c firmware/cmd_enroll.c
-COAP_LIBS := $(if $(filter 1,$(FEATURE_COAP)),$(shell pkg-config --libs libcoap-3-gnutls gnutls 2>/dev/null))
 FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(PLUGIN_SRC) \
 	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*.c)) \
 	$(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c) \
@@ -120,28 +121,58 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRC))
 INTEG_BINS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(INTEG_SRC))
 TOOL_BINS := $(patsubst tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
-.PHONY: all deps test-deps test unit integration san fuzz fuzz-run lint demo bench \
+.PHONY: all deps test-deps test unit integration san fuzz fuzz-run lint demo bench build-check \
 	install uninstall clean help size board-size board-test abi-check
 .DEFAULT_GOAL := all
 .SECONDARY:
 
 all: deps $(SIGNET) $(TOOL_BINS)
 
-deps: $(SYSROOT_STAMP)
-	$(Q)tools/deps build$(if $(CROSS), cross)
+# ---- packages first: $(O)/deps.mk ------------------------------------------
+# Everything the build learns from installed packages (pkg-config flags,
+# library paths, the target's multiarch name) is in $(O)/deps.mk, which
+# tools/deps-mk writes after tools/deps has installed the packages. Make
+# remakes an included makefile before it builds anything and then reads the
+# Makefile again, so by construction no flag is computed and no object is
+# compiled before the install, in any target and with any -j. It is remade
+# when packages change (dpkg's status file), when a goal needs a group of
+# packages it was not made with (test adds the test group), and when the
+# files that make it change. Goals that build nothing (help, clean) skip it.
+# DEPS_TOOL replaces tools/deps (the build-order check uses it).
+NODEPS_GOALS := help clean
+BUILD_GOALS := all deps abi-check install uninstall install-pam uninstall-pam install-coap uninstall-coap
+DEPS_TOOL ?= tools/deps
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS_MK := $(O)/deps.mk
+DEPS_GROUPS := build $(if $(CROSS),cross) \
+	$(if $(or $(filter 1,$(SAN)),$(filter-out $(BUILD_GOALS),$(or $(MAKECMDGOALS),all))),test)
+include $(DEPS_MK)
+DEPS_STALE := $(filter-out $(DEPS_GROUPS_DONE),$(DEPS_GROUPS))
+$(DEPS_MK): tools/deps tools/deps-mk Makefile boards/$(BOARD).mk $(wildcard /var/lib/dpkg/status) \
+		$(SYSROOT_STAMP) $(if $(DEPS_STALE),deps-force)
+	@mkdir -p $(dir $@)
+	$(Q)CC='$(CC)' CROSS='$(CROSS)' ARCH='$(ARCH)' FEATURE_COAP='$(FEATURE_COAP)' \
+		FEATURE_PAM='$(FEATURE_PAM)' FEATURE_PCSC='$(FEATURE_PCSC)' SAN='$(SAN)' \
+		DEPS_TOOL='$(DEPS_TOOL)' tools/deps-mk $@ $(DEPS_GROUPS)
+.PHONY: deps-force
+deps-force: ;
+endif
+
+deps:
 ifneq ($(CROSS),)
 	$(Q)$(MAKE) --no-print-directory abi-check
 
 # Every object needs the target's headers: the sysroot comes first (made
 # again when tools/sysroot's package list changes).
 $(SYSROOT_STAMP): tools/sysroot
-	$(Q)tools/deps build cross
+	$(Q)$(DEPS_TOOL) build cross
 	$(Q)tools/sysroot $(ARCH) $(SYSROOT)
 	$(Q)touch $@
 endif
 
+# The test packages come with $(O)/deps.mk (above); kept as a target of its own.
 test-deps:
-	$(Q)tools/deps test
+	$(Q)$(DEPS_TOOL) test
 
 $(O)/obj/%.o: %.c boards/$(BOARD).mk | $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
@@ -238,8 +269,13 @@ fuzz: test-deps
 lint: test-deps
 	$(Q)tools/lint
 
+# The build's own order: packages before any flag or object (tests/build/).
+build-check:
+	$(Q)tests/build/deps-first
+
 ifeq ($(CROSS),)
 test: test-deps all
+	$(Q)$(MAKE) --no-print-directory build-check
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory san
@@ -299,7 +335,7 @@ $(O)/signet-run: $(SIGNET)
 # counted too (Debian's mbedTLS has no memory hook: PLATFORM_MEMORY is off).
 SIZE_BOARDS := linux-desktop $(EMU_BOARDS)
 SIGNET_OBJS = $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB)
-HOST_MBEDTLS_A := $(addprefix /usr/lib/$(shell gcc -dumpmachine 2>/dev/null)/,libmbedtls.a libmbedx509.a libmbedcrypto.a)
+# HOST_MBEDTLS_A: from $(O)/deps.mk.
 HEAP_MBEDTLS := $(if $(CROSS),$(if $(filter 1,$(MBEDTLS_STATIC)),$(MBEDTLS_LIBS),$(addprefix $(SYSROOT_LIB)/,libmbedtls.a libmbedx509.a libmbedcrypto.a) -lpthread),$(HOST_MBEDTLS_A))
 HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
@@ -388,7 +424,7 @@ help:
 	@echo "                     'signet run' in SYSTEMDUNITDIR, the man page in MANDIR/man1;"
 	@echo "                     DESTDIR=DIR installs under DIR (no root needed); make uninstall"
 	@echo "  make clean         remove build/"
-	@echo "  make unit | integration | san | fuzz-run | lint   the parts of make test"
+	@echo "  make build-check | unit | integration | san | fuzz-run | lint   the parts of make test"
 	@echo "  make size          per board: stripped signet, the core by folder, peak heap of a sign-in"
 	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
 	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
@@ -412,16 +448,15 @@ ifeq ($(FEATURE_PAM),1)
 PAM_SO := $(O)/pam_signet.so
 PAM_OBJS := $(call obj,firmware/pam_signet.c firmware/pamflow.c firmware/usermap.c firmware/config.c \
 	firmware/trust.c)
-PAM_LIBDIR := $(shell pkg-config --variable=libdir pam 2>/dev/null)
-PAMDIR ?= $(if $(PAM_LIBDIR),$(PAM_LIBDIR),/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine))/security
+# PAM_LIBDIR: from $(O)/deps.mk (pam.pc's libdir).
+PAMDIR ?= $(PAM_LIBDIR)/security
 # -z defs: every symbol resolved at link time, not at the first sign-in.
 # The sanitizer build links the shared sanitizer runtime, found by rpath
 # (the test preloads it into pamtester, which is not instrumented).
 PAM_LDFLAGS := -shared -Wl,--version-script=firmware/pam_signet.map -Wl,-z,defs \
 	-Wl,-z,relro,-z,now
 ifeq ($(SAN),1)
-PAM_LDFLAGS += -shared-libsan \
-	-Wl,-rpath,$(dir $(shell $(CC) -print-file-name=libclang_rt.asan-$(shell uname -m).so))
+PAM_LDFLAGS += -shared-libsan -Wl,-rpath,$(SAN_RT_DIR)
 endif
 
 $(PAM_SO): $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) firmware/pam_signet.map

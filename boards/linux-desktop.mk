@@ -26,5 +26,6 @@ TEST_TMPDIR      :=
 # $(QEMU): none here, the host runs all of them in `make integration`.
 BOARD_ITESTS     :=
 # Defaults compiled into the binary; the configuration file overrides them.
-DEFAULT_P11_MODULE := /usr/lib/$(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/opensc-pkcs11.so
+# (TARGET_MULTIARCH: from build/<board>/deps.mk, made once the packages are in.)
+DEFAULT_P11_MODULE  = /usr/lib/$(TARGET_MULTIARCH)/opensc-pkcs11.so
 DEFAULT_CONFIG     := /etc/signet/signet.conf
