@@ -85,7 +85,7 @@ static int group_setup(void **st)
 		setenv("SIGNET_DEVICE_KEY", dk, 1);
 	}
 	/* The service's CA and DTLS identity (localhost), and a stranger CA. */
-	if (itest_sh("set -e; mkdir -p '%1$s' '%2$s'; cd '%1$s'; "
+	if (itest_sh("set -e; mkdir -p '%1$s'; mkdir -m 700 '%2$s'; cd '%1$s'; "
 		     "for n in ca other; do openssl ecparam -name prime256v1 -genkey -noout "
 		     "-out $n.key; openssl req -x509 -new -key $n.key -subj /CN=EST-$n -days 30 "
 		     "-addext basicConstraints=critical,CA:TRUE "
