@@ -102,12 +102,11 @@ static void test_parsed_back_by_python(void **state)
 	json_key(&j, "keys");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < n_nasty + N_RANDOM / 10; i++) {
-		size_t n;
-
 		if (i < n_nasty) {
 			snprintf(key, sizeof(key), "%s", nasty[i]);
 		} else {
-			n = random_bytes(key, sizeof(key) - 1);
+			size_t n = random_bytes(key, sizeof(key) - 1);
+
 			key[n] = 0;
 		}
 		json_obj_begin(&j);
