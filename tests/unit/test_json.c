@@ -58,7 +58,7 @@ static const struct {
 	{"truncated 2 at the end", T("a\xc3"), "\"a" R "\""},
 	{"truncated 3 at the end", T("a\xe2\x82"), "\"a" R "\""},
 	{"truncated 4 at the end", T("a\xf0\x9d\x84"), "\"a" R "\""},
-	{"truncated, then ASCII", T("\xe2\x82" "A"), "\"" R "A\""},
+	{"truncated, then ASCII", T("\xe2\x82\x41"), "\"" R "A\""},
 	{"truncated, then a quote", T("\xf0\x9d\"x"), "\"" R "\\\"x\""},
 	{"truncated, then a new lead", T("\xe2\xc3\xa9"), "\"" R "\xc3\xa9\""},
 	{"truncated, then a control byte", T("\xc3\n"), "\"" R "\\u000a\""},
