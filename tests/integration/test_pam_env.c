@@ -14,7 +14,8 @@
  *   - without device_key= (the default, /etc/signet/device.key, which the
  *     module only reads), nothing exists under scratch/evil either: the
  *     sign-in fails for want of the card's key, and no key file is made
- *     at the default path.
+ *     at the default path;
+ *   - the module imports secure_getenv, never getenv.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -216,11 +217,25 @@ static void test_default_key_not_from_env(void **st)
 		assert_int_equal(access(DEFAULT_KEY, F_OK), -1);
 }
 
+/* Nothing in the module can read the environment unchecked: its only
+ * import is secure_getenv (the port's defaults, which the module's
+ * explicit paths never reach), never getenv. */
+static void test_no_getenv_import(void **st)
+{
+	(void)st;
+	assert_int_equal(itest_sh("nm -D --undefined-only '%s' | grep -q ' secure_getenv'", so_path),
+			 0);
+	assert_int_equal(itest_sh("nm -D --undefined-only '%s' | grep -Eq ' (getenv|__environ|environ)\\b'",
+				  so_path),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_explicit_paths),
 		cmocka_unit_test(test_default_key_not_from_env),
+		cmocka_unit_test(test_no_getenv_import),
 	};
 	return cmocka_run_group_tests_name("pam_env", tests, group_setup, group_teardown);
 }
