@@ -158,7 +158,8 @@ static int cli_settle_card(struct cli *c)
 int cli_settle(struct cli *c)
 {
 	struct sg_error e;
-	const char *path = c->opt_config ? c->opt_config : getenv("SIGNET_CONFIG");
+	/* secure_getenv: never a file named by the user of a set-user-ID caller. */
+	const char *path = c->opt_config ? c->opt_config : secure_getenv("SIGNET_CONFIG");
 	const char *uri;
 
 	sg_error_init(&e);

@@ -112,13 +112,47 @@ static int report(struct cli *c, const char *what, const uint8_t *der, size_t le
 	if (certinfo_parse(der, len, &ci, NULL) != SG_OK)
 		return SG_EXIT_INTERNAL;
 	sg_time_format(ci.not_after, until, sizeof(until));
-	if (c->json)
-		printf("{\"result\":\"%s\",\"serial\":\"%s\",\"subject\":\"%s\",\"not_after\":\"%s\"}\n",
-		       what, ci.serial, ci.subject, until);
-	else
+	if (c->json) {
+		/* Through json.c: the subject is the service's text, any bytes. */
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j);
+		json_key(&j, "result");
+		json_str(&j, what);
+		json_key(&j, "serial");
+		json_str(&j, ci.serial);
+		json_key(&j, "subject");
+		json_str(&j, ci.subject);
+		json_key(&j, "not_after");
+		json_str(&j, until);
+		json_obj_end(&j);
+		json_end(&j);
+	} else
 		printf("%s: certificate %s for %s, valid until %s, stored on the token\n", what,
 		       ci.serial, ci.n_names ? ci.names[0].value : ci.subject, until);
 	return SG_EXIT_OK;
+}
+
+/* renew before the window: nothing done (with --json, a JSON document
+ * too, so that a script's parser never meets plain text). */
+static void not_due(struct cli *c)
+{
+	struct json j;
+
+	if (!c->json) {
+		printf("renew: not due (more than %d days left); --force renews now\n",
+		       c->cfg.enroll_renew_days);
+		return;
+	}
+	json_init(&j, stdout);
+	json_obj_begin(&j);
+	json_key(&j, "result");
+	json_str(&j, "not due");
+	json_key(&j, "renew_days");
+	json_int(&j, c->cfg.enroll_renew_days);
+	json_obj_end(&j);
+	json_end(&j);
 }
 
 static int run(struct cli *c, int argc, char **argv, int renew)
@@ -180,8 +214,7 @@ static int run(struct cli *c, int argc, char **argv, int renew)
 			token_close(t);
 			if (hal_clock_wall(&c->hal.clock, &now) == HAL_OK &&
 			    !est_renew_due(ci.not_after, now, c->cfg.enroll_renew_days)) {
-				printf("renew: not due (more than %d days left); --force renews now\n",
-				       c->cfg.enroll_renew_days);
+				not_due(c);
 				return SG_EXIT_OK;
 			}
 		}

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <unistd.h>
 
 #define PLUGIN_NAME "signet-coap.so"
@@ -40,7 +39,7 @@ static const struct est_coap_api *try_load(const char *path)
 static const struct est_coap_api *load(void)
 {
 	char exe[PATH_MAX], path[PATH_MAX + 64];
-	const char *env = getauxval(AT_SECURE) ? NULL : getenv("SIGNET_COAP_PLUGIN");
+	const char *env = secure_getenv("SIGNET_COAP_PLUGIN"); /* none when set-user-ID */
 	ssize_t n;
 	char *slash;
 

@@ -60,17 +60,78 @@ void json_arr_end(struct json *j)
 	json_close(j, ']');
 }
 
+/* The bytes at s[0..n) that make one UTF-8 character (RFC 3629; Unicode
+ * table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
+ * Returns how many bytes were taken: the whole character (*ok = 1), or
+ * the maximal subpart of an ill-formed one (*ok = 0, at least one byte),
+ * which is replaced by one U+FFFD, as Unicode recommends and as Python's
+ * and browsers' decoders do. s[0] >= 0x80. */
+static size_t utf8_take(const unsigned char *s, size_t n, int *ok)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t len, i;
+
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		if (c == 0xE0)
+			lo = 0xA0; /* overlong below U+0800 */
+		else if (c == 0xED)
+			hi = 0x9F; /* surrogates U+D800..U+DFFF */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		if (c == 0xF0)
+			lo = 0x90; /* overlong below U+10000 */
+		else if (c == 0xF4)
+			hi = 0x8F; /* above U+10FFFF */
+	} else {
+		*ok = 0; /* a continuation byte alone, C0, C1, F5..FF */
+		return 1;
+	}
+	for (i = 1; i < len && i < n; i++) {
+		unsigned char b = s[i];
+
+		if (i == 1 ? b < lo || b > hi : b < 0x80 || b > 0xBF)
+			break;
+	}
+	*ok = i == len;
+	return i;
+}
+
+/* A JSON string that is always valid UTF-8, whatever the bytes: quote and
+ * backslash escaped, control bytes and DEL as six-character escapes,
+ * well-formed UTF-8 as it is, anything else as U+FFFD (certificates carry names in any encoding;
+ * a Latin-1 byte in a subjectAltName must not make the whole output
+ * unreadable to a JSON parser). */
 static void json_raw_str(FILE *f, const char *s, size_t n)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
 	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\u%04x", c);
-		else
+			i++;
+		} else if (c < 0x80) {
 			fputc(c, f);
+			i++;
+		} else {
+			int ok;
+			size_t k = utf8_take(p + i, n - i, &ok);
+
+			if (ok)
+				fwrite(p + i, 1, k, f);
+			else
+				fputs("\\ufffd", f);
+			i += k;
+		}
 	}
 	fputc('"', f);
 }

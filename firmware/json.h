@@ -1,7 +1,14 @@
 /*
  * json.h: a minimal streaming JSON writer for --json output (objects,
  * arrays, strings with full escaping, integers, booleans). The caller
- * keeps the nesting right; commas are inserted automatically.
+ * keeps the nesting right; commas are inserted automatically. Every JSON
+ * document signet prints is written with it.
+ *
+ * The output is always valid UTF-8 and valid JSON, whatever bytes a
+ * string holds: control bytes are escaped, and bytes that are not
+ * well-formed UTF-8 (a Latin-1 name, overlong forms, surrogates, a
+ * truncated sequence, 0xFE/0xFF) become U+FFFD, one per maximal ill-formed
+ * subpart (as Python's and WHATWG's decoders count them).
  */
 #ifndef JSON_H
 #define JSON_H

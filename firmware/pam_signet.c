@@ -11,13 +11,17 @@
  *   module=PATH      PKCS#11 module (overrides [token] module)
  *   uri=URI          pkcs11: URI of the token/certificate (overrides [token] uri;
  *                    with [token] backend = pcsc or vcard its id picks the PIV slot)
- *   state_dir=PATH   revocation cache (default /var/lib/signet)
+ *   state_dir=PATH   revocation cache and virtual cards (default /var/lib/signet)
+ *   device_key=PATH  the device key that seals virtual cards (default
+ *                    /etc/signet/device.key); read only, never created
  *   ignore_no_card   no reader, card or token: PAM_IGNORE (fall back to a password)
  *   debug            log every step (level debug)
  * An unknown argument is an error (PAM_SERVICE_ERR), like an unknown setting.
  *
  * Nothing is taken from the environment: a setuid caller (su, sudo) hands
- * the module its user's environment.
+ * the module its user's environment. So every path the device layer would
+ * otherwise look up there (state directory, device key; the configuration
+ * file is ours) is given explicitly, from the arguments or the defaults.
  */
 #define _GNU_SOURCE
 #define PAM_SM_AUTH
@@ -44,12 +48,13 @@
 
 #define PSN_DATA_CERT "pam_signet_cert"
 #define PSN_STATE_DIR "/var/lib/signet"
+#define PSN_DEVICE_KEY "/etc/signet/device.key"
 /* A terminal path that cannot exist: a PAM module has no terminal of its
  * own (the application talks to the user through the conversation). */
 #define PSN_NO_TTY "/dev/null/pam_signet-has-no-terminal"
 
 struct psn_args {
-	const char *config, *module, *uri, *state_dir;
+	const char *config, *module, *uri, *state_dir, *device_key;
 	int ignore_no_card, debug;
 };
 
@@ -162,6 +167,7 @@ static int psn_parse_args(struct psn *p, int argc, const char **argv)
 
 	a->config = SIGNET_DEFAULT_CONFIG;
 	a->state_dir = PSN_STATE_DIR;
+	a->device_key = PSN_DEVICE_KEY;
 	for (int i = 0; i < argc; i++) {
 		const char *s = argv[i];
 
@@ -173,6 +179,8 @@ static int psn_parse_args(struct psn *p, int argc, const char **argv)
 			a->uri = s + 4;
 		else if (!strncmp(s, "state_dir=", 10) && s[10] == '/')
 			a->state_dir = s + 10;
+		else if (!strncmp(s, "device_key=", 11) && s[11] == '/')
+			a->device_key = s + 11;
 		else if (!strcmp(s, "ignore_no_card"))
 			a->ignore_no_card = 1;
 		else if (!strcmp(s, "debug"))
@@ -215,7 +223,10 @@ static int psn_init(struct psn *p, pam_handle_t *pamh, int flags, int argc, cons
 		return rc;
 	po.tty_path = PSN_NO_TTY;
 	po.log_ident = "pam_signet";
+	/* Both paths given: the port then reads no environment variable. */
 	po.storage_dir = p->args.state_dir;
+	po.devkey_path = p->args.device_key;
+	po.devkey_no_create = 1;
 	if (port_linux_init(&p->hal, &po) != HAL_OK) {
 		pam_syslog(pamh, LOG_ERR, "cannot set up the device layer");
 		return PAM_BUF_ERR;

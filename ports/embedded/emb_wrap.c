@@ -31,9 +31,10 @@ void __wrap_port_linux_fini(struct hal *hal);
 /* One device layer per process (firmware sets up one). */
 static struct port_embedded *emb_current;
 
+/* secure_getenv: a set-user-ID caller never opens devices its user names. */
 static const char *emb_env(const char *name, const char *dflt)
 {
-	const char *v = getenv(name);
+	const char *v = secure_getenv(name);
 
 	return v && *v ? v : dflt;
 }

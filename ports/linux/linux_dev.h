@@ -63,10 +63,14 @@ void linux_log_fini(struct hal_log *l);
 int linux_p11_init(struct hal_p11 *p);
 void linux_p11_fini(struct hal_p11 *p);
 
-/* path NULL: $SIGNET_DEVICE_KEY, else /etc/signet/device.key (root), else
+/* path NULL: $SIGNET_DEVICE_KEY (secure_getenv, as every variable the
+ * port reads: ignored in a set-user-ID caller), else /etc/signet/device.key (root), else
  * $XDG_CONFIG_HOME/signet/device.key or ~/.config/signet/device.key.
  * HAL_ENOENT when no path can be chosen (no HOME), HAL_ENOMEM. */
 int linux_devkey_init(struct hal_devkey *d, const char *path);
+/* linux_devkey_init, and create 0: a missing key file is HAL_ENOENT, never
+ * made (pam_signet: the key is the one `signet vcard init` made). */
+int linux_devkey_open(struct hal_devkey *d, const char *path, int create);
 void linux_devkey_fini(struct hal_devkey *d);
 
 #endif

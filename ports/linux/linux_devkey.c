@@ -25,6 +25,7 @@
 
 struct dk_ctx {
 	char path[PATH_MAX];
+	int create; /* 0: read only (a PAM module never creates a key file) */
 };
 
 /* Reads exactly HAL_DEVKEY_LEN bytes from a regular file. */
@@ -130,7 +131,7 @@ static int dk_get(void *ctx, uint8_t key[HAL_DEVKEY_LEN])
 	const struct dk_ctx *dc = ctx;
 	int r = dk_read(dc->path, key);
 
-	if (r != HAL_ENOENT)
+	if (r != HAL_ENOENT || !dc->create)
 		return r;
 	r = dk_create(dc->path);
 	if (r != HAL_OK)
@@ -142,9 +143,11 @@ static const struct hal_devkey_ops dk_ops = {
 	.get = dk_get,
 };
 
+/* secure_getenv: a set-user-ID or capability-raised caller (su, sudo)
+ * never has a path chosen by the user who started it. */
 static int dk_default_path(char *out, size_t cap)
 {
-	const char *env = getenv("SIGNET_DEVICE_KEY");
+	const char *env = secure_getenv("SIGNET_DEVICE_KEY");
 	const char *home;
 	int n;
 
@@ -152,7 +155,7 @@ static int dk_default_path(char *out, size_t cap)
 		n = snprintf(out, cap, "%s", env);
 	else if (geteuid() == 0)
 		n = snprintf(out, cap, "/etc/signet/device.key");
-	else if ((env = getenv("XDG_CONFIG_HOME")) && *env == '/')
+	else if ((env = secure_getenv("XDG_CONFIG_HOME")) && *env == '/')
 		n = snprintf(out, cap, "%s/signet/device.key", env);
 	else {
 		home = linux_home_dir();
@@ -163,13 +166,14 @@ static int dk_default_path(char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? HAL_ENOENT : HAL_OK;
 }
 
-int linux_devkey_init(struct hal_devkey *d, const char *path)
+int linux_devkey_open(struct hal_devkey *d, const char *path, int create)
 {
 	struct dk_ctx *dc = calloc(1, sizeof(*dc));
 	int r = HAL_OK;
 
 	if (!dc)
 		return HAL_ENOMEM;
+	dc->create = create;
 	if (path) {
 		if (snprintf(dc->path, sizeof(dc->path), "%s", path) >= (int)sizeof(dc->path))
 			r = HAL_EINVAL;
@@ -183,6 +187,11 @@ int linux_devkey_init(struct hal_devkey *d, const char *path)
 	d->ops = &dk_ops;
 	d->ctx = dc;
 	return HAL_OK;
+}
+
+int linux_devkey_init(struct hal_devkey *d, const char *path)
+{
+	return linux_devkey_open(d, path, 1);
 }
 
 void linux_devkey_fini(struct hal_devkey *d)

@@ -9,7 +9,8 @@
 
 const char *linux_home_dir(void)
 {
-	const char *home = getenv("HOME");
+	/* secure_getenv: in a set-user-ID caller, the password database. */
+	const char *home = secure_getenv("HOME");
 
 	if (!home || *home != '/') {
 		const struct passwd *pw = getpwuid(geteuid());

@@ -191,16 +191,17 @@ static const struct hal_storage_ops sto_ops = {
 };
 
 /* $SIGNET_STATE_DIR, $XDG_STATE_HOME/signet, /var/lib/signet (root),
- * ~/.local/state/signet. */
+ * ~/.local/state/signet. secure_getenv: a set-user-ID caller (su, sudo)
+ * never writes where its user's environment says. */
 static int sto_default_dir(char *out, size_t cap)
 {
-	const char *env = getenv("SIGNET_STATE_DIR");
+	const char *env = secure_getenv("SIGNET_STATE_DIR");
 	const char *home;
 	int n;
 
 	if (env && *env)
 		n = snprintf(out, cap, "%s", env);
-	else if ((env = getenv("XDG_STATE_HOME")) && *env == '/')
+	else if ((env = secure_getenv("XDG_STATE_HOME")) && *env == '/')
 		n = snprintf(out, cap, "%s/signet", env);
 	else if (geteuid() == 0)
 		n = snprintf(out, cap, "/var/lib/signet");

@@ -34,7 +34,8 @@ int port_linux_init(struct hal *hal, const struct port_linux_opts *opts)
 	if (r == HAL_OK && linux_storage_init(&hal->storage, opts->storage_dir) == HAL_ENOMEM)
 		r = HAL_ENOMEM;
 	/* No place for a device key (no HOME): devkey stays unset. */
-	if (r == HAL_OK && linux_devkey_init(&hal->devkey, NULL) == HAL_ENOMEM)
+	if (r == HAL_OK && linux_devkey_open(&hal->devkey, opts->devkey_path,
+					     !opts->devkey_no_create) == HAL_ENOMEM)
 		r = HAL_ENOMEM;
 	if (r == HAL_OK) {
 		/* No terminal (a daemon): keypad and display stay unset. */

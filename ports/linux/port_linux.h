@@ -14,6 +14,14 @@ struct port_linux_opts {
 	 * $XDG_STATE_HOME/signet, else ~/.local/state/signet (root:
 	 * /var/lib/signet). Created 0700 on first write. */
 	const char *storage_dir;
+	/* The device key file; NULL: $SIGNET_DEVICE_KEY, else
+	 * /etc/signet/device.key (root), else $XDG_CONFIG_HOME/signet/device.key
+	 * or ~/.config/signet/device.key (linux_dev.h). Every variable the port
+	 * reads goes through secure_getenv (none in a set-user-ID caller); a
+	 * caller that must read none at all (pam_signet) gives both paths. */
+	const char *devkey_path;
+	/* 1: a missing device key is an error, never created (pam_signet). */
+	int devkey_no_create;
 	/* Terminal for keypad and display; NULL: /dev/tty. When there is no
 	 * terminal the keypad and display are left unset (HAL_ENOTSUP). */
 	const char *tty_path;

@@ -85,7 +85,7 @@ static int group_setup(void **st)
 		setenv("SIGNET_DEVICE_KEY", dk, 1);
 	}
 	/* The service's CA and DTLS identity (localhost), and a stranger CA. */
-	if (itest_sh("set -e; mkdir -p '%1$s' '%2$s'; cd '%1$s'; "
+	if (itest_sh("set -e; mkdir -p '%1$s'; mkdir -m 700 '%2$s'; cd '%1$s'; "
 		     "for n in ca other; do openssl ecparam -name prime256v1 -genkey -noout "
 		     "-out $n.key; openssl req -x509 -new -key $n.key -subj /CN=EST-$n -days 30 "
 		     "-addext basicConstraints=critical,CA:TRUE "
@@ -259,15 +259,30 @@ static void test_renew_and_revoked(void **st)
 	itest_run(TOKEN_PIN "\n", 10, "renew --config %s --force --pin-fd 3", conf);
 }
 
+/* scratch/<name>: what --json printed, read by python3's json module (as
+ * strict UTF-8); its "result" is want. */
+static void json_result(const char *name, const char *want)
+{
+	assert_int_equal(itest_sh("python3 -c 'import json, sys\n"
+				  "d = json.load(open(sys.argv[1], encoding=\"utf-8\"))\n"
+				  "assert d[\"result\"] == sys.argv[2], d' '%s/%s' '%s'",
+				  itest_scratch(), name, want),
+			 0);
+}
+
 /* The virtual card: key generated on the card, request signed by it,
- * certificate stored in slot 9A. */
+ * certificate stored in slot 9A. --json: JSON that a parser takes. */
 static void test_enroll_vcard(void **st)
 {
+	char out[4096];
+
 	(void)st;
 	itest_run("123456\n12345678\n", 0, "vcard init --pin-fd 3");
-	itest_run("123456\n" ALICE_PIN "\n", 0, "enroll --config %s --card vcard --user alice --pin-fd 3",
-	    vconf);
-	itest_expect_out("enrolled");
+	assert_int_equal(itest_signet_run("123456\n" ALICE_PIN "\n", out, sizeof(out),
+					  "enroll --config %s --card vcard --user alice --pin-fd 3 "
+					  "--json >%s/enroll.json", vconf, itest_scratch()),
+			 0);
+	json_result("enroll.json", "enrolled");
 	itest_run(NULL, 0, "certs --config %s --card vcard", vconf);
 	itest_expect_out("uri: sip:alice@example.test");
 	itest_run("123456\n", 0, "sign --config %s --card vcard --verify --pin-fd 3", vconf);
@@ -301,10 +316,20 @@ static void test_sren_needs_our_certificate(void **st)
  * handshake; the new certificate goes into slot 9A. */
 static void test_renew_vcard(void **st)
 {
+	char out[4096];
+
 	(void)st;
 	itest_run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vold.der", itest_scratch());
-	itest_run("123456\n", 0, "renew --config %s --card vcard --force --pin-fd 3", vconf);
-	itest_expect_out("renewed");
+	assert_int_equal(itest_signet_run("123456\n", out, sizeof(out),
+					  "renew --config %s --card vcard --json --pin-fd 3 "
+					  ">%s/notdue.json", vconf, itest_scratch()),
+			 0);
+	json_result("notdue.json", "not due");
+	assert_int_equal(itest_signet_run("123456\n", out, sizeof(out),
+					  "renew --config %s --card vcard --force --json --pin-fd 3 "
+					  ">%s/renew.json", vconf, itest_scratch()),
+			 0);
+	json_result("renew.json", "renewed");
 	itest_run(NULL, 0, "vcard export-cert --slot 9a --der --out %s/vnew.der", itest_scratch());
 	assert_int_equal(itest_sh("! cmp -s '%s/vold.der' '%s/vnew.der'", itest_scratch(),
 				  itest_scratch()),

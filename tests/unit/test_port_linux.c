@@ -101,6 +101,48 @@ static int count_entries(const char *dir)
 	return n;
 }
 
+/* ---- paths given, environment ignored, device key read only ---------- */
+
+/* What pam_signet does: both paths given and devkey_no_create. The
+ * environment names other places; nothing is made there, and a missing
+ * key is HAL_ENOENT, never created. */
+static void test_explicit_paths_no_create(void **state)
+{
+	struct fx *fx = *state;
+	struct port_linux_opts o;
+	struct hal h;
+	uint8_t key[HAL_DEVKEY_LEN];
+	char env[128], dk[128], st[128];
+
+	snprintf(env, sizeof(env), "%s/env", fx->dir);
+	snprintf(dk, sizeof(dk), "%s/keys/device.key", fx->dir);
+	snprintf(st, sizeof(st), "%s/state2", fx->dir);
+	setenv("SIGNET_DEVICE_KEY", env, 1);
+	setenv("SIGNET_STATE_DIR", env, 1);
+	setenv("XDG_STATE_HOME", env, 1);
+	setenv("XDG_CONFIG_HOME", env, 1);
+	memset(&o, 0, sizeof(o));
+	o.storage_dir = st;
+	o.devkey_path = dk;
+	o.devkey_no_create = 1;
+	o.tty_path = "/nonexistent/tty";
+	o.log_ident = "test";
+	assert_int_equal(port_linux_init(&h, &o), HAL_OK);
+	assert_non_null(h.devkey.ops);
+	assert_int_equal(h.devkey.ops->get(h.devkey.ctx, key), HAL_ENOENT);
+	assert_int_equal(hal_storage_write(&h.storage, "blob", (const uint8_t *)"x", 1), HAL_OK);
+	port_linux_fini(&h);
+	unsetenv("SIGNET_DEVICE_KEY");
+	unsetenv("SIGNET_STATE_DIR");
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	assert_int_equal(access(env, F_OK), -1);
+	assert_int_equal(access(dk, F_OK), -1);
+	snprintf(env, sizeof(env), "%s/keys", fx->dir);
+	assert_int_equal(access(env, F_OK), -1);
+	assert_int_equal(count_entries(st), 1);
+}
+
 /* ---- storage --------------------------------------------------------- */
 
 static void test_storage_roundtrip(void **state)
@@ -627,6 +669,7 @@ static void test_tty_restore_and_eof(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_explicit_paths_no_create, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_storage_roundtrip, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_storage_names, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rng, fx_setup, fx_teardown),

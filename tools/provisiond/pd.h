@@ -12,6 +12,9 @@
  *   crl.pem                 the CRL, made again on every revocation
  *   issued.log              one line per issuance and revocation
  *
+ * The directory is 0700 and every file in it 0600, written without
+ * following symbolic links (pd_files.c).
+ *
  * Single-threaded: one request at a time (a PIN check costs a slow KDF by
  * design).
  */
@@ -20,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -34,6 +38,8 @@
 #define PD_SALT_LEN 16
 #define PD_HASH_LEN 32
 #define PD_DEFAULT_ITER 600000
+/* Wrong-PIN counts for logins that name no user (pd_users.c). */
+#define PD_UNKNOWN_SLOTS 4096
 
 struct pd_user {
 	char id[PD_ID_MAX + 1];
@@ -52,11 +58,31 @@ struct pd {
 	unsigned days;
 	struct pd_user users[PD_MAX_USERS];
 	size_t n_users;
+	/* A login that names no user gets the answers and the work of a user
+	 * with a wrong PIN: this verifier (random, matches nothing) and a
+	 * count in unknown_failures[], chosen by a keyed hash of the login. */
+	struct pd_user dummy;
+	unsigned unknown_failures[PD_UNKNOWN_SLOTS];
+	uint8_t unknown_key[32];
 	mbedtls_x509_crt ca;
 	mbedtls_pk_context ca_key;
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 };
+
+/* pd_files.c */
+/* Checks the directory before anything is read or written: made 0700 when
+ * create and missing; refused when not a directory, not the service
+ * user's, or open to group or others. The service's files in it are made
+ * 0600 when more open (with a note on stderr). */
+sg_err pd_dir_prepare(const struct pd *pd, int create, struct sg_error *e);
+/* dir/name for appending: created 0600, never through a symbolic link.
+ * NULL (errno set) on failure. */
+FILE *pd_open_append(const struct pd *pd, const char *name);
+/* Replaces dir/name with text atomically: a mkstemp() file (0600) in the
+ * directory, fsync, rename. */
+sg_err pd_replace(const struct pd *pd, const char *name, const char *text, size_t len,
+		  struct sg_error *e);
 
 /* pd_users.c */
 sg_err pd_users_load(struct pd *pd, struct sg_error *e);
@@ -64,6 +90,17 @@ sg_err pd_users_load(struct pd *pd, struct sg_error *e);
 struct pd_user *pd_user_find(struct pd *pd, const char *login);
 /* Checks pin against the verifier in constant time; 1 when it matches. */
 int pd_pin_ok(const struct pd_user *u, const char *pin, size_t len);
+/* Sets up the stand-in for unknown logins (after pd_users_load, with the
+ * DRBG seeded): a random verifier with the iteration count most users
+ * have, and a random key for the counts. */
+sg_err pd_unknown_init(struct pd *pd, struct sg_error *e);
+/* The wrong-PIN count a login is held to: its user's, or, when it names
+ * none (*u NULL), its slot among the unknown logins' counts (kept in
+ * memory only, never in the attempts file). */
+unsigned *pd_failures(struct pd *pd, const char *login, struct pd_user **u);
+/* A PIN check for a login: against its user's verifier, or, with u NULL,
+ * the same work against the stand-in's, always 0. */
+int pd_login_pin_ok(const struct pd *pd, const struct pd_user *u, const char *pin, size_t len);
 /* Writes the attempts file again (atomically). */
 sg_err pd_attempts_save(const struct pd *pd, struct sg_error *e);
 /* Appends a user: PBKDF2-HMAC-SHA256 verifier with a fresh salt. */

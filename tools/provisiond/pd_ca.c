@@ -29,11 +29,11 @@
 
 void pd_log(const struct pd *pd, const char *fmt, ...)
 {
-	char path[600], ts[32];
+	char ts[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	va_list ap;
-	FILE *f = fopen(pd_path(pd, "issued.log", path, sizeof(path)), "a");
+	FILE *f = pd_open_append(pd, "issued.log");
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -129,11 +129,16 @@ static int san_der(const char *uri, uint8_t *buf, size_t cap, uint8_t **start)
 
 static sg_err index_append(const struct pd *pd, const char *line, struct sg_error *e)
 {
-	char path[600];
-	FILE *f = fopen(pd_path(pd, "index.txt", path, sizeof(path)), "a");
+	FILE *f = pd_open_append(pd, "index.txt");
 
-	if (!f || fputs(line, f) < 0 || fclose(f) != 0)
-		return sg_error_set(e, SG_E_IO, "%s: %s", path, strerror(errno));
+	if (!f || fputs(line, f) < 0) {
+		sg_error_set(e, SG_E_IO, "%s/index.txt: %s", pd->dir, strerror(errno));
+		if (f)
+			fclose(f);
+		return SG_E_IO;
+	}
+	if (fclose(f) != 0)
+		return sg_error_set(e, SG_E_IO, "%s/index.txt: %s", pd->dir, strerror(errno));
 	return SG_OK;
 }
 
@@ -272,11 +277,10 @@ int pd_is_revoked(const struct pd *pd, const char *serial_hex)
 
 sg_err pd_revoke(struct pd *pd, const char *serial_hex, const char *reason, struct sg_error *e)
 {
-	char *idx = read_index(pd, e), *out = NULL, *save = NULL, ts[16], path[600], tmp[620];
+	char *idx = read_index(pd, e), *out = NULL, *save = NULL, ts[16];
 	size_t o = 0;
 	int found = 0;
 	sg_err err = SG_OK;
-	FILE *f;
 
 	if (!idx)
 		return SG_E_NOMEM;
@@ -304,13 +308,9 @@ sg_err pd_revoke(struct pd *pd, const char *serial_hex, const char *reason, stru
 		err = sg_error_set(e, SG_E_USAGE, "no valid certificate with serial %s", serial_hex);
 		goto out;
 	}
-	pd_path(pd, "index.txt", path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fputs(out, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		err = sg_error_set(e, SG_E_IO, "%s: %s", path, strerror(errno));
+	err = pd_replace(pd, "index.txt", out, strlen(out), e);
+	if (err)
 		goto out;
-	}
 	pd_log(pd, "revoked serial=%s reason=%s", serial_hex, reason);
 	err = pd_crl_write(pd, e);
 out:
@@ -419,14 +419,13 @@ too_big:
 sg_err pd_crl_write(struct pd *pd, struct sg_error *e)
 {
 	uint8_t *buf = NULL, *p, *tbs, hash[32], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE], *pem = NULL;
-	char *idx = read_index(pd, e), *save = NULL, ts[16], path[600], tmp[620];
+	char *idx = read_index(pd, e), *save = NULL, ts[16];
 	size_t len = 0, rl = 0, sl = 0, tl, alen, olen = 0;
 	const char *oid;
 	size_t oid_len;
 	int ec = mbedtls_pk_get_type(&pd->ca_key) == MBEDTLS_PK_ECKEY;
 	sg_err err = SG_OK;
 	time_t now = time(NULL);
-	FILE *f;
 
 	if (!idx)
 		return SG_E_NOMEM;
@@ -591,13 +590,7 @@ written:
 	if (mbedtls_pem_write_buffer("-----BEGIN X509 CRL-----\n", "-----END X509 CRL-----\n", p, len,
 				     pem, CRL_MAX * 2, &olen) != 0)
 		goto too_big;
-	pd_path(pd, "crl.pem", path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fputs((char *)pem, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		err = sg_error_set(e, SG_E_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
+	err = pd_replace(pd, "crl.pem", (const char *)pem, strlen((const char *)pem), e);
 	goto out;
 too_big:
 	err = sg_error_set(e, SG_E_INTERNAL, "the CRL does not fit in %d bytes", CRL_MAX);

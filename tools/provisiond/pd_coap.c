@@ -134,6 +134,7 @@ static void on_sen(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct pd_user *u;
 	const uint8_t *data;
 	const char *ident;
+	unsigned *fails;
 	size_t len;
 	char msg[96];
 
@@ -151,26 +152,28 @@ static void on_sen(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		refuse(resp, 401, "first enrolment needs LOGIN:PIN in challengePassword");
 		goto out;
 	}
-	u = pd_user_find(g_pd, ci.login);
-	if (!u) {
-		pd_log(g_pd, "refused login=%s via=sen: no such user", ci.login);
-		refuse(resp, 401, "unknown user or wrong PIN");
-		goto out;
-	}
-	if (u->failures >= g_pd->max_tries) {
-		pd_log(g_pd, "refused user=%s via=sen: locked", u->id);
+	/* A login that names nobody is answered as a user with a wrong PIN,
+	 * after the same work (pd.h: the stand-in), so the answers do not
+	 * tell which logins exist. */
+	fails = pd_failures(g_pd, ci.login, &u);
+	if (*fails >= g_pd->max_tries) {
+		pd_log(g_pd, "refused %s=%s via=sen: locked", u ? "user" : "login",
+		       u ? u->id : ci.login);
 		refuse(resp, 403, "locked: too many wrong PINs; ask an administrator");
 		goto out;
 	}
-	if (!pd_pin_ok(u, ci.pin, ci.pin_len)) {
-		u->failures++;
+	if (!pd_login_pin_ok(g_pd, u, ci.pin, ci.pin_len) || !u) {
+		(*fails)++;
+		/* Also for an unknown login: the users' counts, written again
+		 * unchanged (the same work; the login gets no entry). */
 		(void)pd_attempts_save(g_pd, NULL);
-		pd_log(g_pd, "refused user=%s via=sen: wrong PIN (%u of %u)", u->id, u->failures,
+		pd_log(g_pd, "refused %s=%s via=sen: %s (%u of %u)", u ? "user" : "login",
+		       u ? u->id : ci.login, u ? "wrong PIN" : "no such user", *fails,
 		       g_pd->max_tries);
-		if (u->failures >= g_pd->max_tries) {
+		if (*fails >= g_pd->max_tries) {
 			refuse(resp, 403, "locked: too many wrong PINs; ask an administrator");
 		} else {
-			unsigned left = g_pd->max_tries - u->failures;
+			unsigned left = g_pd->max_tries - *fails;
 
 			snprintf(msg, sizeof(msg), "wrong PIN; %u %s left", left,
 				 left == 1 ? "try" : "tries");

@@ -9,6 +9,9 @@
  *   signet-provisiond crl     [--dir DIR]
  *
  * A PIN is read from --pin-fd (default 0), one line; never from argv.
+ * DIR is made 0700 when adduser finds none, refused when others can enter
+ * it, and every file the service writes is 0600 (pd_files.c); no core
+ * files (PINs and the CA key are in memory).
  */
 #define _GNU_SOURCE
 #include "pd.h"
@@ -18,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mbedtls/platform_util.h>
@@ -30,7 +36,18 @@ static const char usage[] =
 	"       signet-provisiond revoke  [--dir DIR] [--reason R] SERIAL\n"
 	"       signet-provisiond crl     [--dir DIR]\n"
 	"DIR (default .) holds ca.crt, ca.key, server.crt, server.key, users, attempts,\n"
-	"index.txt, crl.pem and issued.log (README, Enrolment).\n";
+	"index.txt, crl.pem and issued.log (README, Enrolment). DIR must be 0700 and the\n"
+	"service's own (adduser makes a missing one); its files are kept 0600.\n";
+
+/* PINs, verifiers and the CA key must not end up in a core file, as in
+ * signet (firmware/main.c). */
+static void no_core_dumps(void)
+{
+	struct rlimit rl = {0, 0};
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
 
 static int fail(const struct sg_error *e)
 {
@@ -101,6 +118,9 @@ int main(int argc, char **argv)
 	char pin[128];
 	size_t pin_len = 0;
 
+	no_core_dumps();
+	/* Whatever the caller's umask: nothing this service makes is for others. */
+	umask(077);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
@@ -139,7 +159,7 @@ int main(int argc, char **argv)
 		sg_error_set(&e, SG_E_INTERNAL, "no random numbers");
 		goto fail;
 	}
-	if (pd_users_load(&pd, &e))
+	if (pd_dir_prepare(&pd, !strcmp(cmd, "adduser"), &e) || pd_users_load(&pd, &e))
 		goto fail;
 	if (!strcmp(cmd, "adduser")) {
 		if (!id || !idents || optind != argc) {
@@ -159,7 +179,7 @@ int main(int argc, char **argv)
 	if (pd_ca_load(&pd, &e))
 		goto fail;
 	if (!strcmp(cmd, "serve") && optind == argc) {
-		if (pd_crl_write(&pd, &e))
+		if (pd_unknown_init(&pd, &e) || pd_crl_write(&pd, &e))
 			goto fail;
 		rc = pd_serve(&pd, listen, port, renew_port == port ? 0 : renew_port);
 	} else if (!strcmp(cmd, "revoke") && optind + 1 == argc) {

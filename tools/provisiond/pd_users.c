@@ -168,31 +168,56 @@ int pd_pin_ok(const struct pd_user *u, const char *pin, size_t len)
 	return diff == 0;
 }
 
-/* Writes dir/name through a temporary file and rename(): never half a file. */
-static sg_err write_atomic(const struct pd *pd, const char *name, const char *text, int append,
-			   struct sg_error *e)
+sg_err pd_unknown_init(struct pd *pd, struct sg_error *e)
 {
-	char path[600], tmp[620];
-	FILE *f;
+	unsigned best = PD_DEFAULT_ITER, best_n = 0;
 
-	pd_path(pd, name, path, sizeof(path));
-	if (append) {
-		f = fopen(path, "a");
-		if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-			return sg_error_set(e, SG_E_IO, "%s: %s", path, strerror(errno));
-		return SG_OK;
+	/* The count most users have (the larger on a tie): an unknown login
+	 * then costs what a typical user's PIN check costs. */
+	for (size_t i = 0; i < pd->n_users; i++) {
+		unsigned it = pd->users[i].iter, n = 0;
+
+		for (size_t k = 0; k < pd->n_users; k++)
+			n += pd->users[k].iter == it;
+		if (n > best_n || (n == best_n && it > best)) {
+			best = it;
+			best_n = n;
+		}
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return sg_error_set(e, SG_E_IO, "%s: %s", tmp, strerror(errno));
-	if (fputs(text, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		return sg_error_set(e, SG_E_IO, "%s: %s", tmp, strerror(errno));
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		return sg_error_set(e, SG_E_IO, "%s: %s", path, strerror(errno));
+	memset(&pd->dummy, 0, sizeof(pd->dummy));
+	memset(pd->unknown_failures, 0, sizeof(pd->unknown_failures));
+	pd->dummy.iter = best;
+	if (mbedtls_ctr_drbg_random(&pd->drbg, pd->dummy.salt, sizeof(pd->dummy.salt)) != 0 ||
+	    mbedtls_ctr_drbg_random(&pd->drbg, pd->dummy.hash, sizeof(pd->dummy.hash)) != 0 ||
+	    mbedtls_ctr_drbg_random(&pd->drbg, pd->unknown_key, sizeof(pd->unknown_key)) != 0)
+		return sg_error_set(e, SG_E_INTERNAL, "no random numbers");
 	return SG_OK;
+}
+
+unsigned *pd_failures(struct pd *pd, const char *login, struct pd_user **u)
+{
+	uint8_t mac[32];
+	uint32_t slot;
+
+	*u = pd_user_find(pd, login);
+	if (*u)
+		return &(*u)->failures;
+	/* Keyed, so that nobody can pick logins that share a count. Two
+	 * unknown logins may still share one: they then look like a user
+	 * with wrong PINs pending, which is no answer either. */
+	if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), pd->unknown_key,
+			    sizeof(pd->unknown_key), (const unsigned char *)login, strlen(login),
+			    mac) != 0)
+		memset(mac, 0, sizeof(mac));
+	slot = (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+	return &pd->unknown_failures[slot % PD_UNKNOWN_SLOTS];
+}
+
+int pd_login_pin_ok(const struct pd *pd, const struct pd_user *u, const char *pin, size_t len)
+{
+	int ok = pd_pin_ok(u ? u : &pd->dummy, pin, len);
+
+	return u ? ok : 0;
 }
 
 sg_err pd_attempts_save(const struct pd *pd, struct sg_error *e)
@@ -207,7 +232,7 @@ sg_err pd_attempts_save(const struct pd *pd, struct sg_error *e)
 		if (pd->users[i].failures)
 			off += (size_t)sprintf(buf + off, "%s %u\n", pd->users[i].id,
 					       pd->users[i].failures);
-	err = write_atomic(pd, "attempts", buf, 0, e);
+	err = pd_replace(pd, "attempts", buf, off, e);
 	free(buf);
 	return err;
 }
@@ -218,6 +243,7 @@ sg_err pd_user_add(struct pd *pd, const char *id, const char *phone, const char 
 	uint8_t salt[PD_SALT_LEN], hash[PD_HASH_LEN];
 	char line[1400], sh[2 * PD_SALT_LEN + 1], hh[2 * PD_HASH_LEN + 1];
 	sg_err err;
+	FILE *f;
 
 	if (!*id || strlen(id) > PD_ID_MAX || strpbrk(id, ": \t\n") || strpbrk(phone, " \t\n") ||
 	    strlen(phone) >= 32 || strpbrk(idents, " \t\n") || strlen(idents) > 1000)
@@ -231,8 +257,16 @@ sg_err pd_user_add(struct pd *pd, const char *id, const char *phone, const char 
 	tohex(hash, sizeof(hash), hh);
 	snprintf(line, sizeof(line), "%s %s pbkdf2-sha256$%u$%s$%s %s\n", id, phone, iter, sh, hh,
 		 idents);
-	err = write_atomic(pd, "users", line, 1, e);
 	mbedtls_platform_zeroize(hash, sizeof(hash));
+	mbedtls_platform_zeroize(hh, sizeof(hh));
+	err = SG_OK;
+	f = pd_open_append(pd, "users");
+	if (!f || fputs(line, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		err = sg_error_set(e, SG_E_IO, "%s/users: %s", pd->dir, strerror(errno));
+	if (f && fclose(f) != 0 && !err)
+		err = sg_error_set(e, SG_E_IO, "%s/users: %s", pd->dir, strerror(errno));
+	/* The verifier is an offline guessing target: no copy left behind. */
+	mbedtls_platform_zeroize(line, sizeof(line));
 	return err;
 }
 
