@@ -215,7 +215,7 @@ static int sto_lock(void *ctx, const char *name, uint32_t timeout_ms, int *handl
 {
 	struct sto_ctx *sc = ctx;
 	char path[PATH_MAX];
-	uint64_t deadline, nap = 1, now;
+	uint64_t deadline, nap = 1;
 	struct stat st;
 	int fd, r, n;
 
@@ -245,7 +245,8 @@ static int sto_lock(void *ctx, const char *name, uint32_t timeout_ms, int *handl
 			r = HAL_EIO;
 			break;
 		}
-		now = sto_now_ms();
+		uint64_t now = sto_now_ms();
+
 		if (now >= deadline) {
 			r = HAL_ETIMEDOUT;
 			break;
