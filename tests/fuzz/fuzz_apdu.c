@@ -3,7 +3,7 @@
  * (auth/vcard*.c, auth/apdu.c).
  *
  * Once per process: a card in the test port's memory with the PIN
- * "123456", the PIV default 3DES management key and a P-256 key in 9C;
+ * "123456", a fixed 3DES management key of its own and a P-256 key in 9C;
  * its sealed blob is kept. Per input the blob is put back and reopened, so
  * every input starts from the same card (a PIN blocked by one input stays
  * usable for the next, and a crash reproduces from its input alone).
