@@ -160,7 +160,7 @@ static void race(const char *const pins[], int n, struct outcome *res)
 	}
 	/* The barrier: every process has the card open and waits for its PIN
 	 * (bounded: without it the assertions below hold all the same). */
-	for (int t = 0; t < 3000 && !all; t++) {
+	for (int t = 0; t < 1000 && !all; t++) {
 		all = 1;
 		for (int i = 0; i < n && all; i++)
 			all = waiting_or_gone(pid[i]);
