@@ -269,15 +269,15 @@ sg_err vcard_get_status(const struct vcard *c, struct vcard_status *st)
 	if (!c || !st)
 		return SG_E_INTERNAL;
 	memset(st, 0, sizeof(*st));
-	st->pin_tries_left = c->pin.tries;
-	st->pin_tries_max = c->pin.max;
-	st->puk_tries_left = c->puk.tries;
-	st->puk_tries_max = c->puk.max;
-	st->alg_9a = c->keys[VC_KEY_9A].alg;
-	st->alg_9c = c->keys[VC_KEY_9C].alg;
+	st->pin_tries_left = c->st.pin.tries;
+	st->pin_tries_max = c->st.pin.max;
+	st->puk_tries_left = c->st.puk.tries;
+	st->puk_tries_max = c->st.puk.max;
+	st->alg_9a = c->st.keys[VC_KEY_9A].alg;
+	st->alg_9c = c->st.keys[VC_KEY_9C].alg;
 	st->has_key_9a = st->alg_9a != 0;
 	st->has_key_9c = st->alg_9c != 0;
-	st->cert_9a_len = vc_obj_cert_len(&c->objs[VC_OBJ_CERT_9A]);
-	st->cert_9c_len = vc_obj_cert_len(&c->objs[VC_OBJ_CERT_9C]);
+	st->cert_9a_len = vc_obj_cert_len(&c->st.objs[VC_OBJ_CERT_9A]);
+	st->cert_9c_len = vc_obj_cert_len(&c->st.objs[VC_OBJ_CERT_9C]);
 	return SG_OK;
 }

@@ -16,6 +16,14 @@
  * nowhere else and the PIN cannot be guessed offline from it. PIN and PUK
  * are kept only as salted PBKDF2-HMAC-SHA256 verifiers inside the seal.
  *
+ * Several processes may use one card at once (sign-ins, `signet vcard
+ * change-pin`, `signet vcard serve`): the state in memory is re-read when
+ * the blob changed, before every command that uses it, and every change
+ * (a PIN try, new PIN, unblock, key generation, PUT DATA) is a read-check-
+ * write under the blob's storage lock (hal_storage.h), waiting at most
+ * 10 s for another holder. So N parallel guesses cost N tries, and no
+ * process writes an old state over another's change.
+ *
  * Ownership: a struct vcard is owned by the caller from vcard_open() to
  * vcard_close(); it keeps the const struct hal * it was opened with, which
  * must outlive it. Strings and buffers passed in are copied or only read
@@ -63,13 +71,18 @@ struct vcard_params {
 	const char *puk; /* 6 to 8 bytes; copied */
 	size_t puk_len;
 	int mgmt_alg; /* VCARD_MGMT_*; 0: VCARD_MGMT_3DES */
-	/* 24 bytes (3DES, AES192), 16 (AES128), 32 (AES256). NULL with 3DES:
-	 * the well-known default of PIV cards, 010203..08 three times (for a
-	 * lab only: anyone can then write certificates and make keys). */
+	/* 24 bytes (3DES, AES192), 16 (AES128), 32 (AES256). NULL: the card
+	 * makes a random key of that size; there is no default key. The
+	 * well-known key of PIV cards (010203..08 three times) is refused:
+	 * anyone could write certificates and make keys with it. */
 	const uint8_t *mgmt_key;
 	size_t mgmt_key_len;
 	int pin_tries; /* 1..VCARD_TRIES_MAX; 0: 3 */
 	int puk_tries; /* 1..VCARD_TRIES_MAX; 0: 3 */
+	/* With mgmt_key NULL: receives the random key (room for 32 bytes),
+	 * so that its maker can manage the card; NULL: nobody ever knows it
+	 * (the card can then never get keys or certificates). */
+	uint8_t *mgmt_key_out;
 };
 
 struct vcard;
@@ -80,9 +93,15 @@ struct vcard;
  * Replaces any card stored under that name: the caller asks first (open
  * it) if that matters. Errors: SG_E_PIN_FORMAT (PIN or PUK length),
  * SG_E_USAGE (management key, tries, blob name), SG_E_IO (storage, device
- * key or RNG failed), SG_E_NOMEM, SG_E_INTERNAL. */
+ * key, RNG or the blob's lock failed), SG_E_NOMEM, SG_E_INTERNAL. */
 sg_err vcard_create(const struct hal *hal, const char *blob, const struct vcard_params *p,
 		    struct sg_error *e);
+
+/* Removes the card in `blob` under its lock, so that a process using the
+ * card cannot write it back afterwards (it answers 6581 from then on).
+ * SG_E_NO_CARD when there was none; SG_E_IO (storage or lock);
+ * SG_E_USAGE for a bad blob name. */
+sg_err vcard_erase(const struct hal *hal, const char *blob, struct sg_error *e);
 
 /* Reads and unseals the card in `blob`. *out is the caller's until
  * vcard_close(). The card starts powered off (the first vcard_transmit or a
@@ -119,7 +138,9 @@ size_t vcard_atr(const struct vcard *c, uint8_t *atr, size_t cap);
  * 6A82 no such object/key/application, 6982 security status (PIN or
  * management key), 63Cx tries left, 6983 blocked, 6985 conditions of use,
  * 6884 chaining not supported for the command, 6A84 object too large,
- * 6581 the state could not be saved (nothing changed). */
+ * 6581 the state could not be read, locked or saved (nothing changed; no
+ * PIN try spent; why is logged: e.g. the card was erased meanwhile, or
+ * another process held the lock for more than 10 s). */
 size_t vcard_transmit(struct vcard *c, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 		      size_t cap);
 
@@ -130,8 +151,8 @@ struct vcard_status {
 	size_t cert_9a_len, cert_9c_len; /* certificate (tag 70) bytes, 0: none */
 };
 
-/* Counters, keys and certificate sizes, for `signet vcard status`.
- * SG_E_INTERNAL when c or st is NULL. */
+/* Counters, keys and certificate sizes, for `signet vcard status`, as of
+ * the last command (or the open). SG_E_INTERNAL when c or st is NULL. */
 sg_err vcard_get_status(const struct vcard *c, struct vcard_status *st);
 
 #endif

@@ -7,6 +7,11 @@
  * 9C (digital signature) needs it for every single signature (PIN Always:
  * one VERIFY, one signature); 9E (card authentication) needs nothing.
  * Generating a key needs the management key.
+ *
+ * The state may change under the card (vcard_state.c): signing and the
+ * management key's protocol re-read it first (vc_refresh); a new key is
+ * made outside the lock (RSA takes seconds on small boards) and put in
+ * under it (vc_begin .. vc_end).
  */
 #include "vcard_priv.h"
 
@@ -28,7 +33,7 @@
 
 static size_t vc_mgmt_block(const struct vcard *c)
 {
-	return c->mgmt_alg == VCARD_MGMT_3DES ? 8 : 16;
+	return c->st.mgmt_alg == VCARD_MGMT_3DES ? 8 : 16;
 }
 
 /* One block of ECB encryption under the management key (SP 800-73-4 part
@@ -37,18 +42,18 @@ static int vc_mgmt_encrypt(const struct vcard *c, const uint8_t *in, uint8_t *ou
 {
 	int r = -1;
 
-	if (c->mgmt_alg == VCARD_MGMT_3DES) {
+	if (c->st.mgmt_alg == VCARD_MGMT_3DES) {
 		mbedtls_des3_context d;
 
 		mbedtls_des3_init(&d);
-		if (c->mgmt_key_len == 24 && mbedtls_des3_set3key_enc(&d, c->mgmt_key) == 0)
+		if (c->st.mgmt_key_len == 24 && mbedtls_des3_set3key_enc(&d, c->st.mgmt_key) == 0)
 			r = mbedtls_des3_crypt_ecb(&d, in, out);
 		mbedtls_des3_free(&d);
 	} else {
 		mbedtls_aes_context aes;
 
 		mbedtls_aes_init(&aes);
-		if (mbedtls_aes_setkey_enc(&aes, c->mgmt_key, (unsigned)c->mgmt_key_len * 8) == 0)
+		if (mbedtls_aes_setkey_enc(&aes, c->st.mgmt_key, (unsigned)c->st.mgmt_key_len * 8) == 0)
 			r = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, in, out);
 		mbedtls_aes_free(&aes);
 	}
@@ -149,15 +154,19 @@ static int vc_dyn_parse(const struct apdu *a, struct vc_dyn *d)
 
 static uint16_t vc_mgmt_auth(struct vcard *c, const struct apdu *a, struct vc_out *o)
 {
-	enum vc_mgmt_pending pending = c->mgmt_pending;
-	size_t bs = vc_mgmt_block(c);
+	enum vc_mgmt_pending pending;
+	size_t bs;
 	struct vc_dyn d;
 	uint16_t sw;
 
-	if (a->p1 != c->mgmt_alg)
+	if (vc_refresh(c) != SG_OK)
+		return SW_MEMORY;
+	if (a->p1 != c->st.mgmt_alg)
 		return SW_WRONG_P1P2;
 	if (vc_dyn_parse(a, &d) != 0)
 		return SW_WRONG_DATA;
+	pending = c->mgmt_pending; /* after the refresh: a new key drops it */
+	bs = vc_mgmt_block(c);
 	c->mgmt_authed = 0; /* any attempt starts from scratch */
 	if (d.w && d.wl == 0 && !d.ch && !d.rsp)
 		return vc_mgmt_start(c, VC_MGMT_MUTUAL, o);
@@ -209,11 +218,13 @@ static uint16_t vc_sign(struct vcard *c, enum vc_key_slot slot, const struct apd
 			struct vc_out *o)
 {
 	uint8_t sig[RSA_BYTES > MBEDTLS_ECDSA_MAX_LEN ? RSA_BYTES : MBEDTLS_ECDSA_MAX_LEN];
-	struct vc_key *k = &c->keys[slot];
+	struct vc_key *k = &c->st.keys[slot];
 	size_t sl = 0;
 	struct vc_dyn d;
 	uint16_t sw;
 
+	if (vc_refresh(c) != SG_OK)
+		return SW_MEMORY;
 	if (!k->alg)
 		return SW_NOT_FOUND;
 	if (a->p1 != k->alg)
@@ -318,7 +329,7 @@ static int vc_gen_alg(const struct apdu *a)
  * gone once the state is saved (and kept if it cannot be). */
 uint16_t vc_cmd_generate(struct vcard *c, const struct apdu *a, struct vc_out *o)
 {
-	struct vc_key old;
+	struct vc_key old, nk;
 	int slot, alg;
 	uint16_t sw;
 
@@ -330,20 +341,32 @@ uint16_t vc_cmd_generate(struct vcard *c, const struct apdu *a, struct vc_out *o
 	alg = vc_gen_alg(a);
 	if (!alg)
 		return SW_WRONG_DATA;
-	old = c->keys[slot];
-	mbedtls_pk_init(&c->keys[slot].pk);
-	c->keys[slot].alg = alg;
-	if (vc_gen(c, alg, &c->keys[slot].pk) != 0) {
-		sw = SW_UNKNOWN;
-	} else if (vc_save(c) != SG_OK) {
-		sw = SW_MEMORY;
-	} else {
-		sw = alg == VCARD_ALG_RSA2048 ? vc_pub_rsa(&c->keys[slot].pk, o)
-					      : vc_pub_ec(&c->keys[slot].pk, o);
-		mbedtls_pk_free(&old.pk);
-		return sw;
+	nk.alg = alg;
+	mbedtls_pk_init(&nk.pk);
+	if (vc_gen(c, alg, &nk.pk) != 0) {
+		mbedtls_pk_free(&nk.pk);
+		return SW_UNKNOWN;
 	}
-	mbedtls_pk_free(&c->keys[slot].pk);
-	c->keys[slot] = old;
+	if (vc_begin(c) != SG_OK) {
+		mbedtls_pk_free(&nk.pk);
+		return SW_MEMORY;
+	}
+	if (!c->mgmt_authed) { /* the management key changed meanwhile */
+		vc_end(c);
+		mbedtls_pk_free(&nk.pk);
+		return SW_SECURITY;
+	}
+	old = c->st.keys[slot];
+	c->st.keys[slot] = nk;
+	if (vc_save(c) != SG_OK) {
+		c->st.keys[slot] = old;
+		vc_end(c);
+		mbedtls_pk_free(&nk.pk);
+		return SW_MEMORY;
+	}
+	vc_end(c);
+	mbedtls_pk_free(&old.pk);
+	sw = alg == VCARD_ALG_RSA2048 ? vc_pub_rsa(&c->st.keys[slot].pk, o)
+				      : vc_pub_ec(&c->st.keys[slot].pk, o);
 	return sw;
 }

@@ -5,7 +5,8 @@
  * Each object is kept as the value of its BER-TLV wrapper (53, or 7E for
  * the discovery object) and answered wrapped. Every object here is free to
  * read (the ones that need the PIN, biometrics and printed information,
- * do not exist on this card); writing needs the management key.
+ * do not exist on this card); writing needs the management key. Both
+ * work on the state as stored now (vc_refresh; vc_begin .. vc_end).
  */
 #include "vcard_priv.h"
 
@@ -102,10 +103,12 @@ uint16_t vc_cmd_get_data(struct vcard *c, const struct apdu *a, struct vc_out *o
 	tag = vc_tag_list(a->data, a->data_len, &used);
 	if (!tag || used != a->data_len)
 		return SW_WRONG_DATA;
+	if (vc_refresh(c) != SG_OK)
+		return SW_MEMORY;
 	id = vc_obj_by_tag(tag);
-	if (id < 0 || !c->objs[id].data)
+	if (id < 0 || !c->st.objs[id].data)
 		return SW_NOT_FOUND;
-	obj = &c->objs[id];
+	obj = &c->st.objs[id];
 	n = ber_tlv_put_hdr(o->buf, o->cap, vc_obj_defs[id].outer, obj->len);
 	if (!n || n + obj->len > o->cap)
 		return SW_UNKNOWN; /* cannot happen: objects are bounded */
@@ -152,13 +155,24 @@ uint16_t vc_cmd_put_data(struct vcard *c, const struct apdu *a, struct vc_out *o
 		memcpy(nw.data, v, vl);
 		nw.len = vl;
 	}
-	old = c->objs[id];
-	c->objs[id] = nw;
-	if (vc_save(c) != SG_OK) {
-		c->objs[id] = old;
+	if (vc_begin(c) != SG_OK) {
 		vc_free_obj(&nw);
 		return SW_MEMORY;
 	}
+	if (!c->mgmt_authed) { /* the management key changed meanwhile */
+		vc_end(c);
+		vc_free_obj(&nw);
+		return SW_SECURITY;
+	}
+	old = c->st.objs[id];
+	c->st.objs[id] = nw;
+	if (vc_save(c) != SG_OK) {
+		c->st.objs[id] = old;
+		vc_end(c);
+		vc_free_obj(&nw);
+		return SW_MEMORY;
+	}
+	vc_end(c);
 	vc_free_obj(&old);
 	return SW_OK;
 }
@@ -281,12 +295,12 @@ static void vc_expiry(const struct vcard *c, uint8_t out[8])
 
 static sg_err vc_obj_set(struct vcard *c, enum vc_obj_id id, const uint8_t *v, size_t len)
 {
-	vc_free_obj(&c->objs[id]);
-	c->objs[id].data = sg_calloc(1, len);
-	if (!c->objs[id].data)
+	vc_free_obj(&c->st.objs[id]);
+	c->st.objs[id].data = sg_calloc(1, len);
+	if (!c->st.objs[id].data)
 		return SG_E_NOMEM;
-	memcpy(c->objs[id].data, v, len);
-	c->objs[id].len = len;
+	memcpy(c->st.objs[id].data, v, len);
+	c->st.objs[id].len = len;
 	return SG_OK;
 }
 

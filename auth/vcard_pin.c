@@ -8,6 +8,11 @@
  * write, a power cut), a guess has been paid for, and an attacker who can
  * make writes fail learns nothing (the answer is 6581 before any
  * comparison). A right guess then restores the counter with a second write.
+ *
+ * Each command runs under the state's lock from the re-read to the last
+ * write (vc_begin .. vc_end): the counter it lowers is the one on
+ * storage, not a copy read earlier, so guesses in parallel processes
+ * queue up and each pays (one PBKDF2 under the lock: milliseconds).
  */
 #include "vcard_priv.h"
 
@@ -54,7 +59,7 @@ static sg_err vc_hash(const struct vcard *c, const uint8_t salt[VC_SALT_LEN],
 
 	mbedtls_md_init(&md);
 	if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) == 0 &&
-	    mbedtls_pkcs5_pbkdf2_hmac(&md, padded, VC_PIN_LEN, salt, VC_SALT_LEN, c->iter,
+	    mbedtls_pkcs5_pbkdf2_hmac(&md, padded, VC_PIN_LEN, salt, VC_SALT_LEN, c->st.iter,
 				      VC_HASH_LEN, out) == 0)
 		r = SG_OK;
 	mbedtls_md_free(&md);
@@ -68,8 +73,8 @@ sg_err vc_secret_set(const struct vcard *c, struct vc_secret *s, const uint8_t p
 	return vc_hash(c, s->salt, padded, s->hash);
 }
 
-/* Pays for one guess, then compares. SW_OK with the counter back at its
- * maximum; 63Cx / 6983 / 6581 otherwise. */
+/* Pays for one guess, then compares; under the lock (vc_begin). SW_OK
+ * with the counter back at its maximum; 63Cx / 6983 / 6581 otherwise. */
 static uint16_t vc_check(struct vcard *c, struct vc_secret *s, const uint8_t padded[8])
 {
 	uint8_t h[VC_HASH_LEN];
@@ -121,16 +126,21 @@ uint16_t vc_cmd_verify(struct vcard *c, const struct apdu *a, struct vc_out *o)
 		return SW_OK;
 	}
 	if (a->data_len == 0) {
-		if (c->pin.tries <= 0)
+		if (vc_refresh(c) != SG_OK)
+			return SW_MEMORY;
+		if (c->st.pin.tries <= 0)
 			return SW_BLOCKED;
-		return c->pin_verified ? SW_OK : SW_TRIES(c->pin.tries);
+		return c->pin_verified ? SW_OK : SW_TRIES(c->st.pin.tries);
 	}
 	if (a->data_len != VC_PIN_LEN)
 		return SW_WRONG_LENGTH;
 	if (!vc_padded_ok(a->data))
 		return SW_WRONG_DATA; /* cannot be the PIN: no guess spent */
 	vc_unverify(c);
-	sw = vc_check(c, &c->pin, a->data);
+	if (vc_begin(c) != SG_OK)
+		return SW_MEMORY;
+	sw = vc_check(c, &c->st.pin, a->data);
+	vc_end(c);
 	if (sw == SW_OK) {
 		c->pin_verified = 1;
 		c->pin_fresh = 1;
@@ -172,13 +182,16 @@ uint16_t vc_cmd_change_ref(struct vcard *c, const struct apdu *a, struct vc_out 
 		return SW_WRONG_LENGTH;
 	if (!vc_padded_ok(a->data) || !vc_padded_ok(a->data + VC_PIN_LEN))
 		return SW_WRONG_DATA;
-	s = a->p2 == 0x80 ? &c->pin : &c->puk;
-	if (s == &c->pin)
+	s = a->p2 == 0x80 ? &c->st.pin : &c->st.puk;
+	if (s == &c->st.pin)
 		vc_unverify(c);
+	if (vc_begin(c) != SG_OK)
+		return SW_MEMORY;
 	sw = vc_check(c, s, a->data);
-	if (sw != SW_OK)
-		return sw;
-	return vc_replace(c, s, a->data + VC_PIN_LEN, 0);
+	if (sw == SW_OK)
+		sw = vc_replace(c, s, a->data + VC_PIN_LEN, 0);
+	vc_end(c);
+	return sw;
 }
 
 /* 00 2C 00 80, PUK || new PIN: unblocks the PIN with the PUK. */
@@ -194,8 +207,11 @@ uint16_t vc_cmd_reset_retry(struct vcard *c, const struct apdu *a, struct vc_out
 	if (!vc_padded_ok(a->data) || !vc_padded_ok(a->data + VC_PIN_LEN))
 		return SW_WRONG_DATA;
 	vc_unverify(c);
-	sw = vc_check(c, &c->puk, a->data);
-	if (sw != SW_OK)
-		return sw;
-	return vc_replace(c, &c->pin, a->data + VC_PIN_LEN, 1);
+	if (vc_begin(c) != SG_OK)
+		return SW_MEMORY;
+	sw = vc_check(c, &c->st.puk, a->data);
+	if (sw == SW_OK)
+		sw = vc_replace(c, &c->st.pin, a->data + VC_PIN_LEN, 1);
+	vc_end(c);
+	return sw;
 }

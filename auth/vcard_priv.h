@@ -72,10 +72,8 @@ struct vc_obj {
 
 enum vc_mgmt_pending { VC_MGMT_NONE, VC_MGMT_SINGLE, VC_MGMT_MUTUAL };
 
-struct vcard {
-	const struct hal *hal;
-	char blob[HAL_STORAGE_NAME_MAX + 1];
-	/* persistent (vcard_state.c writes all of it) */
+/* What the blob holds (vcard_state.c writes and reads all of it). */
+struct vc_state {
 	uint32_t iter;
 	struct vc_secret pin, puk;
 	int mgmt_alg;
@@ -83,6 +81,16 @@ struct vcard {
 	size_t mgmt_key_len;
 	struct vc_key keys[VC_KEY_COUNT];
 	struct vc_obj objs[VC_OBJ_COUNT];
+};
+
+struct vcard {
+	const struct hal *hal;
+	char blob[HAL_STORAGE_NAME_MAX + 1];
+	/* persistent: a copy of the blob, refreshed (vc_refresh, vc_begin)
+	 * before each command that uses it, since other processes change it */
+	struct vc_state st;
+	uint8_t seen[32]; /* SHA-256 of the sealed blob st came from / went to */
+	int locked, lock_h; /* vc_begin .. vc_end */
 	/* volatile: cleared by vcard_power() */
 	int powered;
 	int pin_verified;   /* VERIFY succeeded since power on */
@@ -132,8 +140,28 @@ enum vc_obj_id vc_cert_obj(enum vc_key_slot k);
 size_t vc_obj_cert_len(const struct vc_obj *o);
 
 /* vcard_state.c */
-/* Serialises, seals and writes the whole state. SG_E_IO when the device
- * key, RNG or storage failed (the caller rolls its change back). */
+/* Another process may change the blob at any time (a PIN try, change-pin,
+ * unblock, import-cert, a new card under the same name). So:
+ *  - a command that only reads the state (GET DATA, a signature, the
+ *    management key's challenge) calls vc_refresh() first;
+ *  - a command that changes it runs vc_begin() .. vc_save() .. vc_end():
+ *    the blob's lock is taken (bounded wait), the state re-read under it,
+ *    checked, changed and written before the lock goes. vc_end() is
+ *    called on every path after a successful vc_begin().
+ * Either re-reads only when the sealed bytes differ from the last ones
+ * seen (every write seals with a fresh nonce). When the PIN's verifier or
+ * the management key changed under the card, the session's PIN
+ * verification or management authentication is dropped: it was for
+ * secrets that are no longer the card's.
+ * Errors (logged): SG_E_NO_CARD, the blob is gone or no longer unseals
+ * (erased); SG_E_IO, storage or the lock failed (another process held it
+ * too long); SG_E_NOMEM. The command then answers 6581, nothing done. */
+sg_err vc_refresh(struct vcard *c);
+sg_err vc_begin(struct vcard *c);
+void vc_end(struct vcard *c);
+/* Serialises, seals and writes the whole state; only under the lock
+ * (SG_E_INTERNAL without). SG_E_IO when the device key, RNG or storage
+ * failed (the caller rolls its change back). */
 sg_err vc_save(struct vcard *c);
 /* A zeroed card with its buffers (volatile part reset). */
 struct vcard *vc_alloc(const struct hal *hal, const char *blob);

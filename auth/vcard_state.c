@@ -12,6 +12,13 @@
  * fresh from hal_rng for every write. A blob that fails any check --
  * header, tag, TLV layout, ranges, key parsing -- is "cannot be unsealed":
  * the card never runs on a state it did not write itself.
+ *
+ * Other processes share the blob (a sign-in, `signet vcard change-pin`,
+ * `signet vcard serve`), so the copy in memory is only a cache: it is
+ * checked against the blob before each command that uses it, and every
+ * change is read-check-write under the blob's storage lock (vc_begin,
+ * vc_save, vc_end). Without that, N processes guessing at once each
+ * decremented a counter of their own and wrote it back: 3*N guesses.
  */
 #include "vcard_priv.h"
 
@@ -21,7 +28,9 @@
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
 
+#include "sg_log.h"
 #include "sg_mem.h"
 
 #define VC_STATE_MAX 32768 /* serialised: 4 RSA keys + 7 full objects fit */
@@ -34,6 +43,11 @@
 #define VC_VERSION 1
 #define VC_ITER_MAX 1000000
 #define VC_KEY_DER_MAX 1700 /* RSA-2048 private key DER is about 1190 */
+/* How long a change waits for another process's change to end. A holder
+ * does one or two PBKDF2 runs and writes (milliseconds; key generation
+ * runs outside the lock), so ten parallel sign-ins wait well under a
+ * second; only a stuck holder reaches this. */
+#define VC_LOCK_WAIT_MS 10000u
 
 /* Field tags of the serialised state. */
 enum {
@@ -53,17 +67,35 @@ static const char msg_unseal[] =
 
 /* ---- allocation ------------------------------------------------------------ */
 
+static void vc_state_init(struct vc_state *s)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < VC_KEY_COUNT; i++)
+		mbedtls_pk_init(&s->keys[i].pk);
+}
+
+static void vc_state_free(struct vc_state *s)
+{
+	size_t i;
+
+	for (i = 0; i < VC_KEY_COUNT; i++)
+		mbedtls_pk_free(&s->keys[i].pk);
+	for (i = 0; i < VC_OBJ_COUNT; i++)
+		vc_free_obj(&s->objs[i]);
+	mbedtls_platform_zeroize(s, sizeof(*s));
+}
+
 struct vcard *vc_alloc(const struct hal *hal, const char *blob)
 {
 	struct vcard *c = sg_calloc(1, sizeof(*c));
-	size_t i;
 
 	if (!c)
 		return NULL;
 	c->hal = hal;
 	memcpy(c->blob, blob, strlen(blob) + 1); /* checked: hal_storage_name_ok */
-	for (i = 0; i < VC_KEY_COUNT; i++)
-		mbedtls_pk_init(&c->keys[i].pk);
+	vc_state_init(&c->st);
 	c->rbuf = sg_calloc(1, VCARD_RESP_MAX);
 	c->chain = sg_calloc(1, VCARD_CMD_MAX);
 	if (!c->rbuf || !c->chain) {
@@ -75,14 +107,10 @@ struct vcard *vc_alloc(const struct hal *hal, const char *blob)
 
 void vcard_close(struct vcard *c)
 {
-	size_t i;
-
 	if (!c)
 		return;
-	for (i = 0; i < VC_KEY_COUNT; i++)
-		mbedtls_pk_free(&c->keys[i].pk);
-	for (i = 0; i < VC_OBJ_COUNT; i++)
-		vc_free_obj(&c->objs[i]);
+	vc_end(c); /* never leave a lock behind */
+	vc_state_free(&c->st);
 	sg_free_secret(c->rbuf, VCARD_RESP_MAX);
 	sg_free_secret(c->chain, VCARD_CMD_MAX);
 	sg_free_secret(c, sizeof(*c));
@@ -143,26 +171,26 @@ static void w_key(struct vc_w *w, uint8_t tag, mbedtls_pk_context *pk)
 	mbedtls_platform_zeroize(der, sizeof(der));
 }
 
-static int vc_serialise(struct vcard *c, uint8_t *buf, size_t cap, size_t *len)
+static int vc_serialise(struct vc_state *s, uint8_t *buf, size_t cap, size_t *len)
 {
 	struct vc_w w = {buf, cap, 0, 0};
-	uint8_t it[4] = {(uint8_t)(c->iter >> 24), (uint8_t)(c->iter >> 16),
-			 (uint8_t)(c->iter >> 8), (uint8_t)c->iter};
+	uint8_t it[4] = {(uint8_t)(s->iter >> 24), (uint8_t)(s->iter >> 16),
+			 (uint8_t)(s->iter >> 8), (uint8_t)s->iter};
 	size_t i;
 
 	w_u8(&w, F_VERSION, VC_VERSION);
 	w_put(&w, F_ITER, it, sizeof(it));
-	w_secret(&w, F_PIN, &c->pin);
-	w_secret(&w, F_PUK, &c->puk);
-	w_u8(&w, F_MGMT_ALG, c->mgmt_alg);
-	w_put(&w, F_MGMT_KEY, c->mgmt_key, c->mgmt_key_len);
+	w_secret(&w, F_PIN, &s->pin);
+	w_secret(&w, F_PUK, &s->puk);
+	w_u8(&w, F_MGMT_ALG, s->mgmt_alg);
+	w_put(&w, F_MGMT_KEY, s->mgmt_key, s->mgmt_key_len);
 	for (i = 0; i < VC_KEY_COUNT; i++) {
-		if (c->keys[i].alg)
-			w_key(&w, (uint8_t)(F_KEY + i), &c->keys[i].pk);
+		if (s->keys[i].alg)
+			w_key(&w, (uint8_t)(F_KEY + i), &s->keys[i].pk);
 	}
 	for (i = 0; i < VC_OBJ_COUNT; i++) {
-		if (c->objs[i].data)
-			w_put(&w, (uint8_t)(F_OBJ + i), c->objs[i].data, c->objs[i].len);
+		if (s->objs[i].data)
+			w_put(&w, (uint8_t)(F_OBJ + i), s->objs[i].data, s->objs[i].len);
 	}
 	*len = w.len;
 	return w.err ? -1 : 0;
@@ -196,9 +224,9 @@ static int vc_key_alg(const mbedtls_pk_context *pk)
 	return 0;
 }
 
-static int p_key(struct vcard *c, size_t slot, const uint8_t *v, size_t vl)
+static int p_key(struct vc_state *s, size_t slot, const uint8_t *v, size_t vl)
 {
-	struct vc_key *k = &c->keys[slot];
+	struct vc_key *k = &s->keys[slot];
 
 	if (k->alg || mbedtls_pk_parse_key(&k->pk, v, vl, NULL, 0) != 0)
 		return -1;
@@ -206,9 +234,9 @@ static int p_key(struct vcard *c, size_t slot, const uint8_t *v, size_t vl)
 	return k->alg ? 0 : -1;
 }
 
-static int p_obj(struct vcard *c, size_t id, const uint8_t *v, size_t vl)
+static int p_obj(struct vc_state *s, size_t id, const uint8_t *v, size_t vl)
 {
-	struct vc_obj *o = &c->objs[id];
+	struct vc_obj *o = &s->objs[id];
 
 	if (o->data || vl == 0 || vl > VCARD_OBJECT_MAX)
 		return -1;
@@ -239,14 +267,15 @@ static int p_secret(struct vc_secret *s, unsigned field, const uint8_t *v, size_
 }
 
 /* One field; the bit it sets in *seen guards against repeats. */
-static int p_field(struct vcard *c, uint32_t tag, const uint8_t *v, size_t vl, uint32_t *seen)
+static int p_field(struct vc_state *s, uint32_t tag, const uint8_t *v, size_t vl,
+		   uint32_t *seen)
 {
 	uint32_t bit;
 
 	if (tag >= F_KEY && tag < F_KEY + VC_KEY_COUNT)
-		return p_key(c, tag - F_KEY, v, vl);
+		return p_key(s, tag - F_KEY, v, vl);
 	if (tag >= F_OBJ && tag < F_OBJ + VC_OBJ_COUNT)
-		return p_obj(c, tag - F_OBJ, v, vl);
+		return p_obj(s, tag - F_OBJ, v, vl);
 	bit = tag == F_VERSION ? 1u : tag == F_ITER ? 2u : tag == F_MGMT_ALG ? 4u
 	      : tag == F_MGMT_KEY ? 8u : tag >= F_PIN && tag < F_PIN + 3 ? 16u << (tag - F_PIN)
 	      : tag >= F_PUK && tag < F_PUK + 3 ? 128u << (tag - F_PUK) : 0;
@@ -256,22 +285,22 @@ static int p_field(struct vcard *c, uint32_t tag, const uint8_t *v, size_t vl, u
 	if (tag == F_VERSION)
 		return vl == 1 && v[0] == VC_VERSION ? 0 : -1;
 	if (tag == F_ITER && vl == 4) {
-		c->iter = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+		s->iter = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
 		return 0;
 	}
 	if (tag == F_MGMT_ALG && vl == 1) {
-		c->mgmt_alg = v[0];
+		s->mgmt_alg = v[0];
 		return 0;
 	}
-	if (tag == F_MGMT_KEY && vl <= sizeof(c->mgmt_key)) {
-		memcpy(c->mgmt_key, v, vl);
-		c->mgmt_key_len = vl;
+	if (tag == F_MGMT_KEY && vl <= sizeof(s->mgmt_key)) {
+		memcpy(s->mgmt_key, v, vl);
+		s->mgmt_key_len = vl;
 		return 0;
 	}
 	if (tag >= F_PIN && tag < F_PIN + 3)
-		return p_secret(&c->pin, tag - F_PIN, v, vl);
+		return p_secret(&s->pin, tag - F_PIN, v, vl);
 	if (tag >= F_PUK && tag < F_PUK + 3)
-		return p_secret(&c->puk, tag - F_PUK, v, vl);
+		return p_secret(&s->puk, tag - F_PUK, v, vl);
 	return -1;
 }
 
@@ -280,7 +309,7 @@ static int secret_ok(const struct vc_secret *s)
 	return s->max >= 1 && s->max <= VCARD_TRIES_MAX && s->tries >= 0 && s->tries <= s->max;
 }
 
-static int vc_parse(struct vcard *c, const uint8_t *buf, size_t len)
+static int vc_parse(struct vc_state *s, const uint8_t *buf, size_t len)
 {
 	uint32_t seen = 0;
 	size_t off = 0;
@@ -291,15 +320,15 @@ static int vc_parse(struct vcard *c, const uint8_t *buf, size_t len)
 		uint32_t tag;
 
 		if (ber_tlv_next(buf + off, len - off, &tag, &v, &vl, &used) != SG_OK ||
-		    p_field(c, tag, v, vl, &seen) != 0)
+		    p_field(s, tag, v, vl, &seen) != 0)
 			return -1;
 		off += used;
 	}
-	if (seen != 0x3FF || c->iter < 1 || c->iter > VC_ITER_MAX)
+	if (seen != 0x3FF || s->iter < 1 || s->iter > VC_ITER_MAX)
 		return -1;
-	if (!secret_ok(&c->pin) || !secret_ok(&c->puk))
+	if (!secret_ok(&s->pin) || !secret_ok(&s->puk))
 		return -1;
-	return vc_mgmt_key_len(c->mgmt_alg) == c->mgmt_key_len && c->mgmt_key_len ? 0 : -1;
+	return vc_mgmt_key_len(s->mgmt_alg) == s->mgmt_key_len && s->mgmt_key_len ? 0 : -1;
 }
 
 /* ---- sealing ------------------------------------------------------------- */
@@ -382,22 +411,70 @@ static sg_err vc_unseal(const struct hal *hal, const char *blob, const uint8_t *
 	return r;
 }
 
-/* ---- save / open / create -------------------------------------------------- */
+/* ---- lock, save, load -------------------------------------------------------- */
+
+static sg_err vc_lock_blob(const struct hal *hal, const char *blob, int *h)
+{
+	int hr = hal_storage_lock(&hal->storage, blob, VC_LOCK_WAIT_MS, h);
+
+	if (hr == HAL_OK)
+		return SG_OK;
+	if (hr == HAL_ETIMEDOUT)
+		sg_err_log(&hal->log, "virtual card state '%s': another process has held its lock "
+			   "for more than %u s, so nothing was done (is a signet process stuck?)",
+			   blob, VC_LOCK_WAIT_MS / 1000);
+	else
+		sg_err_log(&hal->log, "virtual card state '%s': cannot lock it (%s)", blob,
+			   hr == HAL_ENOTSUP ? "this device's storage has no lock" : "storage error");
+	return SG_E_IO;
+}
+
+static void vc_unlock(struct vcard *c)
+{
+	if (!c->locked)
+		return;
+	(void)hal_storage_unlock(&c->hal->storage, c->lock_h);
+	c->locked = 0;
+	c->lock_h = -1;
+}
+
+static sg_err vc_lock(struct vcard *c)
+{
+	sg_err r;
+
+	if (c->locked)
+		return SG_E_INTERNAL; /* not reentrant: a bug */
+	r = vc_lock_blob(c->hal, c->blob, &c->lock_h);
+	c->locked = r == SG_OK;
+	return r;
+}
+
+static void vc_digest(const uint8_t *sealed, size_t len, uint8_t out[32])
+{
+	(void)mbedtls_sha256_ret(sealed, len, out, 0);
+}
 
 sg_err vc_save(struct vcard *c)
 {
-	uint8_t *plain = sg_calloc(1, VC_STATE_MAX), *sealed = sg_calloc(1, VC_SEALED_MAX);
+	uint8_t *plain = NULL, *sealed = NULL;
 	size_t pl = 0, sl = 0;
-	sg_err r = SG_E_NOMEM;
+	sg_err r = SG_E_INTERNAL;
 
+	if (!c->locked)
+		return r; /* a write without the lock could undo another process's */
+	plain = sg_calloc(1, VC_STATE_MAX);
+	sealed = sg_calloc(1, VC_SEALED_MAX);
+	r = SG_E_NOMEM;
 	if (!plain || !sealed)
 		goto out;
 	r = SG_E_INTERNAL;
-	if (vc_serialise(c, plain, VC_STATE_MAX, &pl) != 0)
+	if (vc_serialise(&c->st, plain, VC_STATE_MAX, &pl) != 0)
 		goto out;
 	r = vc_seal(c, plain, pl, sealed, &sl);
 	if (r == SG_OK && hal_storage_write(&c->hal->storage, c->blob, sealed, sl) != HAL_OK)
 		r = SG_E_IO;
+	if (r == SG_OK)
+		vc_digest(sealed, sl, c->seen); /* our own write needs no re-read */
 out:
 	sg_free_secret(plain, VC_STATE_MAX);
 	sg_free(sealed);
@@ -423,11 +500,103 @@ static sg_err vc_read(const struct hal *hal, const char *blob, uint8_t *buf, siz
 	}
 }
 
+/* Makes fresh the card's state. A session's PIN verification is for the
+ * PIN it was checked against, and a management authentication for the
+ * key: when another process changed either (change-pin, unblock, a new
+ * card under this name), they go, as they would on a card that was
+ * changed under its reader. */
+static void vc_adopt(struct vcard *c, struct vc_state *fresh)
+{
+	const struct vc_secret *o = &c->st.pin, *n = &fresh->pin;
+
+	if (!vc_ct_equal(o->salt, n->salt, VC_SALT_LEN) || !vc_ct_equal(o->hash, n->hash, VC_HASH_LEN)) {
+		c->pin_verified = 0;
+		c->pin_fresh = 0;
+	}
+	if (c->st.mgmt_alg != fresh->mgmt_alg || c->st.mgmt_key_len != fresh->mgmt_key_len ||
+	    !vc_ct_equal(c->st.mgmt_key, fresh->mgmt_key, sizeof(c->st.mgmt_key))) {
+		c->mgmt_authed = 0;
+		c->mgmt_pending = VC_MGMT_NONE;
+		mbedtls_platform_zeroize(c->mgmt_chal, sizeof(c->mgmt_chal));
+	}
+	vc_state_free(&c->st);
+	c->st = *fresh; /* the keys and objects move over */
+	vc_state_init(fresh);
+}
+
+/* Reads the blob; unseals and adopts it unless it is the one last seen
+ * (c->st.iter is 0 until a first load). */
+static sg_err vc_load(struct vcard *c, struct sg_error *e)
+{
+	uint8_t *sealed = sg_calloc(1, VC_SEALED_MAX), *plain = sg_calloc(1, VC_SEALED_MAX);
+	uint8_t digest[32];
+	size_t sl = VC_SEALED_MAX, pl = 0;
+	struct vc_state fresh;
+	sg_err r = SG_E_NOMEM;
+
+	vc_state_init(&fresh);
+	if (!sealed || !plain)
+		goto out;
+	r = vc_read(c->hal, c->blob, sealed, &sl, e);
+	if (r != SG_OK)
+		goto out;
+	vc_digest(sealed, sl, digest);
+	if (c->st.iter && memcmp(digest, c->seen, sizeof(digest)) == 0)
+		goto out; /* unchanged since we last read or wrote it */
+	r = vc_unseal(c->hal, c->blob, sealed, sl, plain, &pl);
+	if (r == SG_E_IO) {
+		sg_error_set(e, r, "the device key is not available (hal_devkey)");
+		goto out;
+	}
+	if (r != SG_OK || vc_parse(&fresh, plain, pl) != 0) {
+		r = sg_error_set(e, SG_E_NO_CARD, "%s: %s", c->blob, msg_unseal);
+		goto out;
+	}
+	vc_adopt(c, &fresh);
+	memcpy(c->seen, digest, sizeof(digest));
+out:
+	if (r == SG_E_NOMEM)
+		sg_error_set(e, r, "out of memory opening the virtual card");
+	vc_state_free(&fresh);
+	sg_free_secret(plain, VC_SEALED_MAX);
+	sg_free(sealed);
+	return r;
+}
+
+sg_err vc_refresh(struct vcard *c)
+{
+	struct sg_error e;
+	sg_err r;
+
+	sg_error_init(&e);
+	r = vc_load(c, &e);
+	if (r != SG_OK)
+		sg_warn(&c->hal->log, "virtual card: %s", e.detail);
+	return r;
+}
+
+sg_err vc_begin(struct vcard *c)
+{
+	sg_err r = vc_lock(c);
+
+	if (r == SG_OK) {
+		r = vc_refresh(c);
+		if (r != SG_OK)
+			vc_unlock(c);
+	}
+	return r;
+}
+
+void vc_end(struct vcard *c)
+{
+	vc_unlock(c);
+}
+
+/* ---- open / create / erase -------------------------------------------------- */
+
 sg_err vcard_open(const struct hal *hal, const char *blob, struct vcard **out,
 		  struct sg_error *e)
 {
-	uint8_t *sealed = NULL, *plain = NULL;
-	size_t sl = VC_SEALED_MAX, pl = 0;
 	struct vcard *c = NULL;
 	sg_err r;
 
@@ -435,34 +604,23 @@ sg_err vcard_open(const struct hal *hal, const char *blob, struct vcard **out,
 		*out = NULL;
 	if (!hal || !out || !hal_storage_name_ok(blob))
 		return sg_error_set(e, SG_E_USAGE, "bad virtual card name");
-	sealed = sg_calloc(1, VC_SEALED_MAX);
-	plain = sg_calloc(1, VC_SEALED_MAX);
 	c = vc_alloc(hal, blob);
-	r = SG_E_NOMEM;
-	if (!sealed || !plain || !c)
-		goto out;
-	r = vc_read(hal, blob, sealed, &sl, e);
-	if (r != SG_OK)
-		goto out;
-	r = vc_unseal(hal, blob, sealed, sl, plain, &pl);
-	if (r == SG_E_IO) {
-		sg_error_set(e, r, "the device key is not available (hal_devkey)");
-		goto out;
-	}
-	if (r != SG_OK || vc_parse(c, plain, pl) != 0) {
-		r = sg_error_set(e, SG_E_NO_CARD, "%s: %s", blob, msg_unseal);
-		goto out;
+	if (!c)
+		return sg_error_set(e, SG_E_NOMEM, "out of memory opening the virtual card");
+	r = vc_load(c, e); /* a write is atomic: reading needs no lock */
+	if (r != SG_OK) {
+		vcard_close(c);
+		return r;
 	}
 	*out = c;
-	c = NULL;
-out:
-	if (r == SG_E_NOMEM)
-		sg_error_set(e, r, "out of memory opening the virtual card");
-	vcard_close(c);
-	sg_free_secret(plain, VC_SEALED_MAX);
-	sg_free(sealed);
-	return r;
+	return SG_OK;
 }
+
+/* PIV cards ship with this 3DES key (SP 800-73 test cards, YubiKeys as
+ * 3DES or AES-192): it is public, so a card made with it can be written
+ * by anyone. Kept only to refuse it. */
+static const uint8_t vc_well_known_key[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
+					      5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 
 static sg_err vc_params_check(const struct vcard_params *p, struct sg_error *e)
 {
@@ -473,9 +631,13 @@ static sg_err vc_params_check(const struct vcard_params *p, struct sg_error *e)
 		return sg_error_set(e, SG_E_PIN_FORMAT, "the PIN and the PUK take 6 to 8 characters");
 	if (!vc_mgmt_key_len(alg))
 		return sg_error_set(e, SG_E_USAGE, "unknown management key algorithm %d", alg);
-	if (p->mgmt_key ? p->mgmt_key_len != vc_mgmt_key_len(alg) : alg != VCARD_MGMT_3DES)
+	if (p->mgmt_key && p->mgmt_key_len != vc_mgmt_key_len(alg))
 		return sg_error_set(e, SG_E_USAGE, "the management key must be %zu bytes",
 				    vc_mgmt_key_len(alg));
+	if (p->mgmt_key && p->mgmt_key_len == sizeof(vc_well_known_key) &&
+	    vc_ct_equal(p->mgmt_key, vc_well_known_key, sizeof(vc_well_known_key)))
+		return sg_error_set(e, SG_E_USAGE, "the well-known default PIV management key "
+				    "(0102..08) is refused: anyone could manage the card");
 	if (p->pin_tries < 0 || p->pin_tries > VCARD_TRIES_MAX || p->puk_tries < 0 ||
 	    p->puk_tries > VCARD_TRIES_MAX)
 		return sg_error_set(e, SG_E_USAGE, "tries must be 1 to %d", VCARD_TRIES_MAX);
@@ -488,22 +650,35 @@ static sg_err vc_init_secrets(struct vcard *c, const struct vcard_params *p)
 	sg_err r = SG_E_PIN_FORMAT;
 
 	if (vc_pad_secret(p->pin, p->pin_len, pin) && vc_pad_secret(p->puk, p->puk_len, puk)) {
-		r = vc_secret_set(c, &c->pin, pin);
+		r = vc_secret_set(c, &c->st.pin, pin);
 		if (r == SG_OK)
-			r = vc_secret_set(c, &c->puk, puk);
+			r = vc_secret_set(c, &c->st.puk, puk);
 	}
-	c->pin.max = c->pin.tries = p->pin_tries ? p->pin_tries : 3;
-	c->puk.max = c->puk.tries = p->puk_tries ? p->puk_tries : 3;
+	c->st.pin.max = c->st.pin.tries = p->pin_tries ? p->pin_tries : 3;
+	c->st.puk.max = c->st.puk.tries = p->puk_tries ? p->puk_tries : 3;
 	mbedtls_platform_zeroize(pin, sizeof(pin));
 	mbedtls_platform_zeroize(puk, sizeof(puk));
 	return r;
 }
 
+/* The caller's key, or a random one (handed out through mgmt_key_out). */
+static sg_err vc_init_mgmt(struct vcard *c, const struct vcard_params *p)
+{
+	c->st.mgmt_alg = p->mgmt_alg ? p->mgmt_alg : VCARD_MGMT_3DES;
+	c->st.mgmt_key_len = vc_mgmt_key_len(c->st.mgmt_alg);
+	if (p->mgmt_key) {
+		memcpy(c->st.mgmt_key, p->mgmt_key, c->st.mgmt_key_len);
+	} else if (hal_rng_fill(&c->hal->rng, c->st.mgmt_key, c->st.mgmt_key_len) != HAL_OK) {
+		return SG_E_IO;
+	} else if (p->mgmt_key_out) {
+		memcpy(p->mgmt_key_out, c->st.mgmt_key, c->st.mgmt_key_len);
+	}
+	return SG_OK;
+}
+
 sg_err vcard_create(const struct hal *hal, const char *blob, const struct vcard_params *p,
 		    struct sg_error *e)
 {
-	static const uint8_t default_3des[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
-						 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 	struct vcard *c;
 	sg_err r;
 
@@ -515,20 +690,40 @@ sg_err vcard_create(const struct hal *hal, const char *blob, const struct vcard_
 	c = vc_alloc(hal, blob);
 	if (!c)
 		return sg_error_set(e, SG_E_NOMEM, "out of memory creating the virtual card");
-	c->iter = VC_PBKDF2_ITER;
-	c->mgmt_alg = p->mgmt_alg ? p->mgmt_alg : VCARD_MGMT_3DES;
-	c->mgmt_key_len = vc_mgmt_key_len(c->mgmt_alg);
-	memcpy(c->mgmt_key, p->mgmt_key ? p->mgmt_key : default_3des, c->mgmt_key_len);
-	r = vc_init_secrets(c, p);
+	c->st.iter = VC_PBKDF2_ITER;
+	r = vc_init_mgmt(c, p);
+	if (r == SG_OK)
+		r = vc_init_secrets(c, p);
 	if (r == SG_OK)
 		r = vc_objects_init(c);
+	/* Under the lock: a card served by another process re-reads it whole
+	 * and never writes its old state over the new one. */
+	if (r == SG_OK)
+		r = vc_lock(c);
 	if (r == SG_OK)
 		r = vc_save(c);
-	vcard_close(c);
+	vcard_close(c); /* unlocks */
 	if (r == SG_E_PIN_FORMAT)
 		return sg_error_set(e, r, "the PIN and the PUK cannot contain the byte FF");
 	if (r != SG_OK)
 		return sg_error_set(e, r, "cannot create the virtual card '%s' (random source, "
 				    "device key or storage failed)", blob);
+	return SG_OK;
+}
+
+sg_err vcard_erase(const struct hal *hal, const char *blob, struct sg_error *e)
+{
+	int h = -1, hr;
+
+	if (!hal || !hal_storage_name_ok(blob))
+		return sg_error_set(e, SG_E_USAGE, "bad virtual card name");
+	if (vc_lock_blob(hal, blob, &h) != SG_OK)
+		return sg_error_set(e, SG_E_IO, "cannot lock the virtual card's state '%s'", blob);
+	hr = hal_storage_remove(&hal->storage, blob);
+	(void)hal_storage_unlock(&hal->storage, h);
+	if (hr == HAL_ENOENT)
+		return sg_error_set(e, SG_E_NO_CARD, "%s", msg_missing);
+	if (hr != HAL_OK)
+		return sg_error_set(e, SG_E_IO, "cannot remove the virtual card's state '%s'", blob);
 	return SG_OK;
 }

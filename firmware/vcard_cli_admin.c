@@ -401,7 +401,8 @@ out:
 int vcli_reset(struct vcli *v)
 {
 	struct sg_error e;
-	int r1, r2;
+	sg_err r1;
+	int r2;
 
 	sg_error_init(&e);
 	if (!v->yes) {
@@ -417,13 +418,14 @@ int vcli_reset(struct vcli *v)
 			return cli_fail(v->c, &e);
 		}
 	}
-	r1 = hal_storage_remove(&v->c->hal.storage, v->blob);
+	/* Under the card's lock: a `vcard serve` of it never writes it back. */
+	r1 = vcard_erase(&v->c->hal, v->blob, NULL);
 	r2 = hal_storage_remove(&v->c->hal.storage, v->mgmt_blob);
-	if (r1 == HAL_ENOENT && r2 == HAL_ENOENT) {
+	if (r1 == SG_E_NO_CARD && r2 == HAL_ENOENT) {
 		sg_error_set(&e, SG_E_NO_CARD, "no virtual card '%s'", v->name);
 		return cli_fail(v->c, &e);
 	}
-	if ((r1 != HAL_OK && r1 != HAL_ENOENT) || (r2 != HAL_OK && r2 != HAL_ENOENT)) {
+	if ((r1 != SG_OK && r1 != SG_E_NO_CARD) || (r2 != HAL_OK && r2 != HAL_ENOENT)) {
 		sg_error_set(&e, SG_E_IO, "cannot remove the state of virtual card '%s'", v->name);
 		return cli_fail(v->c, &e);
 	}

@@ -5,6 +5,13 @@
  * Names are short [A-Za-z0-9._-] strings; a port maps them to files or
  * flash. A write is atomic: after a crash or power loss a reader sees the
  * old content or the new one, never a mix.
+ *
+ * Atomic writes do not order writers: two processes that each read a blob,
+ * change it and write it back lose one change. A read-check-write that
+ * must not lose one (the virtual card's retry counters) runs under
+ * lock(): an exclusive lock per blob name, held across processes until
+ * unlock() or the holder's exit, and kept apart from the blob itself so
+ * that the blob's atomic replacement does not disturb it.
  */
 #ifndef HAL_STORAGE_H
 #define HAL_STORAGE_H
@@ -46,6 +53,14 @@ struct hal_storage_ops {
 	int (*write)(void *ctx, const char *name, const uint8_t *buf, size_t len);
 	/* Deletes the blob; HAL_ENOENT if it did not exist. */
 	int (*remove)(void *ctx, const char *name);
+	/* Takes the exclusive lock of blob `name` (the blob need not exist),
+	 * waiting at most timeout_ms while another holder (another process,
+	 * or another lock() in this one) has it: HAL_ETIMEDOUT then. *handle
+	 * is for unlock(). Not reentrant. Advisory: it orders only those who
+	 * take it. */
+	int (*lock)(void *ctx, const char *name, uint32_t timeout_ms, int *handle);
+	/* Releases a lock taken by lock(). */
+	int (*unlock)(void *ctx, int handle);
 };
 
 struct hal_storage {
@@ -68,6 +83,17 @@ static inline int hal_storage_write(const struct hal_storage *s, const char *nam
 static inline int hal_storage_remove(const struct hal_storage *s, const char *name)
 {
 	return HAL_CALL(s, remove, name);
+}
+
+static inline int hal_storage_lock(const struct hal_storage *s, const char *name,
+				   uint32_t timeout_ms, int *handle)
+{
+	return HAL_CALL(s, lock, name, timeout_ms, handle);
+}
+
+static inline int hal_storage_unlock(const struct hal_storage *s, int handle)
+{
+	return HAL_CALL(s, unlock, handle);
 }
 
 #endif

@@ -2,24 +2,28 @@
  * vcard-mkcard.c: a virtual card ready for tests and benchmarks, made at
  * the APDU level (the way any PIV management tool would make it):
  *   - vcard_create() with the PIN and PUK read from standard input (two
- *     lines: a test card's secrets, never argv) and the default 3DES
- *     management key;
+ *     lines: a test card's secrets, never argv) and a random AES-128
+ *     management key made by the card (there is no default key);
  *   - management-key authentication, GENERATE ASYMMETRIC KEY PAIR for
  *     RSA-2048 in 9A and ECC P-256 in 9C;
  *   - certificates for both keys (subject CN=<cn>, subjectAltName
  *     sip:<cn>@example.test, clientAuth) issued by a fresh test CA
  *     (P-256), written with PUT DATA.
- * Files written to OUTDIR: ca.pem, cert-9a.der, cert-9c.der.
+ * Files written to OUTDIR: ca.pem, cert-9a.der, cert-9c.der, and
+ * mgmt-key.hex (0600: the management key as one line of hex, the form
+ * `signet vcard ... --mgmt-key-fd` reads, for tests that manage the card).
  *
  * usage: vcard-mkcard NAME OUTDIR [CN]   (blob "vcard-NAME" in the Linux
  *        port's state directory: $SIGNET_STATE_DIR, $SIGNET_DEVICE_KEY)
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <mbedtls/des.h>
+#include <mbedtls/aes.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pem.h>
@@ -86,25 +90,49 @@ static uint16_t tx_ext(struct vcard *card, uint8_t ins, uint8_t p1, uint8_t p2,
 	return tx(card, cmd, n, out, cap, out_len);
 }
 
-/* Single authentication with the default 3DES management key. */
-static int mgmt_auth(struct vcard *card)
+/* Single authentication with the card's AES-128 management key. */
+static int mgmt_auth(struct vcard *card, const uint8_t key[16])
 {
-	static const uint8_t key[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
-					5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
-	uint8_t d[12] = {0x7C, 0x02, 0x81, 0x00}, out[32];
-	mbedtls_des3_context des;
+	uint8_t d[20] = {0x7C, 0x02, 0x81, 0x00}, out[32];
+	mbedtls_aes_context aes;
 	size_t n;
 	int r;
 
-	if (tx_ext(card, 0x87, VCARD_MGMT_3DES, 0x9B, d, 4, out, sizeof(out), &n) != 0x9000 ||
-	    n != 12 || out[2] != 0x81 || out[3] != 8)
+	if (tx_ext(card, 0x87, VCARD_MGMT_AES128, 0x9B, d, 4, out, sizeof(out), &n) != 0x9000 ||
+	    n != 20 || out[2] != 0x81 || out[3] != 16)
 		return -1;
-	d[1] = 0x0A, d[2] = 0x82, d[3] = 0x08;
-	mbedtls_des3_init(&des);
-	r = mbedtls_des3_set3key_enc(&des, key) || mbedtls_des3_crypt_ecb(&des, out + 4, d + 4);
-	mbedtls_des3_free(&des);
-	return !r && tx_ext(card, 0x87, VCARD_MGMT_3DES, 0x9B, d, 12, NULL, 0, NULL) == 0x9000 ? 0
-												: -1;
+	d[1] = 0x12, d[2] = 0x82, d[3] = 0x10;
+	mbedtls_aes_init(&aes);
+	r = mbedtls_aes_setkey_enc(&aes, key, 128) ||
+	    mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, out + 4, d + 4);
+	mbedtls_aes_free(&aes);
+	return !r && tx_ext(card, 0x87, VCARD_MGMT_AES128, 0x9B, d, 20, NULL, 0, NULL) == 0x9000
+		       ? 0
+		       : -1;
+}
+
+/* The key as `--mgmt-key-fd` reads it, in a file only its owner reads. */
+static int write_key(const char *dir, const uint8_t key[16])
+{
+	char path[1024], hex[34];
+	FILE *f;
+	int fd, ok;
+
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	hex[32] = '\n';
+	hex[33] = '\0';
+	snprintf(path, sizeof(path), "%s/mgmt-key.hex", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	ok = fputs(hex, f) >= 0;
+	mbedtls_platform_zeroize(hex, sizeof(hex));
+	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 /* GENERATE in slot ref; the public key into pk. */
@@ -251,6 +279,7 @@ int main(int argc, char **argv)
 				     .tty_path = "/nonexistent"};
 	static uint8_t buf_ca[2048], buf_a[2048], buf_c[2048];
 	char blob[80], pin[16], puk[16], subj[160];
+	uint8_t mkey[32];
 	const uint8_t *der;
 	size_t dl;
 	struct ca ca;
@@ -277,6 +306,8 @@ int main(int argc, char **argv)
 	snprintf(blob, sizeof(blob), "vcard-%s", argv[1]);
 	memset(&p, 0, sizeof(p));
 	p.pin = pin, p.pin_len = strlen(pin), p.puk = puk, p.puk_len = strlen(puk);
+	p.mgmt_alg = VCARD_MGMT_AES128;
+	p.mgmt_key_out = mkey; /* no key given: the card makes a random one */
 	if (port_linux_init(&hal, &po) != HAL_OK)
 		return 1;
 	if (vcard_create(&hal, blob, &p, &e) || vcard_open(&hal, blob, &card, &e)) {
@@ -284,7 +315,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(ca.name, sizeof(ca.name), "CN=signet vcard test CA,O=signet tests");
-	if (mgmt_auth(card) || generate(card, 0x9A, VCARD_ALG_RSA2048, &ka) ||
+	if (write_key(argv[2], mkey)) {
+		fprintf(stderr, "vcard-mkcard: cannot write %s/mgmt-key.hex\n", argv[2]);
+		goto out;
+	}
+	if (mgmt_auth(card, mkey) || generate(card, 0x9A, VCARD_ALG_RSA2048, &ka) ||
 	    generate(card, 0x9C, VCARD_ALG_ECCP256, &kc)) {
 		fprintf(stderr, "vcard-mkcard: management key or GENERATE failed\n");
 		goto out;
@@ -325,6 +360,7 @@ int main(int argc, char **argv)
 out:
 	mbedtls_platform_zeroize(pin, sizeof(pin));
 	mbedtls_platform_zeroize(puk, sizeof(puk));
+	mbedtls_platform_zeroize(mkey, sizeof(mkey));
 	vcard_close(card);
 	mbedtls_pk_free(&ca.key);
 	mbedtls_pk_free(&ka);

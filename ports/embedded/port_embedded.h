@@ -1,7 +1,9 @@
 /*
  * port_embedded.h: the embedded-Linux overlay for boards with a keypad and
  * a small character display (a desk phone). It sits on the Linux port
- * (ports/linux), which keeps every other device, and replaces:
+ * (ports/linux), which keeps every other device (storage with its blob
+ * locks included: the virtual card's state is shared with other
+ * processes as on a desktop), and replaces:
  *   - the keypad by Linux input events (evdev, /dev/input/eventN): digits
  *     (KEY_0..KEY_9, keypad and KEY_NUMERIC_* digits), KEY_BACKSPACE,
  *     KEY_DELETE/KEY_CLEAR (clear), KEY_ENTER/KEY_KPENTER/KEY_OK,

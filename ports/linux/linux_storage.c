@@ -6,6 +6,12 @@
  * renamed over the blob and the directory is fsync'ed: after a crash the
  * blob holds the old content or the new, never a mix. Temporary names start
  * with a dot, which no blob name may, so they never collide with a blob.
+ *
+ * A blob's lock is flock(2) on ".NAME.lock" beside it: a file of its own,
+ * since the blob is replaced by rename (a lock on the blob would stay on
+ * the old inode). Lock files are never removed (removing one while
+ * another process waits on it would give two holders). The kernel drops
+ * the lock when its holder exits, however it exits.
  */
 #define _GNU_SOURCE
 
@@ -15,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "linux_dev.h"
@@ -184,10 +192,88 @@ static int sto_remove(void *ctx, const char *name)
 	return sto_sync_dir(ctx);
 }
 
+static uint64_t sto_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sto_nap_ms(uint64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* flock() has no timeout: try, nap (1 ms doubling to 32 ms), try again
+ * until the deadline. A holder does milliseconds of work, so the naps
+ * stay short; a stuck holder costs the waiter timeout_ms, not forever. */
+static int sto_lock(void *ctx, const char *name, uint32_t timeout_ms, int *handle)
+{
+	struct sto_ctx *sc = ctx;
+	char path[PATH_MAX];
+	uint64_t deadline, nap = 1;
+	struct stat st;
+	int fd, r, n;
+
+	if (!hal_storage_name_ok(name) || !handle)
+		return HAL_EINVAL;
+	n = snprintf(path, sizeof(path), "%s/.%s.lock", sc->dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return HAL_EINVAL;
+	r = sto_mkdirs(sc->dir);
+	if (r != HAL_OK)
+		return r;
+	/* O_NONBLOCK: a FIFO planted there must not hang the open. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return sto_errno(errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return HAL_EIO;
+	}
+	deadline = sto_now_ms() + timeout_ms;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			*handle = fd;
+			return HAL_OK;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			r = HAL_EIO;
+			break;
+		}
+		uint64_t now = sto_now_ms();
+
+		if (now >= deadline) {
+			r = HAL_ETIMEDOUT;
+			break;
+		}
+		sto_nap_ms(nap < deadline - now ? nap : deadline - now);
+		if (nap < 32)
+			nap *= 2;
+	}
+	close(fd);
+	return r;
+}
+
+static int sto_unlock(void *ctx, int handle)
+{
+	(void)ctx;
+	if (handle < 0)
+		return HAL_EINVAL;
+	/* Closing the only descriptor of the open file drops the lock. */
+	return close(handle) == 0 ? HAL_OK : HAL_EIO;
+}
+
 static const struct hal_storage_ops sto_ops = {
 	.read = sto_read,
 	.write = sto_write,
 	.remove = sto_remove,
+	.lock = sto_lock,
+	.unlock = sto_unlock,
 };
 
 /* $SIGNET_STATE_DIR, $XDG_STATE_HOME/signet, /var/lib/signet (root),

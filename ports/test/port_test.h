@@ -76,6 +76,16 @@ void port_test_rng_seed(struct port_test *pt, uint64_t seed);
 size_t port_test_storage_count(const struct port_test *pt);
 /* Successful writes so far. */
 unsigned port_test_storage_writes(const struct port_test *pt);
+/* Locks: a lock() on a name that is locked (by an earlier lock() not yet
+ * unlocked -- two cards on one port_test are two processes -- or held
+ * with port_test_storage_hold) waits: the clock advances by the timeout
+ * and the call returns HAL_ETIMEDOUT (nobody else can run meanwhile). */
+/* "Another process" holds name's lock (held 1) or lets it go (0). */
+void port_test_storage_hold(struct port_test *pt, const char *name, int held);
+/* Locks taken by lock() and not released yet (holds not counted). */
+size_t port_test_storage_locked(const struct port_test *pt);
+/* lock() calls so far that got the lock. */
+unsigned port_test_storage_lock_calls(const struct port_test *pt);
 
 /* --- devkey ----------------------------------------------------------
  * A fixed key (bytes 0x00..0x1f) until set: a test that "moves the state

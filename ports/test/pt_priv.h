@@ -26,6 +26,13 @@ struct pt_blob {
 	size_t len;
 };
 
+/* A blob lock: taken by a lock() call (the code under test), or held by
+ * "another process" (port_test_storage_hold). */
+struct pt_lock {
+	int taken, held;
+	char name[PT_NAME_MAX + 1];
+};
+
 struct pt_timer {
 	int id;
 	uint64_t due;
@@ -64,6 +71,8 @@ struct port_test {
 	/* storage */
 	struct pt_blob blobs[PORT_TEST_MAX_BLOBS];
 	unsigned writes;
+	struct pt_lock locks[PORT_TEST_MAX_BLOBS];
+	unsigned lock_calls;
 	/* devkey */
 	uint8_t devkey[32];
 	/* log */

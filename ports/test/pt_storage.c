@@ -1,7 +1,8 @@
 /*
  * pt_storage.c: blobs in memory with copy semantics. A failed write
  * (PORT_TEST_FAULT_STORAGE_WRITE) leaves the old blob untouched, as the
- * real port's atomic write does.
+ * real port's atomic write does. Locks are names in a table; the handle is
+ * the table index.
  */
 #define _GNU_SOURCE
 
@@ -120,8 +121,86 @@ static int pt_remove(void *ctx, const char *name)
 	return HAL_OK;
 }
 
+static struct pt_lock *pt_lock_find(struct port_test *pt, const char *name, int add)
+{
+	size_t i;
+
+	for (i = 0; i < PORT_TEST_MAX_BLOBS; i++) {
+		struct pt_lock *l = &pt->locks[i];
+
+		if ((l->taken || l->held) && strcmp(l->name, name) == 0)
+			return l;
+	}
+	for (i = 0; add && i < PORT_TEST_MAX_BLOBS; i++) {
+		struct pt_lock *l = &pt->locks[i];
+
+		if (!l->taken && !l->held) {
+			strcpy(l->name, name); /* checked: hal_storage_name_ok */
+			return l;
+		}
+	}
+	return NULL;
+}
+
+void port_test_storage_hold(struct port_test *pt, const char *name, int held)
+{
+	struct pt_lock *l;
+
+	if (!hal_storage_name_ok(name))
+		return;
+	l = pt_lock_find(pt, name, held);
+	if (l)
+		l->held = held;
+}
+
+size_t port_test_storage_locked(const struct port_test *pt)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < PORT_TEST_MAX_BLOBS; i++)
+		n += pt->locks[i].taken ? 1 : 0;
+	return n;
+}
+
+unsigned port_test_storage_lock_calls(const struct port_test *pt)
+{
+	return pt->lock_calls;
+}
+
+static int pt_lock(void *ctx, const char *name, uint32_t timeout_ms, int *handle)
+{
+	struct port_test *pt = ctx;
+	struct pt_lock *l;
+
+	if (!hal_storage_name_ok(name) || !handle)
+		return HAL_EINVAL;
+	l = pt_lock_find(pt, name, 1);
+	if (!l)
+		return HAL_ENOMEM;
+	if (l->taken || l->held) {
+		port_test_clock_advance(pt, timeout_ms); /* waited in vain */
+		return HAL_ETIMEDOUT;
+	}
+	l->taken = 1;
+	pt->lock_calls++;
+	*handle = (int)(l - pt->locks);
+	return HAL_OK;
+}
+
+static int pt_unlock(void *ctx, int handle)
+{
+	struct port_test *pt = ctx;
+
+	if (handle < 0 || handle >= PORT_TEST_MAX_BLOBS || !pt->locks[handle].taken)
+		return HAL_EINVAL;
+	pt->locks[handle].taken = 0;
+	return HAL_OK;
+}
+
 const struct hal_storage_ops pt_storage_ops = {
 	.read = pt_read,
 	.write = pt_write,
 	.remove = pt_remove,
+	.lock = pt_lock,
+	.unlock = pt_unlock,
 };

@@ -3,7 +3,7 @@
  * (auth/vcard*.c, auth/apdu.c).
  *
  * Once per process: a card in the test port's memory with the PIN
- * "123456", the PIV default 3DES management key and a P-256 key in 9C;
+ * "123456", a fixed 3DES management key of its own and a P-256 key in 9C;
  * its sealed blob is kept. Per input the blob is put back and reopened, so
  * every input starts from the same card (a PIN blocked by one input stays
  * usable for the next, and a crash reproduces from its input alone).
@@ -63,9 +63,10 @@ static size_t send(struct vcard *c, const char *hex)
 
 static void setup(void)
 {
-	struct vcard_params p = {"123456", 6, "12345678", 8, 0, NULL, 0, 0, 0};
+	/* An explicit key: a card has no default (the well-known one is refused). */
+	static const uint8_t k[24] = {8, 7, 6, 5, 4, 3, 2, 1, 8, 7, 6, 5, 4, 3, 2, 1, 8, 7, 6, 5, 4, 3, 2, 1};
+	struct vcard_params p = {"123456", 6, "12345678", 8, 0, k, 24, 0, 0, NULL};
 	struct vcard *c = NULL;
-	const uint8_t k[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 	uint8_t d[12] = {0x7C, 0x0A, 0x82, 0x08};
 	size_t n;
 

@@ -12,7 +12,9 @@
  * this program (PR_SET_PDEATHSIG) whatever happens to it.
  *
  * PINs reach OpenSC's tools through `env:` (never argv) and signet through
- * --pin-fd; the card is a test card made by tools/vcard-mkcard.
+ * --pin-fd; the card is a test card made by tools/vcard-mkcard. Other
+ * signet processes use the card while it is served (change-pin,
+ * import-cert, unblock): the served card sees what they did.
  */
 #define _GNU_SOURCE
 
@@ -46,6 +48,7 @@
 #define PIN "123456"
 #define PUK "12345678"
 #define BAD_PIN "999999"
+#define NEW_PIN "24681357"
 #define PIV_SELECT "00A4040009A00000030800001000"
 #define ATR_TEXT "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"
 
@@ -452,6 +455,81 @@ static void test_pin_counter_block_unblock(void **state)
 	assert_non_null(strstr(out, "Private Key Object; RSA"));
 }
 
+/* The served card and other processes on the same card: `signet vcard
+ * serve` holds the card open all along, while change-pin, import-cert and
+ * unblock run as processes of their own. The served card answers with
+ * what they did, and its own later writes (a PIN try) never put its older
+ * state back. */
+static void test_serve_sees_other_processes(void **state)
+{
+	char out[8192], key[128];
+	int rc;
+
+	(void)state;
+	NEED_STACK();
+	setenv("NEWPIN", NEW_PIN, 1);
+	/* the served card in use: logged in through pcscd */
+	assert_int_equal(
+		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		0);
+	/* change-pin elsewhere: the old PIN fails through pcscd, the new works */
+	rc = itest_signet_run(PIN "\n" NEW_PIN "\n", out, sizeof(out),
+			      "vcard change-pin --name test --pin-fd 3");
+	assert_int_equal(rc, 0);
+	assert_int_not_equal(
+		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		0);
+	assert_non_null(strstr(out, "CKR_PIN_INCORRECT"));
+	assert_int_equal(run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:NEWPIN -O",
+			     OPENSC_P11),
+			 0);
+	/* the served card wrote its counter twice since: the new PIN stays */
+	rc = itest_signet_run(PIN "\n", out, sizeof(out),
+			      "sign --verify --card vcard:test --token 'pkcs11:id=%%9a' --pin-fd 3");
+	assert_int_equal(rc, 4);
+	rc = itest_signet_run(NEW_PIN "\n", out, sizeof(out),
+			      "sign --verify --card vcard:test --token 'pkcs11:id=%%9a' --pin-fd 3");
+	assert_int_equal(rc, 0);
+	/* import-cert elsewhere: the served card hands the certificate out */
+	snprintf(out, sizeof(out), "%s/mgmt-key.hex", g.dir);
+	assert_true(slurp(out, key, sizeof(key)) > 0);
+	rc = itest_signet_run(key, out, sizeof(out),
+			      "vcard import-cert --name test --slot 9d --force --mgmt-key-fd 3 "
+			      "'%s/ca.pem'",
+			      g.dir);
+	if (rc != 0)
+		print_message("%s\n", out);
+	assert_int_equal(rc, 0);
+	run(out, sizeof(out), "opensc-tool -r 0 -s %s -s 00CB3FFF055C035FC10B00", PIV_SELECT);
+	assert_null(strstr(out, "SW1=0x6A, SW2=0x82"));
+	assert_non_null(strstr(out, "53 82"));
+	/* a wrong PIN through pcscd makes the served card write: the
+	 * certificate stays */
+	run(out, sizeof(out), "opensc-tool -r 0 -s %s -s 0020008008393939393939FFFF", PIV_SELECT);
+	assert_non_null(strstr(out, "SW1=0x63, SW2=0xC2"));
+	rc = itest_signet_run(NULL, out, sizeof(out), "vcard export-cert --name test --slot 9d");
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "-----BEGIN CERTIFICATE-----"));
+	/* blocked through pcscd, unblocked elsewhere: the served card is
+	 * unblocked, with the PIN set then */
+	for (int i = 0; i < 2; i++)
+		run(out, sizeof(out), "opensc-tool -r 0 -s %s -s 0020008008393939393939FFFF",
+		    PIV_SELECT);
+	pin_status(out, sizeof(out));
+	assert_non_null(strstr(out, "SW1=0x69, SW2=0x83"));
+	rc = itest_signet_run(PUK "\n" PIN "\n", out, sizeof(out),
+			      "vcard unblock --name test --pin-fd 3");
+	assert_int_equal(rc, 0);
+	pin_status(out, sizeof(out));
+	assert_non_null(strstr(out, "SW1=0x63, SW2=0xC3"));
+	assert_int_equal(
+		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		0);
+	rc = itest_signet_run(NULL, out, sizeof(out), "vcard status --name test");
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "PIN: 3 of 3 tries left"));
+}
+
 /* --verbose logged every APDU's header, and never the PIN or PUK. */
 static void test_no_secrets_in_log(void **state)
 {
@@ -509,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_sign_pkcs11_tool),
 		cmocka_unit_test(test_signet_through_opensc),
 		cmocka_unit_test(test_pin_counter_block_unblock),
+		cmocka_unit_test(test_serve_sees_other_processes),
 		cmocka_unit_test(test_no_secrets_in_log),
 		cmocka_unit_test(test_once_ends_with_pcscd),
 		cmocka_unit_test(test_sigterm_while_waiting),

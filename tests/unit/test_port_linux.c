@@ -18,8 +18,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -218,6 +220,81 @@ static void test_storage_names(void **state)
 		assert_int_equal(hal_storage_remove(&fx->hal.storage, n), cases[i].rc);
 	}
 	assert_int_equal(count_entries(fx->dir), 1); /* only sub/ */
+}
+
+/* The blob lock: exclusive across descriptors and processes, bounded
+ * wait, kept across the blob's atomic replacement, dropped when its
+ * holder dies, never following a planted symlink or FIFO. */
+static void test_storage_lock(void **state)
+{
+	struct fx *fx = *state;
+	const struct hal_storage *s = &fx->hal.storage;
+	char path[256];
+	struct stat st;
+	int h = -1, h2 = -1, p[2], rc;
+	pid_t pid;
+	char b;
+
+	assert_int_equal(hal_storage_lock(s, "card", 0, &h), HAL_OK);
+	assert_true(h >= 0);
+	snprintf(path, sizeof(path), "%s/.card.lock", fx->state);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* held: another lock waits, then gives up */
+	assert_int_equal(hal_storage_lock(s, "card", 50, &h2), HAL_ETIMEDOUT);
+	/* other blobs have locks of their own */
+	assert_int_equal(hal_storage_lock(s, "card.mgmt", 0, &h2), HAL_OK);
+	assert_int_equal(hal_storage_unlock(s, h2), HAL_OK);
+	/* replacing the blob keeps the lock where it was */
+	assert_int_equal(hal_storage_write(s, "card", (const uint8_t *)"x", 1), HAL_OK);
+	assert_int_equal(hal_storage_lock(s, "card", 0, &h2), HAL_ETIMEDOUT);
+	/* another process cannot have it either */
+	pid = fork();
+	if (pid == 0) {
+		int hc;
+
+		_exit(hal_storage_lock(s, "card", 50, &hc) == HAL_ETIMEDOUT ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &rc, 0), pid);
+	assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+	assert_int_equal(hal_storage_unlock(s, h), HAL_OK);
+	assert_int_equal(hal_storage_lock(s, "card", 0, &h), HAL_OK);
+	assert_int_equal(hal_storage_unlock(s, h), HAL_OK);
+	/* a holder killed while holding it lets it go */
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		int hc;
+
+		if (hal_storage_lock(s, "card", 0, &hc) != HAL_OK)
+			_exit(1);
+		(void)!write(p[1], "L", 1);
+		pause();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(read(p[0], &b, 1), 1);
+	assert_int_equal(hal_storage_lock(s, "card", 50, &h), HAL_ETIMEDOUT);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &rc, 0), pid);
+	assert_int_equal(hal_storage_lock(s, "card", 5000, &h), HAL_OK);
+	assert_int_equal(hal_storage_unlock(s, h), HAL_OK);
+	close(p[0]);
+	close(p[1]);
+	/* planted: a symlink is not followed, a FIFO does not hang */
+	snprintf(path, sizeof(path), "%s/.sym.lock", fx->state);
+	assert_int_equal(symlink("/tmp/signet-lock-target-never", path), 0);
+	assert_int_equal(hal_storage_lock(s, "sym", 0, &h), HAL_EIO);
+	assert_int_equal(lstat("/tmp/signet-lock-target-never", &st), -1);
+	snprintf(path, sizeof(path), "%s/.fifo.lock", fx->state);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(hal_storage_lock(s, "fifo", 0, &h), HAL_EIO);
+	/* names as for blobs */
+	assert_int_equal(hal_storage_lock(s, "../x", 0, &h), HAL_EINVAL);
+	assert_int_equal(hal_storage_lock(s, ".hidden", 0, &h), HAL_EINVAL);
+	assert_int_equal(hal_storage_lock(s, "card", 0, NULL), HAL_EINVAL);
 }
 
 /* ---- rng, clock ------------------------------------------------------ */
@@ -672,6 +749,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_explicit_paths_no_create, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_storage_roundtrip, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_storage_names, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_storage_lock, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rng, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_clock, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_loop_timers, fx_setup, fx_teardown),

@@ -208,7 +208,7 @@ static void issue(struct fx *fx, mbedtls_pk_context *ca, mbedtls_pk_context *pub
 
 static int group_setup(void **state)
 {
-	struct vcard_params p = {PIN, 6, PUK, 8, VCARD_MGMT_AES128, mgmt_key, 16, 3, 3};
+	struct vcard_params p = {PIN, 6, PUK, 8, VCARD_MGMT_AES128, mgmt_key, 16, 3, 3, NULL};
 	struct fx *fx = fx_new(0);
 	mbedtls_pk_context ca, pub_rsa, pub_ec;
 	uint8_t *der;

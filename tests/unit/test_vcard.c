@@ -46,8 +46,13 @@
 #define STATE_MAX 70000
 #define RESP_CAP 65538
 
-static const uint8_t key_3des[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
-				     5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+/* The test cards' management key (any but the well-known one, refused). */
+static const uint8_t key_3des[24] = {0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE,
+				     0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF,
+				     0x1F, 0x2E, 0x3D, 0x4C, 0x5B, 0x6A, 0x79, 0x88};
+/* The PIV default management key: no card may take or have it. */
+static const uint8_t key_well_known[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
+					   5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 
 struct tmpl {
 	uint8_t *blob;
@@ -59,6 +64,7 @@ static uint8_t rsa_n[256], rsa_e[3], ec_q[65]; /* public keys the card returned 
 
 struct fx {
 	struct port_test *pt;
+	int shared; /* a second process on another fx's device: pt not owned */
 	struct hal hal;
 	struct vcard *card;
 	int mgmt_alg;
@@ -271,9 +277,30 @@ static struct fx *fx_new(const struct tmpl *t)
 
 static void fx_free(struct fx *fx)
 {
+	/* Every command, failed or not, let go of the state's lock. */
+	assert_int_equal(port_test_storage_locked(fx->pt), 0);
 	vcard_close(fx->card);
-	port_test_free(fx->pt);
+	if (!fx->shared)
+		port_test_free(fx->pt);
 	free(fx);
+}
+
+/* Another process using the card of fx (same device, same storage). */
+static struct fx *fx_other(struct fx *fx)
+{
+	struct fx *o = calloc(1, sizeof(*o));
+	struct sg_error e;
+
+	assert_non_null(o);
+	o->pt = fx->pt;
+	o->hal = fx->hal;
+	o->shared = 1;
+	o->mgmt_alg = fx->mgmt_alg;
+	o->mgmt_key = fx->mgmt_key;
+	o->mgmt_key_len = fx->mgmt_key_len;
+	sg_error_init(&e);
+	assert_int_equal(vcard_open(&o->hal, BLOB, &o->card, &e), SG_OK);
+	return o;
 }
 
 static void fx_reopen(struct fx *fx)
@@ -308,7 +335,7 @@ static void read_blob(struct fx *fx, struct tmpl *t)
 
 static void create_card(struct fx *fx)
 {
-	struct vcard_params p = {PIN, 6, PUK, 8, VCARD_MGMT_3DES, key_3des, 24, 0, 0};
+	struct vcard_params p = {PIN, 6, PUK, 8, VCARD_MGMT_3DES, key_3des, 24, 0, 0, NULL};
 	struct sg_error e;
 
 	sg_error_init(&e);
@@ -995,7 +1022,7 @@ static void test_mgmt_algorithms(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
-		struct vcard_params p = {PIN, 6, PUK, 8, algs[i].alg, algs[i].key, algs[i].kl, 0, 0};
+		struct vcard_params p = {PIN, 6, PUK, 8, algs[i].alg, algs[i].key, algs[i].kl, 0, 0, NULL};
 		struct fx *fx = fx_new(NULL);
 		uint8_t wrong[32];
 		struct sg_error e;
@@ -1235,21 +1262,24 @@ static void test_create_errors(void **state)
 		const char *blob;
 		sg_err rc;
 	} cases[] = {
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0}, BLOB, SG_OK}, /* well-known 3DES key */
-		{{"12345", 5, PUK, 8, 0, NULL, 0, 0, 0}, BLOB, SG_E_PIN_FORMAT},
-		{{"123456789", 9, PUK, 8, 0, NULL, 0, 0, 0}, BLOB, SG_E_PIN_FORMAT},
-		{{PIN, 6, "12345", 5, 0, NULL, 0, 0, 0}, BLOB, SG_E_PIN_FORMAT},
-		{{NULL, 6, PUK, 8, 0, NULL, 0, 0, 0}, BLOB, SG_E_PIN_FORMAT},
-		{{"12\xff" "456", 6, PUK, 8, 0, NULL, 0, 0, 0}, BLOB, SG_E_PIN_FORMAT},
-		{{PIN, 6, PUK, 8, VCARD_MGMT_AES128, NULL, 0, 0, 0}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, VCARD_MGMT_AES128, k16, 16, 0, 0}, BLOB, SG_OK},
-		{{PIN, 6, PUK, 8, VCARD_MGMT_AES256, k16, 16, 0, 0}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0x07, k16, 16, 0, 0}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 16, 0}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, -1}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 15, 1}, BLOB, SG_OK},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0}, ".hidden", SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0}, "a/b", SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_OK}, /* a random 3DES key */
+		{{"12345", 5, PUK, 8, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_E_PIN_FORMAT},
+		{{"123456789", 9, PUK, 8, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_E_PIN_FORMAT},
+		{{PIN, 6, "12345", 5, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_E_PIN_FORMAT},
+		{{NULL, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_E_PIN_FORMAT},
+		{{"12\xff" "456", 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_E_PIN_FORMAT},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_AES128, NULL, 0, 0, 0, NULL}, BLOB, SG_OK}, /* random */
+		{{PIN, 6, PUK, 8, 0, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_3DES, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_AES192, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_AES128, k16, 16, 0, 0, NULL}, BLOB, SG_OK},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_AES256, k16, 16, 0, 0, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0x07, k16, 16, 0, 0, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 16, 0, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, -1, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 15, 1, NULL}, BLOB, SG_OK},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, ".hidden", SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, "a/b", SG_E_USAGE},
 	};
 	size_t i;
 
@@ -1271,8 +1301,12 @@ static void test_create_errors(void **state)
 			assert_int_equal(st.pin_tries_max, cases[i].p.pin_tries ? cases[i].p.pin_tries : 3);
 			assert_int_equal(st.puk_tries_max, cases[i].p.puk_tries ? cases[i].p.puk_tries : 3);
 			assert_int_equal(st.has_key_9a + st.has_key_9c, 0);
-			if (!cases[i].p.mgmt_key) /* the default key works */
-				mgmt_auth(fx);
+			if (!cases[i].p.mgmt_key) { /* no default key: the well-known one fails */
+				fx->mgmt_alg = cases[i].p.mgmt_alg ? cases[i].p.mgmt_alg : VCARD_MGMT_3DES;
+				fx->mgmt_key_len = fx->mgmt_alg == VCARD_MGMT_AES128 ? 16 : 24;
+				assert_int_equal(mgmt_single(fx, key_well_known), 0x6982);
+				assert_int_equal(tx(fx, "0047009A [AC03800111] 00"), 0x6982);
+			}
 		} else {
 			assert_int_equal(port_test_storage_count(fx->pt), 0);
 			assert_true(e.detail[0] != '\0');
@@ -1285,7 +1319,7 @@ static void test_create_errors(void **state)
 		static const enum port_test_fault faults[] = {
 			PORT_TEST_FAULT_RNG, PORT_TEST_FAULT_STORAGE_WRITE, PORT_TEST_FAULT_DEVKEY};
 		for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
-			struct vcard_params p = {PIN, 6, PUK, 8, 0, NULL, 0, 0, 0};
+			struct vcard_params p = {PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL};
 			struct fx *fx = fx_new(NULL);
 			struct sg_error e;
 
@@ -1508,6 +1542,204 @@ static void test_devkey_ports(void **state)
 	unsetenv("SIGNET_DEVICE_KEY");
 }
 
+/* ---- no default management key ------------------------------------------------ */
+
+/* A card created without a key gets a random one: two cards differ, the
+ * well-known PIV key opens neither, and the key handed out works. */
+static void test_mgmt_no_default_key(void **state)
+{
+	static const struct {
+		int alg;
+		size_t kl;
+	} algs[] = {{0, 24}, {VCARD_MGMT_AES128, 16}, {VCARD_MGMT_AES192, 24}, {VCARD_MGMT_AES256, 32}};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		struct fx *fx = fx_new(NULL);
+		uint8_t k1[32], k2[32];
+		struct vcard_params p = {PIN, 6, PUK, 8, algs[i].alg, NULL, 0, 0, 0, k1};
+		struct sg_error e;
+
+		memset(k1, 0, sizeof(k1));
+		memset(k2, 0, sizeof(k2));
+		sg_error_init(&e);
+		assert_int_equal(vcard_create(&fx->hal, "other", &p, &e), SG_OK);
+		p.mgmt_key_out = k2;
+		assert_int_equal(vcard_create(&fx->hal, BLOB, &p, &e), SG_OK);
+		assert_memory_not_equal(k1, k2, algs[i].kl);
+		assert_memory_not_equal(k2, key_well_known, algs[i].kl < 24 ? algs[i].kl : 24);
+		assert_int_equal(vcard_open(&fx->hal, BLOB, &fx->card, &e), SG_OK);
+		fx->mgmt_alg = algs[i].alg ? algs[i].alg : VCARD_MGMT_3DES;
+		fx->mgmt_key_len = algs[i].kl;
+		if (algs[i].kl <= 24) {
+			assert_int_equal(mgmt_single(fx, key_well_known), 0x6982);
+			assert_int_equal(tx(fx, "0047009A [AC03800111] 00"), 0x6982);
+			assert_int_equal(mgmt_mutual(fx, key_well_known), 0x6982);
+			assert_int_equal(tx(fx, "00DB3FFF [" CERT_OBJ "]"), 0x6982);
+		}
+		/* the other card's key is not this one's */
+		assert_int_equal(mgmt_single(fx, k1), 0x6982);
+		assert_int_equal(tx(fx, "00DB3FFF [" CERT_OBJ "]"), 0x6982);
+		assert_int_equal(mgmt_single(fx, k2), 0x9000);
+		assert_int_equal(tx(fx, "00DB3FFF [" CERT_OBJ "]"), 0x9000);
+		fx_free(fx);
+	}
+}
+
+/* ---- several processes on one card ---------------------------------------------- */
+
+/* Two cards opened on one device's storage are two processes. Each
+ * guess is paid on storage, not on a copy read at open: two processes
+ * cannot guess three times each. */
+static void test_processes_share_tries(void **state)
+{
+	struct fx *a = fx_new(&t_base), *b = fx_other(a);
+
+	(void)state;
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x63C2);
+	assert_int_equal(tx(b, "00200080 [" BAD_PIN_HEX "]"), 0x63C1);
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x63C0);
+	/* blocked for both: the right PIN is not even compared */
+	assert_int_equal(tx(b, "00200080 [" PIN_HEX "]"), 0x6983);
+	assert_int_equal(tx(a, "00200080 [" PIN_HEX "]"), 0x6983);
+	assert_int_equal(tx(b, "00200080"), 0x6983);
+	/* the PUK's counter too */
+	assert_int_equal(tx(a, "002C0080 [3837363534333231" PIN_HEX "]"), 0x63C2);
+	assert_int_equal(tx(b, "002C0080 [3837363534333231" PIN_HEX "]"), 0x63C1);
+	expect_tries(b, 0, 1);
+	/* unblocked by one, usable by the other */
+	assert_int_equal(tx(a, "002C0080 [" PUK_HEX PIN_HEX "]"), 0x9000);
+	assert_int_equal(tx(b, "00200080"), 0x63C3);
+	assert_int_equal(tx(b, "00200080 [" PIN_HEX "]"), 0x9000);
+	fx_reopen(a);
+	expect_tries(a, 3, 3);
+	fx_free(b);
+	fx_free(a);
+}
+
+/* A change made by one process is what the other uses next, and the
+ * other's own writes never put its older state back. */
+static void test_processes_see_changes(void **state)
+{
+	struct fx *a = fx_new(&t_keys), *b = fx_other(a);
+	uint8_t hash[32], sig[300], q[65];
+	size_t sl;
+
+	(void)state;
+	sha256("two processes", hash);
+	/* a verified session ends when another process changes the PIN */
+	verify_pin(a);
+	assert_int_equal(tx(b, "00240080 [" PIN_HEX NEW_PIN_HEX "]"), 0x9000);
+	assert_int_equal(gen_auth(a, 0x11, 0x9C, hash, 32, 0, sig, &sl), 0x6982);
+	assert_int_equal(tx(a, "00200080 [" PIN_HEX "]"), 0x63C2); /* old PIN: gone */
+	assert_int_equal(tx(a, "00200080 [" NEW_PIN_HEX "]"), 0x9000);
+	/* a wrote its state twice: b's new PIN is still there */
+	assert_int_equal(tx(b, "00200080 [" NEW_PIN_HEX "]"), 0x9000);
+	/* a certificate put by b is read by a; a's writes keep it */
+	mgmt_auth(b);
+	assert_int_equal(tx(b, "00DB3FFF [" CERT_OBJ "]"), 0x9000);
+	assert_int_equal(tx(a, "00CB3FFF [5C035FC105] 00"), 0x9000);
+	assert_memory_equal(a->resp, "\x53\x0A\x70\x03\x01\x02\x03", 7);
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x63C2);
+	fx_reopen(b);
+	assert_int_equal(tx(b, "00CB3FFF [5C035FC105] 00"), 0x9000);
+	/* unblock by b after a blocked the PIN */
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x63C1);
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x63C0);
+	assert_int_equal(tx(b, "002C0080 [" PUK_HEX PIN_HEX "]"), 0x9000);
+	assert_int_equal(tx(a, "00200080 [" PIN_HEX "]"), 0x9000);
+	/* a key generated by b signs for a */
+	mgmt_auth(b);
+	assert_int_equal(tx(b, "0047009C [AC03800111] 00"), 0x9000);
+	memcpy(q, b->resp + 5, 65);
+	assert_memory_not_equal(q, ec_q, 65);
+	verify_pin(a);
+	assert_int_equal(gen_auth(a, 0x11, 0x9C, hash, 32, 0, sig, &sl), 0x9000);
+	check_ec_sig(q, hash, sig, sl);
+	fx_free(b);
+	fx_free(a);
+}
+
+/* An erased card stays erased: a process that had it open answers 6581
+ * and writes nothing back. */
+static void test_erased_under_a_process(void **state)
+{
+	struct fx *a = fx_new(&t_keys);
+	uint8_t hash[32], sig[300];
+	struct sg_error e;
+	size_t sl;
+
+	(void)state;
+	verify_pin(a);
+	sg_error_init(&e);
+	assert_int_equal(vcard_erase(&a->hal, BLOB, &e), SG_OK);
+	assert_int_equal(port_test_storage_count(a->pt), 0);
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x6581);
+	assert_int_equal(tx(a, "00200080 [" PIN_HEX "]"), 0x6581);
+	assert_int_equal(tx(a, "00CB3FFF [5C035FC102] 00"), 0x6581);
+	sha256("erased", hash);
+	assert_int_equal(gen_auth(a, 0x11, 0x9C, hash, 32, 0, sig, &sl), 0x6581);
+	assert_int_equal(port_test_storage_count(a->pt), 0);
+	assert_int_equal(vcard_erase(&a->hal, BLOB, &e), SG_E_NO_CARD);
+	assert_int_equal(vcard_erase(&a->hal, "../x", &e), SG_E_USAGE);
+	/* a card made anew under the name is a new card for the old session */
+	create_card(a);
+	assert_int_equal(tx(a, "00200080"), 0x63C3);
+	fx_free(a);
+}
+
+/* A holder that never lets go: the wait ends (10 s), nothing changes, no
+ * guess is spent, the log says why; once it lets go all works again. */
+static void test_lock_held_elsewhere(void **state)
+{
+	struct vcard_params p = {PIN, 6, PUK, 8, VCARD_MGMT_3DES, key_3des, 24, 0, 0, NULL};
+	struct fx *a = fx_new(&t_base);
+	struct sg_error e;
+	uint64_t t0;
+
+	(void)state;
+	port_test_storage_hold(a->pt, BLOB, 1);
+	t0 = port_test_clock_mono(a->pt);
+	port_test_log_clear(a->pt);
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x6581);
+	assert_int_equal(port_test_clock_mono(a->pt) - t0, 10000);
+	assert_non_null(strstr(port_test_log(a->pt), "another process has held its lock"));
+	assert_int_equal(tx(a, "00240080 [" PIN_HEX NEW_PIN_HEX "]"), 0x6581);
+	assert_int_equal(tx(a, "002C0080 [" PUK_HEX NEW_PIN_HEX "]"), 0x6581);
+	mgmt_auth(a); /* reading needs no lock */
+	assert_int_equal(tx(a, "00DB3FFF [" CERT_OBJ "]"), 0x6581);
+	assert_int_equal(tx(a, "0047009C [AC03800111] 00"), 0x6581);
+	sg_error_init(&e);
+	assert_int_equal(vcard_create(&a->hal, BLOB, &p, &e), SG_E_IO);
+	assert_int_equal(vcard_erase(&a->hal, BLOB, &e), SG_E_IO);
+	assert_int_equal(port_test_storage_locked(a->pt), 0);
+	port_test_storage_hold(a->pt, BLOB, 0);
+	assert_int_equal(tx(a, "00200080"), 0x63C3); /* nothing was spent */
+	assert_int_equal(tx(a, "00200080 [" PIN_HEX "]"), 0x9000);
+	assert_int_equal(tx(a, "00CB3FFF [5C035FC105] 00"), 0x6A82);
+	fx_free(a);
+}
+
+/* Reading takes no lock; every change does. */
+static void test_changes_take_the_lock(void **state)
+{
+	struct fx *a = fx_new(&t_base);
+	unsigned locks = port_test_storage_lock_calls(a->pt);
+
+	(void)state;
+	assert_int_equal(tx(a, "00CB3FFF [5C035FC102] 00"), 0x9000);
+	assert_int_equal(tx(a, "00200080"), 0x63C3);
+	assert_int_equal(port_test_storage_lock_calls(a->pt), locks);
+	assert_int_equal(tx(a, "00200080 [" BAD_PIN_HEX "]"), 0x63C2);
+	assert_int_equal(tx(a, "00240080 [" PIN_HEX NEW_PIN_HEX "]"), 0x9000);
+	assert_int_equal(tx(a, "002C0080 [" PUK_HEX PIN_HEX "]"), 0x9000);
+	mgmt_auth(a);
+	assert_int_equal(tx(a, "00DB3FFF [" CERT_OBJ "]"), 0x9000);
+	assert_int_equal(port_test_storage_lock_calls(a->pt), locks + 4);
+	fx_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1530,6 +1762,12 @@ int main(void)
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_devkey_ports),
+		cmocka_unit_test(test_mgmt_no_default_key),
+		cmocka_unit_test(test_processes_share_tries),
+		cmocka_unit_test(test_processes_see_changes),
+		cmocka_unit_test(test_erased_under_a_process),
+		cmocka_unit_test(test_lock_held_elsewhere),
+		cmocka_unit_test(test_changes_take_the_lock),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

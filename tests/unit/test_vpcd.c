@@ -45,7 +45,7 @@ static struct fx fx;
 
 static int group_setup(void **state)
 {
-	struct vcard_params p = {"123456", 6, "12345678", 8, 0, NULL, 0, 0, 0};
+	struct vcard_params p = {"123456", 6, "12345678", 8, 0, NULL, 0, 0, 0, NULL};
 	struct port_linux_opts o;
 	struct sg_error e;
 	char key[96], st[96];
