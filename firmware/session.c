@@ -58,8 +58,8 @@ static sg_err check_transport(const struct session *s, struct sg_error *e)
 	return sg_error_set(e, SG_E_CONFIG,
 			    "the registrar %s is not reached over TLS but over plain %s: nothing "
 			    "would authenticate it and REGISTER would travel in clear; use "
-			    "sips:%s or sip:%s;transport=tls (a lab without TLS may set [sip] "
-			    "insecure_transport = yes)",
+			    "sips:%s[:PORT] or sip:%s[:PORT];transport=tls (a lab without TLS may "
+			    "set [sip] insecure_transport = yes)",
 			    s->registrar, s->kind == SIP_TP_TCP ? "TCP" : "UDP", s->host, s->host);
 }
 
