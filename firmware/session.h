@@ -74,6 +74,7 @@ struct session {
 	mbedtls_x509_crt peer;     /* the registrar's certificate, copied */
 	mbedtls_x509_crt peer_issuer; /* the issuer mbedTLS verified it with (empty:
 				    * the registrar's certificate is a trust anchor) */
+	char reg_warning[512];     /* soft-fail: why the check had no answer ("": none) */
 	sip_tp_event_h reg_event;  /* --verbose: the client's handlers, wrapped */
 	sip_tp_msg_h reg_msg;      /* (both: the transport has one arg for both) */
 	void *reg_arg;

@@ -178,6 +178,14 @@ static void test_default_soft_warns(void **state)
 	before("REGISTER sent", "registered as sip:alice@example.test");
 	before("registering anyway ([sip] on_unavailable = soft)", NULL);
 	assert_null(strstr(out, "not revoked"));
+	/* testauth's report says it too (it prints no progress lines). */
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "testauth --config '%s' --target 127.0.0.1:%d --user "
+					  "sip:alice@example.test --token 'pkcs11:object=alice' --pin-fd 3",
+					  base, tls_port),
+			 0);
+	before("Result:    Success", "Warning:   the registrar's certificate's revocation "
+					 "status is unknown");
 
 	/* hard: refused before REGISTER (exit 8). */
 	conf(ca, "on_unavailable = hard\\n");
