@@ -279,6 +279,8 @@ static void test_interval_too_brief(void **state)
  * same open file that the shell reads afterwards: *left gets what signet
  * did not read (the whole PIN when it never asked for one). */
 static int run_pin_file(char *left, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int run_pin_file(char *left, size_t cap, const char *fmt, ...)
 {
 	char args[2048];
 	const char *d = itest_scratch();
