@@ -35,9 +35,14 @@ static char out[65536];
 
 /* Kamailio presenting CERT (a file of regpki's, or "" for kamailio-run's own
  * certificate, which names no revocation source) with KEY. */
+static void kam_stop(void);
+static void http_stop(void);
+
 static void kam_start(const char *cert, const char *key)
 {
 	char dir[700], opt[1600] = "";
+
+	kam_stop(); /* one left by a test that failed half-way */
 
 	snprintf(dir, sizeof(dir), "%s/kam-%s", itest_scratch(), cert[0] ? cert : "own");
 	if (cert[0])
@@ -54,7 +59,8 @@ static void kam_start(const char *cert, const char *key)
 
 static void kam_stop(void)
 {
-	itest_stop(kam_pid);
+	if (kam_pid > 0)
+		itest_stop(kam_pid);
 	kam_pid = 0;
 }
 
@@ -76,6 +82,7 @@ static void ocsp_start(const char *who)
 
 static void http_start(void)
 {
+	http_stop();
 	http_pid = itest_spawn("http", "exec python3 -m http.server --bind 127.0.0.1 %d "
 				       "--directory '%s/www'",
 			       http_port, reg);
@@ -84,7 +91,8 @@ static void http_start(void)
 
 static void http_stop(void)
 {
-	itest_stop(http_pid);
+	if (http_pid > 0)
+		itest_stop(http_pid);
 	http_pid = 0;
 }
 
@@ -270,6 +278,7 @@ static void test_forged_issuer_crl_says_revoked(void **state)
 static void test_forged_issuer_alone(void **state)
 {
 	(void)state;
+	http_stop(); /* no CRL */
 	ocsp_start("fakeca");
 	kam_start("attack.pem", "reg-revoked.key");
 	attack_conf("");
