@@ -300,6 +300,8 @@ int cmd_testauth(struct cli *c, int argc, char **argv)
 		printf("Error:     none\n");
 		printf("Diagnosis: %s can sign in with this card\n", s.ss.user);
 	}
+	if (s.ss.reg_warning[0])
+		printf("Warning:   %s\n", s.ss.reg_warning);
 	signin_release(&s);
 	return s.failed ? rc : 0;
 }

@@ -145,8 +145,9 @@ static const struct cfg_setting settings[] = {
 	{"certs", "cache", CFG_BOOL, FIELD(check.revoke.use_cache),
 	 .help = "keep OCSP answers and CRLs until their nextUpdate"},
 	{"sip", "registrar", CFG_STRING, STRING(sip_registrar), .arg = "URI",
-	 .help = "the registrar: sips:host[:port] (TLS, port 5061 by default) or "
-		 "sip:host[:port][;transport=tcp|udp]; empty: sips: and the user's domain"},
+	 .help = "the registrar: sips:host[:port] or sip:host[:port];transport=tls (TLS, port "
+		 "5061 by default); sip:host[:port][;transport=udp|tcp] only with "
+		 "insecure_transport; empty: sips: and the user's domain"},
 	{"sip", "user", CFG_STRING, STRING(sip_user), .arg = "SIP-URI",
 	 .help = "the address of record to register, e.g. sip:alice@example.org; the "
 		 "certificate must name it"},
@@ -166,8 +167,19 @@ static const struct cfg_setting settings[] = {
 	{"sip", "password", CFG_STRING, STRING(sip_password), .arg = "SECRET",
 	 .help = "Digest password (keep this file readable by signet only)"},
 	{"sip", "check_revocation", CFG_BOOL, FIELD(sip_check_revocation),
-	 .help = "check the registrar's certificate for revocation too, with the [certs] "
-		 "policy (OCSP/CRL from its AIA and distribution points)"},
+	 .help = "check the registrar's certificate for revocation (OCSP/CRL from its AIA "
+		 "and distribution points, with [sip] revocation and on_unavailable) before "
+		 "REGISTER is sent"},
+	{"sip", "revocation", CFG_ENUM, FIELD(sip_revocation), .words = revocation_words,
+	 .help = "where to look for the registrar certificate's revocation, in order "
+		 "(independent of [certs] revocation)"},
+	{"sip", "on_unavailable", CFG_ENUM, FIELD(sip_on_unavailable), .words = on_fail_words,
+	 .help = "no trustworthy answer for the registrar's certificate: soft warns and "
+		 "registers, hard refuses (exit 8); a revoked certificate is always refused "
+		 "(exit 7)"},
+	{"sip", "insecure_transport", CFG_BOOL, FIELD(sip_insecure_transport),
+	 .help = "allow a registrar over plain UDP or TCP (sip:HOST, transport=udp|tcp): no "
+		 "TLS, no registrar authentication, REGISTER in clear; for labs only"},
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},
@@ -459,6 +471,11 @@ void config_defaults(struct signet_config *c)
 	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
 	c->sip_expires = 600;
 	c->sip_retry_base = 30;
+	/* The registrar's certificate: checked by default, soft-fail (as
+	 * Schannel treats server certificates), its own sources. */
+	c->sip_check_revocation = 1;
+	c->sip_revocation = CONFIG_REVOCATION_OCSP_CRL;
+	c->sip_on_unavailable = REVOKE_FAIL_SOFT;
 	c->enroll_renew_days = 30;
 	c->enroll_renew_retry = 3600;
 	snprintf(c->enroll_state_addr, sizeof(c->enroll_state_addr), "127.0.0.1");

@@ -45,7 +45,8 @@ struct signet_config {
 	char pam_prompt[128];     /* PIN prompt; {token} is the token label; "" = default */
 	int pam_log_stderr;       /* 1: log to stderr instead of syslog (tests, debugging) */
 	/* [sip]: the registration (signet signin, signet run). */
-	char sip_registrar[256]; /* sips:host[:port] or sip:host[:port][;transport=tcp|udp] */
+	char sip_registrar[256]; /* sips:host[:port] or sip:host[:port];transport=tls (UDP/TCP:
+				  * only with sip_insecure_transport) */
 	char sip_user[256];      /* the address of record, sip:alice@example.org */
 	char sip_ca[256];        /* trust anchors for the registrar ("" = [certs] ca) */
 	char sip_instance[128];  /* +sip.instance (urn:uuid:...) */
@@ -56,6 +57,9 @@ struct signet_config {
 	int sip_outbound;        /* ask for RFC 5626 outbound */
 	int sip_retry_base;      /* first back-off after a failure, seconds */
 	int sip_check_revocation;/* check the registrar's certificate for revocation */
+	int sip_revocation;      /* its sources: enum config_revocation (not [certs]') */
+	int sip_on_unavailable;  /* no answer for it: enum revoke_on_fail (default soft) */
+	int sip_insecure_transport; /* allow sip: over UDP/TCP (no TLS): labs only */
 	/* [enroll]: certificate enrolment and renewal over EST-coaps (est.h). */
 	char enroll_server[256];      /* coaps://host[:port] */
 	char enroll_renew_server[256];/* its re-enrolment address ("": server) */

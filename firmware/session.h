@@ -67,9 +67,14 @@ struct session {
 	struct sip_tp *tp;
 	struct sip_reg *reg;
 	/* [sip] check_revocation: the registrar's certificate is checked for
-	 * revocation outside the loop (it may fetch OCSP/CRL over HTTP). */
+	 * revocation outside the loop (it may fetch OCSP/CRL over HTTP), with
+	 * [sip] revocation and on_unavailable. */
 	int verify_pending;
-	mbedtls_x509_crt peer;     /* the registrar's chain, copied */
+	int peer_ok;               /* both copies below were made */
+	mbedtls_x509_crt peer;     /* the registrar's certificate, copied */
+	mbedtls_x509_crt peer_issuer; /* the issuer mbedTLS verified it with (empty:
+				    * the registrar's certificate is a trust anchor) */
+	char reg_warning[512];     /* soft-fail: why the check had no answer ("": none) */
 	sip_tp_event_h reg_event;  /* --verbose: the client's handlers, wrapped */
 	sip_tp_msg_h reg_msg;      /* (both: the transport has one arg for both) */
 	void *reg_arg;

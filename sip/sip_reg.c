@@ -430,6 +430,7 @@ static void send_now(struct sip_reg *r)
 {
 	struct sg_error err;
 	int unreg = r->ph == PH_UNREGISTERING;
+	int first = r->ph == PH_CONNECTING || r->ph == PH_WAIT_RETRY;
 
 	sg_error_init(&err);
 	if (!unreg)
@@ -437,6 +438,8 @@ static void send_now(struct sip_reg *r)
 	if (send_register(r, unreg ? 0 : r->expires_cur, &err) == SG_OK) {
 		if (!unreg)
 			r->bound = 1;
+		if (first)
+			report(r, SIP_REG_SENT, NULL, 0, 0);
 		return;
 	}
 	if (unreg)

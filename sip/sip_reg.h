@@ -51,6 +51,10 @@ enum sip_reg_state {
 	SIP_REG_REGISTERED,   /* the registrar accepted; info->expires granted */
 	SIP_REG_FAILED,       /* info->err says why; info->will_retry, retry_ms */
 	SIP_REG_UNREGISTERED, /* after sip_reg_stop(): removed (or gave up waiting) */
+	SIP_REG_SENT,         /* the first REGISTER of an attempt went to the transport
+			       * (for TLS: after the registrar's certificate passed
+			       * every check); not for refreshes, Digest or 423
+			       * re-sends, nor the unregistration */
 };
 
 struct sip_reg_info {

@@ -8,6 +8,8 @@
 #include "sip_stream.h"
 
 #define STREAM_MIN_CAP 4096
+/* Content-Length: up to 999999999 (sip_msg.c check_body has the same bound). */
+#define STREAM_CL_DIGITS 9
 
 void sip_stream_init(struct sip_stream *s, size_t max_msg, sip_tp_msg_h on_msg,
 		     sip_stream_pong_h on_pong, void *arg)
@@ -107,16 +109,23 @@ static sg_err head_length(const uint8_t *h, size_t n, size_t *cl, struct sg_erro
 
 				for (k++; k < i && (h[k] == ' ' || h[k] == '\t'); k++)
 					;
-				for (; k < i && h[k] >= '0' && h[k] <= '9' && digits < 10; k++) {
-					v = v * 10 + (size_t)(h[k] - '0');
-					digits++;
-				}
+				/* At most STREAM_CL_DIGITS digits (leading zeros
+				 * count), as sip_msg.c's parser: the framer and
+				 * the parser must agree on every length, and
+				 * the value always fits a 32-bit size_t. */
+				for (; k < i && h[k] >= '0' && h[k] <= '9'; k++, digits++)
+					if (digits < STREAM_CL_DIGITS)
+						v = v * 10 + (size_t)(h[k] - '0');
 				while (k < i && (h[k] == ' ' || h[k] == '\t'))
 					k++;
 				if (!digits || k != i)
 					return sg_error_set(e, SG_E_MALFORMED,
 							    "SIP stream: Content-Length is not a "
 							    "number");
+				if (digits > STREAM_CL_DIGITS)
+					return sg_error_set(e, SG_E_MALFORMED,
+							    "SIP stream: Content-Length is not a "
+							    "number below 10^9");
 				if (seen && v != *cl)
 					return sg_error_set(e, SG_E_MALFORMED,
 							    "SIP stream: Content-Length headers "

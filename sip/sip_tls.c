@@ -74,6 +74,9 @@ struct tls {
 	char ee_not_before[32];
 	char bad_subject[160];  /* the first CA certificate with a problem */
 	char names[TLS_NAMES_MAX];
+	/* The certificate mbedTLS verified the end entity's signature with
+	 * (depth 1 of the verified path), copied: for verify_extra. */
+	mbedtls_x509_crt issuer;
 
 	/* the outbound queue */
 	uint8_t *q;
@@ -160,6 +163,15 @@ static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	struct tls *t = p;
 
 	if (depth > 0) {
+		/* Depth 1 is the end entity's verified parent: a trust anchor
+		 * or a certificate whose own path mbedTLS checked, never a
+		 * name match over what the server sent. */
+		if (depth == 1) {
+			mbedtls_x509_crt_free(&t->issuer);
+			mbedtls_x509_crt_init(&t->issuer);
+			if (mbedtls_x509_crt_parse_der(&t->issuer, crt->raw.p, crt->raw.len))
+				*flags |= MBEDTLS_X509_BADCERT_OTHER; /* no copy: refuse */
+		}
 		if (*flags && !t->chain_flags)
 			mbedtls_x509_dn_gets(t->bad_subject, sizeof(t->bad_subject), &crt->subject);
 		t->chain_flags |= *flags;
@@ -583,7 +595,7 @@ static void tls_handshake(struct tls *t)
 		if (tls_watch(t, 0))
 			return;
 		t->conf.verify_extra(&t->tp, mbedtls_ssl_get_peer_cert(&t->ssl),
-				     t->conf.verify_arg);
+				     t->issuer.raw.p ? &t->issuer : NULL, t->conf.verify_arg);
 		return;
 	}
 	tls_up(t);
@@ -755,6 +767,8 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	t->ip_len = sip_tls_ip_literal(name, t->ip);
 	t->ee_flags = t->chain_flags = 0;
 	t->names[0] = t->ee_subject[0] = t->bad_subject[0] = 0;
+	mbedtls_x509_crt_free(&t->issuer);
+	mbedtls_x509_crt_init(&t->issuer);
 	sg_error_init(&t->err);
 	t->gen++;
 
@@ -871,6 +885,7 @@ static const char *tls_local(void *ctx)
  * stream may be inside a feed). */
 static void tls_release(struct tls *t)
 {
+	mbedtls_x509_crt_free(&t->issuer);
 	mbedtls_ssl_config_free(&t->cfg);
 	sip_stream_free(&t->stream);
 	sg_free(t->q);
@@ -955,6 +970,7 @@ sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
 	t->tp.ctx = t;
 	t->tp.kind = SIP_TP_TLS;
 	t->tp.reliable = 1;
+	mbedtls_x509_crt_init(&t->issuer);
 	sip_stream_init(&t->stream, 0, tls_on_msg, tls_on_pong, t);
 	err = tls_config(t, e);
 	if (err) {

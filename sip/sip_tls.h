@@ -49,13 +49,20 @@
 /* The extra check of the registrar's certificate (revocation by the
  * certificate checks, pinning, ...). Called once per connection after the
  * handshake and the built-in checks have passed, before SIP_TP_UP, with
- * the chain the server sent (its certificate first). The hook answers
- * with sip_tp_tls_verified(): from inside the hook, or later from another
+ * the chain the server sent (its certificate first) and issuer: the
+ * certificate whose key mbedTLS verified peer's signature with (a trust
+ * anchor, or an intermediate that itself chained to one), or NULL when
+ * peer is itself a configured trust anchor. Take the issuer from here,
+ * never by name from the server's chain: a server can append any
+ * certificate (say, one with its CA's name and a key of its own, which
+ * mbedTLS does not use for the chain). The hook answers with
+ * sip_tp_tls_verified(): from inside the hook, or later from another
  * loop callback when the check needs the network (the hook runs inside a
  * loop callback, so it must not run the loop itself, e.g. through a
  * blocking http_fetch). Until the answer the transport is not up; the
- * open timeout still runs. peer stays valid until the answer. */
-typedef void (*sip_tls_verify_h)(struct sip_tp *tp, const mbedtls_x509_crt *peer, void *arg);
+ * open timeout still runs. peer and issuer stay valid until the answer. */
+typedef void (*sip_tls_verify_h)(struct sip_tp *tp, const mbedtls_x509_crt *peer,
+				 const mbedtls_x509_crt *issuer, void *arg);
 
 struct sip_tls_conf {
 	/* Trust anchors for the registrar's certificate (required). */

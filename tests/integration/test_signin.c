@@ -275,27 +275,116 @@ static void test_interval_too_brief(void **state)
 	itest_stop(k5);
 }
 
-/* [sip] check_revocation: the registrar's certificate goes through the
- * revocation policy too; Kamailio's test CA publishes no CRL or OCSP, so a
- * hard-fail policy refuses it and policy none lets it through. */
-static void test_registrar_revocation(void **state)
+/* Runs `signet ARGS --pin-fd 3` with fd 3 on a file holding the PIN, the
+ * same open file that the shell reads afterwards: *left gets what signet
+ * did not read (the whole PIN when it never asked for one). */
+static int run_pin_file(char *left, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int run_pin_file(char *left, size_t cap, const char *fmt, ...)
 {
-	char c2[700];
+	char args[2048];
+	const char *d = itest_scratch();
+	va_list ap;
+	int rc = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	itest_sh("cd '%s' && printf '" PIN "\\n' > pin.txt && rm -f plain.rc && "
+		 "{ %s %s --pin-fd 3 > plain.out 2>&1; echo $? > plain.rc; cat <&3 > plain.left; } "
+		 "3< pin.txt",
+		 d, itest_signet(), args);
+	char path[700];
+	snprintf(path, sizeof(path), "%s/plain.rc", d);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &rc) != 1)
+			rc = -1;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/plain.left", d);
+	f = fopen(path, "r");
+	size_t n = f ? fread(left, 1, cap - 1, f) : 0;
+	left[n] = '\0';
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/plain.out", d);
+	f = fopen(path, "r");
+	n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+	out[n] = '\0';
+	if (f)
+		fclose(f);
+	print_message("signet %s -> %d\n%s", args, rc, out);
+	return rc;
+}
+
+/* A registrar without TLS (sip:HOST, transport=udp|tcp): refused with exit
+ * 2 before any token is opened or PIN read, by signin, testauth and run,
+ * from the command line and from [sip] registrar. Kamailio listens on
+ * UDP and TCP too and would register over them. */
+static void test_plain_transport_refused(void **state)
+{
+	static const char *const params[] = {"", ";transport=udp", ";transport=tcp"};
+	char left[64], r[100], conf2[700];
 	(void)state;
 
-	snprintf(c2, sizeof(c2), "%s/rev.conf", itest_scratch());
-	assert_int_equal(itest_sh("sed 's/^revocation = none/revocation = crl/' '%s' > '%s' && "
-				  "printf 'check_revocation = yes\\n' >> '%s'",
-				  conf, c2, c2),
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		snprintf(r, sizeof(r), "sip:127.0.0.1:%d%s", udp_port, params[i]);
+		assert_int_equal(run_pin_file(left, sizeof(left),
+					      "signin --once --config '%s' --user sip:alice@example.test "
+					      "--token 'pkcs11:object=alice' --registrar '%s'",
+					      conf, r),
+				 2);
+		assert_non_null(strstr(out, "not reached over TLS"));
+		assert_non_null(strstr(out, "insecure_transport = yes"));
+		assert_null(strstr(out, "REGISTER sent"));
+		assert_string_equal(left, PIN "\n"); /* the PIN was never read */
+	}
+	snprintf(r, sizeof(r), "sip:127.0.0.1:%d", udp_port);
+	assert_int_equal(run_pin_file(left, sizeof(left),
+				      "testauth --config '%s' --target '%s' --user sip:alice@example.test "
+				      "--token 'pkcs11:object=alice'",
+				      conf, r),
+			 2);
+	assert_string_equal(left, PIN "\n");
+	assert_int_equal(run_pin_file(left, sizeof(left),
+				      "run --config '%s' --registrar '%s' --user sip:alice@example.test "
+				      "--token 'pkcs11:object=alice'",
+				      conf, r),
+			 2);
+	assert_non_null(strstr(out, "not reached over TLS"));
+	assert_string_equal(left, PIN "\n");
+	/* From the configuration file. */
+	snprintf(conf2, sizeof(conf2), "%s/plain.conf", itest_scratch());
+	assert_int_equal(itest_sh("cp '%s' '%s' && printf 'registrar = %s;transport=tcp\\n' >> '%s'",
+				  conf, conf2, r, conf2),
 			 0);
-	/* The user's certificate: not checked (the CLI says none for it). */
-	int rc = itest_signet_run(PIN "\n", out, sizeof(out),
-				  "signin --once --config '%s' --revocation none --user sip:alice@example.test "
-				  "--token 'pkcs11:object=alice' --registrar sips:127.0.0.1:%d --pin-fd 3",
-				  c2, tls_port);
+	assert_int_equal(run_pin_file(left, sizeof(left),
+				      "signin --once --config '%s' --user sip:alice@example.test "
+				      "--token 'pkcs11:object=alice'",
+				      conf2),
+			 2);
+	assert_non_null(strstr(out, "over plain TCP"));
+	assert_string_equal(left, PIN "\n");
+	/* sip:...;transport=tls is TLS. */
+	snprintf(r, sizeof(r), "sip:127.0.0.1:%d;transport=tls", tls_port);
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --user sip:alice@example.test "
+					  "--token 'pkcs11:object=alice' --registrar '%s' --pin-fd 3",
+					  conf, r),
+			 0);
+	assert_non_null(strstr(out, "over TLS"));
+	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
+	/* A lab that says so: plain TCP to Kamailio still registers. */
+	assert_int_equal(itest_sh("printf 'insecure_transport = yes\\n' >> '%s'", conf2), 0);
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --user sip:alice@example.test "
+					  "--token 'pkcs11:object=alice' --pin-fd 3",
+					  conf2),
+			 0);
 	print_message("%s", out);
-	assert_int_equal(rc, 8);
-	assert_non_null(strstr(out, "registrar"));
+	assert_non_null(strstr(out, "over TCP"));
+	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
 }
 
 /* signet testauth: the administrator's report. */
@@ -351,7 +440,7 @@ int main(void)
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_interval_too_brief),
 		cmocka_unit_test(test_testauth),
-		cmocka_unit_test(test_registrar_revocation),
+		cmocka_unit_test(test_plain_transport_refused),
 	};
 	return cmocka_run_group_tests_name("signin", tests, group_setup, group_teardown);
 }

@@ -3,7 +3,9 @@
  * on a real SoftHSM2 token (RSA-2048 "alice", EC P-256 "bob"), against
  * real peers on loopback, all started and stopped here:
  *   - `openssl s_server -Verify 1 -tls1_2`: mutual TLS completes and the
- *     server saw our certificate;
+ *     server saw our certificate; a server that appends a forged CA
+ *     certificate (its CA's name, another key): the verify_extra hook's
+ *     issuer is still the trust anchor mbedTLS verified with;
  *   - Kamailio (tools/kamailio-run): a hand-built REGISTER gets 200 OK and
  *     `kamcmd ul.dump` shows the contact; another user's certificate gets
  *     403; the registrar's name (DNS and IP literal), an untrusted
@@ -264,6 +266,9 @@ static void run_until(struct conn *c, const int *what)
 	assert_false(c->timed_out);
 }
 
+/* The verify_extra hook of the next conn_open (NULL: none). */
+static sip_tls_verify_h conn_verify;
+
 /* Opens a TLS transport to 127.0.0.1:port and runs until up or down. */
 static void conn_open(struct conn *c, const struct client *cl, const mbedtls_x509_crt *anchors,
 		      const char *server_name, int port, int timeout_ms)
@@ -273,6 +278,7 @@ static void conn_open(struct conn *c, const struct client *cl, const mbedtls_x50
 		.client_chain = cl ? &cl->chain : NULL,
 		.client_key = cl ? (mbedtls_pk_context *)&cl->key : NULL,
 		.server_name = server_name,
+		.verify_extra = conn_verify,
 	};
 	struct sg_error e;
 
@@ -363,6 +369,64 @@ static void test_openssl_s_server(void **state)
 		conn_free(&c);
 		stop(pid);
 	}
+}
+
+/* What the verify_extra hook was given. */
+static struct {
+	int calls;
+	int issuer_is_anchor; /* byte for byte the configured trust anchor */
+	int server_sent_more; /* the server's chain went on after its certificate */
+} vx;
+
+static int same_cert(const mbedtls_x509_crt *a, const mbedtls_x509_crt *b)
+{
+	return a && b && a->raw.p && a->raw.len == b->raw.len && !memcmp(a->raw.p, b->raw.p, a->raw.len);
+}
+
+static void record_verify(struct sip_tp *tp, const mbedtls_x509_crt *peer,
+			  const mbedtls_x509_crt *issuer, void *arg)
+{
+	(void)arg;
+	vx.calls++;
+	vx.issuer_is_anchor = same_cert(issuer, &server_ca);
+	vx.server_sent_more = peer && peer->next && peer->next->raw.p;
+	sip_tp_tls_verified(tp, NULL);
+}
+
+/* A server that appends a self-signed certificate with its CA's name and
+ * a key of its own: the hook's issuer is still the trust anchor mbedTLS
+ * verified the server's certificate with. */
+static void test_verify_hook_gets_verified_issuer(void **state)
+{
+	char fake[700];
+	int port = itest_free_port(), pid;
+	struct conn c;
+
+	(void)state;
+	snprintf(fake, sizeof(fake), "%s/fake-ca.crt", itest_scratch());
+	assert_int_equal(itest_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+				  "-nodes -keyout '%s.key' -subj '/O=signet test/CN=signet test "
+				  "registrar CA' -days 30 -out '%s' 2>/dev/null && "
+				  "openssl x509 -in '%s/server-ca.crt' -noout -subject | "
+				  "grep -q 'CN = signet test registrar CA'",
+				  fake, fake, kamdir),
+			 0);
+	pid = track(itest_spawn("s_server-fake",
+				"openssl s_server -Verify 1 -accept 127.0.0.1:%d -cert '%s/server.crt' "
+				"-key '%s/server.key' -cert_chain '%s' -CAfile '%s/pki/ca.crt' -tls1_2 -rev "
+				"-naccept 1 </dev/null",
+				port, kamdir, kamdir, fake, tokdir));
+	assert_int_equal(itest_wait_log("s_server-fake", "ACCEPT"), 0);
+	memset(&vx, 0, sizeof(vx));
+	conn_verify = record_verify;
+	conn_open(&c, &alice, &server_ca, REGISTRAR, port, 10000);
+	conn_verify = NULL;
+	assert_true(c.up);
+	assert_int_equal(vx.calls, 1);
+	assert_true(vx.server_sent_more);
+	assert_true(vx.issuer_is_anchor);
+	conn_free(&c);
+	stop(pid);
 }
 
 /* ---- Kamailio ------------------------------------------------------------ */
@@ -735,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_ip_literal),
 		cmocka_unit_test(test_new_refuses_bad_conf),
 		cmocka_unit_test(test_openssl_s_server),
+		cmocka_unit_test(test_verify_hook_gets_verified_issuer),
 		cmocka_unit_test(test_kamailio_register),
 		cmocka_unit_test(test_registrar_name),
 		cmocka_unit_test(test_registrar_other_setup),

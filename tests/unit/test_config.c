@@ -387,6 +387,34 @@ static void test_help(void **state)
 			fail_msg("help lacks \"%s\":\n%s", want[i], out);
 }
 
+/* The registrar's revocation settings: checked by default with their own
+ * policy (ocsp,crl, soft), which [certs] does not change. */
+static void test_sip_revocation(void **state)
+{
+	static const char in[] = "[certs]\nrevocation = none\non_unavailable = hard\n"
+				 "[sip]\nrevocation = crl\n";
+	static const char in2[] = "[sip]\non_unavailable = hard\ninsecure_transport = yes\n"
+				  "check_revocation = no\n";
+	struct signet_config c;
+	struct sg_error e;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.sip_check_revocation, 1);
+	assert_int_equal(c.sip_revocation, CONFIG_REVOCATION_OCSP_CRL);
+	assert_int_equal(c.sip_on_unavailable, REVOKE_FAIL_SOFT);
+	assert_int_equal(c.sip_insecure_transport, 0);
+	assert_int_equal(config_parse(in, sizeof(in) - 1, &c, &e), SG_OK);
+	assert_int_equal(c.revocation, CONFIG_REVOCATION_NONE);
+	assert_int_equal(c.sip_check_revocation, 1);
+	assert_int_equal(c.sip_revocation, CONFIG_REVOCATION_CRL);
+	assert_int_equal(c.sip_on_unavailable, REVOKE_FAIL_SOFT);
+	assert_int_equal(config_parse(in2, sizeof(in2) - 1, &c, &e), SG_OK);
+	assert_int_equal(c.sip_on_unavailable, REVOKE_FAIL_HARD);
+	assert_int_equal(c.sip_insecure_transport, 1);
+	assert_int_equal(c.sip_check_revocation, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_size_limit),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_sip_revocation),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
