@@ -354,6 +354,40 @@ static sg_err check_identity(const struct certcheck_policy *p, const struct cert
 
 /* ---- revocation ---------------------------------------------------------- */
 
+/* The failing step for certificate i (who: its subject) without a
+ * trustworthy answer, worded by why: an administrator configures a CRL
+ * for a certificate that names no source, but looks at the network for
+ * one whose source did not answer. */
+static void unavailable_step(struct certcheck_report *rep, size_t i, const char *who,
+			     const struct revoke_result *rr, sg_err err, const struct sg_error *e)
+{
+	char what[240];
+
+	if (i)
+		snprintf(what, sizeof(what), "the issuing CA '%s'", who);
+	else
+		snprintf(what, sizeof(what), "the certificate");
+	switch (rr->missing) {
+	case REVOKE_MISSING_NO_SOURCE:
+		step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err,
+		     "%s names no revocation source (%s)", what, e->detail);
+		rep->diagnosis = i ? "configure a CRL of its issuer ([certs] crl, --crl), or check "
+				     "the end-entity certificate only ([certs] revocation_scope = leaf)"
+				   : "configure a CRL of its issuer ([certs] crl, --crl) or an OCSP "
+				     "responder ([certs] ocsp_url, --ocsp-url)";
+		break;
+	case REVOKE_MISSING_UNREACHABLE:
+		step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err,
+		     "%s: no trustworthy answer: its revocation source could not be reached (%s)",
+		     what, e->detail);
+		break;
+	default:
+		step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err, "%s: no trustworthy answer (%s)",
+		     what, e->detail);
+		break;
+	}
+}
+
 static sg_err check_revocation(const struct hal *hal, const struct certcheck_policy *p,
 			       const struct certcheck_input *in, const struct chain *ch,
 			       struct certcheck_report *rep)
@@ -361,9 +395,13 @@ static sg_err check_revocation(const struct hal *hal, const struct certcheck_pol
 	struct revoke_result rr;
 	struct sg_error e;
 	char who[200];
+	sg_err missing = SG_OK;
+	/* Chain scope: every certificate below the trust anchor; leaf: the
+	 * end entity only. */
+	size_t top = p->revocation_scope == CERTCHECK_SCOPE_LEAF ? 1 : ch->n - 1;
 
-	/* Every certificate below the trust anchor, the end entity last so
-	 * that its result is what the report keeps. */
+	/* CA certificates first, the end entity last so that its result is
+	 * what the report keeps. */
 	struct revoke_policy ca_pol = p->revoke;
 
 	/* CA certificates: a configured responder URL is the end entity's
@@ -374,34 +412,44 @@ static sg_err check_revocation(const struct hal *hal, const struct certcheck_pol
 		ca_pol.methods[1] = ca_pol.methods[0] == REVOKE_OCSP ? REVOKE_CRL : REVOKE_OCSP;
 		ca_pol.n_methods = 2;
 	}
-	for (size_t i = ch->n - 1; i-- > 0;) {
+	for (size_t i = top; i-- > 0;) {
 		sg_error_init(&e);
 		sg_err err = revoke_check(hal, i ? &ca_pol : &p->revoke, ch->crt[i], ch->crt[i + 1],
 					  in->crls, rep->now, &rr, &e);
 		if (i == 0)
 			rep->revocation = rr;
-		if (err) {
-			dn(who, sizeof(who), &ch->crt[i]->subject);
+		if (!err)
+			continue;
+		dn(who, sizeof(who), &ch->crt[i]->subject);
+		if (err == SG_E_REVOKED) {
+			/* Definite: it wins over any certificate without an answer. */
+			rep->diagnosis = NULL;
 			step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err, "%s%s%s: %s",
 			     i ? "the issuing CA '" : "", i ? who : "", i ? "'" : "the certificate",
-			     err == SG_E_REVOKED ? e.detail : "");
-			if (err != SG_E_REVOKED) {
-				size_t used = strlen(rep->steps[CERTCHECK_REVOCATION].text);
-				snprintf(rep->steps[CERTCHECK_REVOCATION].text + used,
-					 sizeof(rep->steps[0].text) - used,
-					 "no trustworthy answer (%s)", e.detail);
-			}
+			     e.detail);
 			return err;
 		}
+		/* No answer: the first one is reported, unless a certificate
+		 * further down turns out to be revoked. */
+		if (!missing) {
+			missing = err;
+			unavailable_step(rep, i, who, &rr, err, &e);
+		}
 	}
+	if (missing)
+		return missing;
+	const char *scope = p->revocation_scope == CERTCHECK_SCOPE_LEAF && ch->n > 2
+				    ? " (CA certificates not checked: revocation_scope = leaf)"
+				    : "";
 	if (rep->revocation.status == REVOKE_NOT_CHECKED)
 		step(rep, CERTCHECK_REVOCATION, p->revoke.n_methods ? CERTCHECK_WARN : CERTCHECK_SKIP,
-		     SG_OK, "%s%s%s", rep->revocation.source, rep->revocation.trail[0] ? ": " : "",
-		     rep->revocation.trail);
+		     SG_OK, "%s%s%s%s", rep->revocation.source, rep->revocation.trail[0] ? ": " : "",
+		     rep->revocation.trail, scope);
 	else
 		step(rep, CERTCHECK_REVOCATION, rep->revocation.stale ? CERTCHECK_WARN : CERTCHECK_PASS,
-		     SG_OK, "not revoked, says %s%s", rep->revocation.source,
-		     rep->revocation.stale ? " (past its next update, within the grace period)" : "");
+		     SG_OK, "not revoked, says %s%s%s", rep->revocation.source,
+		     rep->revocation.stale ? " (past its next update, within the grace period)" : "",
+		     scope);
 	return SG_OK;
 }
 

@@ -12,10 +12,13 @@
  *               and/or Microsoft smart-card logon, as configured;
  *   identity    the certificate names the user (identity.h; subject CN as
  *               a configurable fallback);
- *   revocation  every certificate below the trust anchor, by the policy in
- *               revoke.h; for CA certificates a configured OCSP URL does not
- *               apply and, when the policy names one method, the other is
- *               tried after it (CAs often publish only CRLs).
+ *   revocation  every certificate below the trust anchor (or the end
+ *               entity only, with scope leaf), by the policy in revoke.h;
+ *               for CA certificates a configured OCSP URL does not apply
+ *               and, when the policy names one method, the other is tried
+ *               after it (CAs often publish only CRLs). A definite
+ *               "revoked" for any certificate wins over "no answer" for
+ *               another.
  * The result is the first failing check in that order, as an sg_err with
  * its exit code: 6 (not acceptable), 7 (revoked), 8 (status unavailable).
  */
@@ -34,6 +37,13 @@
 
 #define CERTCHECK_MAX_CHAIN 8
 
+/* Which certificates the revocation check covers (as Windows'
+ * CERT_CHAIN_REVOCATION_CHECK_CHAIN / _END_CERT). */
+enum certcheck_scope {
+	CERTCHECK_SCOPE_CHAIN, /* every certificate below the trust anchor */
+	CERTCHECK_SCOPE_LEAF,  /* the end-entity certificate only */
+};
+
 struct certcheck_policy {
 	int allow_client_auth;     /* EKU id-kp-clientAuth accepted (default yes) */
 	int allow_smartcard_logon; /* EKU 1.3.6.1.4.1.311.20.2.2 accepted (default yes) */
@@ -45,6 +55,7 @@ struct certcheck_policy {
 	int aia_fetch;             /* fetch missing intermediates from caIssuers (default no) */
 	int rsa_min_bits;          /* default 2048 */
 	struct revoke_policy revoke;
+	int revocation_scope;      /* enum certcheck_scope (default chain) */
 };
 
 struct certcheck_input {
@@ -90,6 +101,9 @@ struct certcheck_report {
 	size_t chain_len;
 	char chain[CERTCHECK_MAX_CHAIN][160]; /* subjects, end entity first */
 	struct revoke_result revocation;    /* of the end-entity certificate */
+	/* What to do next when the code's own diagnosis (sg_err_diagnosis)
+	 * does not fit the failure; NULL otherwise. */
+	const char *diagnosis;
 };
 
 void certcheck_policy_default(struct certcheck_policy *p);

@@ -98,9 +98,23 @@ static sg_err crl_signature_ok(const mbedtls_x509_crl *crl, const mbedtls_x509_c
 	return SG_OK;
 }
 
+int64_t crl_expiry(const mbedtls_x509_crl *crl, int max_age_s)
+{
+	int64_t nu = crl_time(&crl->next_update);
+
+	return nu ? nu : crl_time(&crl->this_update) + max_age_s;
+}
+
 sg_err crl_check(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
 		 const mbedtls_x509_crt *issuer, int64_t now, int skew_s, struct crl_result *out,
 		 struct sg_error *e)
+{
+	return crl_check_age(crl, cert, issuer, now, skew_s, CRL_MAX_AGE_DEFAULT, out, e);
+}
+
+sg_err crl_check_age(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
+		     const mbedtls_x509_crt *issuer, int64_t now, int skew_s, int max_age_s,
+		     struct crl_result *out, struct sg_error *e)
 {
 	sg_err err;
 
@@ -118,6 +132,16 @@ sg_err crl_check(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
 		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE, "the CRL is not valid yet");
 	if (out->next_update && out->next_update < now - skew_s)
 		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE, "the CRL is out of date");
+	/* Without nextUpdate the CRL's age is the only bound: an old CRL
+	 * replayed for ever would hide every later revocation. */
+	if (!out->next_update && out->this_update + max_age_s < now - skew_s) {
+		char t[32];
+
+		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
+				    "the CRL is too old (thisUpdate %s, no nextUpdate, at most %d s "
+				    "accepted)",
+				    sg_time_format(out->this_update, t, sizeof(t)), max_age_s);
+	}
 	for (const mbedtls_x509_crl_entry *en = &crl->entry; en && en->serial.p; en = en->next) {
 		if (!serial_eq(&en->serial, &cert->serial))
 			continue;

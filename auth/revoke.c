@@ -36,6 +36,8 @@ struct ctx {
 	int64_t now;
 	struct revoke_result *r;
 	struct answer fresh, grace;
+	int named;   /* sources there were to ask (configured, AIA, DP) */
+	int reached; /* of those, ones that answered something */
 };
 
 void revoke_policy_default(struct revoke_policy *p)
@@ -49,7 +51,9 @@ void revoke_policy_default(struct revoke_policy *p)
 	p->timeout_ms = 5000;
 	p->skew_s = 300;
 	p->ocsp_nonce = 1;
+	p->ocsp_require_nonce = 0;
 	p->ocsp_max_age_s = 24 * 3600;
+	p->crl_max_age_s = CRL_MAX_AGE_DEFAULT;
 	p->fetch_crl = 1;
 	p->max_crl_bytes = 4u << 20;
 	p->use_cache = 1;
@@ -165,7 +169,11 @@ static void set_answer(struct answer *a, enum revoke_status st, int64_t at, int 
 /* ---- OCSP ---------------------------------------------------------------- */
 
 /* Checks a response; with nonce NULL a missing nonce is fine (cached
- * answers). Returns 1 for a usable good/revoked answer in *res. */
+ * answers). A nonce that comes back must be ours; one that does not is
+ * refused only under ocsp_require_nonce: responders that sign answers
+ * ahead of time (CDNs, AD CS by default) echo none, and the answer's
+ * validity window bounds a replay. Returns 1 for a usable good/revoked
+ * answer in *res. */
 static int ocsp_usable(struct ctx *c, const uint8_t *der, size_t len, const uint8_t *nonce,
 		       size_t nonce_len, int64_t at, struct ocsp_result *res, struct sg_error *e)
 {
@@ -173,8 +181,9 @@ static int ocsp_usable(struct ctx *c, const uint8_t *der, size_t len, const uint
 
 	if (ocsp_response_parse(der, len, &resp, e) != SG_OK)
 		return 0;
-	if (ocsp_response_check(&resp, c->cert, c->issuer, nonce, nonce_len, nonce_len > 0, at,
-				c->p->skew_s, c->p->ocsp_max_age_s, res, e) != SG_OK)
+	if (ocsp_response_check(&resp, c->cert, c->issuer, nonce, nonce_len,
+				nonce_len > 0 && c->p->ocsp_require_nonce, at, c->p->skew_s,
+				c->p->ocsp_max_age_s, res, e) != SG_OK)
 		return 0;
 	if (res->status == OCSP_STATUS_UNKNOWN) {
 		sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
@@ -207,12 +216,15 @@ static void ocsp_from_cache(struct ctx *c, const char *name, const char *url)
 	if (ocsp_usable(c, buf, len, NULL, 0, c->now, &res, &e)) {
 		ocsp_take(&c->fresh, &res, 1, 0, src);
 	} else if (c->p->grace_s > 0 && !c->grace.have) {
-		/* Past nextUpdate? Judge it at its own nextUpdate, then see
-		 * whether that is within the grace period. */
+		/* Past nextUpdate (or, without one, past the maximum age)?
+		 * Judge it then, and see whether that is within the grace
+		 * period. */
 		struct ocsp_response resp;
 		if (ocsp_response_parse(buf, len, &resp, NULL) == SG_OK) {
 			for (size_t i = 0; i < resp.n_single; i++) {
-				int64_t nu = resp.single[i].next_update;
+				int64_t nu = resp.single[i].next_update
+						     ? resp.single[i].next_update
+						     : resp.single[i].this_update + c->p->ocsp_max_age_s;
 				if (nu && nu < c->now && nu + c->p->grace_s >= c->now &&
 				    ocsp_usable(c, buf, len, NULL, 0, nu, &res, NULL)) {
 					ocsp_take(&c->grace, &res, 1, 1, src);
@@ -242,6 +254,7 @@ static void ocsp_try(struct ctx *c)
 		}
 		url = urls.url[0];
 	}
+	c->named++;
 	cache_name(name, "ocsp", c->cert->issuer_raw.p, c->cert->issuer_raw.len,
 		   c->cert->serial.p, c->cert->serial.len);
 	ocsp_from_cache(c, name, url);
@@ -256,9 +269,11 @@ static void ocsp_try(struct ctx *c)
 			       &e) ||
 	    http_fetch(c->hal, url, "application/ocsp-request", req, req_len, OCSP_MAX_RESPONSE,
 		       c->p->timeout_ms, &resp, &e)) {
+		c->reached += e.code == SG_E_MALFORMED; /* it answered, with garbage */
 		trail(c, "OCSP %s: %s", url, e.detail);
 		return;
 	}
+	c->reached++;
 	if (resp.status != 200) {
 		trail(c, "OCSP %s: HTTP status %d", url, resp.status);
 	} else if (!ocsp_usable(c, resp.body, resp.body_len, nonce, nonce_len, c->now, &res, &e)) {
@@ -285,7 +300,8 @@ static int crl_usable(struct ctx *c, const uint8_t *der, size_t len, int64_t at,
 	if (mbedtls_x509_crl_parse_der(&crl, der, len) != 0)
 		sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE, "not a CRL");
 	else
-		ok = crl_check(&crl, c->cert, c->issuer, at, c->p->skew_s, res, e) == SG_OK;
+		ok = crl_check_age(&crl, c->cert, c->issuer, at, c->p->skew_s, c->p->crl_max_age_s,
+				   res, e) == SG_OK;
 	mbedtls_x509_crl_free(&crl);
 	return ok;
 }
@@ -306,6 +322,7 @@ static void crl_url(struct ctx *c, const char *url)
 	uint8_t *buf;
 	size_t len;
 
+	c->named++;
 	cache_name(name, "crl", (const uint8_t *)url, strlen(url), c->cert->issuer_raw.p,
 		   c->cert->issuer_raw.len);
 	len = cache_read(c, name, c->p->max_crl_bytes, &buf);
@@ -314,11 +331,12 @@ static void crl_url(struct ctx *c, const char *url)
 		if (crl_usable(c, buf, len, c->now, &res, NULL)) {
 			crl_take(&c->fresh, &res, 1, 0, src);
 		} else if (c->p->grace_s > 0 && !c->grace.have) {
-			/* Past nextUpdate: judged at its nextUpdate, within grace. */
+			/* Past nextUpdate (or its maximum age): judged then,
+			 * within grace. */
 			mbedtls_x509_crl crl;
 			mbedtls_x509_crl_init(&crl);
 			if (mbedtls_x509_crl_parse_der(&crl, buf, len) == 0) {
-				int64_t nu = crl_time(&crl.next_update);
+				int64_t nu = crl_expiry(&crl, c->p->crl_max_age_s);
 				if (nu && nu < c->now && nu + c->p->grace_s >= c->now &&
 				    crl_usable(c, buf, len, nu, &res, NULL))
 					crl_take(&c->grace, &res, 1, 1, src);
@@ -334,9 +352,11 @@ static void crl_url(struct ctx *c, const char *url)
 	sg_error_init(&e);
 	if (http_fetch(c->hal, url, NULL, NULL, 0, c->p->max_crl_bytes, c->p->timeout_ms, &resp,
 		       &e)) {
+		c->reached += e.code == SG_E_MALFORMED;
 		trail(c, "CRL %s: %s", url, e.detail);
 		return;
 	}
+	c->reached++;
 	if (resp.status != 200) {
 		trail(c, "CRL %s: HTTP status %d", url, resp.status);
 	} else if (!crl_usable(c, resp.body, resp.body_len, c->now, &res, &e)) {
@@ -360,8 +380,11 @@ static void crl_try(struct ctx *c, const mbedtls_x509_crl *crls)
 		if (!crl_applies(crl, c->cert, c->issuer))
 			continue;
 		any = 1;
+		c->named++;
+		c->reached++; /* a file at hand: nothing to reach */
 		sg_error_init(&e);
-		if (crl_check(crl, c->cert, c->issuer, c->now, c->p->skew_s, &res, &e) == SG_OK) {
+		if (crl_check_age(crl, c->cert, c->issuer, c->now, c->p->skew_s, c->p->crl_max_age_s,
+				  &res, &e) == SG_OK) {
 			crl_take(&c->fresh, &res, 0, 0, "CRL (configured)");
 			return;
 		}
@@ -431,6 +454,9 @@ sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
 		trail(&c, "used a cached answer past its nextUpdate (grace period)");
 		return finish(&c, &c.grace, e);
 	}
+	r->missing = !c.named	     ? REVOKE_MISSING_NO_SOURCE
+		     : !c.reached ? REVOKE_MISSING_UNREACHABLE
+				  : REVOKE_MISSING_UNTRUSTED;
 	if (p->on_fail == REVOKE_FAIL_SOFT) {
 		r->status = REVOKE_NOT_CHECKED;
 		snprintf(r->source, sizeof(r->source), "no answer; accepted by the soft-fail policy");

@@ -39,12 +39,16 @@ struct revoke_policy {
 	int grace_s;                   /* stale cached answers count this long (0: never) */
 	int timeout_ms;                /* per network exchange */
 	int skew_s;                    /* clock skew allowed on thisUpdate / nextUpdate */
-	int ocsp_nonce;                /* send (and require back) a nonce */
+	int ocsp_nonce;                /* send a nonce; one that comes back must match */
 	int ocsp_max_age_s;            /* for responses without nextUpdate */
 	const char *ocsp_url;          /* responder to use instead of the AIA's; NULL */
 	int fetch_crl;                 /* fetch CRLs from the distribution points */
 	size_t max_crl_bytes;
 	int use_cache;                 /* read and write HAL storage */
+	/* An answer without the nonce (pre-signed, CDN, AD CS) counts when it
+	 * is within its validity window; 1 refuses it (RFC 8954 strictness). */
+	int ocsp_require_nonce;
+	int crl_max_age_s;             /* for CRLs without nextUpdate */
 };
 
 enum revoke_status {
@@ -52,6 +56,18 @@ enum revoke_status {
 	REVOKE_REVOKED,
 	REVOKE_UNAVAILABLE,
 	REVOKE_NOT_CHECKED, /* policy none, or soft-fail without an answer */
+};
+
+/* Why there is no answer: what an administrator does next differs. */
+enum revoke_missing {
+	REVOKE_MISSING_NONE,        /* there is an answer (or nothing was asked) */
+	REVOKE_MISSING_NO_SOURCE,   /* the certificate names no responder or CRL
+				     * distribution point, no configured CRL is its
+				     * issuer's: configure one */
+	REVOKE_MISSING_UNREACHABLE, /* every source named failed on the network */
+	REVOKE_MISSING_UNTRUSTED,   /* a source answered, but nothing usable (bad
+				     * signature, stale, wrong nonce, unknown, HTTP
+				     * error) */
 };
 
 struct revoke_result {
@@ -63,10 +79,13 @@ struct revoke_result {
 	int stale;             /* a cached answer past nextUpdate, within grace */
 	char source[600];      /* "OCSP http://127.0.0.1:8080/", "CRL file", ... */
 	char trail[1024];      /* what each source did, for --verbose and diagnoses */
+	enum revoke_missing missing; /* with no answer: why */
 };
 
 /* The default: OCSP then CRL, hard-fail, 24 h grace, 5 s timeouts,
- * 5 min skew, nonce on, CRL fetching and cache on, CRLs up to 4 MiB. */
+ * 5 min skew, nonce sent but not required back, OCSP answers without
+ * nextUpdate good for 24 h, CRLs without one for 7 days, CRL fetching and
+ * cache on, CRLs up to 4 MiB. */
 void revoke_policy_default(struct revoke_policy *p);
 
 /* Parses "ocsp,crl", "crl,ocsp", "ocsp", "crl" or "none". SG_E_CONFIG. */
@@ -76,7 +95,8 @@ sg_err revoke_policy_methods(struct revoke_policy *p, const char *s, struct sg_e
  * (NULL for none). Returns SG_OK (good, or not checked by policy), or
  * SG_E_REVOKED (*r says when and why), or SG_E_REVOCATION_UNAVAILABLE
  * (no trustworthy answer under a hard-fail policy; the detail names what
- * was tried). Blocks for at most timeout_ms per source tried. */
+ * was tried, r->missing why nothing answered). Blocks for at most
+ * timeout_ms per source tried. */
 sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
 		    const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
 		    const mbedtls_x509_crl *crls, int64_t now, struct revoke_result *r,

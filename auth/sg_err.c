@@ -98,7 +98,8 @@ static const struct err_row rows[SG_E__COUNT] = {
 	[SG_E_REVOCATION_UNAVAILABLE] = {"revocation_unavailable",
 					 "the revocation status cannot be checked",
 					 "check the network path to the OCSP responder / CRL "
-					 "server",
+					 "server (a certificate that names neither needs a CRL of "
+					 "its issuer in [certs] crl)",
 					 SG_EXIT_REVOCATION},
 	[SG_E_NETWORK] = {"network", "the server cannot be reached",
 			  "check the network, the server address and port", SG_EXIT_NETWORK},

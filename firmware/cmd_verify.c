@@ -21,6 +21,7 @@ static const char verify_usage[] =
 	"usage: signet verify [--cert FILE | --module PATH --token URI] [--ca FILE|DIR]\n"
 	"                     [--untrusted FILE] [--crl FILE] [--identity ID]\n"
 	"                     [--revocation ocsp,crl|crl,ocsp|ocsp|crl|none]\n"
+	"                     [--revocation-scope chain|leaf]\n"
 	"                     [--on-unavailable hard|soft] [--ocsp-url URL] [--at TIME]\n"
 	"                     [--timeout SECONDS] [--no-cache] [--json] [--config FILE]\n"
 	"Checks a certificate the way a sign-in does: chain to the trust anchors,\n"
@@ -32,7 +33,7 @@ static const char verify_usage[] =
 
 struct verify_opts {
 	const char *cert, *ca, *untrusted, *crl, *identity, *revocation, *on_fail, *ocsp_url;
-	const char *at, *timeout;
+	const char *at, *timeout, *scope;
 	int no_cache;
 };
 
@@ -53,6 +54,7 @@ static int verify_parse(struct cli *c, int argc, char **argv, struct verify_opts
 		{"crl", required_argument, NULL, 'r'},
 		{"identity", required_argument, NULL, 'i'},
 		{"revocation", required_argument, NULL, 'R'},
+		{"revocation-scope", required_argument, NULL, 'S'},
 		{"on-unavailable", required_argument, NULL, 'F'},
 		{"ocsp-url", required_argument, NULL, 'O'},
 		{"at", required_argument, NULL, 't'},
@@ -71,6 +73,7 @@ static int verify_parse(struct cli *c, int argc, char **argv, struct verify_opts
 		case 'r': o->crl = optarg; break;
 		case 'i': o->identity = optarg; break;
 		case 'R': o->revocation = optarg; break;
+		case 'S': o->scope = optarg; break;
 		case 'F': o->on_fail = optarg; break;
 		case 'O': o->ocsp_url = optarg; break;
 		case 't': o->at = optarg; break;
@@ -109,6 +112,14 @@ static int verify_policy(struct cli *c, const struct verify_opts *o, struct cert
 			p->revoke.on_fail = REVOKE_FAIL_SOFT;
 		else
 			return cli_usage_error(c, "--on-unavailable must be hard or soft");
+	}
+	if (o->scope) {
+		if (!strcmp(o->scope, "chain"))
+			p->revocation_scope = CERTCHECK_SCOPE_CHAIN;
+		else if (!strcmp(o->scope, "leaf"))
+			p->revocation_scope = CERTCHECK_SCOPE_LEAF;
+		else
+			return cli_usage_error(c, "--revocation-scope must be chain or leaf");
 	}
 	if (o->ocsp_url)
 		p->revoke.ocsp_url = o->ocsp_url;
@@ -213,7 +224,8 @@ static void print_text(const struct certinfo *ci, const struct certcheck_report 
 		return;
 	}
 	printf("Result:      not acceptable: %s\n", sg_err_message(rep->result));
-	printf("Diagnosis:   %s; %s\n", e->detail, sg_err_diagnosis(rep->result));
+	printf("Diagnosis:   %s; %s\n", e->detail,
+	       rep->diagnosis ? rep->diagnosis : sg_err_diagnosis(rep->result));
 }
 
 static void print_json(const struct certinfo *ci, const struct certcheck_report *rep)
@@ -254,6 +266,10 @@ static void print_json(const struct certinfo *ci, const struct certcheck_report 
 	}
 	json_key(&j, "result");
 	json_str(&j, rep->result == SG_OK ? "acceptable" : sg_err_name(rep->result));
+	if (rep->result != SG_OK) {
+		json_key(&j, "diagnosis");
+		json_str(&j, rep->diagnosis ? rep->diagnosis : sg_err_diagnosis(rep->result));
+	}
 	json_key(&j, "exit_code");
 	json_int(&j, sg_err_exit(rep->result));
 	json_obj_end(&j);

@@ -76,6 +76,12 @@ static const struct cfg_word pam_log_words[] = {
 	{NULL, 0},
 };
 
+static const struct cfg_word scope_words[] = {
+	{"chain", CERTCHECK_SCOPE_CHAIN},
+	{"leaf", CERTCHECK_SCOPE_LEAF},
+	{NULL, 0},
+};
+
 static const struct cfg_word on_fail_words[] = {
 	{"hard", REVOKE_FAIL_HARD},
 	{"soft", REVOKE_FAIL_SOFT},
@@ -124,8 +130,21 @@ static const struct cfg_setting settings[] = {
 	 .scale = 1,
 	 .help = "seconds a cached answer past its nextUpdate still counts when no fresh one "
 		 "can be had; 0: never"},
+	{"certs", "revocation_scope", CFG_ENUM, FIELD(check.revocation_scope), .words = scope_words,
+	 .help = "which certificates revocation is checked for: chain (every one below the "
+		 "trust anchor) or leaf (the end-entity certificate only)"},
 	{"certs", "ocsp_url", CFG_STRING, STRING(ocsp_url), .arg = "URL",
 	 .help = "OCSP responder to ask instead of the one the certificate names"},
+	{"certs", "ocsp_require_nonce", CFG_BOOL, FIELD(check.revoke.ocsp_require_nonce),
+	 .help = "refuse OCSP answers that do not echo the request's nonce; no: accept them "
+		 "within their validity window (pre-signed answers, Microsoft AD CS); an echoed "
+		 "nonce must match either way"},
+	{"certs", "ocsp_max_age", CFG_INT, FIELD(check.revoke.ocsp_max_age_s), .min = 60,
+	 .max = 30 * 86400, .scale = 1,
+	 .help = "seconds an OCSP answer without nextUpdate counts after its thisUpdate"},
+	{"certs", "crl_max_age", CFG_INT, FIELD(check.revoke.crl_max_age_s), .min = 60,
+	 .max = 366 * 86400, .scale = 1,
+	 .help = "seconds a CRL without nextUpdate counts after its thisUpdate"},
 	{"certs", "timeout", CFG_INT, FIELD(check.revoke.timeout_ms), .min = 1, .max = 120,
 	 .scale = 1000, .help = "seconds each OCSP or CRL exchange may take"},
 	{"certs", "skew", CFG_INT, FIELD(check.skew_s), .min = 0, .max = 86400, .scale = 1,
@@ -493,6 +512,8 @@ void config_apply_check(struct signet_config *c)
 {
 	revoke_policy_methods(&c->check.revoke, config_revocation_name(c->revocation), NULL);
 	c->check.revoke.ocsp_url = c->ocsp_url[0] ? c->ocsp_url : NULL;
+	/* [certs] skew covers revocation times too, as its help says. */
+	c->check.revoke.skew_s = c->check.skew_s;
 }
 
 /* ---- files --------------------------------------------------------------- */

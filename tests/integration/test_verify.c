@@ -1,8 +1,10 @@
 /*
  * test_verify.c: `signet verify` against a test PKI made with openssl
- * (tools/revpki), a real `openssl ocsp` responder and CRLs served over HTTP
- * by python3's http.server, all on loopback and started here. Each row:
- * a certificate, flags, the exit code and what the output must say.
+ * (tools/revpki), real `openssl ocsp` responders (inter's delegated one,
+ * bare's), answers signed ahead of time by `openssl ocsp` and served as
+ * files (tools/ocsp-static, as CDNs do), and CRLs served over HTTP by
+ * python3's http.server, all on loopback and started here. Each row: a
+ * certificate, flags, the exit code and what the output must say.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -19,8 +21,8 @@
 #include "itest.h"
 
 static char pki[600], state_dir[600];
-static int http_port, ocsp_port, dead_port, slow_port;
-static int http_pid, ocsp_pid, slow_pid;
+static int http_port, ocsp_port, dead_port, slow_port, bocsp_port, static_port;
+static int http_pid, ocsp_pid, slow_pid, bocsp_pid, static_pid;
 static char out[65536];
 
 static int start_ocsp(const char *signer, const char *extra)
@@ -41,6 +43,38 @@ static void restart_ocsp(const char *signer, const char *extra)
 	assert_int_equal(start_ocsp(signer, extra), 0);
 }
 
+/* bare's own responder: the CA signs its answers. */
+static int start_bare_ocsp(void)
+{
+	bocsp_pid = itest_spawn("bocsp",
+				"openssl ocsp -index '%s/bare/index.txt' -port %d -rsigner '%s/bare.crt' "
+				"-rkey '%s/bare.key' -CA '%s/bare.crt' -nmin 60",
+				pki, bocsp_port, pki, pki, pki);
+	return itest_wait_log("bocsp", "waiting for OCSP client connections");
+}
+
+/* Answers made ahead of time, as a CDN serves them, in pki/resp (served by
+ * tools/ocsp-static, whatever the request):
+ *   alice-nonce-less, revoked-nonce-less  for a request without a nonce,
+ *                                         nextUpdate in 60 minutes;
+ *   alice-no-next                         no nonce and no nextUpdate;
+ *   alice-other-nonce                     for another request, whose nonce
+ *                                         (openssl's random one) is not ours. */
+static int make_presigned(void)
+{
+	return itest_sh(
+		"(cd '%s' && mkdir -p resp && r='-index inter/index.txt -CA inter.crt -rsigner ocsp.crt "
+		"-rkey ocsp.key' && "
+		"for u in alice revoked; do openssl ocsp -issuer inter.crt -cert $u.crt -no_nonce "
+		"-reqout resp/req-$u.der && openssl ocsp $r -reqin resp/req-$u.der -nmin 60 "
+		"-respout resp/$u-nonce-less.der; done && "
+		"openssl ocsp $r -reqin resp/req-alice.der -respout resp/alice-no-next.der && "
+		"openssl ocsp -issuer inter.crt -cert alice.crt -nonce -reqout resp/req-nonce.der && "
+		"openssl ocsp $r -reqin resp/req-nonce.der -nmin 60 -respout resp/alice-other-nonce.der"
+		") >'%s/presigned.log' 2>&1",
+		pki, itest_scratch());
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -48,11 +82,14 @@ static int group_setup(void **state)
 	ocsp_port = itest_free_port();
 	dead_port = itest_free_port();
 	slow_port = itest_free_port();
+	bocsp_port = itest_free_port();
+	static_port = itest_free_port();
 	snprintf(pki, sizeof(pki), "%s/pki", itest_scratch());
 	snprintf(state_dir, sizeof(state_dir), "%s/state", itest_scratch());
 	setenv("SIGNET_STATE_DIR", state_dir, 1);
-	if (itest_sh("mkdir -p '%s' && %s/tools/revpki '%s' %d %d", pki, itest_top(), pki, http_port,
-		     ocsp_port))
+	if (itest_sh("mkdir -p '%s' && %s/tools/revpki '%s' %d %d %d", pki, itest_top(), pki,
+		     http_port, ocsp_port, bocsp_port) ||
+	    make_presigned())
 		return -1;
 	http_pid = itest_spawn("http", "python3 -m http.server --bind 127.0.0.1 %d --directory '%s/www'",
 			       http_port, pki);
@@ -61,7 +98,10 @@ static int group_setup(void **state)
 				       "s=socket.socket(); s.bind((\"127.0.0.1\", %d)); s.listen(8)\n"
 				       "c=[]\nwhile True: c.append(s.accept())'",
 			       slow_port);
-	if (itest_wait_port(http_port) || itest_wait_port(slow_port) || start_ocsp("ocsp", ""))
+	static_pid = itest_spawn("static", "exec %s/tools/ocsp-static '%s/resp' %d", itest_top(), pki,
+				 static_port);
+	if (itest_wait_port(http_port) || itest_wait_port(slow_port) ||
+	    itest_wait_port(static_port) || start_ocsp("ocsp", "") || start_bare_ocsp())
 		return -1;
 	return 0;
 }
@@ -72,6 +112,8 @@ static int group_teardown(void **state)
 	itest_stop(ocsp_pid);
 	itest_stop(http_pid);
 	itest_stop(slow_pid);
+	itest_stop(bocsp_pid);
+	itest_stop(static_pid);
 	return 0;
 }
 
@@ -243,6 +285,218 @@ static void test_aia_fetch(void **state)
 	assert_non_null(strstr(out, "3 certificate(s)"));
 }
 
+/* Runs verify (as verify() does) with a configuration file holding conf. */
+static int verify_conf(const char *cert, const char *conf, const char *flags)
+{
+	const char *s = itest_scratch();
+
+	assert_int_equal(itest_sh("printf '%s' > '%s/verify.conf'", conf, s), 0);
+	return itest_signet_run(NULL, out, sizeof(out),
+				"verify --cert '%s/%s.crt' --ca '%s/root.crt' --untrusted '%s/chain.pem' "
+				"--timeout 3 --config '%s/verify.conf' %s",
+				pki, cert, pki, pki, s, flags);
+}
+
+static void expect(const char *text)
+{
+	if (!strstr(out, text))
+		fail_msg("the output lacks \"%s\":\n%s", text, out);
+}
+
+static void expect_not(const char *text)
+{
+	if (strstr(out, text))
+		fail_msg("the output has \"%s\":\n%s", text, out);
+}
+
+#define BARE "--untrusted '%s/chain-bare.pem' --no-cache"
+
+/* Issue 13 item 5: a user certificate revoked by its CA's responder, under
+ * an intermediate that names no revocation source (bare). The definite
+ * "revoked" wins over the intermediate's "no answer": exit 7 with date and
+ * reason, not 8. */
+static void test_revoked_wins_over_ca_without_source(void **state)
+{
+	char flags[1400];
+	(void)state;
+
+	snprintf(flags, sizeof(flags), BARE, pki);
+	assert_int_equal(verify("bare-revoked", flags), 7);
+	expect("the certificate: revoked on 20");
+	expect("(keyCompromise), says OCSP http://127.0.0.1:");
+	/* The same under scope leaf, which does not look at bare at all. */
+	snprintf(flags, sizeof(flags), BARE " --revocation-scope leaf", pki);
+	assert_int_equal(verify("bare-revoked", flags), 7);
+	expect("keyCompromise");
+	/* A good user under bare: the chain scope cannot vouch for bare. */
+	snprintf(flags, sizeof(flags), BARE, pki);
+	assert_int_equal(verify("bare-alice", flags), 8);
+	/* Leaf scope checks the end entity only: acceptable, and it says so
+	 * (the flag and the setting alike). */
+	snprintf(flags, sizeof(flags), BARE " --revocation-scope leaf", pki);
+	assert_int_equal(verify("bare-alice", flags), 0);
+	expect("not revoked, says OCSP");
+	expect("CA certificates not checked: revocation_scope = leaf");
+	snprintf(flags, sizeof(flags), BARE, pki);
+	assert_int_equal(verify_conf("bare-alice", "[certs]\\nrevocation_scope = leaf\\n", flags), 0);
+	expect("revocation_scope = leaf");
+	assert_int_equal(verify_conf("bare-alice", "[certs]\\nrevocation_scope = chain\\n", flags), 8);
+}
+
+/* The diagnosis tells "names no source" (configure a CRL) apart from "the
+ * source could not be reached" (look at the network). */
+static void test_no_source_or_unreachable(void **state)
+{
+	char flags[1400];
+	(void)state;
+
+	snprintf(flags, sizeof(flags), BARE, pki);
+	assert_int_equal(verify("bare-alice", flags), 8);
+	expect("the issuing CA 'CN=bare, O=signet test' names no revocation source");
+	expect("Diagnosis:");
+	expect("configure a CRL of its issuer ([certs] crl, --crl)");
+	expect_not("could not be reached");
+	expect_not("check the network path");
+	/* Following the advice: root's CRL answers for bare. */
+	snprintf(flags, sizeof(flags), BARE " --crl '%s/www/root.crl.pem'", pki, pki);
+	assert_int_equal(verify("bare-alice", flags), 0);
+	/* bare's responder down: its user's source cannot be reached. */
+	itest_stop(bocsp_pid);
+	snprintf(flags, sizeof(flags), BARE " --revocation-scope leaf", pki);
+	assert_int_equal(verify("bare-alice", flags), 8);
+	expect("the certificate: no trustworthy answer: its revocation source could not be "
+	       "reached (OCSP http://127.0.0.1:");
+	expect("connection refused");
+	expect("check the network path");
+	expect_not("names no revocation source");
+	itest_sh("rm -f '%s/bocsp.log'", itest_scratch());
+	assert_int_equal(start_bare_ocsp(), 0);
+	/* The same for a configured responder that is down. */
+	snprintf(flags, sizeof(flags), "--revocation ocsp --no-cache --ocsp-url http://127.0.0.1:%d/",
+		 dead_port);
+	assert_int_equal(verify("alice", flags), 8);
+	expect("could not be reached");
+	/* A source that answers, untrustworthily: neither of the two. */
+	restart_ocsp("fakeocsp", "");
+	assert_int_equal(verify("alice", "--revocation ocsp --no-cache"), 8);
+	expect("no trustworthy answer (OCSP");
+	expect_not("could not be reached");
+	expect_not("names no revocation source");
+	restart_ocsp("ocsp", "");
+}
+
+/* Issue 13 item 6: answers signed ahead of time carry no nonce. They count
+ * within their validity window; a nonce that comes back must be ours;
+ * [certs] ocsp_require_nonce = yes keeps the old strictness. */
+static void test_ocsp_answers_without_nonce(void **state)
+{
+	char flags[1400];
+	(void)state;
+
+	snprintf(flags, sizeof(flags),
+		 "--revocation ocsp --no-cache --ocsp-url http://127.0.0.1:%d/alice-nonce-less.der",
+		 static_port);
+	assert_int_equal(verify("alice", flags), 0);
+	expect("not revoked, says OCSP http://127.0.0.1:");
+	/* Under the default ocsp,crl the answer is OCSP's, not a silent fallback. */
+	snprintf(flags, sizeof(flags),
+		 "--no-cache --ocsp-url http://127.0.0.1:%d/alice-nonce-less.der", static_port);
+	assert_int_equal(verify("alice", flags), 0);
+	expect("alice-nonce-less.der");
+	expect_not("says CRL");
+	/* A revoked answer without a nonce is just as definite. */
+	snprintf(flags, sizeof(flags),
+		 "--revocation ocsp --no-cache --ocsp-url http://127.0.0.1:%d/revoked-nonce-less.der",
+		 static_port);
+	assert_int_equal(verify("revoked", flags), 7);
+	expect("keyCompromise");
+	/* An answer echoing another request's nonce: a replay, refused. */
+	snprintf(flags, sizeof(flags),
+		 "--revocation ocsp --no-cache --ocsp-url http://127.0.0.1:%d/alice-other-nonce.der",
+		 static_port);
+	assert_int_equal(verify("alice", flags), 8);
+	expect("the nonce does not match the request's");
+	/* ocsp_require_nonce = yes: the nonce-less answer is refused, the live
+	 * responder (which echoes) still answers. */
+	snprintf(flags, sizeof(flags),
+		 "--revocation ocsp --no-cache --ocsp-url http://127.0.0.1:%d/alice-nonce-less.der",
+		 static_port);
+	assert_int_equal(verify_conf("alice", "[certs]\\nocsp_require_nonce = yes\\n", flags), 8);
+	expect("the responder did not echo the nonce");
+	assert_int_equal(verify_conf("alice", "[certs]\\nocsp_require_nonce = yes\\n",
+				     "--revocation ocsp --no-cache"),
+			 0);
+	assert_int_equal(verify_conf("alice", "[certs]\\nocsp_require_nonce = no\\n", flags), 0);
+}
+
+/* A nonce-less answer without nextUpdate counts for [certs] ocsp_max_age
+ * (default 24 h) after its thisUpdate. */
+static void test_ocsp_max_age(void **state)
+{
+	char flags[1400], at[64];
+	time_t later = time(NULL) + 25 * 3600;
+	(void)state;
+
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&later));
+	snprintf(flags, sizeof(flags),
+		 "--revocation ocsp --no-cache --ocsp-url http://127.0.0.1:%d/alice-no-next.der",
+		 static_port);
+	assert_int_equal(verify("alice", flags), 0);
+	snprintf(flags, sizeof(flags),
+		 "--revocation ocsp --no-cache --ocsp-url http://127.0.0.1:%d/alice-no-next.der "
+		 "--at %s",
+		 static_port, at);
+	assert_int_equal(verify("alice", flags), 8);
+	expect("the answer is too old");
+	expect("no nextUpdate, at most 86400 s accepted");
+	assert_int_equal(verify_conf("alice", "[certs]\\nocsp_max_age = 172800\\n", flags), 0);
+	expect("not revoked, says OCSP");
+}
+
+/* CRLs without nextUpdate, served at the distribution point: an old one
+ * (from before the revocation, replayed) is too old to count; a young one
+ * counts. openssl ca always writes nextUpdate: tools/crl-no-nextupdate
+ * takes it out and signs again with inter's key. */
+static void test_crl_without_next_update(void **state)
+{
+	char old[32];
+	time_t ago = time(NULL) - 10 * 86400;
+	(void)state;
+
+	strftime(old, sizeof(old), "%Y%m%d%H%M%SZ", gmtime(&ago));
+	/* Inter as it was before `revoked` was revoked: the same CA, without
+	 * the revocation in its index. */
+	assert_int_equal(
+		itest_sh("(cd '%s' && rm -rf inter-old && cp -r inter inter-old && "
+			 "sed -i '/^R/d' inter-old/index.txt && "
+			 "sed 's|^dir = .*|dir = %s/inter-old|' inter/ca.cnf >inter-old/ca.cnf && "
+			 "openssl ca -config inter-old/ca.cnf -cert inter.crt -keyfile inter.key "
+			 "-gencrl -crl_lastupdate %s -out old.crl.pem && "
+			 "openssl crl -in old.crl.pem -outform DER -out old.crl && "
+			 "'%s/tools/crl-no-nextupdate' old.crl inter.key old-nonu.crl && "
+			 "openssl ca -config inter/ca.cnf -cert inter.crt -keyfile inter.key "
+			 "-gencrl -out new.crl.pem && "
+			 "openssl crl -in new.crl.pem -outform DER -out new.crl && "
+			 "'%s/tools/crl-no-nextupdate' new.crl inter.key new-nonu.crl && "
+			 "cp www/inter.crl inter.crl.orig && cp old-nonu.crl www/inter.crl) "
+			 ">'%s/crl-nonu.log' 2>&1",
+			 pki, pki, old, itest_top(), itest_top(), itest_scratch()),
+		0);
+	assert_int_equal(verify("revoked", "--revocation crl --no-cache"), 8);
+	expect("the CRL is too old");
+	expect("no nextUpdate, at most 604800 s accepted");
+	expect_not("not revoked");
+	/* An administrator may allow more ([certs] crl_max_age). */
+	assert_int_equal(verify_conf("alice", "[certs]\\ncrl_max_age = 2592000\\n",
+				     "--revocation crl --no-cache"),
+			 0);
+	/* A young CRL without nextUpdate counts. */
+	assert_int_equal(itest_sh("cp '%s/new-nonu.crl' '%s/www/inter.crl'", pki, pki), 0);
+	assert_int_equal(verify("revoked", "--revocation crl --no-cache"), 7);
+	expect("keyCompromise");
+	assert_int_equal(itest_sh("cp '%s/inter.crl.orig' '%s/www/inter.crl'", pki, pki), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +505,11 @@ int main(void)
 		cmocka_unit_test(test_untrustworthy_responders),
 		cmocka_unit_test(test_cache_and_grace),
 		cmocka_unit_test(test_aia_fetch),
+		cmocka_unit_test(test_revoked_wins_over_ca_without_source),
+		cmocka_unit_test(test_no_source_or_unreachable),
+		cmocka_unit_test(test_ocsp_answers_without_nonce),
+		cmocka_unit_test(test_ocsp_max_age),
+		cmocka_unit_test(test_crl_without_next_update),
 	};
 	return cmocka_run_group_tests_name("verify", tests, group_setup, group_teardown);
 }

@@ -255,6 +255,38 @@ static void test_layers(void **state)
 	assert_int_equal(config_parse(T("[pin]\nmin_length = 0\n"), &c, NULL), SG_E_CONFIG);
 }
 
+/* [certs] revocation_scope, ocsp_require_nonce, ocsp_max_age, crl_max_age:
+ * their defaults, values, ranges; skew reaches the revocation policy. */
+static void test_revocation_settings(void **state)
+{
+	struct signet_config c;
+	struct sg_error e;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.check.revocation_scope, CERTCHECK_SCOPE_CHAIN);
+	assert_int_equal(c.check.revoke.ocsp_require_nonce, 0);
+	assert_int_equal(c.check.revoke.ocsp_nonce, 1); /* still sent */
+	assert_int_equal(c.check.revoke.ocsp_max_age_s, 86400);
+	assert_int_equal(c.check.revoke.crl_max_age_s, 7 * 86400);
+	assert_int_equal(config_parse(T("[certs]\nrevocation_scope = leaf\nocsp_require_nonce = yes\n"
+					"ocsp_max_age = 3600\ncrl_max_age = 172800\nskew = 60\n"),
+				      &c, &e),
+			 SG_OK);
+	assert_int_equal(c.check.revocation_scope, CERTCHECK_SCOPE_LEAF);
+	assert_int_equal(c.check.revoke.ocsp_require_nonce, 1);
+	assert_int_equal(c.check.revoke.ocsp_max_age_s, 3600);
+	assert_int_equal(c.check.revoke.crl_max_age_s, 172800);
+	config_apply_check(&c);
+	assert_int_equal(c.check.revoke.skew_s, 60);
+	assert_int_equal(config_parse(T("[certs]\nrevocation_scope = end\n"), &c, &e), SG_E_CONFIG);
+	assert_string_equal(e.detail, "line 2: [certs] revocation_scope must be one of chain, leaf");
+	assert_int_equal(config_parse(T("[certs]\nocsp_max_age = 0\n"), &c, &e), SG_E_CONFIG);
+	assert_string_equal(e.detail, "line 2: [certs] ocsp_max_age must be 60..2592000");
+	assert_int_equal(config_parse(T("[certs]\ncrl_max_age = 24h\n"), &c, &e), SG_E_CONFIG);
+	assert_string_equal(e.detail, "line 2: [certs] crl_max_age must be 60..31622400");
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 static char tmpdir[64];
@@ -423,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_err_cases),
 		cmocka_unit_test(test_string_limits),
 		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_revocation_settings),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_size_limit),
