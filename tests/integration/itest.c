@@ -133,6 +133,36 @@ int itest_free_port(void)
 	return port;
 }
 
+/* Every process itest_spawn started and nobody stopped yet: a case that
+ * fails (fail_msg, a failed assert) leaves before its own itest_stop or
+ * waitpid, so what is still running at exit is stopped here. */
+#define ITEST_MAX_SPAWNED 64
+static int spawned[ITEST_MAX_SPAWNED];
+
+static void stop_spawned(void)
+{
+	for (int i = 0; i < ITEST_MAX_SPAWNED; i++)
+		/* Only a child of ours that is still running (0): one that
+		 * was reaped already (-1) may have had its pid reused. */
+		if (spawned[i] > 0 && waitpid(spawned[i], NULL, WNOHANG) == 0)
+			itest_stop(spawned[i]);
+}
+
+static void remember_spawned(int pid)
+{
+	static int registered;
+
+	if (!registered) {
+		atexit(stop_spawned);
+		registered = 1;
+	}
+	for (int i = 0; i < ITEST_MAX_SPAWNED; i++)
+		if (spawned[i] <= 0) {
+			spawned[i] = pid;
+			return;
+		}
+}
+
 int itest_spawn(const char *name, const char *fmt, ...)
 {
 	char cmd[4096], log[600];
@@ -153,6 +183,8 @@ int itest_spawn(const char *name, const char *fmt, ...)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	if (pid > 0)
+		remember_spawned((int)pid);
 	return (int)pid;
 }
 
@@ -177,6 +209,9 @@ void itest_stop(int pid)
 {
 	if (pid <= 0)
 		return;
+	for (int i = 0; i < ITEST_MAX_SPAWNED; i++)
+		if (spawned[i] == pid)
+			spawned[i] = 0;
 	kill(-pid, SIGTERM);
 	kill(pid, SIGTERM);
 	for (int i = 0; i < 50; i++) {

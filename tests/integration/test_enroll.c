@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
 #include "est_state.h"
 #include "hal.h"
@@ -39,6 +41,11 @@
 
 static char pki[512], svc[512], conf[512], badconf[512], fpconf[512], vconf[512];
 static int pd_pid = -1, port;
+/* Where "localhost" (the name in the service's certificate and in the
+ * configurations) takes signet first: 127.0.0.1, or ::1 on a system whose
+ * /etc/hosts gives localhost both (Debian's default). The service listens
+ * there, and coap-client is pointed there (lo_url: "[::1]" for IPv6). */
+static char lo[64], lo_url[70];
 static char kam[600];
 static int kam_pid = -1, kam_tls;
 
@@ -107,9 +114,25 @@ static int group_setup(void **st)
 		     ALICE_PIN, provisiond(), svc, BOB_PIN, provisiond(), svc, BOB_PIN, provisiond(),
 		     svc))
 		return -1;
+	{
+		struct addrinfo hints, *res = NULL;
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_DGRAM;
+		if (getaddrinfo("localhost", NULL, &hints, &res) != 0 || !res ||
+		    getnameinfo(res->ai_addr, res->ai_addrlen, lo, sizeof(lo), NULL, 0,
+				NI_NUMERICHOST) != 0) {
+			if (res)
+				freeaddrinfo(res);
+			return -1;
+		}
+		snprintf(lo_url, sizeof(lo_url), res->ai_family == AF_INET6 ? "[%s]" : "%s", lo);
+		freeaddrinfo(res);
+	}
 	port = itest_free_port();
-	pd_pid = itest_spawn("provisiond", "'%s' serve --dir '%s' --port %d --max-tries %d",
-			     provisiond(), svc, port, MAX_TRIES);
+	pd_pid = itest_spawn("provisiond", "'%s' serve --dir '%s' --listen '%s' --port %d "
+			     "--max-tries %d", provisiond(), svc, lo, port, MAX_TRIES);
 	if (pd_pid < 0 || itest_wait_log("provisiond", "re-enrolment"))
 		return -1;
 	if (start_kamailio())
@@ -298,11 +321,11 @@ static void test_sren_needs_our_certificate(void **st)
 				  "/CN=alice -days 30 -out stranger.crt && openssl req -new -key "
 				  "other.key -subj /CN=alice -outform DER -out other.csr && "
 				  "coap-client-gnutls -m post -t 286 "
-				  "-f other.csr coaps://127.0.0.1:%d/.well-known/est/sren "
+				  "-f other.csr coaps://%s:%d/.well-known/est/sren "
 				  ">'%s/sren-none.out' 2>&1 && coap-client-gnutls -m post -t 286 "
 				  "-f other.csr -c stranger.crt -j other.key "
-				  "coaps://127.0.0.1:%d/.well-known/est/sren >'%s/sren-other.out' 2>&1",
-				  pki, port, itest_scratch(), port, itest_scratch()),
+				  "coaps://%s:%d/.well-known/est/sren >'%s/sren-other.out' 2>&1",
+				  pki, lo_url, port, itest_scratch(), lo_url, port, itest_scratch()),
 			 0);
 	assert_int_equal(itest_sh("grep -q '4.01 no client certificate' '%s/sren-none.out' && "
 				  "grep -q '4.01 the client certificate is not one of ours' "
