@@ -36,7 +36,7 @@ FUZZ_FLAGS ?=
 FUZZ_TESTPORT := $(filter-out ports/test/pt_session.c,$(wildcard ports/test/*.c))
 
 FUZZ_EXTRA_config := firmware/config.c
-FUZZ_EXTRA_apdu := $(FUZZ_TESTPORT)
+FUZZ_EXTRA_apdu := $(FUZZ_TESTPORT) tests/fuzz/fz_card.c
 FUZZ_EXTRA_est := firmware/est_msg.c
 FUZZ_EXTRA_ocsp := tests/fuzz/fz_verify.c
 
