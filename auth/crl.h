@@ -36,6 +36,11 @@ sg_err crl_check(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
 		 const mbedtls_x509_crt *issuer, int64_t now, int skew_s, struct crl_result *out,
 		 struct sg_error *e);
 
+/* The reasonCode (CRLReason) of entry en of crl, -1 when it has none or
+ * its extensions do not parse: what crl_check reports (for tests and the
+ * fuzzer, which cannot sign a CRL to reach an entry through crl_check). */
+int crl_entry_reason(const mbedtls_x509_crl *crl, const mbedtls_x509_crl_entry *en);
+
 /* Seconds since the epoch of an mbedTLS time (0 for the "absent" zero
  * time mbedTLS leaves when nextUpdate is missing). */
 int64_t crl_time(const mbedtls_x509_time *t);
