@@ -41,6 +41,7 @@ FUZZ_EXTRA_est := firmware/est_msg.c
 FUZZ_EXTRA_ocsp := tests/fuzz/fz_verify.c
 FUZZ_EXTRA_crl := tests/fuzz/fz_verify.c tests/fuzz/fz_net.c $(FUZZ_TESTPORT)
 FUZZ_EXTRA_piv := $(FUZZ_TESTPORT)
+FUZZ_EXTRA_sipreg := tests/fuzz/fz_net.c $(FUZZ_TESTPORT)
 FUZZ_EXTRA_vpcd := firmware/vpcd.c tests/fuzz/fz_net.c tests/fuzz/fz_card.c $(FUZZ_TESTPORT)
 
 HARNESSES := $(sort $(wildcard tests/fuzz/fuzz_*.c))
