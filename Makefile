@@ -91,7 +91,7 @@ TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
 # signet-coap.so, that signet loads only when it is used (est_plugin.h):
 # other commands start without those libraries.
 FEATURE_COAP ?= $(if $(CROSS),0,1)
-PLUGIN_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c \
+PLUGIN_SRC := firmware/est_coap.c firmware/est_coap_msg.c firmware/est_state.c firmware/est_tlskey.c \
 	firmware/est_plugin_api.c
 COAP_SRC := $(PLUGIN_SRC) firmware/est_plugin.c firmware/est.c firmware/est_msg.c \
 	firmware/est_p11.c firmware/cmd_enroll.c

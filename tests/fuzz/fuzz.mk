@@ -38,6 +38,9 @@ FUZZ_TESTPORT := $(filter-out ports/test/pt_session.c,$(wildcard ports/test/*.c)
 FUZZ_EXTRA_config := firmware/config.c
 FUZZ_EXTRA_apdu := $(FUZZ_TESTPORT) tests/fuzz/fz_card.c
 FUZZ_EXTRA_est := firmware/est_msg.c
+# libcoap parses the CoAP message; est_coap_msg.c takes the answer out of it.
+FUZZ_EXTRA_estcoap := firmware/est_coap_msg.c firmware/est_msg.c
+FUZZ_LIBS_estcoap := -lcoap-3-gnutls
 FUZZ_EXTRA_ocsp := tests/fuzz/fz_verify.c
 FUZZ_EXTRA_crl := tests/fuzz/fz_verify.c tests/fuzz/fz_net.c $(FUZZ_TESTPORT)
 FUZZ_EXTRA_piv := $(FUZZ_TESTPORT)
