@@ -171,6 +171,13 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c $(if $(filter 1,$(FEATURE_COAP)),\
 	firmware/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
 
+# test_pd_users is signet-provisiond's user table: tools/provisiond/pd_users.c.
+$(O)/tests/unit/test_pd_users: $(O)/obj/tests/unit/test_pd_users.o \
+		$(O)/obj/tools/provisiond/pd_users.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS) \
 		$(EMB_LIB)
 	@mkdir -p $(dir $@)

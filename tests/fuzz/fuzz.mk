@@ -43,6 +43,7 @@ FUZZ_EXTRA_estcoap := firmware/est_coap_msg.c firmware/est_msg.c
 FUZZ_LIBS_estcoap := -lcoap-3-gnutls
 FUZZ_EXTRA_ocsp := tests/fuzz/fz_verify.c
 FUZZ_EXTRA_crl := tests/fuzz/fz_verify.c tests/fuzz/fz_net.c $(FUZZ_TESTPORT)
+FUZZ_EXTRA_pdusers := tools/provisiond/pd_users.c
 FUZZ_EXTRA_piv := $(FUZZ_TESTPORT)
 FUZZ_EXTRA_sipreg := tests/fuzz/fz_net.c $(FUZZ_TESTPORT)
 FUZZ_EXTRA_vpcd := firmware/vpcd.c tests/fuzz/fz_net.c tests/fuzz/fz_card.c $(FUZZ_TESTPORT)
