@@ -25,7 +25,8 @@ SECONDS ?= 60
 
 FUZZ_CPPFLAGS := -I. -Ihal -Iauth -Isip -Iports/test -I/usr/include/p11-kit-1
 # UBSan findings must stop the run like ASan's do, or a replay would pass.
-FUZZ_CFLAGS := -g -O1 -std=c11 -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 -std=c11 -fno-omit-frame-pointer -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 FUZZ_SAN := address,undefined
 FUZZ_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 

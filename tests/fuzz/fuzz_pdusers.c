@@ -33,7 +33,6 @@ static struct pd pd;
 
 static void check_user(struct pd_user *u)
 {
-	char tel[40];
 	struct pd_user *f;
 
 	CHECK(memchr(u->id, '\0', sizeof(u->id)) && u->id[0] && !strchr(u->id, ':'));
@@ -46,6 +45,8 @@ static void check_user(struct pd_user *u)
 	f = pd_user_find(&pd, u->id);
 	CHECK(f && !strcmp(f->id, u->id) && f <= u);
 	if (strcmp(u->phone, "-")) {
+		char tel[40];
+
 		snprintf(tel, sizeof(tel), "tel:%s", u->phone);
 		f = pd_user_find(&pd, tel);
 		CHECK(f && !strcmp(f->phone, u->phone) && f <= u);
