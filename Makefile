@@ -389,7 +389,7 @@ help:
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
 	@echo "                     the virtual card, PAM, verify, sign-in and EST renewal, each"
 	@echo "                     against a reference measured in the same run"
-	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each)"
+	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each), then a table per harness"
 	@echo "  make install       signet in PREFIX/bin (PREFIX=$(PREFIX)), pam_signet.so in PAMDIR,"
 	@echo "                     SYSCONFDIR/signet/signet.conf.example, the systemd unit for"
 	@echo "                     'signet run' in SYSTEMDUNITDIR, the man page in MANDIR/man1;"

@@ -37,6 +37,7 @@ struct fz_card {
 	struct hal hal;
 	uint8_t *blob; /* the sealed state as made */
 	size_t blob_len;
+	unsigned writes; /* the storage's writes when it last held blob */
 };
 
 extern const uint8_t fz_card_mgmt_key[24];

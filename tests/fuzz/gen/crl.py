@@ -6,7 +6,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, padding
-out = sys.argv[1]  # tests/fuzz/corpus/crl; the PKI goes to crl-pki.pem beside it
+out = sys.argv[1]  # the corpus directory
+pki = sys.argv[2]  # the certificates, for embed.py
 os.makedirs(out, exist_ok=True)
 def L(n):
     if n < 0x80: return bytes([n])
@@ -54,7 +55,7 @@ user = mk(name('user'), name('EC CA'), u1k.public_key(), ec_key, 0x1001, False, 
 user_rev = mk(name('user-rev'), name('EC CA'), u1k.public_key(), ec_key, 0x1002, False, 'http://crl.test/ec.crl')
 user_rsa = mk(name('user-rsa'), name('RSA CA'), u1k.public_key(), rsa_key, 0x80, False, 'http://crl.test/rsa.crl')
 pem = lambda c: c.public_bytes(serialization.Encoding.PEM).decode()
-with open(os.path.join(out, '..', 'crl-pki.pem'), 'w') as f:
+with open(pki, 'w') as f:
     for n, c in [('ca_ec', ec_ca), ('ca_rsa', rsa_ca), ('user', user), ('user_rev', user_rev), ('user_rsa', user_rsa)]:
         f.write('== %s\n%s' % (n, pem(c)))
 ecdsa = SEQ(OID('1.2.840.10045.4.3.2'))
@@ -102,4 +103,4 @@ for k, der in seeds.items():
             continue
         sel = mode | (0x20 if k == 'rsa' else 0) | (0x10 if k not in ('empty', 'future') else 0)
         open(os.path.join(out, '%s-%s' % (tag, k)), 'wb').write(bytes([sel]) + der)
-print('NOW', int(NOW.replace(tzinfo=datetime.timezone.utc).timestamp()))
+print('FUZZ_NOW', int(NOW.replace(tzinfo=datetime.timezone.utc).timestamp()))
