@@ -384,22 +384,43 @@ static sg_err vc_unseal(const struct hal *hal, const char *blob, const uint8_t *
 
 /* ---- save / open / create -------------------------------------------------- */
 
+/* What vc_serialise can write for this card, at most: a field's header
+ * takes up to 4 bytes, a key's DER up to VC_KEY_DER_MAX. Buffers of this
+ * size instead of VC_STATE_MAX keep a state write to a few KiB of heap
+ * (zeroed and wiped) rather than 64 KiB. */
+static size_t vc_state_bound(const struct vcard *c)
+{
+	size_t n = 64 + 2 * (3 * 4 + VC_SALT_LEN + VC_HASH_LEN + 2) + 4 + sizeof(c->mgmt_key), i;
+
+	for (i = 0; i < VC_KEY_COUNT; i++)
+		if (c->keys[i].alg)
+			n += 4 + VC_KEY_DER_MAX;
+	for (i = 0; i < VC_OBJ_COUNT; i++)
+		if (c->objs[i].data)
+			n += 4 + c->objs[i].len;
+	return n < VC_STATE_MAX ? n : VC_STATE_MAX;
+}
+
 sg_err vc_save(struct vcard *c)
 {
-	uint8_t *plain = sg_calloc(1, VC_STATE_MAX), *sealed = sg_calloc(1, VC_SEALED_MAX);
-	size_t pl = 0, sl = 0;
+	size_t cap = vc_state_bound(c), pl = 0, sl = 0;
+	uint8_t *plain = sg_calloc(1, cap), *sealed = NULL;
 	sg_err r = SG_E_NOMEM;
 
-	if (!plain || !sealed)
+	if (!plain)
 		goto out;
 	r = SG_E_INTERNAL;
-	if (vc_serialise(c, plain, VC_STATE_MAX, &pl) != 0)
+	if (vc_serialise(c, plain, cap, &pl) != 0)
+		goto out;
+	r = SG_E_NOMEM;
+	sealed = sg_calloc(1, VC_MAGIC_LEN + VC_NONCE_LEN + pl + VC_TAG_LEN);
+	if (!sealed)
 		goto out;
 	r = vc_seal(c, plain, pl, sealed, &sl);
 	if (r == SG_OK && hal_storage_write(&c->hal->storage, c->blob, sealed, sl) != HAL_OK)
 		r = SG_E_IO;
 out:
-	sg_free_secret(plain, VC_STATE_MAX);
+	sg_free_secret(plain, cap);
 	sg_free(sealed);
 	return r;
 }
@@ -436,13 +457,17 @@ sg_err vcard_open(const struct hal *hal, const char *blob, struct vcard **out,
 	if (!hal || !out || !hal_storage_name_ok(blob))
 		return sg_error_set(e, SG_E_USAGE, "bad virtual card name");
 	sealed = sg_calloc(1, VC_SEALED_MAX);
-	plain = sg_calloc(1, VC_SEALED_MAX);
 	c = vc_alloc(hal, blob);
 	r = SG_E_NOMEM;
-	if (!sealed || !plain || !c)
+	if (!sealed || !c)
 		goto out;
 	r = vc_read(hal, blob, sealed, &sl, e);
 	if (r != SG_OK)
+		goto out;
+	/* The plain state is smaller than the blob it came in. */
+	r = SG_E_NOMEM;
+	plain = sg_calloc(1, sl);
+	if (!plain)
 		goto out;
 	r = vc_unseal(hal, blob, sealed, sl, plain, &pl);
 	if (r == SG_E_IO) {
@@ -459,7 +484,7 @@ out:
 	if (r == SG_E_NOMEM)
 		sg_error_set(e, r, "out of memory opening the virtual card");
 	vcard_close(c);
-	sg_free_secret(plain, VC_SEALED_MAX);
+	sg_free_secret(plain, sl);
 	sg_free(sealed);
 	return r;
 }
