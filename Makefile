@@ -93,7 +93,7 @@ TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
 # signet-coap.so, that signet loads only when it is used (est_plugin.h):
 # other commands start without those libraries.
 FEATURE_COAP ?= $(if $(CROSS),0,1)
-PLUGIN_SRC := firmware/est_coap.c firmware/est_state.c firmware/est_tlskey.c \
+PLUGIN_SRC := firmware/est_coap.c firmware/est_coap_msg.c firmware/est_state.c firmware/est_tlskey.c \
 	firmware/est_plugin_api.c
 COAP_SRC := $(PLUGIN_SRC) firmware/est_plugin.c firmware/est.c firmware/est_msg.c \
 	firmware/est_p11.c firmware/cmd_enroll.c
@@ -201,6 +201,13 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 # the tests link the CoAP part itself rather than its plugin loader.
 FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c $(if $(filter 1,$(FEATURE_COAP)),\
 	firmware/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
+
+# test_pd_users is signet-provisiond's user table: tools/provisiond/pd_users.c.
+$(O)/tests/unit/test_pd_users: $(O)/obj/tests/unit/test_pd_users.o \
+		$(O)/obj/tools/provisiond/pd_users.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS) \
 		$(EMB_LIB)
@@ -418,7 +425,7 @@ help:
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
 	@echo "                     the virtual card, PAM, verify, sign-in and EST renewal, each"
 	@echo "                     against a reference measured in the same run"
-	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each)"
+	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each), then a table per harness"
 	@echo "  make install       signet in PREFIX/bin (PREFIX=$(PREFIX)), pam_signet.so in PAMDIR,"
 	@echo "                     SYSCONFDIR/signet/signet.conf.example, the systemd unit for"
 	@echo "                     'signet run' in SYSTEMDUNITDIR, the man page in MANDIR/man1;"

@@ -157,3 +157,8 @@ sg_err crl_check_age(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
 	}
 	return SG_OK;
 }
+
+int crl_entry_reason(const mbedtls_x509_crl *crl, const mbedtls_x509_crl_entry *en)
+{
+	return entry_reason(&en->entry_ext, crl->raw.p + crl->raw.len);
+}

@@ -51,6 +51,10 @@ sg_err crl_check(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *cert,
 /* When crl stops counting: its nextUpdate, or thisUpdate + max_age_s
  * when it has none (what the cache's grace period starts from). */
 int64_t crl_expiry(const mbedtls_x509_crl *crl, int max_age_s);
+/* The reasonCode (CRLReason) of entry en of crl, -1 when it has none or
+ * its extensions do not parse: what crl_check reports (for tests and the
+ * fuzzer, which cannot sign a CRL to reach an entry through crl_check). */
+int crl_entry_reason(const mbedtls_x509_crl *crl, const mbedtls_x509_crl_entry *en);
 
 /* Seconds since the epoch of an mbedTLS time (0 for the "absent" zero
  * time mbedTLS leaves when nextUpdate is missing). */

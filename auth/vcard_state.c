@@ -454,21 +454,41 @@ static void vc_digest(const uint8_t *sealed, size_t len, uint8_t out[32])
 	(void)mbedtls_sha256_ret(sealed, len, out, 0);
 }
 
+/* What vc_serialise can write for this card, at most: a field's header
+ * takes up to 4 bytes, a key's DER up to VC_KEY_DER_MAX. Buffers of this
+ * size instead of VC_STATE_MAX keep a state write to a few KiB of heap
+ * (zeroed and wiped) rather than 64 KiB. */
+static size_t vc_state_bound(const struct vc_state *st)
+{
+	size_t n = 64 + 2 * (3 * 4 + VC_SALT_LEN + VC_HASH_LEN + 2) + 4 + sizeof(st->mgmt_key), i;
+
+	for (i = 0; i < VC_KEY_COUNT; i++)
+		if (st->keys[i].alg)
+			n += 4 + VC_KEY_DER_MAX;
+	for (i = 0; i < VC_OBJ_COUNT; i++)
+		if (st->objs[i].data)
+			n += 4 + st->objs[i].len;
+	return n < VC_STATE_MAX ? n : VC_STATE_MAX;
+}
+
 sg_err vc_save(struct vcard *c)
 {
+	size_t cap = vc_state_bound(&c->st), pl = 0, sl = 0;
 	uint8_t *plain = NULL, *sealed = NULL;
-	size_t pl = 0, sl = 0;
 	sg_err r = SG_E_INTERNAL;
 
 	if (!c->locked)
 		return r; /* a write without the lock could undo another process's */
-	plain = sg_calloc(1, VC_STATE_MAX);
-	sealed = sg_calloc(1, VC_SEALED_MAX);
 	r = SG_E_NOMEM;
-	if (!plain || !sealed)
+	plain = sg_calloc(1, cap);
+	if (!plain)
 		goto out;
 	r = SG_E_INTERNAL;
-	if (vc_serialise(&c->st, plain, VC_STATE_MAX, &pl) != 0)
+	if (vc_serialise(&c->st, plain, cap, &pl) != 0)
+		goto out;
+	r = SG_E_NOMEM;
+	sealed = sg_calloc(1, VC_MAGIC_LEN + VC_NONCE_LEN + pl + VC_TAG_LEN);
+	if (!sealed)
 		goto out;
 	r = vc_seal(c, plain, pl, sealed, &sl);
 	if (r == SG_OK && hal_storage_write(&c->hal->storage, c->blob, sealed, sl) != HAL_OK)
@@ -476,7 +496,7 @@ sg_err vc_save(struct vcard *c)
 	if (r == SG_OK)
 		vc_digest(sealed, sl, c->seen); /* our own write needs no re-read */
 out:
-	sg_free_secret(plain, VC_STATE_MAX);
+	sg_free_secret(plain, cap);
 	sg_free(sealed);
 	return r;
 }
@@ -528,14 +548,14 @@ static void vc_adopt(struct vcard *c, struct vc_state *fresh)
  * (c->st.iter is 0 until a first load). */
 static sg_err vc_load(struct vcard *c, struct sg_error *e)
 {
-	uint8_t *sealed = sg_calloc(1, VC_SEALED_MAX), *plain = sg_calloc(1, VC_SEALED_MAX);
+	uint8_t *sealed = sg_calloc(1, VC_SEALED_MAX), *plain = NULL;
 	uint8_t digest[32];
 	size_t sl = VC_SEALED_MAX, pl = 0;
 	struct vc_state fresh;
 	sg_err r = SG_E_NOMEM;
 
 	vc_state_init(&fresh);
-	if (!sealed || !plain)
+	if (!sealed)
 		goto out;
 	r = vc_read(c->hal, c->blob, sealed, &sl, e);
 	if (r != SG_OK)
@@ -543,6 +563,11 @@ static sg_err vc_load(struct vcard *c, struct sg_error *e)
 	vc_digest(sealed, sl, digest);
 	if (c->st.iter && memcmp(digest, c->seen, sizeof(digest)) == 0)
 		goto out; /* unchanged since we last read or wrote it */
+	/* The plain state is smaller than the blob it came in. */
+	r = SG_E_NOMEM;
+	plain = sg_calloc(1, sl ? sl : 1);
+	if (!plain)
+		goto out;
 	r = vc_unseal(c->hal, c->blob, sealed, sl, plain, &pl);
 	if (r == SG_E_IO) {
 		sg_error_set(e, r, "the device key is not available (hal_devkey)");
@@ -558,7 +583,7 @@ out:
 	if (r == SG_E_NOMEM)
 		sg_error_set(e, r, "out of memory opening the virtual card");
 	vc_state_free(&fresh);
-	sg_free_secret(plain, VC_SEALED_MAX);
+	sg_free_secret(plain, sl ? sl : 1);
 	sg_free(sealed);
 	return r;
 }

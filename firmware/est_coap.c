@@ -6,7 +6,6 @@
 
 #include <netdb.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -14,11 +13,10 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/pkcs11.h>
 
+#include "est_coap_msg.h"
 #include "est_msg.h"
 #include "est_tlskey.h"
 #include "sg_mem.h"
-
-#define EST_DEFAULT_PORT 5684
 
 struct est_conn {
 	coap_context_t *ctx;
@@ -36,45 +34,6 @@ struct est_conn {
 	struct est_tlskey *key; /* the client certificate's key (re-enrolment) */
 };
 
-sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *port,
-		     struct sg_error *e)
-{
-	const char *h, *end, *p;
-	size_t hl;
-
-	*port = EST_DEFAULT_PORT;
-	if (!url || strncmp(url, "coaps://", 8) != 0)
-		return sg_error_set(e, SG_E_USAGE, "the server must be coaps://HOST[:PORT]");
-	h = url + 8;
-	if (*h == '[') {
-		end = strchr(h, ']');
-		if (!end)
-			return sg_error_set(e, SG_E_USAGE, "an IPv6 address needs its ']'");
-		h++;
-		hl = (size_t)(end - h);
-		p = end + 1;
-	} else {
-		end = h + strcspn(h, ":/");
-		hl = (size_t)(end - h);
-		p = end;
-	}
-	if (hl == 0 || hl >= host_cap)
-		return sg_error_set(e, SG_E_USAGE, "the server's host name is empty or too long");
-	if (*p == ':') {
-		char *q;
-		long v = strtol(p + 1, &q, 10);
-
-		if (q == p + 1 || v < 1 || v > 65535 || (*q && strcmp(q, "/")))
-			return sg_error_set(e, SG_E_USAGE, "the server's port must be 1 to 65535");
-		*port = (uint16_t)v;
-	} else if (*p && strcmp(p, "/")) {
-		return sg_error_set(e, SG_E_USAGE, "the server is coaps://HOST[:PORT], without a path");
-	}
-	memcpy(host, h, hl);
-	host[hl] = 0;
-	return SG_OK;
-}
-
 static struct est_conn *conn_of(coap_session_t *s)
 {
 	return coap_session_get_app_data(s);
@@ -85,35 +44,13 @@ static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent,
 {
 	struct est_conn *c = conn_of(s);
 	coap_bin_const_t tok = coap_pdu_get_token(recv);
-	coap_opt_iterator_t it;
-	coap_opt_t *opt;
-	const uint8_t *data = NULL;
-	size_t len = 0, off = 0, total = 0;
-	coap_pdu_code_t code = coap_pdu_get_code(recv);
 
 	(void)sent;
 	(void)mid;
 	if (!c || c->done || !coap_binary_equal(&tok, &c->token))
 		return COAP_RESPONSE_OK;
-	c->resp->code = (unsigned)COAP_RESPONSE_CLASS(code) * 100 + ((unsigned)code & 0x1f);
-	opt = coap_check_option(recv, COAP_OPTION_CONTENT_FORMAT, &it);
-	c->resp->cf = opt ? (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt))
-			  : -1;
-	if (coap_get_data_large(recv, &len, &data, &off, &total) && len) {
-		if (len > EST_MAX_BODY) {
-			c->failed = 1;
-			c->why = "the answer is too large";
-		} else {
-			c->resp->body = sg_calloc(1, len);
-			if (!c->resp->body) {
-				c->failed = 1;
-				c->why = "out of memory";
-			} else {
-				memcpy(c->resp->body, data, len);
-				c->resp->len = len;
-			}
-		}
-	}
+	if (est_coap_take(recv, c->resp, &c->why) != SG_OK)
+		c->failed = 1;
 	c->done = 1;
 	return COAP_RESPONSE_OK;
 }
@@ -310,15 +247,6 @@ sg_err est_conn_request(struct est_conn *c, const char *path, const uint8_t *bod
 	}
 	return sg_error_set(e, SG_E_NETWORK, "%s: %s", path,
 			    c->why ? c->why : "no answer in time");
-}
-
-void est_resp_free(struct est_resp *r)
-{
-	if (!r)
-		return;
-	sg_free(r->body);
-	r->body = NULL;
-	r->len = 0;
 }
 
 sg_err est_conn_peer_chain(struct est_conn *c, mbedtls_x509_crt *chain, struct sg_error *e)

@@ -1,6 +1,8 @@
 /* fuzz_sip.c: libFuzzer harness for the SIP message parser, its header
- * accessors (sip/sip_msg.c, sip/sip_hdr.c) and the stream framer
- * (sip/sip_stream.c).
+ * accessors (sip/sip_msg.c, sip/sip_hdr.c), the stream framer
+ * (sip/sip_stream.c) and what Digest makes of a challenge
+ * (sip/sip_digest.c: sip_digest_take, the Authorization it answers with).
+ * The registration client's handling of whole responses is fuzz_sipreg.
  *
  * Input: byte 0 seeds the sizes of the chunks the rest is fed to the
  * framer in; the rest is what a peer sent. The whole input is also parsed
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "sg_mem.h"
+#include "sip_digest.h"
 #include "sip_msg.h"
 #include "sip_stream.h"
 
@@ -22,6 +25,58 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		if (!(cond))               \
 			__builtin_trap();  \
 	} while (0)
+
+static int fixed_rng(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	memset(buf, 0xa5, len);
+	return HAL_OK;
+}
+
+static const struct hal_rng_ops rng_ops = {fixed_rng};
+static const struct hal_rng rng = {&rng_ops, NULL};
+
+/* A line break in a header value is a folded line (CRLF then a blank) or
+ * an injected header. */
+static void no_injection(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			__builtin_trap();
+		if (*s == '\r' && (s[1] != '\n' || (s[2] != ' ' && s[2] != '\t')))
+			__builtin_trap();
+		if (*s == '\r')
+			s++;
+	}
+}
+
+/* What the registration client does with a challenge: take it, answer it
+ * (sip_digest_take, sip_digest_header). A refusal says why; an answer is
+ * a header value that fits and injects nothing. */
+static void digest(struct sip_digest *d, const struct sip_challenge *ch, int proxy)
+{
+	static const uint8_t pw[] = "pw";
+	char hdr[4096];
+	struct sg_error e;
+	int supported = sip_digest_supported(ch);
+	sg_err rc;
+
+	sg_error_init(&e);
+	rc = sip_digest_take(d, ch, proxy, &e);
+	if (rc != SG_OK) {
+		CHECK((rc == SG_E_REFUSED || rc == SG_E_MALFORMED) && e.detail[0]);
+		CHECK(!supported || rc == SG_E_MALFORMED);
+		return;
+	}
+	CHECK(supported);
+	CHECK(memchr(d->realm, '\0', sizeof(d->realm)) && memchr(d->nonce, '\0', sizeof(d->nonce)));
+	CHECK(memchr(d->opaque, '\0', sizeof(d->opaque)));
+	if (sip_digest_header(d, &rng, "alice", pw, 2, "REGISTER", "sip:example.test", hdr,
+			      sizeof(hdr), &e) == SG_OK) {
+		CHECK(memchr(hdr, '\0', sizeof(hdr)) && !strncmp(hdr, "Digest ", 7));
+		no_injection(hdr);
+	}
+}
 
 static void inside(struct sip_str s, const uint8_t *d, size_t n)
 {
@@ -38,6 +93,7 @@ static void accessors(const struct sip_msg *m, const uint8_t *d, size_t n)
 	struct sip_str s;
 	struct sip_contact c[4];
 	struct sip_challenge ch;
+	struct sip_digest dig;
 	struct sip_iter it = {0, 0};
 	uint32_t x;
 	size_t i;
@@ -51,6 +107,7 @@ static void accessors(const struct sip_msg *m, const uint8_t *d, size_t n)
 		inside(m->hdrs[i].name, d, n);
 		inside(m->hdrs[i].value, d, n);
 	}
+	memset(&dig, 0, sizeof(dig));
 	sg_error_init(&e);
 	if (sip_msg_via(m, &v, &e) == SG_OK) {
 		inside(v.host, d, n);
@@ -85,8 +142,10 @@ static void accessors(const struct sip_msg *m, const uint8_t *d, size_t n)
 		inside(ch.nonce, d, n);
 		inside(ch.realm, d, n);
 		(void)sip_str_list_has(ch.qop, "auth");
+		digest(&dig, &ch, 0);
 	}
-	(void)sip_msg_challenge(m, SIP_HDR_PROXY_AUTHENTICATE, 0, &ch, &e);
+	if (sip_msg_challenge(m, SIP_HDR_PROXY_AUTHENTICATE, 0, &ch, &e) == SIP_FOUND)
+		digest(&dig, &ch, 1);
 	while (sip_msg_next(m, SIP_HDR_VIA, &it, &s))
 		inside(s, d, n);
 }

@@ -40,6 +40,10 @@
 #define PD_DEFAULT_ITER 600000
 /* Wrong-PIN counts for logins that name no user (pd_users.c). */
 #define PD_UNKNOWN_SLOTS 4096
+/* A line of users or attempts, its '\n' included: what pd_user_add writes
+ * at most (id 64, phone 31, verifier 122, identities 1000) fits. */
+#define PD_LINE_MAX 1400
+#define PD_FILE_MAX (1024 * 1024) /* users, attempts */
 
 struct pd_user {
 	char id[PD_ID_MAX + 1];
@@ -86,6 +90,11 @@ sg_err pd_replace(const struct pd *pd, const char *name, const char *text, size_
 
 /* pd_users.c */
 sg_err pd_users_load(struct pd *pd, struct sg_error *e);
+/* The users file's text (users, one per line; '#' comments) into pd, as
+ * pd_users_load does with the file; SG_E_CONFIG naming the line. */
+sg_err pd_users_parse(struct pd *pd, const char *buf, size_t len, struct sg_error *e);
+/* The attempts file's text ("ID FAILURES" lines) onto pd's users. */
+void pd_attempts_parse(struct pd *pd, const char *buf, size_t len);
 /* The user a login names: an id, or tel:NUMBER. NULL when none. */
 struct pd_user *pd_user_find(struct pd *pd, const char *login);
 /* Checks pin against the verifier in constant time; 1 when it matches. */

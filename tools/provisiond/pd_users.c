@@ -96,48 +96,117 @@ static sg_err parse_user(char *line, struct pd_user *u, struct sg_error *e, unsi
 	return SG_OK;
 }
 
-sg_err pd_users_load(struct pd *pd, struct sg_error *e)
+/* The next line of buf[*off..len) into line (cap bytes), with its '\n'
+ * as fgets() would keep it. 0 at the end; -1 (the line skipped) when it
+ * does not fit. */
+static int next_line(const char *buf, size_t len, size_t *off, char *line, size_t cap)
 {
-	char path[600], line[1024];
+	const char *nl;
+	size_t n;
+
+	if (*off >= len)
+		return 0;
+	nl = memchr(buf + *off, '\n', len - *off);
+	n = nl ? (size_t)(nl - (buf + *off)) + 1 : len - *off;
+	if (n >= cap) {
+		*off += n;
+		return -1;
+	}
+	memcpy(line, buf + *off, n);
+	line[n] = '\0';
+	*off += n;
+	return 1;
+}
+
+sg_err pd_users_parse(struct pd *pd, const char *buf, size_t len, struct sg_error *e)
+{
+	char line[PD_LINE_MAX + 1];
+	size_t off = 0;
 	unsigned ln = 0;
-	FILE *f = fopen(pd_path(pd, "users", path, sizeof(path)), "r");
+	sg_err err = SG_OK;
+	int r;
 
 	pd->n_users = 0;
-	if (!f)
-		return errno == ENOENT ? SG_OK : sg_error_set(e, SG_E_IO, "%s: %s", path,
-							       strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
+	while (!err && (r = next_line(buf, len, &off, line, sizeof(line))) != 0) {
 		char *p = line + strspn(line, " \t");
-		sg_err err;
 
 		ln++;
-		if (*p == '#' || *p == '\n' || !*p)
+		if (r < 0)
+			err = sg_error_set(e, SG_E_CONFIG, "users line %u is longer than %d bytes", ln,
+					   PD_LINE_MAX - 1);
+		else if (*p == '#' || *p == '\n' || !*p)
 			continue;
-		if (pd->n_users == PD_MAX_USERS) {
-			fclose(f);
-			return sg_error_set(e, SG_E_CONFIG, "more than %d users", PD_MAX_USERS);
-		}
-		err = parse_user(p, &pd->users[pd->n_users], e, ln);
-		if (err) {
-			fclose(f);
-			return err;
-		}
-		pd->n_users++;
+		else if (pd->n_users == PD_MAX_USERS)
+			err = sg_error_set(e, SG_E_CONFIG, "more than %d users", PD_MAX_USERS);
+		else if ((err = parse_user(p, &pd->users[pd->n_users], e, ln)) == SG_OK)
+			pd->n_users++;
 	}
-	fclose(f);
-	f = fopen(pd_path(pd, "attempts", path, sizeof(path)), "r");
-	if (!f)
-		return SG_OK;
-	while (fgets(line, sizeof(line), f)) {
+	if (err)
+		pd->n_users = 0; /* a table that does not parse is no table */
+	return err;
+}
+
+void pd_attempts_parse(struct pd *pd, const char *buf, size_t len)
+{
+	char line[PD_LINE_MAX + 1];
+	size_t off = 0;
+	int r;
+
+	while ((r = next_line(buf, len, &off, line, sizeof(line))) != 0) {
 		char id[PD_ID_MAX + 1];
 		unsigned n;
 
-		if (sscanf(line, "%64s %u", id, &n) == 2)
+		if (r > 0 && sscanf(line, "%64s %u", id, &n) == 2)
 			for (size_t i = 0; i < pd->n_users; i++)
 				if (!strcmp(pd->users[i].id, id))
 					pd->users[i].failures = n;
 	}
+}
+
+/* The whole of a file (at most max bytes; NUL-terminated for the
+ * parsers' sake); NULL with errno (ENOENT: none, EFBIG: too large). */
+static char *read_all(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, max + 2);
+	if (!buf) {
+		fclose(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	*len = fread(buf, 1, max + 1, f);
 	fclose(f);
+	if (*len > max) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
+	return buf;
+}
+
+sg_err pd_users_load(struct pd *pd, struct sg_error *e)
+{
+	char path[600], *buf;
+	size_t len = 0;
+	sg_err err;
+
+	pd->n_users = 0;
+	buf = read_all(pd_path(pd, "users", path, sizeof(path)), PD_FILE_MAX, &len);
+	if (!buf)
+		return errno == ENOENT ? SG_OK : sg_error_set(e, SG_E_IO, "%s: %s", path,
+							       strerror(errno));
+	err = pd_users_parse(pd, buf, len, e);
+	free(buf);
+	if (err)
+		return err;
+	buf = read_all(pd_path(pd, "attempts", path, sizeof(path)), PD_FILE_MAX, &len);
+	if (buf)
+		pd_attempts_parse(pd, buf, len);
+	free(buf);
 	return SG_OK;
 }
 
@@ -241,7 +310,7 @@ sg_err pd_user_add(struct pd *pd, const char *id, const char *phone, const char 
 		   unsigned iter, const char *pin, size_t pin_len, struct sg_error *e)
 {
 	uint8_t salt[PD_SALT_LEN], hash[PD_HASH_LEN];
-	char line[1400], sh[2 * PD_SALT_LEN + 1], hh[2 * PD_HASH_LEN + 1];
+	char line[PD_LINE_MAX], sh[2 * PD_SALT_LEN + 1], hh[2 * PD_HASH_LEN + 1];
 	sg_err err;
 	FILE *f;
 
