@@ -202,9 +202,10 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c $(if $(filter 1,$(FEATURE_COAP)),\
 	firmware/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
 
-# test_pd_users is signet-provisiond's user table: tools/provisiond/pd_users.c.
+# test_pd_users is signet-provisiond's user table: tools/provisiond/pd_users.c (and the
+# file helpers it writes through, pd_files.c).
 $(O)/tests/unit/test_pd_users: $(O)/obj/tests/unit/test_pd_users.o \
-		$(O)/obj/tools/provisiond/pd_users.o $(CORE_LIB)
+		$(O)/obj/tools/provisiond/pd_users.o $(O)/obj/tools/provisiond/pd_files.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
