@@ -51,8 +51,12 @@ CC := $(if $(CROSS),$(CROSS)gcc,$(if $(filter 1,$(SAN)),clang,cc))
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
-CPPFLAGS += -I. -Ihal -Iauth -Isip -Ifirmware -Iports/$(PORT) $(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) \
-	-Iports/test $(SYS_INCLUDES) \
+# One folder per concern inside auth/ and firmware/ (README of each).
+AUTH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard auth/*/*.h))))
+FW_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard firmware/*/*.h))))
+CPPFLAGS += -I. -Ihal $(addprefix -I,$(AUTH_DIRS)) -Isip $(addprefix -I,$(FW_DIRS)) \
+	-Iports/$(PORT) $(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) \
+	-Iports/test -Itests/doubles $(SYS_INCLUDES) \
 	-DSIGNET_BOARD='"$(BOARD)"' \
 	-DSIGNET_DEFAULT_P11_MODULE='"$(DEFAULT_P11_MODULE)"' \
 	-DSIGNET_DEFAULT_CONFIG='"$(DEFAULT_CONFIG)"' \
@@ -75,7 +79,7 @@ else
 Q :=
 endif
 
-CORE_SRC := $(sort $(wildcard auth/*.c sip/*.c))
+CORE_SRC := $(sort $(wildcard auth/*/*.c sip/*.c))
 # A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11)
 # comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset.
 PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11)
@@ -83,7 +87,8 @@ PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(
 	$(wildcard ports/$(PORT)/*.c)) $(foreach d,$(PORT_OFF),ports/$(PORT)/off/$(PORT)_$(d)_off.c))
 # The embedded overlay is built on every board: its unit test runs everywhere.
 EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
-TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
+# The test port (behind hal/) and the doubles that stand in for firmware pieces.
+TESTPORT_SRC := $(sort $(wildcard ports/test/*.c tests/doubles/*.c))
 # firmware/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
 # EST over CoAP (enrolment and renewal, the device state resource: COAP_SRC)
 # links libcoap's GnuTLS variant (README, Enrolment). A board without it in
@@ -93,13 +98,13 @@ TESTPORT_SRC := $(sort $(wildcard ports/test/*.c))
 # signet-coap.so, that signet loads only when it is used (est_plugin.h):
 # other commands start without those libraries.
 FEATURE_COAP ?= $(if $(CROSS),0,1)
-PLUGIN_SRC := firmware/est_coap.c firmware/est_coap_msg.c firmware/est_state.c firmware/est_tlskey.c \
-	firmware/est_plugin_api.c
-COAP_SRC := $(PLUGIN_SRC) firmware/est_plugin.c firmware/est.c firmware/est_msg.c \
-	firmware/est_p11.c firmware/cmd_enroll.c
-FW_SRC := $(sort $(filter-out firmware/pam_signet.c $(PLUGIN_SRC) \
-	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*.c)) \
-	$(if $(filter 0,$(FEATURE_COAP)),firmware/off/est_off.c) \
+PLUGIN_SRC := firmware/coap/est_coap.c firmware/coap/est_coap_msg.c firmware/coap/est_state.c \
+	firmware/coap/est_tlskey.c firmware/coap/est_plugin_api.c
+COAP_SRC := $(PLUGIN_SRC) firmware/coap/est_plugin.c firmware/coap/est.c \
+	firmware/coap/est_p11.c firmware/cli/cmd_enroll.c
+FW_SRC := $(sort $(filter-out firmware/pam/pam_signet.c $(PLUGIN_SRC) \
+	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*/*.c)) \
+	$(if $(filter 0,$(FEATURE_COAP)),firmware/coap/off/est_off.c) \
 	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
@@ -199,8 +204,8 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 
 # Firmware objects other than the CLI's main() are linked into tests too;
 # the tests link the CoAP part itself rather than its plugin loader.
-FW_LIB_OBJS := $(call obj,$(filter-out firmware/main.c $(if $(filter 1,$(FEATURE_COAP)),\
-	firmware/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
+FW_LIB_OBJS := $(call obj,$(filter-out firmware/cli/main.c $(if $(filter 1,$(FEATURE_COAP)),\
+	firmware/coap/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
 
 # test_pd_users is signet-provisiond's user table: tools/provisiond/pd_users.c (and the
 # file helpers it writes through, pd_files.c).
@@ -230,9 +235,9 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT
 ifeq ($(FEATURE_COAP),1)
 PD_SRC := $(sort $(wildcard tools/provisiond/*.c))
 PROVISIOND := $(O)/signet-provisiond
-$(PROVISIOND): $(call obj,$(PD_SRC)) $(O)/obj/firmware/est_msg.o $(CORE_LIB)
+$(PROVISIOND): $(call obj,$(PD_SRC)) $(CORE_LIB)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(PD_SRC)) $(O)/obj/firmware/est_msg.o $(CORE_LIB) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(PD_SRC)) $(CORE_LIB) \
 		$(LDLIBS) $(COAP_LIBS)
 all: $(PROVISIOND)
 integration: $(PROVISIOND)
@@ -240,10 +245,10 @@ integration: $(PROVISIOND)
 # signet-coap.so (est_plugin.h): only signet_coap_api is exported; the
 # core it carries stays local to it.
 COAP_PLUGIN := $(O)/signet-coap.so
-$(COAP_PLUGIN): $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/json.o $(CORE_LIB) firmware/est_plugin.map
+$(COAP_PLUGIN): $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/cli/json.o $(CORE_LIB) firmware/coap/est_plugin.map
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=firmware/est_plugin.map -Wl,-z,relro,-z,now \
-		-o $@ $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/json.o $(CORE_LIB) $(LDLIBS) $(COAP_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=firmware/coap/est_plugin.map -Wl,-z,relro,-z,now \
+		-o $@ $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/cli/json.o $(CORE_LIB) $(LDLIBS) $(COAP_LIBS)
 all: $(COAP_PLUGIN)
 integration: $(COAP_PLUGIN)
 unit: $(COAP_PLUGIN)
@@ -454,20 +459,20 @@ help:
 FEATURE_PAM ?= $(if $(CROSS),0,1)
 ifeq ($(FEATURE_PAM),1)
 PAM_SO := $(O)/pam_signet.so
-PAM_OBJS := $(call obj,firmware/pam_signet.c firmware/pamflow.c firmware/usermap.c firmware/config.c \
-	firmware/trust.c)
+PAM_OBJS := $(call obj,firmware/pam/pam_signet.c firmware/pam/pamflow.c firmware/pam/usermap.c \
+	firmware/signin/config.c firmware/signin/trust.c)
 # PAM_LIBDIR: from $(O)/deps.mk (pam.pc's libdir).
 PAMDIR ?= $(PAM_LIBDIR)/security
 # -z defs: every symbol resolved at link time, not at the first sign-in.
 # The sanitizer build links the shared sanitizer runtime, found by rpath
 # (the test preloads it into pamtester, which is not instrumented).
-PAM_LDFLAGS := -shared -Wl,--version-script=firmware/pam_signet.map -Wl,-z,defs \
+PAM_LDFLAGS := -shared -Wl,--version-script=firmware/pam/pam_signet.map -Wl,-z,defs \
 	-Wl,-z,relro,-z,now
 ifeq ($(SAN),1)
 PAM_LDFLAGS += -shared-libsan -Wl,-rpath,$(SAN_RT_DIR)
 endif
 
-$(PAM_SO): $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) firmware/pam_signet.map
+$(PAM_SO): $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) firmware/pam/pam_signet.map
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(PAM_LDFLAGS) -o $@ $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) $(LDLIBS) -lpam
 

@@ -23,7 +23,10 @@ FUZZ_CC ?= clang
 FUZZ_OUT := build/fuzz
 SECONDS ?= 60
 
-FUZZ_CPPFLAGS := -I. -Ihal -Iauth -Isip -Iports/test -I/usr/include/p11-kit-1
+AUTH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard auth/*/*.h))))
+FW_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard firmware/*/*.h))))
+FUZZ_CPPFLAGS := -I. -Ihal $(addprefix -I,$(AUTH_DIRS)) -Isip $(addprefix -I,$(FW_DIRS)) -Iports/test \
+	-I/usr/include/p11-kit-1
 # UBSan findings must stop the run like ASan's do, or a replay would pass.
 FUZZ_CFLAGS := -g -O1 -std=c11 -fno-omit-frame-pointer -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
@@ -32,29 +35,28 @@ FUZZ_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 FUZZ_FLAGS ?=
 
-# The test port without the session stand-in (that is for firmware/'s run
-# state machine, not for the core).
-FUZZ_TESTPORT := $(filter-out ports/test/pt_session.c,$(wildcard ports/test/*.c))
+# The test port (the session stand-in for firmware/'s run state machine
+# lives in tests/doubles/, apart).
+FUZZ_TESTPORT := $(wildcard ports/test/*.c)
 
-FUZZ_EXTRA_config := firmware/config.c
+FUZZ_EXTRA_config := firmware/signin/config.c
 FUZZ_EXTRA_apdu := $(FUZZ_TESTPORT) tests/fuzz/fz_card.c
-FUZZ_EXTRA_est := firmware/est_msg.c
 # libcoap parses the CoAP message; est_coap_msg.c takes the answer out of it.
-FUZZ_EXTRA_estcoap := firmware/est_coap_msg.c firmware/est_msg.c
+FUZZ_EXTRA_estcoap := firmware/coap/est_coap_msg.c
 FUZZ_LIBS_estcoap := -lcoap-3-gnutls
 FUZZ_EXTRA_ocsp := tests/fuzz/fz_verify.c
 FUZZ_EXTRA_crl := tests/fuzz/fz_verify.c tests/fuzz/fz_net.c $(FUZZ_TESTPORT)
 FUZZ_EXTRA_pdusers := tools/provisiond/pd_users.c tools/provisiond/pd_files.c
 FUZZ_EXTRA_piv := $(FUZZ_TESTPORT)
 FUZZ_EXTRA_sipreg := tests/fuzz/fz_net.c $(FUZZ_TESTPORT)
-FUZZ_EXTRA_vpcd := firmware/vpcd.c tests/fuzz/fz_net.c tests/fuzz/fz_card.c $(FUZZ_TESTPORT)
+FUZZ_EXTRA_vpcd := tests/fuzz/fz_net.c tests/fuzz/fz_card.c $(FUZZ_TESTPORT)
 
 HARNESSES := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 NAMES ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(HARNESSES))
 BINS := $(addprefix $(FUZZ_OUT)/fuzz_,$(NAMES))
 
 fuzz_obj = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
-CORE_SRC := $(sort $(wildcard auth/*.c sip/*.c))
+CORE_SRC := $(sort $(wildcard auth/*/*.c sip/*.c))
 CORE_LIB := $(FUZZ_OUT)/libcore.a
 
 .PHONY: all run-corpus fuzz clean

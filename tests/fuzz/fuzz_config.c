@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "firmware/config.h"
+#include "firmware/signin/config.h"
 #include "hal_log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../firmware/est_msg.h"
+#include "auth/enrol/est_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,8 +22,8 @@
 #include <coap3/coap.h>
 #include <mbedtls/x509_crt.h>
 
-#include "firmware/est_coap_msg.h"
-#include "firmware/est_msg.h"
+#include "firmware/coap/est_coap_msg.h"
+#include "auth/enrol/est_msg.h"
 #include "sg_mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "firmware/vpcd.h"
+#include "auth/vcard/vpcd.h"
 #include "fz_card.h"
 #include "fz_net.h"
 #include "sg_mem.h"

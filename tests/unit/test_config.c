@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "firmware/config.h"
+#include "firmware/signin/config.h"
 #include "hal_log.h"
 
 #define T(lit) lit, sizeof(lit) - 1

@@ -1,5 +1,5 @@
 /* config.c: signet's settings, one table row per setting. */
-#include "firmware/config.h"
+#include "firmware/signin/config.h"
 
 #include <errno.h>
 #include <limits.h>
