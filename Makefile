@@ -89,11 +89,11 @@ PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(
 EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
 # The test port (behind hal/) and the doubles that stand in for firmware pieces.
 TESTPORT_SRC := $(sort $(wildcard ports/test/*.c tests/doubles/*.c))
-# firmware/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
+# firmware/pam/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
 # EST over CoAP (enrolment and renewal, the device state resource: COAP_SRC)
 # links libcoap's GnuTLS variant (README, Enrolment). A board without it in
 # its sysroot sets FEATURE_COAP=0: COAP_SRC is left out and
-# firmware/off/est_off.c says so at run time.
+# firmware/coap/off/est_off.c says so at run time.
 # The part that links libcoap and GnuTLS (PLUGIN_SRC) is a plugin,
 # signet-coap.so, that signet loads only when it is used (est_plugin.h):
 # other commands start without those libraries.
@@ -449,10 +449,10 @@ help:
 -include $(shell find $(O) -name "*.d" 2>/dev/null)
 
 # ==== pam_signet.so: the desktop sign-in PAM module (issue 6, item 3) ========
-# The PAM glue (firmware/pam_signet.c, kept out of FW_SRC above because it
+# The PAM glue (firmware/pam/pam_signet.c, kept out of FW_SRC above because it
 # needs libpam) + the firmware objects it uses + the core and port libraries
 # (all compiled -fPIC), as build/<board>/pam_signet.so. Only pam_sm_* are
-# exported (firmware/pam_signet.map): the core stays local to the module.
+# exported (firmware/pam/pam_signet.map): the core stays local to the module.
 # `make install` puts it in the system's PAM module directory (PAMDIR: from
 # pam.pc, else the Debian multiarch directory), under DESTDIR. A board
 # without PAM (a cross board without libpam in its sysroot) sets FEATURE_PAM=0.

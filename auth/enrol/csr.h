@@ -12,7 +12,7 @@
  *                       [0] { challengePassword?, extensionRequest {
  *                             subjectAltName URI }? } }
  *
- * Used by `signet vcard gen-key --csr` and by enrolment (EST, firmware/est.h).
+ * Used by `signet vcard gen-key --csr` and by enrolment (EST, firmware/coap/est.h).
  */
 #ifndef CSR_H
 #define CSR_H

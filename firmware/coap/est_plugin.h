@@ -6,7 +6,7 @@
  * loading libcoap, GnuTLS and GnuTLS's dependencies (about 1.5 ms a
  * process on the desktop; see README, Benchmark).
  *
- * The plugin exports one symbol, signet_coap_api; firmware/est_plugin.c
+ * The plugin exports one symbol, signet_coap_api; firmware/coap/est_plugin.c
  * defines est_coap.h's and est_state.h's functions in signet by calling
  * through it. Where the plugin is looked for, first found wins:
  *   $SIGNET_COAP_PLUGIN (ignored for a set-id process),

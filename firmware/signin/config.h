@@ -1,5 +1,5 @@
 /*
- * config.h: signet's settings, read from its one INI file (auth/ini.h) by
+ * config.h: signet's settings, read from its one INI file (auth/base/ini.h) by
  * the daemon, the CLI and the PAM module alike.
  *
  * The settings are a table in config.c: one row per setting (section, key,

@@ -16,8 +16,8 @@
  *
  * It talks to the device through the HAL only (display, keypad, clock,
  * loop, log) and to the sign-in through struct run_session_ops: the real
- * one is the session module (firmware/run_session.c, over session.h), a
- * test one is in the test port (ports/test/pt_session.h), standing in for
+ * one is the session module (firmware/signin/run_session.c, over session.h), a
+ * test one is in the test port (tests/doubles/pt_session.h), standing in for
  * the token, the registrar and the network that a unit test cannot have.
  *
  * Card presence is polled every poll_ms (default 500: a removed card is

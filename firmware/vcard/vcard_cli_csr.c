@@ -1,6 +1,6 @@
 /*
  * vcard_cli_csr.c: a PKCS#10 certification request (RFC 2986) whose
- * signature comes from the card: auth/csr.h builds it, the card's key
+ * signature comes from the card: auth/enrol/csr.h builds it, the card's key
  * signs it (GENERAL AUTHENTICATE), this file PEM-encodes it.
  */
 #include "vcard_cli.h"

@@ -1,11 +1,11 @@
 /*
  * pt_session.h: a stand-in for the sign-in session that `signet run`'s
- * state machine drives (struct run_session_ops in firmware/run_sm.h), for
+ * state machine drives (struct run_session_ops in firmware/signin/run_sm.h), for
  * unit tests: a card that comes and goes when told, a PIN with a retry
  * counter, a certificate with a notAfter, and a registrar reached over a
  * network that works or not, all on the test port's loop and clock.
  * It stands in for what a unit test cannot have (a card, a registrar, a
- * network to pull); the real one is firmware/run_session.c.
+ * network to pull); the real one is firmware/signin/run_session.c.
  *
  * The registrar: connect() registers 50 ms later (network up) or fails
  * with a retry every retry_ms (network down: RUN_EV_NET_LOST); a binding

@@ -1,6 +1,6 @@
 /*
  * fuzz_apdu.c: libFuzzer harness for the virtual card's APDU front end
- * (auth/vcard*.c, auth/apdu.c).
+ * (auth/vcard*.c, auth/piv/apdu.c).
  *
  * The card is tests/fuzz/fz_card.c's: PIN 123456, PUK 12345678, the 3DES
  * management key 08..01 x3, P-256 in 9C, RSA-2048 in 9A, made once per

@@ -1,5 +1,5 @@
-/* fuzz_config.c: libFuzzer harness for the configuration parser (auth/ini.c
- * under firmware/config.c). It must never crash, hang or read past the
+/* fuzz_config.c: libFuzzer harness for the configuration parser (auth/base/ini.c
+ * under firmware/signin/config.c). It must never crash, hang or read past the
  * input; after a successful parse the settings must make sense. */
 #include <stddef.h>
 #include <stdint.h>

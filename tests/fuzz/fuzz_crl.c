@@ -1,6 +1,6 @@
 /*
- * fuzz_crl.c: CRLs as signet reads them (auth/crl.c) and as revocation
- * checking gets them (auth/revoke.c): from a distribution point over HTTP
+ * fuzz_crl.c: CRLs as signet reads them (auth/pki/crl.c) and as revocation
+ * checking gets them (auth/pki/revoke.c): from a distribution point over HTTP
  * and from the cache.
  *
  * The certificates come from one throwaway PKI (tests/fuzz/gen/crl.py: an

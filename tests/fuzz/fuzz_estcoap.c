@@ -3,7 +3,7 @@
  * est_coap_msg.c, the part of est_coap.c that needs no socket): the
  * answer's code, Content-Format and payload out of a CoAP message, then,
  * as est.c does with a 2.05 or 2.01, the certificates in it
- * (firmware/est_msg.c); and the server's URL (est_url_parse).
+ * (auth/enrol/est_msg.c); and the server's URL (est_url_parse).
  *
  * The CoAP message is parsed by libcoap (the GnuTLS variant signet links,
  * FUZZ_LIBS_estcoap), with the UDP framing a DTLS record carries.

@@ -1,4 +1,4 @@
-/* fuzz_http.c: libFuzzer harness for the HTTP response parser (auth/http.c).
+/* fuzz_http.c: libFuzzer harness for the HTTP response parser (auth/pki/http.c).
  *
  * Input: byte 0 picks max_body, byte 1 seeds the sizes of the pieces the
  * rest is fed in (so a response split at any point is explored), the rest

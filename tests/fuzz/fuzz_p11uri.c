@@ -1,4 +1,4 @@
-/* fuzz_p11uri.c: libFuzzer harness for the PKCS#11 URI parser (auth/p11uri.c).
+/* fuzz_p11uri.c: libFuzzer harness for the PKCS#11 URI parser (auth/token/p11uri.c).
  * It must never crash, hang or read past the input. What it parses must
  * survive a round trip: format, parse again, same fields. And a URI built
  * from a token's or an object's own attributes must match them. */

@@ -1,5 +1,5 @@
 /*
- * fuzz_piv.c: the PIV client (auth/piv.c, piv_sign.c, piv_admin.c,
+ * fuzz_piv.c: the PIV client (auth/piv/piv.c, piv_sign.c, piv_admin.c,
  * token_piv.c) against a hostile card. A card is as real an attacker as a
  * server: whatever a reader hands back, the client must refuse with an
  * error, never read past it, never loop on it, never leak.

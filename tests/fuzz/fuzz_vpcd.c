@@ -1,5 +1,5 @@
 /*
- * fuzz_vpcd.c: the card side of the vpcd link (firmware/vpcd.c): the
+ * fuzz_vpcd.c: the card side of the vpcd link (auth/vcard/vpcd.c): the
  * length framing and control bytes that come from the socket, on the
  * link's own reading and writing code (read_some, flush, link_lost), with
  * the virtual card of tests/fuzz/fz_card.c behind it.

@@ -1,7 +1,7 @@
 /*
  * fuzz_x509ext.c: the certificate extensions mbedTLS leaves to signet
- * (auth/x509ext.c: Authority Information Access, CRL Distribution Points)
- * and the URLs they carry into http_url_parse (auth/http.c), as revocation
+ * (auth/pki/x509ext.c: Authority Information Access, CRL Distribution Points)
+ * and the URLs they carry into http_url_parse (auth/pki/http.c), as revocation
  * checking uses them.
  *
  * Input: byte 0 picks the way in, the rest is:

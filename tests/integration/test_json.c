@@ -2,7 +2,7 @@
  * test_json.c: what signet prints with --json is JSON that a real parser
  * takes, whatever bytes the certificates hold. python3's json module (and
  * its strict UTF-8 decoder) reads:
- *   - documents written by firmware/json.c with ill-formed UTF-8 (overlong
+ *   - documents written by firmware/cli/json.c with ill-formed UTF-8 (overlong
  *     forms, surrogates, truncated sequences, 0xFF, Latin-1) in strings and
  *     keys, the cases of tests/unit/test_json.c and 5000 pseudo-random
  *     byte strings; each value must equal the bytes decoded by Python with

@@ -4,7 +4,7 @@
  * "alice" (tpm2_ptool --id 01: CKA_ID "01" as text, pkcs11:id=%30%31) and
  * an EC P-256 key "bob" (id "02"), both generated inside the TPM and
  * certified by the test CA. signet reaches it through the ordinary PKCS#11
- * backend (auth/token_p11.c); the module talks to swtpm directly.
+ * backend (auth/token/token_p11.c); the module talks to swtpm directly.
  *
  * The PIN lockout is the TPM's own dictionary-attack protection, set up by
  * mktpmtoken with explicit parameters (max tries $SIGNET_TPM_MAX_TRIES,

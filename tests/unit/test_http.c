@@ -1,5 +1,5 @@
 /*
- * test_http.c: the HTTP client (auth/http.c).
+ * test_http.c: the HTTP client (auth/pki/http.c).
  *
  * The response parser runs from a table: every response is fed whole, byte
  * by byte and in random splits, and must come out the same each way. URL

@@ -1,5 +1,5 @@
 /*
- * test_json.c: firmware/json.c, table-driven: the bytes of a string in,
+ * test_json.c: firmware/cli/json.c, table-driven: the bytes of a string in,
  * the exact JSON text out. Whatever the bytes, the output is valid UTF-8:
  * well-formed sequences pass as they are, control bytes are escaped, and
  * each maximal ill-formed subpart (overlong forms, surrogates, truncated

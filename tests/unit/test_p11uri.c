@@ -1,4 +1,4 @@
-/* test_p11uri.c: PKCS#11 URIs (auth/p11uri.c), table-driven: URIs in,
+/* test_p11uri.c: PKCS#11 URIs (auth/token/p11uri.c), table-driven: URIs in,
  * fields or an error out; matching against hand-built PKCS#11 structures;
  * formatting round trips; and a differential run against p11-kit's parser. */
 #include <setjmp.h>

@@ -3,7 +3,7 @@
  * put in and pulled out, keys typed (right PIN, wrong PIN with tries left,
  * the final try, a blocked card, cancel, no key in time), the clock moved
  * (refresh, certificate expiry) and the network pulled (registration lost
- * and back), with the session stand-in (ports/test/pt_session.h) as card
+ * and back), with the session stand-in (tests/doubles/pt_session.h) as card
  * and registrar. Each case is a script of steps.
  */
 #include <setjmp.h>

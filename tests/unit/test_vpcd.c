@@ -1,5 +1,5 @@
 /*
- * test_vpcd.c: the card side of the vpcd link (firmware/vpcd.c) against a
+ * test_vpcd.c: the card side of the vpcd link (auth/vcard/vpcd.c) against a
  * fake vpcd that this test runs: a loopback listener in a forked child
  * that plays a script of messages (well-formed, then malformed: empty,
  * unknown control, short, oversized, truncated) and checks each answer.

@@ -40,7 +40,7 @@ static const char usage[] =
 	"service's own (adduser makes a missing one); its files are kept 0600.\n";
 
 /* PINs, verifiers and the CA key must not end up in a core file, as in
- * signet (firmware/main.c). */
+ * signet (firmware/cli/main.c). */
 static void no_core_dumps(void)
 {
 	struct rlimit rl = {0, 0};
