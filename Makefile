@@ -52,11 +52,20 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 # One folder per concern inside auth/ and firmware/ (README of each).
+# Each layer is compiled with the include path of what it may use
+# (DESIGN.md), so a wrong include does not compile (make lint tries one):
+# auth/ sees hal/ and itself; sip/ also auth/; a port hal/ and the ports;
+# firmware, tests and tools everything.
 AUTH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard auth/*/*.h))))
 FW_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard firmware/*/*.h))))
-CPPFLAGS += -I. -Ihal $(addprefix -I,$(AUTH_DIRS)) -Isip $(addprefix -I,$(FW_DIRS)) \
-	-Iports/$(PORT) $(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) \
-	-Iports/test -Itests/doubles $(SYS_INCLUDES) \
+CORE_INC := -Ihal $(addprefix -I,$(AUTH_DIRS))
+SIP_INC := $(CORE_INC) -Isip
+PORT_INC := -Ihal -Iports/$(PORT) $(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) -Iports/embedded \
+	-Iports/test
+ALL_INC := -I. $(SIP_INC) $(addprefix -I,$(FW_DIRS)) -Iports/$(PORT) \
+	$(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) -Iports/test -Itests/doubles
+LAYER_INC = $(ALL_INC)
+CPPFLAGS += $(LAYER_INC) $(SYS_INCLUDES) \
 	-DSIGNET_BOARD='"$(BOARD)"' \
 	-DSIGNET_DEFAULT_P11_MODULE='"$(DEFAULT_P11_MODULE)"' \
 	-DSIGNET_DEFAULT_CONFIG='"$(DEFAULT_CONFIG)"' \
@@ -179,6 +188,9 @@ endif
 test-deps:
 	$(Q)$(DEPS_TOOL) test
 
+$(O)/obj/auth/%.o: LAYER_INC = $(CORE_INC)
+$(O)/obj/sip/%.o: LAYER_INC = $(SIP_INC)
+$(O)/obj/ports/%.o: LAYER_INC = $(PORT_INC)
 $(O)/obj/%.o: %.c boards/$(BOARD).mk | $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
