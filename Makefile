@@ -4,10 +4,14 @@
 # so boards and variants never share object files.
 
 BOARD ?= linux-desktop
-ifeq ($(wildcard boards/$(BOARD).mk),)
-$(error unknown BOARD '$(BOARD)'; boards: $(basename $(notdir $(wildcard boards/*.mk))))
+# A board is a folder: boards/<name>/board.mk (toolchain, ports, features,
+# device paths).
+BOARDS := $(patsubst boards/%/board.mk,%,$(wildcard boards/*/board.mk))
+BOARD_MK := boards/$(BOARD)/board.mk
+ifeq ($(wildcard $(BOARD_MK)),)
+$(error unknown BOARD '$(BOARD)'; boards: $(BOARDS))
 endif
-include boards/$(BOARD).mk
+include $(BOARD_MK)
 
 SAN ?= 0
 PREFIX ?= /usr/local
@@ -20,7 +24,7 @@ O := $(BUILD)/$(BOARD)$(if $(filter 1,$(SAN)),-san)
 
 # ---- board toolchain and target libraries ------------------------------
 # The host board uses the machine's own compiler and libraries. A cross
-# board (CROSS set in its boards/*.mk) compiles with $(CROSS)gcc against a
+# board (CROSS set in its board.mk) compiles with $(CROSS)gcc against a
 # sysroot that tools/sysroot makes from Debian's ARCH packages, links
 # mbedTLS statically from its .a files when MBEDTLS_STATIC=1, and runs its
 # programs through $(QEMU) (binfmt_misc is not available).
@@ -162,7 +166,7 @@ DEPS_GROUPS := build $(if $(CROSS),cross) \
 	$(if $(or $(filter 1,$(SAN)),$(filter-out $(BUILD_GOALS),$(or $(MAKECMDGOALS),all))),test)
 include $(DEPS_MK)
 DEPS_STALE := $(filter-out $(DEPS_GROUPS_DONE),$(DEPS_GROUPS))
-$(DEPS_MK): tools/deps tools/deps-mk Makefile boards/$(BOARD).mk $(wildcard /var/lib/dpkg/status) \
+$(DEPS_MK): tools/deps tools/deps-mk Makefile $(BOARD_MK) $(wildcard /var/lib/dpkg/status) \
 		$(SYSROOT_STAMP) $(if $(DEPS_STALE),deps-force)
 	@mkdir -p $(dir $@)
 	$(Q)CC='$(CC)' CROSS='$(CROSS)' ARCH='$(ARCH)' FEATURE_COAP='$(FEATURE_COAP)' \
@@ -191,7 +195,7 @@ test-deps:
 $(O)/obj/auth/%.o: LAYER_INC = $(CORE_INC)
 $(O)/obj/sip/%.o: LAYER_INC = $(SIP_INC)
 $(O)/obj/ports/%.o: LAYER_INC = $(PORT_INC)
-$(O)/obj/%.o: %.c boards/$(BOARD).mk | $(SYSROOT_STAMP)
+$(O)/obj/%.o: %.c $(BOARD_MK) | $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -323,8 +327,9 @@ endif
 ifneq ($(CROSS),)
 all: $(UNIT_BINS)
 endif
-# Boards with a cross toolchain (CROSS in their boards/*.mk).
-EMU_BOARDS := $(basename $(notdir $(shell grep -l '^CROSS[[:space:]]*:=[[:space:]]*[^[:space:]]' boards/*.mk)))
+# Boards with a cross toolchain (CROSS in their board.mk).
+EMU_BOARDS := $(patsubst boards/%/board.mk,%,$(shell grep -l '^CROSS[[:space:]]*:=[[:space:]]*[^[:space:]]' \
+	boards/*/board.mk))
 HOST_O := build/linux-desktop
 BOARD_ITEST_BINS := $(addprefix $(HOST_O)/tests/integration/,$(BOARD_ITESTS))
 # Files of a board's tests (TEST_TMPDIR: tmpfs for armhf, see its board file).
@@ -394,7 +399,7 @@ abi-check:
 	$(Q)if [ -n "$(strip $(BOARD_ABI_FORBID))" ] && grep -rnwE '$(subst $(space),|,$(strip $(BOARD_ABI_FORBID)))' auth sip firmware ports \
 		--include='*.c' --include='*.h'; then \
 		echo "abi-check: $(BOARD): the lines above use mbedTLS interfaces where a time_t" >&2; \
-		echo "  crosses into Debian's $(ARCH) mbedTLS (32-bit time_t, ours 64-bit): see boards/$(BOARD).mk" >&2; \
+		echo "  crosses into Debian's $(ARCH) mbedTLS (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
 		exit 1; fi
 
 demo: test-deps all
@@ -454,7 +459,7 @@ help:
 	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
 	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
 	@echo
-	@echo "  BOARD=<name>       boards: $(basename $(notdir $(wildcard boards/*.mk)))"
+	@echo "  BOARD=<name>       boards: $(BOARDS)"
 	@echo "  SAN=1              build with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "  V=1                show the compiler command lines"
 
