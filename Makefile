@@ -473,6 +473,8 @@ help:
 	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
 	@echo
 	@echo "  BOARD=<name>       boards: $(BOARDS)"
+	@echo "                     (boards/<name>/board.mk: toolchain, ports, features, device"
+	@echo "                     paths; boards/<name>/board.c: board_open, which ports and paths)"
 	@echo "  SAN=1              build with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "  V=1                show the compiler command lines"
 
