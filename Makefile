@@ -242,8 +242,8 @@ $(O)/tests/unit/test_pd_users: $(O)/obj/tests/unit/test_pd_users.o \
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-# Unit tests get their hal from the board's board_open as signet does
-# (test_port_embedded runs it), and the overlay on every board.
+# Unit tests link the board's entry (test_port_embedded runs the very
+# board_open that signet links) and the overlay on every board.
 $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(BOARD_LIBS) $(CORE_LIB) $(FW_LIB_OBJS) \
 		$(EMB_LIB)
 	@mkdir -p $(dir $@)
