@@ -4,10 +4,16 @@
 # so boards and variants never share object files.
 
 BOARD ?= linux-desktop
-ifeq ($(wildcard boards/$(BOARD).mk),)
-$(error unknown BOARD '$(BOARD)'; boards: $(basename $(notdir $(wildcard boards/*.mk))))
+# A board is a folder: boards/<name>/board.mk (toolchain, ports, features,
+# device paths) and boards/<name>/board.c, whose board_open (boards/board.h)
+# sets up the ports the board has, with its paths; every program gets its
+# hal from there.
+BOARDS := $(patsubst boards/%/board.mk,%,$(wildcard boards/*/board.mk))
+BOARD_MK := boards/$(BOARD)/board.mk
+ifeq ($(wildcard $(BOARD_MK)),)
+$(error unknown BOARD '$(BOARD)'; boards: $(BOARDS))
 endif
-include boards/$(BOARD).mk
+include $(BOARD_MK)
 
 SAN ?= 0
 PREFIX ?= /usr/local
@@ -20,7 +26,7 @@ O := $(BUILD)/$(BOARD)$(if $(filter 1,$(SAN)),-san)
 
 # ---- board toolchain and target libraries ------------------------------
 # The host board uses the machine's own compiler and libraries. A cross
-# board (CROSS set in its boards/*.mk) compiles with $(CROSS)gcc against a
+# board (CROSS set in its board.mk) compiles with $(CROSS)gcc against a
 # sysroot that tools/sysroot makes from Debian's ARCH packages, links
 # mbedTLS statically from its .a files when MBEDTLS_STATIC=1, and runs its
 # programs through $(QEMU) (binfmt_misc is not available).
@@ -55,17 +61,22 @@ CFLAGS += -std=c11 $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 # Each layer is compiled with the include path of what it may use
 # (DESIGN.md), so a wrong include does not compile (make lint tries one):
 # auth/ sees hal/ and itself; sip/ also auth/; a port hal/ and the ports;
-# firmware, tests and tools everything.
+# a board hal/, boards/ and its ports; firmware, tests and tools everything.
 AUTH_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard auth/*/*.h))))
 FW_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard firmware/*/*.h))))
 CORE_INC := -Ihal $(addprefix -I,$(AUTH_DIRS))
 SIP_INC := $(CORE_INC) -Isip
 PORT_INC := -Ihal -Iports/$(PORT) $(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) -Iports/embedded \
 	-Iports/test
-ALL_INC := -I. $(SIP_INC) $(addprefix -I,$(FW_DIRS)) -Iports/$(PORT) \
+BOARD_INC := -Ihal -Iboards -Iports/$(PORT) $(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY))
+ALL_INC := -I. $(SIP_INC) $(addprefix -I,$(FW_DIRS)) -Iboards -Iports/$(PORT) \
 	$(if $(PORT_OVERLAY),-Iports/$(PORT_OVERLAY)) -Iports/test -Itests/doubles
 LAYER_INC = $(ALL_INC)
-CPPFLAGS += $(LAYER_INC) $(SYS_INCLUDES) \
+# Device paths from board.mk reach the board's board.c only (LAYER_DEFS).
+BOARD_DEFS := $(if $(INPUT_DEVICE),-DBOARD_INPUT_DEVICE='"$(INPUT_DEVICE)"') \
+	$(if $(LCD_DEVICE),-DBOARD_LCD_DEVICE='"$(LCD_DEVICE)"') -DBOARD_DISPLAY='"$(DISPLAY)"'
+LAYER_DEFS =
+CPPFLAGS += $(LAYER_INC) $(LAYER_DEFS) $(SYS_INCLUDES) \
 	-DSIGNET_BOARD='"$(BOARD)"' \
 	-DSIGNET_DEFAULT_P11_MODULE='"$(DEFAULT_P11_MODULE)"' \
 	-DSIGNET_DEFAULT_CONFIG='"$(DEFAULT_CONFIG)"' \
@@ -94,6 +105,9 @@ CORE_SRC := $(sort $(wildcard auth/*/*.c sip/*.c))
 PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11)
 PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(d).c),\
 	$(wildcard ports/$(PORT)/*.c)) $(foreach d,$(PORT_OFF),ports/$(PORT)/off/$(PORT)_$(d)_off.c))
+# The board's entry (boards/board.h): its board.c and what the boards on
+# its port share (boards/board_<port>.c).
+BOARD_SRC := boards/$(BOARD)/board.c $(wildcard boards/board_$(PORT).c)
 # The embedded overlay is built on every board: its unit test runs everywhere.
 EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
 # The test port (behind hal/) and the doubles that stand in for firmware pieces.
@@ -125,11 +139,10 @@ CORE_LIB := $(O)/libsignet-core.a
 PORT_LIB := $(O)/libsignet-port.a
 TESTPORT_LIB := $(O)/libsignet-testport.a
 EMB_LIB := $(O)/libsignet-embedded.a
-# A board with PORT_OVERLAY links signet against the overlay, whose
-# __wrap_port_<port>_init/_fini take the port's calls from firmware/ and
-# add the overlay's devices (see ports/embedded/port_embedded.h).
-OVERLAY_WRAP := -Wl,--wrap=port_$(PORT)_init,--wrap=port_$(PORT)_fini
-SIGNET_OVERLAY := $(if $(PORT_OVERLAY),$(O)/libsignet-$(PORT_OVERLAY).a $(OVERLAY_WRAP))
+# What a program links to get its hal from board_open: the board's entry,
+# the overlay its board.c puts over the port (PORT_OVERLAY), the port.
+BOARD_LIBS := $(call obj,$(BOARD_SRC)) $(if $(PORT_OVERLAY),$(O)/libsignet-$(PORT_OVERLAY).a) \
+	$(PORT_LIB)
 SIGNET := $(O)/signet
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRC))
 INTEG_BINS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(INTEG_SRC))
@@ -162,7 +175,7 @@ DEPS_GROUPS := build $(if $(CROSS),cross) \
 	$(if $(or $(filter 1,$(SAN)),$(filter-out $(BUILD_GOALS),$(or $(MAKECMDGOALS),all))),test)
 include $(DEPS_MK)
 DEPS_STALE := $(filter-out $(DEPS_GROUPS_DONE),$(DEPS_GROUPS))
-$(DEPS_MK): tools/deps tools/deps-mk Makefile boards/$(BOARD).mk $(wildcard /var/lib/dpkg/status) \
+$(DEPS_MK): tools/deps tools/deps-mk Makefile $(BOARD_MK) $(wildcard /var/lib/dpkg/status) \
 		$(SYSROOT_STAMP) $(if $(DEPS_STALE),deps-force)
 	@mkdir -p $(dir $@)
 	$(Q)CC='$(CC)' CROSS='$(CROSS)' ARCH='$(ARCH)' FEATURE_COAP='$(FEATURE_COAP)' \
@@ -191,7 +204,9 @@ test-deps:
 $(O)/obj/auth/%.o: LAYER_INC = $(CORE_INC)
 $(O)/obj/sip/%.o: LAYER_INC = $(SIP_INC)
 $(O)/obj/ports/%.o: LAYER_INC = $(PORT_INC)
-$(O)/obj/%.o: %.c boards/$(BOARD).mk | $(SYSROOT_STAMP)
+$(O)/obj/boards/%.o: LAYER_INC = $(BOARD_INC)
+$(O)/obj/boards/%.o: LAYER_DEFS = $(BOARD_DEFS)
+$(O)/obj/%.o: %.c $(BOARD_MK) | $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -205,14 +220,14 @@ $(TESTPORT_LIB): $(call obj,$(TESTPORT_SRC))
 $(EMB_LIB): $(call obj,$(EMB_SRC))
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(SIGNET): $(call obj,$(FW_SRC)) $(PORT_LIB) $(CORE_LIB) $(if $(PORT_OVERLAY),$(EMB_LIB))
+$(SIGNET): $(call obj,$(FW_SRC)) $(BOARD_LIBS) $(CORE_LIB)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS)
 
-$(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
+$(O)/tools/%: $(O)/obj/tools/%.o $(BOARD_LIBS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS)
 
 # Firmware objects other than the CLI's main() are linked into tests too;
 # the tests link the CoAP part itself rather than its plugin loader.
@@ -227,19 +242,22 @@ $(O)/tests/unit/test_pd_users: $(O)/obj/tests/unit/test_pd_users.o \
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS) \
+# Unit tests link the board's entry (test_port_embedded runs the very
+# board_open that signet links) and the overlay on every board.
+$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(BOARD_LIBS) $(CORE_LIB) $(FW_LIB_OBJS) \
 		$(EMB_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(EMB_LIB) $(PORT_LIB) $(CORE_LIB) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(call obj,$(BOARD_SRC)) $(EMB_LIB) \
+		$(PORT_LIB) $(CORE_LIB) \
 		$(LDLIBS) $(COAP_LIBS) -lcmocka -lp11-kit
 
 ITEST_OBJ := $(O)/obj/tests/integration/itest.o
-$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT_LIB) $(PORT_LIB) \
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT_LIB) $(BOARD_LIBS) \
 		$(CORE_LIB) $(FW_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(FW_LIB_OBJS) $(TESTPORT_LIB) $(PORT_LIB) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(FW_LIB_OBJS) $(TESTPORT_LIB) $(BOARD_LIBS) \
 		$(CORE_LIB) $(LDLIBS) $(COAP_LIBS) -lcmocka
 
 # signet-provisiond: the reference EST-coaps provisioning service (tools/
@@ -323,8 +341,9 @@ endif
 ifneq ($(CROSS),)
 all: $(UNIT_BINS)
 endif
-# Boards with a cross toolchain (CROSS in their boards/*.mk).
-EMU_BOARDS := $(basename $(notdir $(shell grep -l '^CROSS[[:space:]]*:=[[:space:]]*[^[:space:]]' boards/*.mk)))
+# Boards with a cross toolchain (CROSS in their board.mk).
+EMU_BOARDS := $(patsubst boards/%/board.mk,%,$(shell grep -l '^CROSS[[:space:]]*:=[[:space:]]*[^[:space:]]' \
+	boards/*/board.mk))
 HOST_O := build/linux-desktop
 BOARD_ITEST_BINS := $(addprefix $(HOST_O)/tests/integration/,$(BOARD_ITESTS))
 # Files of a board's tests (TEST_TMPDIR: tmpfs for armhf, see its board file).
@@ -359,7 +378,7 @@ $(O)/signet-run: $(SIGNET)
 # mbedTLS statically on every board so that mbedTLS's allocations are
 # counted too (Debian's mbedTLS has no memory hook: PLATFORM_MEMORY is off).
 SIZE_BOARDS := linux-desktop $(EMU_BOARDS)
-SIGNET_OBJS = $(call obj,$(FW_SRC)) $(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB)
+SIGNET_OBJS = $(call obj,$(FW_SRC)) $(BOARD_LIBS) $(CORE_LIB)
 # HOST_MBEDTLS_A: from $(O)/deps.mk.
 HEAP_MBEDTLS := $(if $(CROSS),$(if $(filter 1,$(MBEDTLS_STATIC)),$(MBEDTLS_LIBS),$(addprefix $(SYSROOT_LIB)/,libmbedtls.a libmbedx509.a libmbedcrypto.a) -lpthread),$(HOST_MBEDTLS_A))
 HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
@@ -374,12 +393,11 @@ $(O)/size/signet.map: $(SIGNET)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $(O)/size/signet $(SIGNET_OBJS) $(LDLIBS) $(COAP_LIBS) -Wl,-Map=$@
 
-$(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o $(PORT_LIB) $(CORE_LIB) \
-		$(if $(PORT_OVERLAY),$(EMB_LIB))
+$(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o $(BOARD_LIBS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o \
-		$(SIGNET_OVERLAY) $(PORT_LIB) $(CORE_LIB) $(HEAP_MBEDTLS) \
+		$(BOARD_LIBS) $(CORE_LIB) $(HEAP_MBEDTLS) \
 		$(filter-out -lmbedtls -lmbedx509 -lmbedcrypto %.a,$(LDLIBS)) $(COAP_LIBS)
 
 board-size: deps $(SIGNET) $(O)/size/signet.map $(O)/size/signet-heap $(O)/tools/vcard-mkcard
@@ -394,7 +412,7 @@ abi-check:
 	$(Q)if [ -n "$(strip $(BOARD_ABI_FORBID))" ] && grep -rnwE '$(subst $(space),|,$(strip $(BOARD_ABI_FORBID)))' auth sip firmware ports \
 		--include='*.c' --include='*.h'; then \
 		echo "abi-check: $(BOARD): the lines above use mbedTLS interfaces where a time_t" >&2; \
-		echo "  crosses into Debian's $(ARCH) mbedTLS (32-bit time_t, ours 64-bit): see boards/$(BOARD).mk" >&2; \
+		echo "  crosses into Debian's $(ARCH) mbedTLS (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
 		exit 1; fi
 
 demo: test-deps all
@@ -454,7 +472,9 @@ help:
 	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
 	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
 	@echo
-	@echo "  BOARD=<name>       boards: $(basename $(notdir $(wildcard boards/*.mk)))"
+	@echo "  BOARD=<name>       boards: $(BOARDS)"
+	@echo "                     (boards/<name>/board.mk: toolchain, ports, features, device"
+	@echo "                     paths; boards/<name>/board.c: board_open, which ports and paths)"
 	@echo "  SAN=1              build with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "  V=1                show the compiler command lines"
 
@@ -462,8 +482,9 @@ help:
 
 # ==== pam_signet.so: the desktop sign-in PAM module (issue 6, item 3) ========
 # The PAM glue (firmware/pam/pam_signet.c, kept out of FW_SRC above because it
-# needs libpam) + the firmware objects it uses + the core and port libraries
-# (all compiled -fPIC), as build/<board>/pam_signet.so. Only pam_sm_* are
+# needs libpam) + the firmware objects it uses + the board's entry
+# (board_open), the port and the core (all compiled -fPIC), as
+# build/<board>/pam_signet.so. Only pam_sm_* are
 # exported (firmware/pam/pam_signet.map): the core stays local to the module.
 # `make install` puts it in the system's PAM module directory (PAMDIR: from
 # pam.pc, else the Debian multiarch directory), under DESTDIR. A board
@@ -484,9 +505,9 @@ ifeq ($(SAN),1)
 PAM_LDFLAGS += -shared-libsan -Wl,-rpath,$(SAN_RT_DIR)
 endif
 
-$(PAM_SO): $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) firmware/pam/pam_signet.map
+$(PAM_SO): $(PAM_OBJS) $(BOARD_LIBS) $(CORE_LIB) firmware/pam/pam_signet.map
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(PAM_LDFLAGS) -o $@ $(PAM_OBJS) $(PORT_LIB) $(CORE_LIB) $(LDLIBS) -lpam
+	$(Q)$(CC) $(LDFLAGS) $(PAM_LDFLAGS) -o $@ $(PAM_OBJS) $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS) -lpam
 
 all: $(PAM_SO)
 integration: $(PAM_SO)

@@ -21,7 +21,7 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "port_linux.h"
+#include "board.h"
 #include "sig.h"
 #include "token_piv.h"
 #include "vcard.h"
@@ -135,8 +135,8 @@ int main(int argc, char **argv)
 		{"RSA-2048 PKCS#1 v1.5", 0x9A, VCARD_ALG_RSA2048, 0},
 		{"ECDSA P-256", 0x9C, VCARD_ALG_ECCP256, 1},
 	};
-	struct port_linux_opts po = {.log_ident = "bench-vcard", .log_level = HAL_LOG_ERR,
-				     .tty_path = "/nonexistent"};
+	struct board_opts bo = {.log_ident = "bench-vcard", .log_level = HAL_LOG_ERR,
+				.tty_path = "/nonexistent", .headless = 1};
 	struct hal hal;
 	struct hal_card reader;
 	struct vcard *card = NULL;
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 	sg_error_init(&e);
 	pin_policy_default(&pol);
 	pol.digits_only = 0;
-	if (port_linux_init(&hal, &po) != HAL_OK)
+	if (board_open(&hal, &bo) != HAL_OK)
 		return 1;
 	if (vcard_open(&hal, blob, &card, &e)) {
 		fprintf(stderr, "bench-vcard: %s\n", e.detail);
@@ -239,6 +239,6 @@ out:
 	mbedtls_platform_zeroize(pin, sizeof(pin));
 	token_close(t);
 	vcard_close(card);
-	port_linux_fini(&hal);
+	board_close(&hal);
 	return rc;
 }

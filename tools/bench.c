@@ -20,7 +20,7 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "port_linux.h"
+#include "board.h"
 #include "sig.h"
 #include "token_p11.h"
 
@@ -114,8 +114,8 @@ static int read_pin(int fd, struct pin *pin)
 
 int main(int argc, char **argv)
 {
-	struct port_linux_opts po = {.log_ident = "bench", .log_level = HAL_LOG_ERR,
-				     .tty_path = "/nonexistent"};
+	struct board_opts bo = {.log_ident = "bench", .log_level = HAL_LOG_ERR,
+				.tty_path = "/nonexistent", .headless = 1};
 	struct hal hal;
 	struct token *t;
 	struct sg_error e;
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	double raw_ms[1000], sig_ms[1000], chal_ms[1000], p2v_ms[1000];
 
 	sg_error_init(&e);
-	if (port_linux_init(&hal, &po) || read_pin(atoi(argv[3]), &pin) ||
+	if (board_open(&hal, &bo) || read_pin(atoi(argv[3]), &pin) ||
 	    p11uri_parse(argv[2], strlen(argv[2]), &uri, &e) ||
 	    token_p11_open(&hal, argv[1], &uri, &t, &e) || token_select(t, &ci, &e)) {
 		fprintf(stderr, "bench: cannot open the token: %s\n", e.detail);
@@ -213,6 +213,6 @@ int main(int argc, char **argv)
 	raw.f->C_CloseSession(raw.s);
 	token_close(t);
 	hal_p11_unload(&hal.p11, mod);
-	port_linux_fini(&hal);
+	board_close(&hal);
 	return 0;
 }

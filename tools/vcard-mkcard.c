@@ -32,7 +32,7 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/x509_crt.h>
 
-#include "port_linux.h"
+#include "board.h"
 #include "vcard.h"
 
 #define RESP_CAP 65538
@@ -275,8 +275,8 @@ static int read_secrets(char pin[16], char puk[16])
 
 int main(int argc, char **argv)
 {
-	struct port_linux_opts po = {.log_ident = "vcard-mkcard", .log_level = HAL_LOG_WARN,
-				     .tty_path = "/nonexistent"};
+	struct board_opts bo = {.log_ident = "vcard-mkcard", .log_level = HAL_LOG_WARN,
+				.tty_path = "/nonexistent", .headless = 1};
 	static uint8_t buf_ca[2048], buf_a[2048], buf_c[2048];
 	char blob[80], pin[16], puk[16], subj[160];
 	uint8_t mkey[32];
@@ -308,7 +308,7 @@ int main(int argc, char **argv)
 	p.pin = pin, p.pin_len = strlen(pin), p.puk = puk, p.puk_len = strlen(puk);
 	p.mgmt_alg = VCARD_MGMT_AES128;
 	p.mgmt_key_out = mkey; /* no key given: the card makes a random one */
-	if (port_linux_init(&hal, &po) != HAL_OK)
+	if (board_open(&hal, &bo) != HAL_OK)
 		return 1;
 	if (vcard_create(&hal, blob, &p, &e) || vcard_open(&hal, blob, &card, &e)) {
 		fprintf(stderr, "vcard-mkcard: %s: %s\n", sg_err_message(e.code), e.detail);
@@ -365,6 +365,6 @@ out:
 	mbedtls_pk_free(&ca.key);
 	mbedtls_pk_free(&ka);
 	mbedtls_pk_free(&kc);
-	port_linux_fini(&hal);
+	board_close(&hal);
 	return rc;
 }

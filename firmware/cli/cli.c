@@ -11,10 +11,10 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "board.h"
 #include "certinfo.h"
 #include "identity.h"
 #include "json.h"
-#include "port_linux.h"
 #include "token_p11.h"
 #include "token_piv.h"
 #include "vcard.h"
@@ -22,15 +22,16 @@
 
 int cli_init(struct cli *c, const char *prog)
 {
-	struct port_linux_opts po = {0};
+	struct board_opts bo = {0};
 
 	memset(c, 0, sizeof(*c));
 	c->prog = prog;
 	c->pin_fd = -1;
 	config_defaults(&c->cfg);
-	po.log_ident = "signet";
-	po.log_level = HAL_LOG_WARN;
-	if (port_linux_init(&c->hal, &po) != HAL_OK) {
+	bo.log_ident = "signet";
+	bo.log_level = HAL_LOG_WARN;
+	bo.env = 1; /* SIGNET_INPUT_DEVICE etc. may name a board's devices */
+	if (board_open(&c->hal, &bo) != HAL_OK) {
 		fprintf(stderr, "%s: cannot set up the device layer\n", prog);
 		return SG_EXIT_INTERNAL;
 	}
@@ -42,7 +43,7 @@ void cli_fini(struct cli *c)
 {
 	vcard_close(c->vcard);
 	c->vcard = NULL;
-	port_linux_fini(&c->hal);
+	board_close(&c->hal);
 }
 
 int cli_next_opt(struct cli *c, int argc, char **argv, const char *shortopts,
@@ -167,8 +168,8 @@ int cli_settle(struct cli *c)
 		e.code = SG_E_CONFIG; /* an unreadable configuration is a configuration error */
 		return cli_fail(c, &e);
 	}
-	port_linux_set_log(&c->hal, "signet", c->cfg.log_syslog,
-			   c->verbose ? HAL_LOG_DEBUG : (enum hal_log_level)c->cfg.log_level);
+	board_set_log(&c->hal, "signet", c->cfg.log_syslog,
+		      c->verbose ? HAL_LOG_DEBUG : (enum hal_log_level)c->cfg.log_level);
 	c->module = c->opt_module ? c->opt_module : c->cfg.module[0] ? c->cfg.module : NULL;
 	uri = c->opt_token ? c->opt_token : c->cfg.token_uri[0] ? c->cfg.token_uri : NULL;
 	if (uri) {

@@ -37,10 +37,10 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "board.h"
 #include "config.h"
 #include "p11uri.h"
 #include "pamflow.h"
-#include "port_linux.h"
 #include "sg_log.h"
 #include "token_piv.h"
 #include "vcard.h"
@@ -200,7 +200,7 @@ static void psn_fini(struct psn *p)
 	p->vcard = NULL;
 	if (p->hal_up) {
 		p->hal.log = p->port_log;
-		port_linux_fini(&p->hal);
+		board_close(&p->hal);
 		p->hal_up = 0;
 	}
 }
@@ -208,7 +208,7 @@ static void psn_fini(struct psn *p)
 /* Arguments, the device layer, the configuration and the log. */
 static int psn_init(struct psn *p, pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct port_linux_opts po = {0};
+	struct board_opts bo = {0};
 	struct sg_error e;
 	const char *uri;
 	int rc;
@@ -221,13 +221,16 @@ static int psn_init(struct psn *p, pam_handle_t *pamh, int flags, int argc, cons
 	rc = psn_parse_args(p, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	po.tty_path = PSN_NO_TTY;
-	po.log_ident = "pam_signet";
+	bo.tty_path = PSN_NO_TTY;
+	bo.log_ident = "pam_signet";
 	/* Both paths given: the port then reads no environment variable. */
-	po.storage_dir = p->args.state_dir;
-	po.devkey_path = p->args.device_key;
-	po.devkey_no_create = 1;
-	if (port_linux_init(&p->hal, &po) != HAL_OK) {
+	bo.storage_dir = p->args.state_dir;
+	bo.devkey_path = p->args.device_key;
+	bo.devkey_no_create = 1;
+	/* No keypad or display of the board's either, and no environment. */
+	bo.headless = 1;
+	bo.env = 0;
+	if (board_open(&p->hal, &bo) != HAL_OK) {
 		pam_syslog(pamh, LOG_ERR, "cannot set up the device layer");
 		return PAM_BUF_ERR;
 	}

@@ -17,11 +17,10 @@
  * A device that cannot be opened leaves the Linux port's terminal keypad
  * or display in place.
  *
- * Firmware calls port_linux_init/_fini; a board with PORT_OVERLAY =
- * embedded links signet with -Wl,--wrap for both (emb_wrap.c), which adds
- * this overlay with the board's paths (SIGNET_INPUT_DEVICE,
- * SIGNET_LCD_DEVICE, SIGNET_DISPLAY; the environment variables of the same
- * names override them, e.g. to try a board's firmware on a desktop).
+ * A board that has these devices attaches the overlay in its board_open
+ * (boards/armhf-deskphone/board.c) over what port_linux_init filled, with
+ * the paths of its board.mk or of the environment (SIGNET_INPUT_DEVICE,
+ * SIGNET_LCD_DEVICE, SIGNET_DISPLAY), and detaches it in board_close.
  *
  * Secrets: key codes may be PIN digits; the input buffer is wiped after
  * each event and the device is grabbed (EVIOCGRAB) so that no other reader

@@ -2,9 +2,14 @@
  * test_port_embedded.c: the embedded overlay (ports/embedded) against a
  * scripted event source: struct input_event records written into a pipe
  * or a FIFO that the keypad reads as it would /dev/input/eventN, and the
- * character display drawn into a pipe or a file standing in for /dev/lcd.
+ * character display drawn into a pipe or a file standing in for /dev/lcd;
+ * then the board's entry, board_open, the very object signet links: on a
+ * board with devices of its own (the desk phone) it attaches the overlay
+ * at the paths of its board.mk or of the environment; on the others it
+ * leaves the terminal in place.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/input.h>
 #include <setjmp.h>
@@ -19,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "board.h"
 #include "pin.h"
 #include "ports/embedded/port_embedded.h"
 
@@ -388,6 +394,161 @@ static void test_overlay_fallbacks(void **state)
 	assert_ptr_equal(hal.display.ctx, &marker);
 }
 
+/* ---- the board's entry: what signet, the daemon and pam_signet call ---- */
+
+static const char *const board_vars[] = {"SIGNET_INPUT_DEVICE", "SIGNET_LCD_DEVICE",
+					  "SIGNET_DISPLAY"};
+
+static void board_unsetenv(void)
+{
+	for (size_t i = 0; i < sizeof(board_vars) / sizeof(board_vars[0]); i++)
+		unsetenv(board_vars[i]);
+}
+
+/* Options as signet's (cli.c) but for a scratch state directory and a
+ * file for a terminal. */
+static void board_test_opts(struct board_opts *bo, char *tty, size_t cap)
+{
+	int fd;
+
+	memset(bo, 0, sizeof(*bo));
+	snprintf(tty, cap, "%s/board-tty", scratch());
+	fd = open(tty, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	bo->tty_path = tty;
+	bo->storage_dir = scratch();
+	bo->devkey_no_create = 1;
+	bo->log_ident = "test_port_embedded";
+	bo->log_level = HAL_LOG_ERR;
+	bo->env = 1;
+}
+
+/* The paths come from board.mk; the environment overrides them only when
+ * the caller allows it (pam_signet does not), and an empty variable does
+ * not. A board without devices of its own has none, whatever is set. */
+static void test_board_paths(void **state)
+{
+	struct board_opts bo = {0};
+	struct board_paths own, env;
+
+	(void)state;
+	setenv("SIGNET_INPUT_DEVICE", "/nonexistent/event7", 1);
+	setenv("SIGNET_LCD_DEVICE", "/nonexistent/lcd7", 1);
+	setenv("SIGNET_DISPLAY", "", 1);
+	board_paths(&bo, &own);
+	bo.env = 1;
+	board_paths(&bo, &env);
+	board_unsetenv();
+	if (!own.input_device) {
+		print_message("board %s: no devices of its own\n", SIGNET_BOARD);
+		assert_null(own.lcd_device);
+		assert_null(own.display);
+		assert_null(env.input_device);
+		assert_null(env.lcd_device);
+		assert_null(env.display);
+		return;
+	}
+	assert_non_null(own.lcd_device);
+	assert_non_null(own.display);
+	assert_string_not_equal(own.input_device, "/nonexistent/event7");
+	assert_string_not_equal(own.lcd_device, "/nonexistent/lcd7");
+	assert_string_equal(env.input_device, "/nonexistent/event7");
+	assert_string_equal(env.lcd_device, "/nonexistent/lcd7");
+	assert_string_equal(env.display, own.display); /* empty: the board's */
+}
+
+/* signet's PIN entry through board_open: on the desk phone keys from the
+ * input device named by SIGNET_INPUT_DEVICE (a FIFO here) and the grid on
+ * SIGNET_LCD_DEVICE (a file); elsewhere the variables change nothing and
+ * the terminal's keypad and display stay. */
+static void test_board_entry(void **state)
+{
+	static const struct ev script[] = {
+		PRESS(KEY_4), PRESS(KEY_7), PRESS(KEY_BACKSPACE), PRESS(KEY_8), PRESS(KEY_NUMERIC_2),
+		PRESS(KEY_KP5), PRESS(KEY_ENTER), END,
+	};
+	char fifo[512], lcd[512], tty[512], out[8192];
+	struct board_opts bo;
+	struct board_paths bp;
+	struct hal hal;
+	struct pin_policy pol;
+	struct pin pin;
+	struct sg_error e;
+	int fd;
+
+	(void)state;
+	board_test_opts(&bo, tty, sizeof(tty));
+	snprintf(fifo, sizeof(fifo), "%s/board-event0", scratch());
+	snprintf(lcd, sizeof(lcd), "%s/board-lcd", scratch());
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fd = open(lcd, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	setenv("SIGNET_INPUT_DEVICE", fifo, 1);
+	setenv("SIGNET_LCD_DEVICE", lcd, 1);
+	setenv("SIGNET_DISPLAY", "chars:16x2", 1);
+	board_paths(&bo, &bp);
+	assert_int_equal(board_open(&hal, &bo), HAL_OK);
+	board_unsetenv();
+	assert_non_null(hal.clock.ops);
+	assert_non_null(hal.rng.ops);
+	if (!bp.input_device) {
+		print_message("board %s: the terminal's keypad and display\n", SIGNET_BOARD);
+		assert_non_null(hal.keypad.ops);
+		assert_null(emb_display_row(&hal.display, 0));
+		/* Nobody reads the FIFO. */
+		assert_int_equal(open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC), -1);
+		assert_int_equal(errno, ENXIO);
+		board_close(&hal);
+		return;
+	}
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	put_events(fd, script);
+	close(fd);
+	pin_policy_default(&pol);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(pin_entry(&hal, &pol, "Enter PIN", &pin, &e), SG_OK);
+	assert_int_equal(pin.len, 4);
+	assert_memory_equal(pin.v, "4825", 4);
+	pin_wipe(&pin);
+	assert_string_equal(emb_display_row(&hal.display, 0), "                ");
+	board_close(&hal);
+	assert_null(hal.keypad.ops);
+	assert_null(hal.display.ops);
+
+	fd = open(lcd, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	slurp(fd, out, sizeof(out));
+	close(fd);
+	assert_non_null(strstr(out, "\fEnter PIN       \n****            "));
+	assert_null(strpbrk(out, "0123456789"));
+}
+
+/* headless (pam_signet, the tools): the board opens none of its own
+ * devices, even when they are named. */
+static void test_board_headless(void **state)
+{
+	char fifo[512], tty[512];
+	struct board_opts bo;
+	struct hal hal;
+
+	(void)state;
+	board_test_opts(&bo, tty, sizeof(tty));
+	bo.headless = 1;
+	snprintf(fifo, sizeof(fifo), "%s/board-event1", scratch());
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	setenv("SIGNET_INPUT_DEVICE", fifo, 1);
+	setenv("SIGNET_DISPLAY", "chars:16x2", 1);
+	assert_int_equal(board_open(&hal, &bo), HAL_OK);
+	board_unsetenv();
+	assert_int_equal(open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC), -1);
+	assert_int_equal(errno, ENXIO);
+	assert_null(emb_display_row(&hal.display, 0));
+	board_close(&hal);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +559,9 @@ int main(void)
 		cmocka_unit_test(test_display_sinks),
 		cmocka_unit_test(test_pin_entry_on_overlay),
 		cmocka_unit_test(test_overlay_fallbacks),
+		cmocka_unit_test(test_board_paths),
+		cmocka_unit_test(test_board_entry),
+		cmocka_unit_test(test_board_headless),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 # Board: a 32-bit ARM desk phone (ARMv7, hard float) with a numeric keypad,
 # four soft keys under a 2x16 character display and a built-in smart-card
 # reader behind pcscd. Port: ports/linux with the embedded overlay (keypad
-# from evdev, character display).
+# from evdev, character display), which board.c attaches.
 BOARD_DESC       := ARM desk phone (armhf): evdev keypad, 2x16 character display, pcsc-lite reader, static mbedTLS
 CROSS            := arm-linux-gnueabihf-
 ARCH             := armhf
@@ -9,8 +9,11 @@ QEMU             := qemu-arm
 PORT             := linux
 PORT_OVERLAY     := embedded
 # The display (COLSxROWS characters), the keypad's input device and the
-# display's device (Linux charlcd); when a device cannot be opened the
-# terminal stands in for it. (Before BOARD_CFLAGS, which compiles them in.)
+# display's device (Linux charlcd): board.c's defaults (compiled into it
+# alone as BOARD_DISPLAY, BOARD_INPUT_DEVICE, BOARD_LCD_DEVICE); the
+# environment variables SIGNET_DISPLAY, SIGNET_INPUT_DEVICE and
+# SIGNET_LCD_DEVICE override them for signet. When a device cannot be
+# opened the terminal stands in for it.
 DISPLAY          := chars:16x2
 INPUT_DEVICE     := /dev/input/event0
 LCD_DEVICE       := /dev/lcd
@@ -20,9 +23,7 @@ LCD_DEVICE       := /dev/lcd
 # calls and types where a time_t crosses (see BOARD_ABI_FORBID).
 # Size first on a phone: -Os, and sections so --gc-sections drops what the
 # signet binary does not call.
-BOARD_CFLAGS     := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -Os -ffunction-sections -fdata-sections \
-	-DSIGNET_INPUT_DEVICE='"$(INPUT_DEVICE)"' -DSIGNET_LCD_DEVICE='"$(LCD_DEVICE)"' \
-	-DSIGNET_DISPLAY='"$(DISPLAY)"'
+BOARD_CFLAGS     := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -Os -ffunction-sections -fdata-sections
 BOARD_LDFLAGS    := -Wl,--gc-sections
 # mbedTLS identifiers whose layout or arguments hold a time_t.
 BOARD_ABI_FORBID := mbedtls_ssl_session mbedtls_ssl_cache mbedtls_platform_gmtime_r \

@@ -1,4 +1,5 @@
-# Board: a Linux desktop or laptop (the host). Port: ports/linux.
+# Board: a Linux desktop or laptop (the host). Port: ports/linux, set up by
+# board.c (board_open, boards/board.h).
 BOARD_DESC       := Linux desktop (host build): terminal keypad/display, pcsc-lite, dlopen'd PKCS#11
 CROSS            :=
 # Debian architecture of the target ("" = the host's own; else a sysroot
@@ -7,8 +8,9 @@ ARCH             :=
 # Runs a target program on this machine ("" = natively).
 QEMU             :=
 PORT             := linux
-# A port layered over PORT for the keypad and display ("" = none); see
-# ports/embedded/port_embedded.h.
+# A port layered over PORT for the keypad and display ("" = none; see
+# ports/embedded/port_embedded.h): built and linked with the board's
+# programs; board.c attaches it.
 PORT_OVERLAY     :=
 BOARD_CFLAGS     :=
 BOARD_LDFLAGS    :=
@@ -18,7 +20,9 @@ FEATURE_PCSC     := 1
 FEATURE_VCARD    := 1
 # 1: mbedTLS linked statically from the .a files (else the shared libraries).
 MBEDTLS_STATIC   := 0
-# Display: "terminal" or "chars:COLSxROWS" (a character display).
+# Display: "terminal" or "chars:COLSxROWS" (a character display); with
+# INPUT_DEVICE and LCD_DEVICE, the device paths a board.c gets as
+# BOARD_DISPLAY, BOARD_INPUT_DEVICE, BOARD_LCD_DEVICE (see armhf-deskphone).
 DISPLAY          := terminal
 # Where a board's tests keep their files ("" = $TMPDIR or /tmp).
 TEST_TMPDIR      :=
