@@ -214,10 +214,14 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(PORT_LIB) $(CORE_LIB)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(PORT_LIB) $(CORE_LIB) $(LDLIBS)
 
-# Firmware objects other than the CLI's main() are linked into tests too;
-# the tests link the CoAP part itself rather than its plugin loader.
+# Firmware objects other than the CLI's main() are linked into tests too,
+# from an archive, so that a test gets only the firmware it calls; the tests
+# link the CoAP part itself rather than its plugin loader.
 FW_LIB_OBJS := $(call obj,$(filter-out firmware/cli/main.c $(if $(filter 1,$(FEATURE_COAP)),\
 	firmware/coap/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
+FW_LIB := $(O)/libsignet-fw.a
+$(FW_LIB): $(FW_LIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # test_pd_users is signet-provisiond's user table: tools/provisiond/pd_users.c (and the
 # file helpers it writes through, pd_files.c).
@@ -227,19 +231,23 @@ $(O)/tests/unit/test_pd_users: $(O)/obj/tests/unit/test_pd_users.o \
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(PORT_LIB) $(CORE_LIB) $(FW_LIB_OBJS) \
-		$(EMB_LIB)
+# A unit test links the archives (each member only if the test calls into
+# it) and LDLIBS; the few that need more libraries name them in
+# UNIT_LIBS_<test>.
+# test_p11uri: a differential check against p11-kit's URI parser.
+UNIT_LIBS_test_p11uri := -lp11-kit
+$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(FW_LIB) $(TESTPORT_LIB) $(EMB_LIB) $(PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(EMB_LIB) $(PORT_LIB) $(CORE_LIB) \
-		$(LDLIBS) $(COAP_LIBS) -lcmocka -lp11-kit
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB) $(TESTPORT_LIB) $(EMB_LIB) $(PORT_LIB) $(CORE_LIB) \
+		$(LDLIBS) $(UNIT_LIBS_$*) -lcmocka
 
 ITEST_OBJ := $(O)/obj/tests/integration/itest.o
-$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT_LIB) $(PORT_LIB) \
-		$(CORE_LIB) $(FW_LIB_OBJS)
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(FW_LIB) $(TESTPORT_LIB) \
+		$(PORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(FW_LIB_OBJS) $(TESTPORT_LIB) $(PORT_LIB) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(FW_LIB) $(TESTPORT_LIB) $(PORT_LIB) \
 		$(CORE_LIB) $(LDLIBS) $(COAP_LIBS) -lcmocka
 
 # signet-provisiond: the reference EST-coaps provisioning service (tools/
