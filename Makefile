@@ -148,7 +148,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRC))
 INTEG_BINS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(INTEG_SRC))
 TOOL_BINS := $(patsubst tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
-.PHONY: all deps test-deps test unit integration san fuzz fuzz-run lint demo bench build-check \
+.PHONY: all deps test-deps test unit integration integration-deps check san fuzz fuzz-run lint demo bench build-check \
 	install uninstall clean help size board-size board-test abi-check
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -229,35 +229,47 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(BOARD_LIBS) $(CORE_LIB)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS)
 
-# Firmware objects other than the CLI's main() are linked into tests too;
-# the tests link the CoAP part itself rather than its plugin loader.
+# Firmware objects other than the CLI's main() are linked into tests too,
+# from an archive, so that a test gets only the firmware it calls; the tests
+# link the CoAP part itself rather than its plugin loader.
 FW_LIB_OBJS := $(call obj,$(filter-out firmware/cli/main.c $(if $(filter 1,$(FEATURE_COAP)),\
 	firmware/coap/est_plugin.c),$(FW_SRC)) $(if $(filter 1,$(FEATURE_COAP)),$(PLUGIN_SRC)))
+FW_LIB := $(O)/libsignet-fw.a
+$(FW_LIB): $(FW_LIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Every test program also links tests/case_filter.c (make check's CASE).
+CASE_OBJ := $(O)/obj/tests/case_filter.o
 
 # test_pd_users is signet-provisiond's user table: tools/provisiond/pd_users.c (and the
 # file helpers it writes through, pd_files.c).
 $(O)/tests/unit/test_pd_users: $(O)/obj/tests/unit/test_pd_users.o \
-		$(O)/obj/tools/provisiond/pd_users.o $(O)/obj/tools/provisiond/pd_files.o $(CORE_LIB)
+		$(O)/obj/tools/provisiond/pd_users.o $(O)/obj/tools/provisiond/pd_files.o $(CASE_OBJ) \
+		$(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-# Unit tests link the board's entry (test_port_embedded runs the very
-# board_open that signet links) and the overlay on every board.
-$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTPORT_LIB) $(BOARD_LIBS) $(CORE_LIB) $(FW_LIB_OBJS) \
-		$(EMB_LIB)
+# A unit test links the archives (each member only if the test calls into
+# it: the board's entry too, which test_port_embedded runs as signet does,
+# and the overlay on every board) and LDLIBS; the few that need more
+# libraries name them in UNIT_LIBS_<test>.
+# test_p11uri: a differential check against p11-kit's URI parser.
+UNIT_LIBS_test_p11uri := -lp11-kit
+BOARD_LIB := $(O)/libsignet-board.a
+$(BOARD_LIB): $(call obj,$(BOARD_SRC))
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+TEST_LIBS := $(CASE_OBJ) $(FW_LIB) $(TESTPORT_LIB) $(BOARD_LIB) $(EMB_LIB) $(PORT_LIB) $(CORE_LIB)
+$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FW_LIB_OBJS) $(TESTPORT_LIB) $(call obj,$(BOARD_SRC)) $(EMB_LIB) \
-		$(PORT_LIB) $(CORE_LIB) \
-		$(LDLIBS) $(COAP_LIBS) -lcmocka -lp11-kit
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_LIBS) $(LDLIBS) $(UNIT_LIBS_$*) -lcmocka
 
 ITEST_OBJ := $(O)/obj/tests/integration/itest.o
-$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TESTPORT_LIB) $(BOARD_LIBS) \
-		$(CORE_LIB) $(FW_LIB_OBJS)
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(FW_LIB_OBJS) $(TESTPORT_LIB) $(BOARD_LIBS) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ITEST_OBJ) $(TEST_LIBS) \
 		$(CORE_LIB) $(LDLIBS) $(COAP_LIBS) -lcmocka
 
 # signet-provisiond: the reference EST-coaps provisioning service (tools/
@@ -270,7 +282,7 @@ $(PROVISIOND): $(call obj,$(PD_SRC)) $(CORE_LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(PD_SRC)) $(CORE_LIB) \
 		$(LDLIBS) $(COAP_LIBS)
 all: $(PROVISIOND)
-integration: $(PROVISIOND)
+integration-deps: $(PROVISIOND)
 
 # signet-coap.so (est_plugin.h): only signet_coap_api is exported; the
 # core it carries stays local to it.
@@ -280,7 +292,7 @@ $(COAP_PLUGIN): $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/cli/json.o $(CORE_LI
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=firmware/coap/est_plugin.map -Wl,-z,relro,-z,now \
 		-o $@ $(call obj,$(PLUGIN_SRC)) $(O)/obj/firmware/cli/json.o $(CORE_LIB) $(LDLIBS) $(COAP_LIBS)
 all: $(COAP_PLUGIN)
-integration: $(COAP_PLUGIN)
+integration-deps: $(COAP_PLUGIN)
 unit: $(COAP_PLUGIN)
 install: install-coap
 uninstall: uninstall-coap
@@ -297,8 +309,57 @@ endif
 unit: test-deps $(UNIT_BINS)
 	$(Q)tests/run-tests unit $(O) $(UNIT_BINS)
 
-integration: test-deps $(SIGNET) $(INTEG_BINS) $(TOOL_BINS)
+# What integration tests run besides themselves (the PAM module, the CoAP
+# plugin and signet-provisiond add themselves where they are built).
+integration-deps: $(SIGNET) $(TOOL_BINS)
+
+integration: test-deps integration-deps $(INTEG_BINS)
 	$(Q)tests/run-tests integration $(O) $(INTEG_BINS)
+
+# ---- one test: make check T=<test> [CASE=<pattern>] -----------------------
+# T: test programs by name (test_pin), unit or integration; a name that is
+# both (test_json) runs both, unit/test_json or integration/test_json one.
+# They are built and run through tests/run-tests as in make test (same
+# scratch directory and SIGNET_* variables; SAN=1 and BOARD= work as
+# there). CASE: only the cases whose names match (cmocka's filter, `*` and
+# `?`; tests/case_filter.c); run-tests fails when no case matches. On an
+# emulated board, integration tests are its BOARD_ITESTS (see board-test).
+unexport SIGNET_TEST_CASE
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+CHECK_SRC := $(sort $(foreach t,$(T),$(filter %/$(patsubst tests/%,%,$(basename $(t))).c,\
+	$(UNIT_SRC) $(INTEG_SRC))))
+ifeq ($(CHECK_SRC),)
+$(error make check T=<test> [CASE=<pattern>]: $(if $(T),no test named '$(T)'; t,T)ests: \
+	$(sort $(notdir $(basename $(UNIT_SRC) $(INTEG_SRC)))))
+endif
+CHECK_UNIT := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(filter tests/unit/%,$(CHECK_SRC)))
+CHECK_INTEG_NAMES := $(patsubst tests/integration/%.c,%,$(filter tests/integration/%,$(CHECK_SRC)))
+ifneq ($(CROSS),)
+ifneq ($(filter-out $(BOARD_ITESTS),$(CHECK_INTEG_NAMES)),)
+$(error make check: on $(BOARD), integration tests are its BOARD_ITESTS ($(BOARD_ITESTS)), \
+	not $(filter-out $(BOARD_ITESTS),$(CHECK_INTEG_NAMES)))
+endif
+endif
+endif
+CHECK_ENV = SIGNET_TEST_CASE='$(CASE)'
+
+ifeq ($(CROSS),)
+CHECK_INTEG := $(addprefix $(O)/tests/integration/,$(CHECK_INTEG_NAMES))
+check: test-deps $(CHECK_UNIT) $(if $(CHECK_INTEG),integration-deps $(CHECK_INTEG))
+	$(Q)$(if $(CHECK_UNIT),$(CHECK_ENV) tests/run-tests unit $(O) $(CHECK_UNIT))
+	$(Q)$(if $(CHECK_INTEG),$(CHECK_ENV) tests/run-tests integration $(O) $(CHECK_INTEG))
+else
+# Target programs under $(QEMU); integration tests are host programs driving
+# this board's signet (as in board-test).
+CHECK_INTEG = $(addprefix $(HOST_O)/tests/integration/,$(CHECK_INTEG_NAMES))
+check: test-deps $(CHECK_UNIT) $(if $(CHECK_INTEG),all $(O)/signet-run)
+	$(Q)$(if $(CHECK_UNIT),$(BOARD_TMP) $(CHECK_ENV) tests/run-tests unit $(O) $(CHECK_UNIT))
+ifneq ($(CHECK_INTEG),)
+	$(Q)$(MAKE) --no-print-directory BOARD=linux-desktop TEST_RUNNER= $(CHECK_INTEG)
+	$(Q)$(BOARD_TMP) $(CHECK_ENV) TEST_RUNNER= SIGNET_TARGET_BIN=$(abspath $(O)/signet-run) \
+		tests/run-tests integration $(HOST_O) $(CHECK_INTEG)
+endif
+endif
 
 san:
 	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration
@@ -468,6 +529,9 @@ help:
 	@echo "                     DESTDIR=DIR installs under DIR (no root needed); make uninstall"
 	@echo "  make clean         remove build/"
 	@echo "  make build-check | unit | integration | san | fuzz-run | lint   the parts of make test"
+	@echo "  make check T=<test> [CASE=<pattern>]   one test program (unit or integration, e.g."
+	@echo "                     T=test_pin), run as make test runs it; CASE: only its cases whose"
+	@echo "                     names match (cmocka's * and ?); with SAN=1 or BOARD=<arm board> too"
 	@echo "  make size          per board: stripped signet, the core by folder, peak heap of a sign-in"
 	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
 	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
@@ -510,7 +574,7 @@ $(PAM_SO): $(PAM_OBJS) $(BOARD_LIBS) $(CORE_LIB) firmware/pam/pam_signet.map
 	$(Q)$(CC) $(LDFLAGS) $(PAM_LDFLAGS) -o $@ $(PAM_OBJS) $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS) -lpam
 
 all: $(PAM_SO)
-integration: $(PAM_SO)
+integration-deps: $(PAM_SO)
 install: install-pam
 uninstall: uninstall-pam
 .PHONY: install-pam uninstall-pam
