@@ -269,20 +269,37 @@ out:
 	return err;
 }
 
+/* Closes the transport when it is up. */
+static void tp_close(struct sip_reg *r)
+{
+	if (r->tp_up)
+		r->tp->ops->close(r->tp->ctx);
+	r->tp_up = 0;
+}
+
+/* Ends every activity: transaction, keep-alives, timer, connection. */
+static void go_idle(struct sip_reg *r)
+{
+	sip_tx_abort(r->tx);
+	reg_keepalive_off(r);
+	reg_cancel(r, &r->timer);
+	tp_close(r);
+	r->ph = PH_IDLE;
+	r->bound = 0;
+}
+
 static void connect_now(struct sip_reg *r);
 
 /* A failure that is retried. */
-void reg_fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t retry_after_s,
-		    int reconnect)
+static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t retry_after_s,
+		       int reconnect)
 {
 	uint64_t ms;
 
 	sip_tx_abort(r->tx);
 	reg_keepalive_off(r);
-	if (reconnect && r->tp_up) {
-		r->tp->ops->close(r->tp->ctx);
-		r->tp_up = 0;
-	}
+	if (reconnect)
+		tp_close(r);
 	if (r->ph == PH_REGISTERED && r->failures == 0) {
 		ms = 0; /* a flow lost while registered: reconnect at once, once */
 	} else {
@@ -306,31 +323,25 @@ void reg_fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t retr
 /* A failure that ends the registration attempt for good. */
 static void fail_stop(struct sip_reg *r, const struct sg_error *err)
 {
-	sip_tx_abort(r->tx);
-	reg_keepalive_off(r);
-	reg_cancel(r, &r->timer);
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
-	r->ph = PH_IDLE;
-	r->bound = 0;
+	go_idle(r);
 	sg_info(&r->hal->log, "sip: registration stopped: %s", err->detail);
 	report(r, SIP_REG_FAILED, err, 0, 0);
 }
 
-void reg_finish_unreg(struct sip_reg *r, const struct sg_error *err)
+static void finish_unreg(struct sip_reg *r, const struct sg_error *err)
 {
-	sip_tx_abort(r->tx);
-	reg_keepalive_off(r);
-	reg_cancel(r, &r->timer);
 	reg_cancel(r, &r->stop_timer);
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
-	r->ph = PH_IDLE;
-	r->bound = 0;
+	go_idle(r);
 	r->granted = 0;
 	report(r, SIP_REG_UNREGISTERED, err, 0, 0);
+}
+
+void reg_flow_failed(struct sip_reg *r, const struct sg_error *err)
+{
+	if (r->ph == PH_UNREGISTERING)
+		finish_unreg(r, err);
+	else
+		fail_retry(r, err, 0, 1);
 }
 
 /* Sends the REGISTER the phase calls for; failures go the usual way. */
@@ -351,9 +362,9 @@ static void send_now(struct sip_reg *r)
 		return;
 	}
 	if (unreg)
-		reg_finish_unreg(r, &err);
+		finish_unreg(r, &err);
 	else if (err.code == SG_E_NETWORK)
-		reg_fail_retry(r, &err, 0, 1);
+		fail_retry(r, &err, 0, 1);
 	else
 		fail_stop(r, &err);
 }
@@ -363,7 +374,7 @@ static void send_now(struct sip_reg *r)
 static void on_ok(struct sip_reg *r, const struct sip_msg *m)
 {
 	if (r->ph == PH_UNREGISTERING) {
-		reg_finish_unreg(r, NULL);
+		finish_unreg(r, NULL);
 		return;
 	}
 	r->granted = sip_reg_granted(m, r->contact_uri, r->instance, r->reg_id, r->expires_cur);
@@ -374,7 +385,7 @@ static void on_ok(struct sip_reg *r, const struct sip_msg *m)
 		sg_error_set(&err, SG_E_REFUSED,
 			     "the registrar answered %d but granted 0 seconds to our contact",
 			     m->status);
-		reg_fail_retry(r, &err, 0, 0);
+		fail_retry(r, &err, 0, 0);
 		return;
 	}
 	r->failures = 0;
@@ -397,7 +408,7 @@ static void on_redirect(struct sip_reg *r, const struct sip_msg *m)
 	n = sip_msg_contacts(m, c, 1, &err);
 	if (r->redirected) {
 		sg_error_set(&err, SG_E_REFUSED, "redirected (%d) a second time", m->status);
-		reg_fail_retry(r, &err, 0, 0);
+		fail_retry(r, &err, 0, 0);
 		return;
 	}
 	if (n <= 0 || c[0].star || sip_uri_parse(c[0].addr.uri, &u, &err) ||
@@ -408,7 +419,7 @@ static void on_redirect(struct sip_reg *r, const struct sip_msg *m)
 		else if (!err.code)
 			sg_error_set(&err, SG_E_MALFORMED, "%d redirect to an unusable Contact",
 				     m->status);
-		reg_fail_retry(r, &err, 0, 0);
+		fail_retry(r, &err, 0, 0);
 		return;
 	}
 	v6 = strchr(host, ':') != NULL;
@@ -422,9 +433,7 @@ static void on_redirect(struct sip_reg *r, const struct sip_msg *m)
 	sg_info(&r->hal->log, "sip: redirected (%d) to %s:%u", m->status, r->cur_host,
 		(unsigned)r->cur_port);
 	sip_tx_abort(r->tx);
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
+	tp_close(r);
 	r->ph = PH_CONNECTING;
 	if (arm(r, 0) != HAL_OK) {
 		sg_error_set(&err, SG_E_INTERNAL, "cannot add a loop timer");
@@ -481,7 +490,7 @@ static void on_final(struct sip_reg *r, const struct sip_msg *m)
 			     "the registrar answered %d %.*s for %s", m->status,
 			     (int)(m->reason.len > 80 ? 80 : m->reason.len), m->reason.p, r->aor);
 	if (r->ph == PH_UNREGISTERING) {
-		reg_finish_unreg(r, &err);
+		finish_unreg(r, &err);
 		return;
 	}
 	if (err.code == SG_E_REFUSED) {
@@ -490,7 +499,7 @@ static void on_final(struct sip_reg *r, const struct sip_msg *m)
 	}
 	if (sip_msg_retry_after(m, &v, NULL) != SIP_FOUND)
 		v = 0;
-	reg_fail_retry(r, &err, v, 0);
+	fail_retry(r, &err, v, 0);
 }
 
 static void on_tx(const struct sip_msg *resp, const struct sg_error *e, void *arg)
@@ -501,10 +510,7 @@ static void on_tx(const struct sip_msg *resp, const struct sg_error *e, void *ar
 		on_final(r, resp);
 		return;
 	}
-	if (r->ph == PH_UNREGISTERING)
-		reg_finish_unreg(r, e);
-	else
-		reg_fail_retry(r, e, 0, 1);
+	reg_flow_failed(r, e);
 }
 
 /* ---- transport -------------------------------------------------------- */
@@ -527,10 +533,7 @@ static void on_msg(const uint8_t *msg, size_t len, void *arg)
 		if (sip_tx_state(r->tx) == SIP_TX_TRYING || sip_tx_state(r->tx) == SIP_TX_PROCEEDING) {
 			sg_error_set(&err, SG_E_MALFORMED, "the registrar %s:%u sent malformed SIP: %s",
 				     r->cur_host, (unsigned)r->cur_port, perr.detail);
-			if (r->ph == PH_UNREGISTERING)
-				reg_finish_unreg(r, &err);
-			else
-				reg_fail_retry(r, &err, 0, 1);
+			reg_flow_failed(r, &err);
 		}
 		goto out;
 	}
@@ -571,12 +574,12 @@ static void on_event(enum sip_tp_event ev, const struct sg_error *e, void *arg)
 			     (unsigned)r->cur_port);
 	switch (r->ph) {
 	case PH_UNREGISTERING:
-		reg_finish_unreg(r, &err);
+		finish_unreg(r, &err);
 		return;
 	case PH_CONNECTING:
 	case PH_REGISTERING:
 	case PH_REGISTERED:
-		reg_fail_retry(r, &err, 0, 0);
+		fail_retry(r, &err, 0, 0);
 		return;
 	default:
 		return;
@@ -610,17 +613,15 @@ static void connect_now(struct sip_reg *r)
 		if (!r->cur_port)
 			r->cur_port = r->tp->kind == SIP_TP_TLS ? 5061 : 5060;
 	}
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
+	tp_close(r);
 	if (r->ph != PH_UNREGISTERING)
 		r->ph = PH_CONNECTING;
 	if (r->tp->ops->open(r->tp->ctx, r->cur_host, r->cur_port, (int)r->connect_ms, &err) !=
 	    SG_OK) {
 		if (r->ph == PH_UNREGISTERING)
-			reg_finish_unreg(r, &err);
+			finish_unreg(r, &err);
 		else
-			reg_fail_retry(r, &err, 0, 0);
+			fail_retry(r, &err, 0, 0);
 	}
 }
 
@@ -674,7 +675,7 @@ static void on_stop_timeout(void *arg)
 	sg_error_init(&err);
 	sg_error_set(&err, SG_E_NETWORK, "no answer to the unregistration from %s:%u in time",
 		     r->cur_host, (unsigned)r->cur_port);
-	reg_finish_unreg(r, &err);
+	finish_unreg(r, &err);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -826,9 +827,7 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e)
 	reg_keepalive_off(r);
 	sip_tx_abort(r->tx);
 	if (!was_bound) {
-		if (r->tp_up)
-			r->tp->ops->close(r->tp->ctx);
-		r->tp_up = 0;
+		tp_close(r);
 		r->ph = PH_IDLE;
 		if (arm(r, 0) != HAL_OK)
 			return sg_error_set(e, SG_E_INTERNAL, "SIP: cannot add a loop timer");

@@ -34,15 +34,6 @@ static void ka_arm(struct sip_reg *r)
 		r->ka_timer = -1;
 }
 
-static void flow_dead(struct sip_reg *r, const struct sg_error *err)
-{
-	if (r->ph == PH_UNREGISTERING) {
-		reg_finish_unreg(r, err);
-		return;
-	}
-	reg_fail_retry(r, err, 0, 1);
-}
-
 static void on_pong_timeout(void *arg)
 {
 	struct sip_reg *r = arg;
@@ -53,7 +44,7 @@ static void on_pong_timeout(void *arg)
 	sg_error_set(&err, SG_E_NETWORK,
 		     "no keep-alive answer from %s:%u within %u ms: the connection is dead",
 		     r->cur_host, (unsigned)r->cur_port, (unsigned)r->pong_ms);
-	flow_dead(r, &err);
+	reg_flow_failed(r, &err);
 }
 
 static void on_ka(void *arg)
@@ -67,7 +58,7 @@ static void on_ka(void *arg)
 	if (!r->tp_up)
 		return;
 	if (r->tp->ops->send(r->tp->ctx, ping, sizeof(ping), &err) != SG_OK) {
-		flow_dead(r, &err);
+		reg_flow_failed(r, &err);
 		return;
 	}
 	if (r->pong_timer < 0 &&

@@ -102,12 +102,10 @@ static inline uint32_t reg_ms32(uint64_t ms)
 void reg_cancel(struct sip_reg *r, int *id);
 /* 32 random bits from the HAL (0 when it fails). */
 uint32_t reg_rand_u32(struct sip_reg *r);
-/* A failure that is retried (after retry_after_s, else the back-off;
- * reconnect: close the transport first). */
-void reg_fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t retry_after_s,
-		    int reconnect);
-/* The end of an unregistration: answered (err NULL) or not. */
-void reg_finish_unreg(struct sip_reg *r, const struct sg_error *err);
+/* The flow or the request failed (err says why): an unregistration ends
+ * there; a registration is retried, over a new connection, after the
+ * back-off. */
+void reg_flow_failed(struct sip_reg *r, const struct sg_error *err);
 
 /* ---- sip_reg_auth.c ---------------------------------------------------- */
 
