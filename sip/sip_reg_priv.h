@@ -52,14 +52,11 @@ struct sip_reg {
 	char domain[256];
 	char req_uri_cfg[300];
 	char user[128];          /* contact user */
-	char auth_user[128];
 	char instance[128];      /* "urn:uuid:..." or "" */
 	char ua[128];
-	uint8_t *pw;             /* NULL: no credentials */
-	size_t pw_len;
 	uint32_t expires_cfg, reg_id;
 	int outbound, path;
-	uint32_t retry_base_s, retry_max_s, connect_ms, keepalive_s, pong_ms;
+	uint32_t retry_base_s, retry_max_s, connect_ms;
 
 	/* where we register now (a 3xx may move it) */
 	char cur_host[256];
@@ -83,10 +80,19 @@ struct sip_reg {
 	uint32_t granted;
 	unsigned failures;
 	int last_status;
+	int timer, stop_timer;
+
+	/* the Digest retry (sip_reg_auth.c) */
+	char auth_user[128];
+	uint8_t *pw;             /* NULL: no credentials */
+	size_t pw_len;
 	struct sip_digest dig;
 	int have_dig;
 	int dig_fresh;           /* the challenge in dig has not been answered yet */
-	int timer, ka_timer, pong_timer, stop_timer;
+
+	/* RFC 5626 keep-alives (sip_reg_keepalive.c) */
+	uint32_t keepalive_s, pong_ms;
+	int ka_timer, pong_timer;
 	int ka_on;
 	uint32_t flow_s;
 };
