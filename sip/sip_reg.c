@@ -1,18 +1,16 @@
 /*
  * sip_reg.c: the registration client's state machine. Everything runs
  * from loop callbacks; callbacks to the owner come last in each path so
- * that the owner may call sip_reg_stop() from them.
+ * that the owner may call sip_reg_stop() from them. The Digest retry is
+ * in sip_reg_auth.c, the RFC 5626 keep-alives in sip_reg_keepalive.c
+ * (sip_reg_priv.h).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/platform_util.h>
-
 #include "sg_log.h"
 #include "sg_mem.h"
-#include "sip_digest.h"
-#include "sip_msg.h"
-#include "sip_reg.h"
+#include "sip_reg_priv.h"
 #include "sip_tx.h"
 
 #define REG_EXPIRES_DEFAULT 600u
@@ -24,70 +22,6 @@
 #define REG_STOP_MS 5000u
 #define REG_MAX_CONTACTS 16
 #define REG_BUF 4096
-
-enum reg_phase {
-	PH_IDLE,         /* not started, or stopped for good */
-	PH_CONNECTING,   /* waiting for the transport */
-	PH_REGISTERING,  /* REGISTER sent */
-	PH_REGISTERED,   /* waiting to refresh */
-	PH_WAIT_RETRY,   /* backing off */
-	PH_UNREGISTERING,
-};
-
-struct sip_reg {
-	const struct hal *hal;
-	struct sip_tp *tp;
-	struct sip_tx *tx;
-	sip_reg_state_h on_state;
-	void *arg;
-	sip_reg_srv_h srv;
-	void *srv_arg;
-
-	/* configuration */
-	char host[256];
-	uint16_t port;
-	char aor[256];
-	char domain[256];
-	char req_uri_cfg[300];
-	char user[128];          /* contact user */
-	char auth_user[128];
-	char instance[128];      /* "urn:uuid:..." or "" */
-	char ua[128];
-	uint8_t *pw;             /* NULL: no credentials */
-	size_t pw_len;
-	uint32_t expires_cfg, reg_id;
-	int outbound, path;
-	uint32_t retry_base_s, retry_max_s, connect_ms, keepalive_s, pong_ms;
-
-	/* where we register now (a 3xx may move it) */
-	char cur_host[256];
-	uint16_t cur_port;
-	char req_uri[300];
-	int redirected;
-
-	/* the registration's identity (RFC 3261 10.2.4: the same for refreshes) */
-	char call_id[40];
-	char from_tag[20];
-	char branch[40];
-	uint32_t cseq;
-	char sent_by[300];
-	char contact_uri[400];
-
-	/* state */
-	enum reg_phase ph;
-	int tp_up;
-	int bound;               /* a binding may exist at the registrar */
-	uint32_t expires_cur;    /* what we ask for (raised by 423) */
-	uint32_t granted;
-	unsigned failures;
-	int last_status;
-	struct sip_digest dig;
-	int have_dig;
-	int dig_fresh;           /* the challenge in dig has not been answered yet */
-	int timer, ka_timer, pong_timer, stop_timer;
-	int ka_on;
-	uint32_t flow_s;
-};
 
 /* ---- arithmetic ------------------------------------------------------- */
 
@@ -104,14 +38,6 @@ uint64_t sip_reg_backoff_ms(unsigned failures, uint32_t base_s, uint32_t max_s, 
 uint64_t sip_reg_refresh_ms(uint32_t expires_s)
 {
 	uint64_t ms = (uint64_t)expires_s * 900u;
-
-	return ms < 1000 ? 1000 : ms;
-}
-
-uint64_t sip_reg_keepalive_ms(uint32_t interval_s, uint32_t rnd)
-{
-	uint64_t full = (uint64_t)interval_s * 1000u;
-	uint64_t ms = full * 8u / 10u + (full / 5u ? rnd % (full / 5u + 1u) : 0);
 
 	return ms < 1000 ? 1000 : ms;
 }
@@ -219,7 +145,7 @@ static void report(struct sip_reg *r, enum sip_reg_state st, const struct sg_err
 		r->on_state(&info, r->arg);
 }
 
-static void cancel(struct sip_reg *r, int *id)
+void reg_cancel(struct sip_reg *r, int *id)
 {
 	if (*id >= 0)
 		(void)hal_loop_cancel_timer(&r->hal->loop, *id);
@@ -242,7 +168,7 @@ static int rand_hex(struct sip_reg *r, char *out, size_t nbytes)
 	return 0;
 }
 
-static uint32_t rand_u32(struct sip_reg *r)
+uint32_t reg_rand_u32(struct sip_reg *r)
 {
 	uint8_t b[4] = {0, 0, 0, 0};
 
@@ -250,24 +176,12 @@ static uint32_t rand_u32(struct sip_reg *r)
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static uint32_t ms32(uint64_t ms)
-{
-	return ms > 0xffffffffu ? 0xffffffffu : (uint32_t)ms;
-}
-
-static void keepalive_off(struct sip_reg *r)
-{
-	cancel(r, &r->ka_timer);
-	cancel(r, &r->pong_timer);
-	r->ka_on = 0;
-}
-
 static void on_timer(void *arg);
 
 static int arm(struct sip_reg *r, uint64_t ms)
 {
-	cancel(r, &r->timer);
-	return hal_loop_add_timer(&r->hal->loop, ms32(ms), on_timer, r, &r->timer);
+	reg_cancel(r, &r->timer);
+	return hal_loop_add_timer(&r->hal->loop, reg_ms32(ms), on_timer, r, &r->timer);
 }
 
 /* Fills sent_by and contact_uri for the transport as it is now. */
@@ -340,15 +254,9 @@ static sg_err send_register(struct sip_reg *r, uint32_t expires, struct sg_error
 	rq.path = r->path;
 	rq.expires = expires;
 	rq.user_agent = r->ua[0] ? r->ua : NULL;
-	if (r->have_dig && r->pw) {
-		err = sip_digest_header(&r->dig, &r->hal->rng, r->auth_user, r->pw, r->pw_len,
-					"REGISTER", r->req_uri, auth, REG_BUF, e);
-		if (err)
-			goto out;
-		rq.auth_name = r->dig.proxy ? "Proxy-Authorization" : "Authorization";
-		rq.auth_value = auth;
-		r->dig_fresh = 0;
-	}
+	err = reg_auth_header(r, &rq, auth, REG_BUF, e);
+	if (err)
+		goto out;
 	err = sip_build_register(&rq, buf, REG_BUF, &len, e);
 	if (!err)
 		err = sip_tx_send(r->tx, (const uint8_t *)buf, len, r->branch, "REGISTER", e);
@@ -361,6 +269,25 @@ out:
 	return err;
 }
 
+/* Closes the transport when it is up. */
+static void tp_close(struct sip_reg *r)
+{
+	if (r->tp_up)
+		r->tp->ops->close(r->tp->ctx);
+	r->tp_up = 0;
+}
+
+/* Ends every activity: transaction, keep-alives, timer, connection. */
+static void go_idle(struct sip_reg *r)
+{
+	sip_tx_abort(r->tx);
+	reg_keepalive_off(r);
+	reg_cancel(r, &r->timer);
+	tp_close(r);
+	r->ph = PH_IDLE;
+	r->bound = 0;
+}
+
 static void connect_now(struct sip_reg *r);
 
 /* A failure that is retried. */
@@ -370,11 +297,9 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 	uint64_t ms;
 
 	sip_tx_abort(r->tx);
-	keepalive_off(r);
-	if (reconnect && r->tp_up) {
-		r->tp->ops->close(r->tp->ctx);
-		r->tp_up = 0;
-	}
+	reg_keepalive_off(r);
+	if (reconnect)
+		tp_close(r);
 	if (r->ph == PH_REGISTERED && r->failures == 0) {
 		ms = 0; /* a flow lost while registered: reconnect at once, once */
 	} else {
@@ -383,7 +308,7 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 			     ? (uint64_t)(retry_after_s > r->retry_max_s ? r->retry_max_s
 									 : retry_after_s) * 1000u
 			     : sip_reg_backoff_ms(r->failures, r->retry_base_s, r->retry_max_s,
-						  rand_u32(r));
+						  reg_rand_u32(r));
 	}
 	/* The next attempt starts from the configured registrar again. */
 	r->redirected = 0;
@@ -391,38 +316,32 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 	if (arm(r, ms) != HAL_OK)
 		r->ph = PH_IDLE;
 	sg_info(&r->hal->log, "sip: registration failed (%s); retry in %u ms", err->detail,
-		(unsigned)ms32(ms));
-	report(r, SIP_REG_FAILED, err, r->ph == PH_WAIT_RETRY, ms32(ms));
+		(unsigned)reg_ms32(ms));
+	report(r, SIP_REG_FAILED, err, r->ph == PH_WAIT_RETRY, reg_ms32(ms));
 }
 
 /* A failure that ends the registration attempt for good. */
 static void fail_stop(struct sip_reg *r, const struct sg_error *err)
 {
-	sip_tx_abort(r->tx);
-	keepalive_off(r);
-	cancel(r, &r->timer);
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
-	r->ph = PH_IDLE;
-	r->bound = 0;
+	go_idle(r);
 	sg_info(&r->hal->log, "sip: registration stopped: %s", err->detail);
 	report(r, SIP_REG_FAILED, err, 0, 0);
 }
 
 static void finish_unreg(struct sip_reg *r, const struct sg_error *err)
 {
-	sip_tx_abort(r->tx);
-	keepalive_off(r);
-	cancel(r, &r->timer);
-	cancel(r, &r->stop_timer);
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
-	r->ph = PH_IDLE;
-	r->bound = 0;
+	reg_cancel(r, &r->stop_timer);
+	go_idle(r);
 	r->granted = 0;
 	report(r, SIP_REG_UNREGISTERED, err, 0, 0);
+}
+
+void reg_flow_failed(struct sip_reg *r, const struct sg_error *err)
+{
+	if (r->ph == PH_UNREGISTERING)
+		finish_unreg(r, err);
+	else
+		fail_retry(r, err, 0, 1);
 }
 
 /* Sends the REGISTER the phase calls for; failures go the usual way. */
@@ -450,68 +369,10 @@ static void send_now(struct sip_reg *r)
 		fail_stop(r, &err);
 }
 
-/* ---- keep-alive (RFC 5626 4.4.1) -------------------------------------- */
-
-static void on_ka(void *arg);
-
-static void ka_arm(struct sip_reg *r)
-{
-	cancel(r, &r->ka_timer);
-	if (hal_loop_add_timer(&r->hal->loop,
-			       ms32(sip_reg_keepalive_ms(r->flow_s, rand_u32(r))), on_ka, r,
-			       &r->ka_timer) != HAL_OK)
-		r->ka_timer = -1;
-}
-
-static void flow_dead(struct sip_reg *r, const struct sg_error *err)
-{
-	if (r->ph == PH_UNREGISTERING) {
-		finish_unreg(r, err);
-		return;
-	}
-	fail_retry(r, err, 0, 1);
-}
-
-static void on_pong_timeout(void *arg)
-{
-	struct sip_reg *r = arg;
-	struct sg_error err;
-
-	r->pong_timer = -1;
-	sg_error_init(&err);
-	sg_error_set(&err, SG_E_NETWORK,
-		     "no keep-alive answer from %s:%u within %u ms: the connection is dead",
-		     r->cur_host, (unsigned)r->cur_port, (unsigned)r->pong_ms);
-	flow_dead(r, &err);
-}
-
-static void on_ka(void *arg)
-{
-	struct sip_reg *r = arg;
-	struct sg_error err;
-	static const uint8_t ping[4] = {'\r', '\n', '\r', '\n'};
-
-	r->ka_timer = -1;
-	sg_error_init(&err);
-	if (!r->tp_up)
-		return;
-	if (r->tp->ops->send(r->tp->ctx, ping, sizeof(ping), &err) != SG_OK) {
-		flow_dead(r, &err);
-		return;
-	}
-	if (r->pong_timer < 0 &&
-	    hal_loop_add_timer(&r->hal->loop, r->pong_ms, on_pong_timeout, r, &r->pong_timer) !=
-		    HAL_OK)
-		r->pong_timer = -1;
-	ka_arm(r);
-}
-
 /* ---- responses -------------------------------------------------------- */
 
 static void on_ok(struct sip_reg *r, const struct sip_msg *m)
 {
-	uint32_t flow = 0;
-
 	if (r->ph == PH_UNREGISTERING) {
 		finish_unreg(r, NULL);
 		return;
@@ -530,65 +391,9 @@ static void on_ok(struct sip_reg *r, const struct sip_msg *m)
 	r->failures = 0;
 	r->ph = PH_REGISTERED;
 	(void)arm(r, sip_reg_refresh_ms(r->granted));
-	keepalive_off(r);
-	if (r->tp->reliable && sip_msg_has_option(m, SIP_HDR_REQUIRE, "outbound")) {
-		r->flow_s = sip_msg_uint(m, SIP_HDR_FLOW_TIMER, &flow, NULL) == SIP_FOUND && flow
-				    ? flow
-				    : r->keepalive_s;
-		r->ka_on = 1;
-		ka_arm(r);
-	}
+	reg_keepalive_start(r, m);
 	sg_info(&r->hal->log, "sip: registered for %u s", (unsigned)r->granted);
 	report(r, SIP_REG_REGISTERED, NULL, 0, 0);
-}
-
-/* Picks the strongest Digest challenge we can answer. */
-static sg_err on_auth(struct sip_reg *r, const struct sip_msg *m, struct sg_error *e)
-{
-	enum sip_hdr_id id = m->status == 407 ? SIP_HDR_PROXY_AUTHENTICATE
-					      : SIP_HDR_WWW_AUTHENTICATE;
-	struct sip_challenge c, best;
-	int have = 0, rc;
-	size_t i;
-	char realm[128] = "", nonce[256] = "";
-	sg_err err;
-
-	memset(&best, 0, sizeof(best));
-	for (i = 0; (rc = sip_msg_challenge(m, id, i, &c, e)) == SIP_FOUND; i++) {
-		if (!have) {
-			best = c; /* for the error message when none is supported */
-		}
-		if (!sip_digest_supported(&c))
-			continue;
-		if (!have || !sip_digest_supported(&best) ||
-		    sip_str_ieq(c.algorithm, "SHA-256"))
-			best = c;
-		have = 1;
-	}
-	if (rc == SIP_BAD)
-		return SG_E_MALFORMED;
-	if (i == 0)
-		return sg_error_set(e, SG_E_MALFORMED, "%d without a %s header", m->status,
-				    m->status == 407 ? "Proxy-Authenticate" : "WWW-Authenticate");
-	(void)sip_str_copy(best.realm, realm, sizeof(realm));
-	(void)sip_str_copy(best.nonce, nonce, sizeof(nonce));
-	if (!r->pw)
-		return sg_error_set(e, SG_E_REFUSED,
-				    "the registrar asks for a password (Digest realm \"%s\") and "
-				    "none is configured", realm);
-	/* Once per nonce: the same challenge again means the answer was
-	 * wrong, unless the registrar says the nonce merely went stale. */
-	if (r->have_dig && !r->dig_fresh && !best.stale && !strcmp(realm, r->dig.realm) &&
-	    !strcmp(nonce, r->dig.nonce))
-		return sg_error_set(e, SG_E_REFUSED,
-				    "the registrar rejected the password of \"%s\" for realm "
-				    "\"%s\" (%d)", r->auth_user, realm, m->status);
-	err = sip_digest_take(&r->dig, &best, m->status == 407, e);
-	if (err)
-		return err;
-	r->have_dig = 1;
-	r->dig_fresh = 1;
-	return SG_OK;
 }
 
 static void on_redirect(struct sip_reg *r, const struct sip_msg *m)
@@ -628,9 +433,7 @@ static void on_redirect(struct sip_reg *r, const struct sip_msg *m)
 	sg_info(&r->hal->log, "sip: redirected (%d) to %s:%u", m->status, r->cur_host,
 		(unsigned)r->cur_port);
 	sip_tx_abort(r->tx);
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
+	tp_close(r);
 	r->ph = PH_CONNECTING;
 	if (arm(r, 0) != HAL_OK) {
 		sg_error_set(&err, SG_E_INTERNAL, "cannot add a loop timer");
@@ -653,7 +456,7 @@ static void on_final(struct sip_reg *r, const struct sip_msg *m)
 		on_ok(r, m);
 		return;
 	case SIP_REG_ACT_AUTH:
-		if (on_auth(r, m, &err) == SG_OK) {
+		if (reg_auth_challenge(r, m, &err) == SG_OK) {
 			send_now(r);
 			return;
 		}
@@ -707,10 +510,7 @@ static void on_tx(const struct sip_msg *resp, const struct sg_error *e, void *ar
 		on_final(r, resp);
 		return;
 	}
-	if (r->ph == PH_UNREGISTERING)
-		finish_unreg(r, e);
-	else
-		fail_retry(r, e, 0, 1);
+	reg_flow_failed(r, e);
 }
 
 /* ---- transport -------------------------------------------------------- */
@@ -733,10 +533,7 @@ static void on_msg(const uint8_t *msg, size_t len, void *arg)
 		if (sip_tx_state(r->tx) == SIP_TX_TRYING || sip_tx_state(r->tx) == SIP_TX_PROCEEDING) {
 			sg_error_set(&err, SG_E_MALFORMED, "the registrar %s:%u sent malformed SIP: %s",
 				     r->cur_host, (unsigned)r->cur_port, perr.detail);
-			if (r->ph == PH_UNREGISTERING)
-				finish_unreg(r, &err);
-			else
-				fail_retry(r, &err, 0, 1);
+			reg_flow_failed(r, &err);
 		}
 		goto out;
 	}
@@ -758,7 +555,7 @@ static void on_event(enum sip_tp_event ev, const struct sg_error *e, void *arg)
 
 	switch (ev) {
 	case SIP_TP_PONG:
-		cancel(r, &r->pong_timer);
+		reg_keepalive_pong(r);
 		return;
 	case SIP_TP_UP:
 		r->tp_up = 1;
@@ -816,9 +613,7 @@ static void connect_now(struct sip_reg *r)
 		if (!r->cur_port)
 			r->cur_port = r->tp->kind == SIP_TP_TLS ? 5061 : 5060;
 	}
-	if (r->tp_up)
-		r->tp->ops->close(r->tp->ctx);
-	r->tp_up = 0;
+	tp_close(r);
 	if (r->ph != PH_UNREGISTERING)
 		r->ph = PH_CONNECTING;
 	if (r->tp->ops->open(r->tp->ctx, r->cur_host, r->cur_port, (int)r->connect_ms, &err) !=
@@ -967,14 +762,9 @@ sg_err sip_reg_new(struct sip_reg **out, const struct hal *hal, const struct sip
 				   "holds characters SIP does not allow there");
 		goto out;
 	}
-	if (cfg->password) {
-		r->pw = sg_calloc(1, cfg->password_len + 1);
-		if (!r->pw) {
-			err = sg_error_set(e, SG_E_NOMEM, "SIP registration: out of memory");
-			goto out;
-		}
-		memcpy(r->pw, cfg->password, cfg->password_len);
-		r->pw_len = cfg->password_len;
+	if (cfg->password && reg_auth_set_password(r, cfg->password, cfg->password_len)) {
+		err = sg_error_set(e, SG_E_NOMEM, "SIP registration: out of memory");
+		goto out;
 	}
 	err = sip_tx_new(&r->tx, hal, r->tp, &(struct sip_tx_timers){cfg->t1_ms, 0, 0}, on_tx, r,
 			 e);
@@ -984,7 +774,7 @@ sg_err sip_reg_new(struct sip_reg **out, const struct hal *hal, const struct sip
 		err = sg_error_set(e, SG_E_INTERNAL, "SIP registration: the random source failed");
 		goto out;
 	}
-	r->cseq = rand_u32(r) % 10000u; /* RFC 3261 8.1.1.5: any start below 2^31 */
+	r->cseq = reg_rand_u32(r) % 10000u; /* RFC 3261 8.1.1.5: any start below 2^31 */
 	r->tp->on_msg = on_msg;
 	r->tp->on_event = on_event;
 	r->tp->arg = r;
@@ -1001,9 +791,9 @@ void sip_reg_free(struct sip_reg *r)
 {
 	if (!r)
 		return;
-	cancel(r, &r->timer);
-	keepalive_off(r);
-	cancel(r, &r->stop_timer);
+	reg_cancel(r, &r->timer);
+	reg_keepalive_off(r);
+	reg_cancel(r, &r->stop_timer);
 	sip_tx_free(r->tx);
 	if (r->tp && r->tp->arg == r) {
 		r->tp->ops->close(r->tp->ctx);
@@ -1011,9 +801,7 @@ void sip_reg_free(struct sip_reg *r)
 		r->tp->on_event = NULL;
 		r->tp->arg = NULL;
 	}
-	if (r->pw)
-		sg_free_secret(r->pw, r->pw_len + 1);
-	mbedtls_platform_zeroize(&r->dig, sizeof(r->dig));
+	reg_auth_wipe(r);
 	sg_free(r);
 }
 
@@ -1034,14 +822,12 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e)
 {
 	int was_bound = r->bound && r->ph != PH_IDLE;
 
-	cancel(r, &r->timer);
-	cancel(r, &r->stop_timer);
-	keepalive_off(r);
+	reg_cancel(r, &r->timer);
+	reg_cancel(r, &r->stop_timer);
+	reg_keepalive_off(r);
 	sip_tx_abort(r->tx);
 	if (!was_bound) {
-		if (r->tp_up)
-			r->tp->ops->close(r->tp->ctx);
-		r->tp_up = 0;
+		tp_close(r);
 		r->ph = PH_IDLE;
 		if (arm(r, 0) != HAL_OK)
 			return sg_error_set(e, SG_E_INTERNAL, "SIP: cannot add a loop timer");

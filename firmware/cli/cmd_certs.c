@@ -218,6 +218,31 @@ static void print_json_cert(struct json *j, const struct token_cert *tc,
 	json_obj_end(j);
 }
 
+/* The certificates that pass the filters (--expires-before,
+ * --issued-after, --user), as indices into t->certs in the token's order;
+ * each one that cannot be read is said on stderr and left out. */
+static size_t certs_filter(struct cli *c, const struct token *t, int64_t expires_before,
+			   int64_t issued_after, size_t keep[TOKEN_MAX_CERTS], struct sg_error *e)
+{
+	struct certinfo ci;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n_certs; i++) {
+		const struct token_cert *tc = &t->certs[i];
+
+		if (certinfo_parse(tc->der, tc->der_len, &ci, e)) {
+			fprintf(stderr, "%s: certificate '%s' cannot be read: %s\n", c->prog,
+				tc->label, e->detail);
+			continue;
+		}
+		if (ci.not_after >= expires_before || ci.not_before <= issued_after ||
+		    !cli_cert_for_user(tc, c))
+			continue;
+		keep[n++] = i;
+	}
+	return n;
+}
+
 int cmd_certs(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -295,7 +320,7 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		}
 	}
 
-	size_t shown = 0, total = 0;
+	size_t total, keep[TOKEN_MAX_CERTS];
 	struct certinfo ci[1];
 	if (c->json) {
 		json_init(&j, stdout);
@@ -319,32 +344,18 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 		printf("Token: %s (%s %s, serial %s)\n       %s\n", t->info.label,
 		       t->info.manufacturer, t->info.model, t->info.serial, t->info.uri);
 	}
-	for (size_t i = 0; i < t->n_certs; i++) {
-		const struct token_cert *tc = &t->certs[i];
-		if (certinfo_parse(tc->der, tc->der_len, ci, &e)) {
-			fprintf(stderr, "%s: certificate '%s' cannot be read: %s\n", c->prog,
-				tc->label, e.detail);
-			continue;
-		}
-		if (ci->not_after >= expires_before || ci->not_before <= issued_after ||
-		    !cli_cert_for_user(tc, c))
-			continue;
-		total++;
-	}
-	for (size_t i = 0; i < t->n_certs; i++) {
-		const struct token_cert *tc = &t->certs[i];
-		if (certinfo_parse(tc->der, tc->der_len, ci, NULL))
-			continue;
-		if (ci->not_after >= expires_before || ci->not_before <= issued_after ||
-		    !cli_cert_for_user(tc, c))
-			continue;
+	total = certs_filter(c, t, expires_before, issued_after, keep, &e);
+	for (size_t i = 0; i < total; i++) {
+		const struct token_cert *tc = &t->certs[keep[i]];
+		/* It was read by certs_filter() and reads the same again. */
+		(void)certinfo_parse(tc->der, tc->der_len, ci, NULL);
 		struct cert_status st = {0};
 		if (k.on)
 			check_cert(c, &k, tc, &st);
 		if (c->json) {
 			print_json_cert(&j, tc, ci, k.on ? &st : NULL);
 		} else {
-			print_text(tc, ci, now, ++shown, total);
+			print_text(tc, ci, now, i + 1, total);
 			if (k.on)
 				printf("  Status:      %s\n", st.text);
 		}
