@@ -90,6 +90,7 @@ struct vcard {
 	 * before each command that uses it, since other processes change it */
 	struct vc_state st;
 	uint8_t seen[32]; /* SHA-256 of the sealed blob st came from / went to */
+	size_t seen_len;  /* ... and its length: the next re-read's buffer */
 	int locked, lock_h; /* vc_begin .. vc_end */
 	/* volatile: cleared by vcard_power() */
 	int powered;

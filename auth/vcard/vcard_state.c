@@ -493,19 +493,19 @@ sg_err vc_save(struct vcard *c)
 	r = vc_seal(c, plain, pl, sealed, &sl);
 	if (r == SG_OK && hal_storage_write(&c->hal->storage, c->blob, sealed, sl) != HAL_OK)
 		r = SG_E_IO;
-	if (r == SG_OK)
+	if (r == SG_OK) {
 		vc_digest(sealed, sl, c->seen); /* our own write needs no re-read */
+		c->seen_len = sl;
+	}
 out:
 	sg_free_secret(plain, cap);
 	sg_free(sealed);
 	return r;
 }
 
-static sg_err vc_read(const struct hal *hal, const char *blob, uint8_t *buf, size_t *len,
-		      struct sg_error *e)
+/* The error of a failed hal_storage_read of the card's blob. */
+static sg_err vc_read_err(int hr, const char *blob, struct sg_error *e)
 {
-	int hr = hal_storage_read(&hal->storage, blob, buf, len);
-
 	switch (hr) {
 	case HAL_OK:
 		return SG_OK;
@@ -548,18 +548,36 @@ static void vc_adopt(struct vcard *c, struct vc_state *fresh)
  * (c->st.iter is 0 until a first load). */
 static sg_err vc_load(struct vcard *c, struct sg_error *e)
 {
-	uint8_t *sealed = sg_calloc(1, VC_SEALED_MAX), *plain = NULL;
+	/* The card re-reads its blob before each command, a signature in a
+	 * TLS handshake included: a buffer of the size last seen (the blob
+	 * rarely changes), made exact when the storage says it grew, keeps
+	 * that from adding VC_SEALED_MAX to the peak heap. */
+	size_t cap = c->seen_len ? c->seen_len : VC_SEALED_MAX, sl = cap, pl = 0;
+	uint8_t *sealed = sg_calloc(1, cap), *plain = NULL;
 	uint8_t digest[32];
-	size_t sl = VC_SEALED_MAX, pl = 0;
 	struct vc_state fresh;
 	sg_err r = SG_E_NOMEM;
+	int hr;
 
 	vc_state_init(&fresh);
 	if (!sealed)
 		goto out;
-	r = vc_read(c->hal, c->blob, sealed, &sl, e);
-	if (r != SG_OK)
+	hr = hal_storage_read(&c->hal->storage, c->blob, sealed, &sl);
+	if (hr == HAL_ENOMEM && sl > cap && sl <= VC_SEALED_MAX) {
+		/* it grew: once more with its size */
+		sg_free(sealed);
+		cap = sl;
+		sealed = sg_calloc(1, cap);
+		if (!sealed)
+			goto out;
+		hr = hal_storage_read(&c->hal->storage, c->blob, sealed, &sl);
+	}
+	if (hr != HAL_OK) {
+		r = vc_read_err(hr, c->blob, e);
 		goto out;
+	}
+	r = SG_OK;
+	c->seen_len = sl;
 	vc_digest(sealed, sl, digest);
 	if (c->st.iter && memcmp(digest, c->seen, sizeof(digest)) == 0)
 		goto out; /* unchanged since we last read or wrote it */
