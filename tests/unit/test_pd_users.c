@@ -113,11 +113,44 @@ static void test_parse_text(void **state)
 	assert_int_equal(pd.users[0].failures, 3);
 }
 
+/* Numbers in the files are digits in range: an iteration count that would
+ * hang every PIN check, or a count read through a sign or a base prefix,
+ * refuses the line (users) or skips it (attempts). */
+static void test_numbers(void **state)
+{
+	static const char salt_hash[] = "000102030405060708090a0b0c0d0e0f$"
+					"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	static const char *const bad_iter[] = {"0", "-5", "+600000", " 600000", "0x10",
+					       "100000001", "4294967295", "99999999999", ""};
+	char text[512];
+	struct sg_error e;
+	size_t i;
+
+	(void)state;
+	sg_error_init(&e);
+	for (i = 0; i < sizeof(bad_iter) / sizeof(bad_iter[0]); i++) {
+		snprintf(text, sizeof(text), "carol - pbkdf2-sha256$%s$%s sip:c@x\n", bad_iter[i],
+			 salt_hash);
+		if (pd_users_parse(&pd, text, strlen(text), &e) != SG_E_CONFIG)
+			fail_msg("iteration count '%s' accepted", bad_iter[i]);
+	}
+	snprintf(text, sizeof(text), "carol - pbkdf2-sha256$100000000$%s sip:c@x\n", salt_hash);
+	assert_int_equal(pd_users_parse(&pd, text, strlen(text), &e), SG_OK);
+	assert_int_equal(pd.users[0].iter, 100000000u);
+	pd_attempts_parse(&pd, "carol -1\n", 9);
+	assert_int_equal(pd.users[0].failures, 0);
+	pd_attempts_parse(&pd, "carol 4294967295\ncarol +2\ncarol 0x3\n", 36);
+	assert_int_equal(pd.users[0].failures, 0);
+	pd_attempts_parse(&pd, "carol 2\n", 8);
+	assert_int_equal(pd.users[0].failures, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_long_line_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,11 @@
 #define PD_SALT_LEN 16
 #define PD_HASH_LEN 32
 #define PD_DEFAULT_ITER 600000
+/* What a users file may hold (--iterations takes 1000..PD_ITER_MAX): a
+ * larger count would make every PIN check of that user hang the service. */
+#define PD_ITER_MAX 100000000u
+/* Wrong-PIN counts an attempts file may hold (a lock needs a handful). */
+#define PD_FAILURES_MAX 1000000u
 /* Wrong-PIN counts for logins that name no user (pd_users.c). */
 #define PD_UNKNOWN_SLOTS 4096
 /* A line of users or attempts, its '\n' included: what pd_user_add writes

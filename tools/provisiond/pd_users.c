@@ -53,6 +53,25 @@ static void tohex(const uint8_t *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
+/* s as a decimal number in [lo, hi]: digits only (no sign, space or
+ * base prefix, which strtoul would take), 0 when it is one. */
+static int decimal(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (!*s || strlen(s) > 10)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < lo || v > hi)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int kdf(const uint8_t *salt, unsigned iter, const char *pin, size_t len,
 	       uint8_t out[PD_HASH_LEN])
 {
@@ -83,7 +102,7 @@ static sg_err parse_user(char *line, struct pd_user *u, struct sg_error *e, unsi
 	f[0] = strtok_r(ver, "$", &s2);
 	for (int i = 1; i < 4; i++)
 		f[i] = strtok_r(NULL, "$", &s2);
-	if (!f[3] || strcmp(f[0], "pbkdf2-sha256") || (u->iter = (unsigned)strtoul(f[1], NULL, 10)) < 1 ||
+	if (!f[3] || strcmp(f[0], "pbkdf2-sha256") || decimal(f[1], 1, PD_ITER_MAX, &u->iter) ||
 	    unhex(f[2], PD_SALT_LEN, u->salt) || unhex(f[3], PD_HASH_LEN, u->hash))
 		return sg_error_set(e, SG_E_CONFIG, "users line %u: the verifier is not "
 				    "pbkdf2-sha256$ITER$SALT$HASH", ln);
@@ -153,10 +172,11 @@ void pd_attempts_parse(struct pd *pd, const char *buf, size_t len)
 	int r;
 
 	while ((r = next_line(buf, len, &off, line, sizeof(line))) != 0) {
-		char id[PD_ID_MAX + 1];
+		char id[PD_ID_MAX + 1], num[16];
 		unsigned n;
 
-		if (r > 0 && sscanf(line, "%64s %u", id, &n) == 2)
+		if (r > 0 && sscanf(line, "%64s %15s", id, num) == 2 &&
+		    !decimal(num, 0, PD_FAILURES_MAX, &n))
 			for (size_t i = 0; i < pd->n_users; i++)
 				if (!strcmp(pd->users[i].id, id))
 					pd->users[i].failures = n;
