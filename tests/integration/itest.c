@@ -118,6 +118,20 @@ char *itest_mktoken(const char *name, const char *label, const char *pin, const 
 	return strdup(dir);
 }
 
+int itest_read_file(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	buf[0] = '\0';
+	if (!f)
+		return -1;
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
+}
+
 int itest_free_port(void)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};

@@ -36,6 +36,10 @@ char *itest_mktoken(const char *name, const char *label, const char *pin, const 
 
 /* A free TCP port on 127.0.0.1 (bound, read, released: good enough for a
  * test that starts its server right after). */
+/* The whole of path (at most cap - 1 bytes) into buf, NUL-terminated;
+ * -1 (buf "") when it cannot be opened. */
+int itest_read_file(const char *path, char *buf, size_t cap);
+
 int itest_free_port(void);
 
 /* Starts `sh -c "exec CMD"` in the background (output to

@@ -52,20 +52,6 @@ static int write_file(const char *path, const char *text)
 	return fclose(f);
 }
 
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	buf[0] = '\0';
-	if (!f)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return 0;
-}
-
 static int write_conf(const char *name, const char *certs, const char *pam)
 {
 	char text[4096], path[800];
@@ -279,7 +265,7 @@ static void test_pamtester(void **state)
 		/* printf is the shell's builtin: the PIN is in no process's argv. */
 		int rc = itest_sh("printf '%%s\\n' '%s' | %spamtester -v %s '%s' %s >'%s' 2>&1", input,
 				  run_prefix, service, c->user, c->ops, outpath);
-		read_file(outpath, out, sizeof(out));
+		itest_read_file(outpath, out, sizeof(out));
 		print_message("case %zu: %s -> %d\n%s", i, c->what, rc, out);
 		assert_int_equal(rc, c->exit_code);
 		for (int k = 0; k < 3 && c->says[k]; k++) {

@@ -49,20 +49,6 @@ static int write_file(const char *path, const char *text)
 	return fclose(f);
 }
 
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	buf[0] = '\0';
-	if (!f)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return 0;
-}
-
 /* The card: vcard-pamenv in scratch/state, sealed under scratch/device.key,
  * its 9A certificate (CN=nobody, sip:nobody@example.test) from a test CA.
  * The CLI is told where by the environment; the module by its arguments. */
@@ -173,7 +159,7 @@ static int pamtester(const char *args)
 	snprintf(outpath, sizeof(outpath), "%s/pamtester.out", itest_scratch());
 	int rc = itest_sh("printf '%%s\\n' '%s' | %s%spamtester -v %s nobody authenticate >'%s' 2>&1",
 			  PIN, envs, run_prefix, service, outpath);
-	read_file(outpath, out, sizeof(out));
+	itest_read_file(outpath, out, sizeof(out));
 	print_message("pamtester %s -> %d\n%s", args, rc, out);
 	assert_null(strstr(out, PIN));
 	return rc;

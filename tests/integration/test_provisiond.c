@@ -38,20 +38,6 @@
 static char pd[600], svc[600], pki[600];
 static int pd_pid = -1, port;
 
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	buf[0] = '\0';
-	if (!f)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return 0;
-}
-
 static int group_setup(void **st)
 {
 	(void)st;
@@ -117,7 +103,7 @@ static void sen(const char *login, const char *pin, char *out, size_t cap)
 				  pki, login, pin, port, itest_scratch()),
 			 0);
 	snprintf(path, sizeof(path), "%s/sen.out", itest_scratch());
-	read_file(path, out, cap);
+	itest_read_file(path, out, cap);
 	print_message("sen %s -> %s\n", login, out);
 }
 
@@ -152,11 +138,11 @@ static void test_modes(void **st)
 	expect_private();
 	/* The files copied in 0644 were fixed at start, and it said so. */
 	snprintf(path, sizeof(path), "%s/provisiond.log", itest_scratch());
-	read_file(path, out, sizeof(out));
+	itest_read_file(path, out, sizeof(out));
 	assert_non_null(strstr(out, "ca.key was mode 0644; made 0600"));
 	/* No core files: PINs, verifiers and the CA key are in its memory. */
 	snprintf(path, sizeof(path), "/proc/%d/limits", pd_pid);
-	read_file(path, lim, sizeof(lim));
+	itest_read_file(path, lim, sizeof(lim));
 	assert_non_null(strstr(lim, "Max core file size        0                    0"));
 }
 
@@ -168,7 +154,7 @@ static void test_open_directory_refused(void **st)
 	assert_int_equal(itest_sh("chmod 755 '%s'", svc), 0);
 	snprintf(path, sizeof(path), "%s/crl.out", itest_scratch());
 	assert_int_equal(itest_sh("'%s' crl --dir '%s' >'%s' 2>&1", pd, svc, path), 2);
-	read_file(path, out, sizeof(out));
+	itest_read_file(path, out, sizeof(out));
 	assert_non_null(strstr(out, "mode 0755"));
 	assert_non_null(strstr(out, "chmod 700"));
 	assert_int_equal(itest_sh("chmod 700 '%s'", svc), 0);
@@ -194,7 +180,7 @@ static void test_symlinks_not_followed(void **st)
 				  pd, svc),
 			 0);
 	snprintf(path, sizeof(path), "%s/victim", s);
-	read_file(path, out, sizeof(out));
+	itest_read_file(path, out, sizeof(out));
 	assert_string_equal(out, "precious\n");
 	/* The files themselves are regular files, not the links renamed. */
 	assert_int_equal(itest_sh("cd '%s' && test -f attempts -a ! -L attempts -a ! -L index.txt "
@@ -214,7 +200,7 @@ static void test_unknown_login_like_wrong_pin(void **st)
 	(void)st;
 
 	snprintf(path, sizeof(path), "%s/users", svc);
-	read_file(path, users_before, sizeof(users_before));
+	itest_read_file(path, users_before, sizeof(users_before));
 	for (size_t p = 0; p < 2; p++) {
 		for (int i = 0; i < MAX_TRIES + 1; i++) {
 			sen(pairs[p][0], "000000", known, sizeof(known));
@@ -226,7 +212,7 @@ static void test_unknown_login_like_wrong_pin(void **st)
 	}
 	/* Nobody was added by the unknown logins: the users are as they were,
 	 * the counts are the users' (carol and dave, tel:1004, locked). */
-	read_file(path, users_after, sizeof(users_after));
+	itest_read_file(path, users_after, sizeof(users_after));
 	assert_string_equal(users_before, users_after);
 	assert_int_equal(itest_sh("printf 'bob 2\\ncarol 3\\ndave 3\\n' | cmp -s - '%s/attempts'", svc),
 			 0);

@@ -84,19 +84,6 @@ static void stop_all(void)
 			stop(spawned[i]);
 }
 
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return 0;
-}
-
 static int client_setup(struct client *c, const char *label)
 {
 	struct sg_error e;
@@ -360,7 +347,7 @@ static void test_openssl_s_server(void **state)
 		assert_true(c.up);
 		assert_int_equal(itest_wait_log(name, "Verification: OK"), 0);
 		snprintf(log, sizeof(log), "%s/%s.log", itest_scratch(), name);
-		assert_int_equal(read_file(log, text, sizeof(text)), 0);
+		assert_int_equal(itest_read_file(log, text, sizeof(text)), 0);
 		snprintf(name, sizeof(name), "CN = %s", cases[i].cn);
 		assert_non_null(strstr(text, "Peer certificate: O = signet test"));
 		assert_non_null(strstr(text, name));
@@ -438,7 +425,7 @@ static void dump_contains(const char *dir, const char *text, int want)
 	snprintf(path, sizeof(path), "%s/ul-dump.txt", dir);
 	assert_int_equal(itest_sh("%s/tools/kamailio-run '%s' dump > '%s'", itest_top(), dir, path),
 			 0);
-	assert_int_equal(read_file(path, out, sizeof(out)), 0);
+	assert_int_equal(itest_read_file(path, out, sizeof(out)), 0);
 	if (want)
 		assert_non_null(strstr(out, text));
 	else
