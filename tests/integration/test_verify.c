@@ -75,6 +75,13 @@ static int make_presigned(void)
 		pki, itest_scratch());
 }
 
+/* cmocka reports only "GROUP SETUP" failed: say which step. */
+static int setup_failed(const char *step)
+{
+	print_error("setup: %s did not start or failed (scratch %s)\n", step, itest_scratch());
+	return -1;
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -88,9 +95,10 @@ static int group_setup(void **state)
 	snprintf(state_dir, sizeof(state_dir), "%s/state", itest_scratch());
 	setenv("SIGNET_STATE_DIR", state_dir, 1);
 	if (itest_sh("mkdir -p '%s' && %s/tools/revpki '%s' %d %d %d", pki, itest_top(), pki,
-		     http_port, ocsp_port, bocsp_port) ||
-	    make_presigned())
-		return -1;
+		     http_port, ocsp_port, bocsp_port))
+		return setup_failed("tools/revpki (the test PKI)");
+	if (make_presigned())
+		return setup_failed("openssl ocsp (answers signed ahead of time; presigned.log)");
 	http_pid = itest_spawn("http", "python3 -m http.server --bind 127.0.0.1 %d --directory '%s/www'",
 			       http_port, pki);
 	/* A server that accepts and never answers: the slow responder. */
@@ -100,9 +108,16 @@ static int group_setup(void **state)
 			       slow_port);
 	static_pid = itest_spawn("static", "exec %s/tools/ocsp-static '%s/resp' %d", itest_top(), pki,
 				 static_port);
-	if (itest_wait_port(http_port) || itest_wait_port(slow_port) ||
-	    itest_wait_port(static_port) || start_ocsp("ocsp", "") || start_bare_ocsp())
-		return -1;
+	if (itest_wait_port(http_port))
+		return setup_failed("python3 -m http.server (http.log)");
+	if (itest_wait_port(slow_port))
+		return setup_failed("the silent responder (slow.log)");
+	if (itest_wait_port(static_port))
+		return setup_failed("tools/ocsp-static (static.log)");
+	if (start_ocsp("ocsp", ""))
+		return setup_failed("inter's openssl ocsp responder (ocsp.log)");
+	if (start_bare_ocsp())
+		return setup_failed("bare's openssl ocsp responder (bocsp.log)");
 	return 0;
 }
 
