@@ -370,7 +370,10 @@ fuzz-run: test-deps
 fuzz: test-deps
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz SECONDS=$(or $(SECONDS),60)
 
+# The link check's own test (tests/build/doclinks: broken links must fail it),
+# then the checks.
 lint: test-deps
+	$(Q)tests/build/doclinks >/dev/null
 	$(Q)tools/lint
 
 # The build's own order: packages before any flag or object (tests/build/).
