@@ -114,7 +114,7 @@ EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
 TESTPORT_SRC := $(sort $(wildcard ports/test/*.c tests/doubles/*.c))
 # firmware/pam/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
 # EST over CoAP (enrolment and renewal, the device state resource: COAP_SRC)
-# links libcoap's GnuTLS variant (README, Enrolment). A board without it in
+# links libcoap's GnuTLS variant (doc/enrolment.md). A board without it in
 # its sysroot sets FEATURE_COAP=0: COAP_SRC is left out and
 # firmware/coap/off/est_off.c says so at run time.
 # The part that links libcoap and GnuTLS (PLUGIN_SRC) is a plugin,
