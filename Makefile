@@ -544,6 +544,8 @@ help:
 	@echo "                     paths; boards/<name>/board.c: board_open, which ports and paths)"
 	@echo "  SAN=1              build with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "  V=1                show the compiler command lines"
+	@echo
+	@echo "  The manual: README.md, then doc/*.md; man ./doc/signet.1 for the commands."
 
 -include $(shell find $(O) -name "*.d" 2>/dev/null)
 
