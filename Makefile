@@ -114,7 +114,7 @@ EMB_SRC := $(sort $(wildcard ports/embedded/*.c))
 TESTPORT_SRC := $(sort $(wildcard ports/test/*.c tests/doubles/*.c))
 # firmware/pam/pam_signet.c needs libpam: it goes into pam_signet.so only (see the end).
 # EST over CoAP (enrolment and renewal, the device state resource: COAP_SRC)
-# links libcoap's GnuTLS variant (README, Enrolment). A board without it in
+# links libcoap's GnuTLS variant (doc/enrolment.md). A board without it in
 # its sysroot sets FEATURE_COAP=0: COAP_SRC is left out and
 # firmware/coap/off/est_off.c says so at run time.
 # The part that links libcoap and GnuTLS (PLUGIN_SRC) is a plugin,
@@ -370,7 +370,10 @@ fuzz-run: test-deps
 fuzz: test-deps
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz SECONDS=$(or $(SECONDS),60)
 
+# The link check's own test (tests/build/doclinks: broken links must fail it),
+# then the checks.
 lint: test-deps
+	$(Q)tests/build/doclinks >/dev/null
 	$(Q)tools/lint
 
 # The build's own order: packages before any flag or object (tests/build/).
@@ -541,6 +544,8 @@ help:
 	@echo "                     paths; boards/<name>/board.c: board_open, which ports and paths)"
 	@echo "  SAN=1              build with AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "  V=1                show the compiler command lines"
+	@echo
+	@echo "  The manual: README.md, then doc/*.md; man ./doc/signet.1 for the commands."
 
 -include $(shell find $(O) -name "*.d" 2>/dev/null)
 

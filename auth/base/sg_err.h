@@ -5,7 +5,7 @@
  * struct sg_error, fill in the specifics: a detail line (which file, which
  * token, what the token said) and, for PIN failures, the tries left.
  * Every code has a short message, a diagnosis (what to check next) and the
- * process exit code that the CLI uses (the table in README.md).
+ * process exit code that the CLI uses (the table in doc/cli.md).
  *
  * A detail line never contains a PIN or key material: callers format only
  * names, counts and library codes into it.
@@ -51,7 +51,7 @@ typedef enum sg_err {
 	SG_E__COUNT
 } sg_err;
 
-/* Process exit codes: one table for every subcommand (README.md). */
+/* Process exit codes: one table for every subcommand (doc/cli.md). */
 enum sg_exit {
 	SG_EXIT_OK = 0,
 	SG_EXIT_INTERNAL = 1,

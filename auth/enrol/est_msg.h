@@ -11,7 +11,7 @@
  * First enrolment carries the user's login and PIN inside the request as a
  * PKCS#9 challengePassword, "LOGIN:PIN" (LOGIN is a user id, or tel:NUMBER):
  * the request is sent only over a DTLS session whose server certificate
- * has been checked against the device's pinned CA (README, Enrolment).
+ * has been checked against the device's pinned CA (doc/enrolment.md).
  *
  * Every parser takes (pointer, length), never reads past it, and treats its
  * input as hostile.

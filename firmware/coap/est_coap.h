@@ -1,6 +1,6 @@
 /*
  * est_coap.h: one DTLS (coaps://) connection to an EST server through
- * libcoap, its GnuTLS variant (README, Enrolment: why GnuTLS), with
+ * libcoap, its GnuTLS variant (doc/enrolment.md: Why GnuTLS), with
  * block-wise transfer on so that requests and certificate chains larger
  * than one datagram pass.
  *

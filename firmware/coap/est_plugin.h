@@ -4,7 +4,7 @@
  * it is used: `signet enroll`, `signet renew`, and `signet run` with an
  * [enroll] service or a state port. Every other command starts without
  * loading libcoap, GnuTLS and GnuTLS's dependencies (about 1.5 ms a
- * process on the desktop; see README, Benchmark).
+ * process on the desktop; see doc/benchmarks.md).
  *
  * The plugin exports one symbol, signet_coap_api; firmware/coap/est_plugin.c
  * defines est_coap.h's and est_state.h's functions in signet by calling

@@ -17,7 +17,7 @@
  *
  * Results are PAM return codes (the constants only: this file does not
  * link libpam). Which sg_err gives which code is pamflow_pam_code()'s
- * table, documented in README.md.
+ * table, documented in doc/pam.md.
  *
  * Secrets: the PIN comes from the conversation in a heap string that is
  * wiped and freed here as soon as it has been copied into a struct pin,

@@ -458,7 +458,7 @@ static void test_inprocess(void **state)
 	sim_login_rv = sim_sign_rv = CKR_OK;
 }
 
-/* The return-code table README.md documents. */
+/* The return-code table doc/pam.md documents. */
 static void test_pam_codes(void **state)
 {
 	static const struct {

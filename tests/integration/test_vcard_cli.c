@@ -221,7 +221,7 @@ static void test_copied(void **st)
 	itest_expect_out("copied from another device");
 	itest_run(NULL, 3, "vcard export-cert --slot 9a");
 	/* Same device key, copied state: works (a copy on the same device is
-	 * the rollback README warns about). */
+	 * the rollback doc/vcard.md warns about). */
 	setenv("SIGNET_DEVICE_KEY", devkey, 1);
 	itest_run(PIN "\n", 0, "sign --verify --card vcard --token 'pkcs11:id=%%9a' --pin-fd 3");
 	setenv("SIGNET_STATE_DIR", state, 1);

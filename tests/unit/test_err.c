@@ -1,5 +1,5 @@
 /* test_err.c: every error has a message, a name and the exit code of the
- * README's table; PKCS#11 return values map to the right errors. */
+ * table in doc/cli.md; PKCS#11 return values map to the right errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * pd.h: signet-provisiond, a small EST-coaps provisioning service for
- * tests and labs (README, Enrolment). One directory holds its state:
+ * tests and labs (doc/enrolment.md). One directory holds its state:
  *
  *   ca.crt, ca.key          the CA that issues (PEM)
  *   server.crt, server.key  the service's DTLS identity, issued by the CA

@@ -1,6 +1,6 @@
 /*
  * pd_coap.c: the EST-coaps resources of signet-provisiond on libcoap's
- * GnuTLS variant (the same one signet links; see README, Enrolment).
+ * GnuTLS variant (the same one signet links; see doc/enrolment.md).
  *
  *   GET  /.well-known/est/crts  the CA certificate, PKCS#7 certs-only (281)
  *   POST /.well-known/est/sen   first enrolment: a PKCS#10 request (286)

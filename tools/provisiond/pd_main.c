@@ -36,7 +36,7 @@ static const char usage[] =
 	"       signet-provisiond revoke  [--dir DIR] [--reason R] SERIAL\n"
 	"       signet-provisiond crl     [--dir DIR]\n"
 	"DIR (default .) holds ca.crt, ca.key, server.crt, server.key, users, attempts,\n"
-	"index.txt, crl.pem and issued.log (README, Enrolment). DIR must be 0700 and the\n"
+	"index.txt, crl.pem and issued.log (doc/enrolment.md). DIR must be 0700 and the\n"
 	"service's own (adduser makes a missing one); its files are kept 0600.\n";
 
 /* PINs, verifiers and the CA key must not end up in a core file, as in
