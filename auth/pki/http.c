@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sg_mem.h"
+#include "sg_hex.h"
 
 #define LINE_MAX_BYTES 8192  /* one line without its CRLF */
 #define HEAD_MAX_BYTES 16384 /* one header (or trailer) section, CRLFs included */
@@ -70,16 +71,6 @@ static int is_alpha(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int hex_val(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int lower(int c)
 {
@@ -159,7 +150,7 @@ static int ipv6_ok(const char *h, size_t n)
 
 		if (c == ':')
 			colons++;
-		else if (hex_val(c) < 0 && c != '.')
+		else if (sg_hex_digit(c) < 0 && c != '.')
 			return 0;
 	}
 	return colons >= 2 && n <= 45;
@@ -236,7 +227,7 @@ static sg_err url_path(const char *s, struct http_url *out, struct sg_error *e)
 		return sg_error_set(e, SG_E_CONFIG, "URL path is longer than %d characters",
 				    HTTP_PATH_MAX);
 	for (q = s; *q; q++) {
-		if (*q == '%' && (hex_val((unsigned char)q[1]) < 0 || hex_val((unsigned char)q[2]) < 0))
+		if (*q == '%' && (sg_hex_digit((unsigned char)q[1]) < 0 || sg_hex_digit((unsigned char)q[2]) < 0))
 			return sg_error_set(e, SG_E_CONFIG, "URL has a bad %%-escape");
 	}
 	out->path[0] = '/';
@@ -500,10 +491,10 @@ static int parse_chunk_size(struct http_parser *p, const char *l, size_t n, stru
 	uint64_t v = 0;
 	size_t i;
 
-	for (i = 0; i < n && hex_val((unsigned char)l[i]) >= 0; i++) {
+	for (i = 0; i < n && sg_hex_digit((unsigned char)l[i]) >= 0; i++) {
 		if (v > (UINT64_MAX >> 4))
 			return fail(p, e, SG_E_MALFORMED, "chunk size is too large");
-		v = (v << 4) | (uint64_t)hex_val((unsigned char)l[i]);
+		v = (v << 4) | (uint64_t)sg_hex_digit((unsigned char)l[i]);
 	}
 	if (i == 0)
 		return fail(p, e, SG_E_MALFORMED, "bad chunk size");
