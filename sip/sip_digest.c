@@ -10,6 +10,7 @@
 
 #include "sip_digest.h"
 #include "sg_hex.h"
+#include "sg_mem.h"
 
 const char *sip_digest_alg_name(enum sip_digest_alg alg)
 {
@@ -211,12 +212,7 @@ sg_err sip_digest_header(struct sip_digest *d, const struct hal_rng *rng, const 
 
 int sip_digest_equal(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char diff = 0;
+	size_t la = strlen(a);
 
-	if (la != lb)
-		return 0;
-	for (i = 0; i < la; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
+	return la == strlen(b) && sg_ct_equal(a, b, la);
 }

@@ -14,6 +14,7 @@
 #include "certinfo.h"
 #include "json.h"
 #include "secret_fd.h"
+#include "sg_mem.h"
 #include "sg_time.h"
 #include "vcard_reader.h"
 
@@ -50,11 +51,7 @@ static void vcli_policy(const struct vcli *v, struct pin_policy *p)
 
 static int pin_eq(const struct pin *a, const struct pin *b)
 {
-	uint8_t d = (uint8_t)(a->len != b->len);
-
-	for (size_t i = 0; i < sizeof(a->v); i++)
-		d |= (uint8_t)(a->v[i] ^ b->v[i]);
-	return d == 0;
+	return a->len == b->len && sg_ct_equal(a->v, b->v, sizeof(a->v));
 }
 
 sg_err vcli_secrets(struct vcli *v, size_t n, const char *const prompts[], const int confirm[],

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "pd.h"
 #include "sg_hex.h"
+#include "sg_mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -218,14 +219,13 @@ struct pd_user *pd_user_find(struct pd *pd, const char *login)
 int pd_pin_ok(const struct pd_user *u, const char *pin, size_t len)
 {
 	uint8_t h[PD_HASH_LEN];
-	unsigned diff = 0;
+	int ok;
 
 	if (kdf(u->salt, u->iter, pin, len, h) != 0)
 		return 0;
-	for (size_t i = 0; i < PD_HASH_LEN; i++)
-		diff |= (unsigned)(h[i] ^ u->hash[i]);
+	ok = sg_ct_equal(h, u->hash, PD_HASH_LEN);
 	mbedtls_platform_zeroize(h, sizeof(h));
-	return diff == 0;
+	return ok;
 }
 
 sg_err pd_unknown_init(struct pd *pd, struct sg_error *e)
