@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sg_mem.h"
+#include "sg_hal.h"
 #include "sg_hex.h"
 
 #define LINE_MAX_BYTES 8192  /* one line without its CRLF */
@@ -710,7 +711,7 @@ struct fetch {
 static uint64_t fetch_now(const struct hal *hal)
 {
 	/* A board without a clock still has the deadline timer. */
-	return hal->clock.ops && hal->clock.ops->mono_ms ? hal_clock_mono_ms(&hal->clock) : 0;
+	return hal_clock_mono_ms(&hal->clock);
 }
 
 static int fetch_left(const struct fetch *f, uint64_t t0)
@@ -751,35 +752,23 @@ static void fetch_timed_out(struct fetch *f)
 	fetch_finish(f, SG_E_NETWORK);
 }
 
-/* Finishes with the error a HAL network code stands for. */
-static void fetch_hal_error(struct fetch *f, int r, const char *host)
+/* Finishes with the error a HAL network code stands for (sg_hal_net_error;
+ * a refusal and an early close in the words test_http and users know). */
+static void fetch_hal_error(struct fetch *f, int r)
 {
 	sg_err rc = SG_E_NETWORK;
 
-	switch (r) {
-	case HAL_ENOENT:
-		sg_error_set(&f->err, rc, "cannot resolve host %s", host);
-		break;
-	case HAL_EREFUSED:
-		sg_error_set(&f->err, rc, "connection refused by %s", f->hostport);
-		break;
-	case HAL_ETIMEDOUT:
+	if (r == HAL_ETIMEDOUT) {
 		fetch_timed_out(f);
 		return;
-	case HAL_ECLOSED:
+	}
+	if (r == HAL_EREFUSED)
+		sg_error_set(&f->err, rc, "connection refused by %s", f->hostport);
+	else if (r == HAL_ECLOSED)
 		sg_error_set(&f->err, rc, "connection closed before the response was complete (%s)",
 			     f->hostport);
-		break;
-	case HAL_ENOMEM:
-		rc = sg_error_set(&f->err, SG_E_NOMEM, "out of memory talking to %s", f->hostport);
-		break;
-	case HAL_ENOTSUP:
-		sg_error_set(&f->err, rc, "this device has no network");
-		break;
-	default:
-		sg_error_set(&f->err, rc, "network error with %s (HAL error %d)", f->hostport, r);
-		break;
-	}
+	else
+		rc = sg_hal_net_error(&f->err, r, "%s", f->hostport);
 	fetch_finish(f, rc);
 }
 
@@ -814,7 +803,7 @@ static void fetch_send(struct fetch *f)
 		if (r == HAL_EAGAIN || (r == HAL_OK && n == 0))
 			return;
 		if (r != HAL_OK) {
-			fetch_hal_error(f, r, f->hostport);
+			fetch_hal_error(f, r);
 			return;
 		}
 		f->req_sent += n;
@@ -858,7 +847,7 @@ static void fetch_recv(struct fetch *f)
 			return;
 		}
 		if (r != HAL_OK) {
-			fetch_hal_error(f, r, f->hostport);
+			fetch_hal_error(f, r);
 			return;
 		}
 		if (fetch_parsed(f, http_parser_feed(f->parser, buf, got, &f->err)))
@@ -918,7 +907,7 @@ static void fetch_exchange(struct fetch *f, const struct http_url *u)
 	r = hal_net_connect(&f->hal->net, HAL_NET_TCP, u->host, u->port, f->timeout_ms, &f->handle);
 	if (r != HAL_OK) {
 		f->handle = -1;
-		fetch_hal_error(f, r, u->host);
+		fetch_hal_error(f, r);
 		return;
 	}
 	left = fetch_left(f, t0);

@@ -1,5 +1,8 @@
 /* test_base.c: auth/base's shared routines: the hex codec (sg_hex), the
- * constant-time compare (sg_ct_equal). */
+ * constant-time compare (sg_ct_equal), HAL errors in the core's words
+ * (sg_hal), and the HAL contract (hal.h): mandatory clock, rng and log
+ * refused at attach when missing, every optional op HAL_ENOTSUP through
+ * its wrapper when absent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include "hal.h"
+#include "port_test.h"
+#include "sg_hal.h"
 #include "sg_hex.h"
 #include "sg_mem.h"
 
@@ -91,6 +97,109 @@ static void test_ct_equal(void **state)
 	}
 }
 
+static void test_hal_net_error(void **state)
+{
+	struct sg_error e;
+
+	(void)state;
+	sg_error_init(&e);
+	assert_int_equal(sg_hal_net_error(&e, HAL_EREFUSED, "connect to %s:%u", "h", 5061u),
+			 SG_E_NETWORK);
+	assert_string_equal(e.detail, "connect to h:5061: connection refused or unreachable");
+	assert_int_equal(sg_hal_net_error(&e, HAL_ENOMEM, "x"), SG_E_NOMEM);
+	assert_string_equal(e.detail, "x: out of memory");
+	assert_int_equal(sg_hal_net_error(&e, HAL_ENOTSUP, "y"), SG_E_NETWORK);
+	assert_string_equal(e.detail, "y: this device has no network");
+	assert_string_equal(sg_hal_net_why(HAL_ENOENT), "the name does not resolve");
+	assert_string_equal(sg_hal_net_why(HAL_ETIMEDOUT), "timed out");
+	assert_string_equal(sg_hal_net_why(HAL_ECLOSED), "closed by the peer");
+	assert_string_equal(sg_hal_net_why(HAL_EIO), "I/O error");
+	assert_string_equal(sg_hal_net_why(12345), "I/O error");
+	assert_int_equal(sg_hal_net_error(NULL, HAL_EIO, "z"), SG_E_NETWORK);
+}
+
+/* A complete test hal, then one mandatory device taken away at a time. */
+static void test_hal_mandatory(void **state)
+{
+	struct port_test *pt = port_test_new();
+	struct hal hal, h;
+	struct sg_error e;
+	struct hal_clock_ops no_wall;
+
+	(void)state;
+	assert_non_null(pt);
+	port_test_hal(pt, &hal);
+	sg_error_init(&e);
+	assert_null(hal_missing(&hal));
+	assert_int_equal(sg_hal_check(&hal, &e), SG_OK);
+
+	h = hal;
+	h.clock.ops = NULL;
+	assert_string_equal(hal_missing(&h), "clock");
+	assert_int_equal(sg_hal_check(&h, &e), SG_E_INTERNAL);
+	assert_non_null(strstr(e.detail, "the device layer has no clock"));
+	/* The wrapper reads 0 rather than dereference a missing clock. */
+	assert_int_equal(hal_clock_mono_ms(&h.clock), 0);
+	assert_int_equal(hal_clock_mono_ms(NULL), 0);
+
+	h = hal;
+	no_wall = *hal.clock.ops;
+	no_wall.wall = NULL;
+	h.clock.ops = &no_wall;
+	assert_string_equal(hal_missing(&h), "clock");
+
+	h = hal;
+	h.rng.ops = NULL;
+	assert_int_equal(sg_hal_check(&h, &e), SG_E_INTERNAL);
+	assert_non_null(strstr(e.detail, "the device layer has no random source"));
+
+	h = hal;
+	h.log.ops = NULL;
+	assert_int_equal(sg_hal_check(&h, &e), SG_E_INTERNAL);
+	assert_non_null(strstr(e.detail, "the device layer has no log"));
+	hal_log_write(&h.log, HAL_LOG_ERR, "dropped, not a crash");
+
+	assert_string_equal(hal_missing(NULL), "clock");
+	port_test_free(pt);
+}
+
+/* Every optional device absent: each wrapper says HAL_ENOTSUP. */
+static void test_hal_optional_absent(void **state)
+{
+	struct hal h;
+	struct hal_reader rd[1];
+	struct hal_key k;
+	uint8_t b[32];
+	size_t n = sizeof(b);
+	int hd = -1;
+	void *fl = NULL, *mod = NULL;
+	char txt[16];
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(hal_keypad_read(&h.keypad, 0, &k), HAL_ENOTSUP);
+	assert_int_equal(hal_display_prompt(&h.display, "x"), HAL_ENOTSUP);
+	assert_int_equal(hal_display_mask(&h.display, 1), HAL_ENOTSUP);
+	assert_int_equal(hal_display_status(&h.display, "x"), HAL_ENOTSUP);
+	assert_int_equal(hal_display_done(&h.display), HAL_ENOTSUP);
+	assert_int_equal(hal_card_list(&h.card, rd, 1, &n), HAL_ENOTSUP);
+	assert_int_equal(hal_card_connect(&h.card, "r"), HAL_ENOTSUP);
+	assert_int_equal(hal_card_disconnect(&h.card, 0), HAL_ENOTSUP);
+	assert_int_equal(hal_storage_read(&h.storage, "b", b, &n), HAL_ENOTSUP);
+	assert_int_equal(hal_storage_write(&h.storage, "b", b, 1), HAL_ENOTSUP);
+	assert_int_equal(hal_storage_remove(&h.storage, "b"), HAL_ENOTSUP);
+	assert_int_equal(hal_storage_unlock(&h.storage, 0), HAL_ENOTSUP);
+	assert_int_equal(hal_net_connect(&h.net, HAL_NET_TCP, "h", 1, 10, &hd), HAL_ENOTSUP);
+	assert_int_equal(hal_net_close(&h.net, 0), HAL_ENOTSUP);
+	assert_int_equal(hal_net_local(&h.net, 0, txt, sizeof(txt)), HAL_ENOTSUP);
+	assert_int_equal(hal_loop_run(&h.loop), HAL_ENOTSUP);
+	assert_int_equal(hal_loop_cancel_timer(&h.loop, 1), HAL_ENOTSUP);
+	assert_int_equal(hal_p11_load(&h.p11, "m.so", &fl, &mod), HAL_ENOTSUP);
+	assert_int_equal(hal_devkey_get(&h.devkey, b), HAL_ENOTSUP);
+	assert_int_equal(hal_clock_wall(&h.clock, &(int64_t){0}), HAL_ENOTSUP);
+	assert_int_equal(hal_rng_fill(&h.rng, b, 1), HAL_ENOTSUP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +207,9 @@ int main(void)
 		cmocka_unit_test(test_hex_decode),
 		cmocka_unit_test(test_hex_encode),
 		cmocka_unit_test(test_ct_equal),
+		cmocka_unit_test(test_hal_net_error),
+		cmocka_unit_test(test_hal_mandatory),
+		cmocka_unit_test(test_hal_optional_absent),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
