@@ -37,13 +37,3 @@ sg_err sg_hal_net_error(struct sg_error *e, int hal_err, const char *fmt, ...)
 	return sg_error_set(e, hal_err == HAL_ENOMEM ? SG_E_NOMEM : SG_E_NETWORK, "%s: %s", what,
 			    sg_hal_net_why(hal_err));
 }
-
-sg_err sg_hal_check(const struct hal *hal, struct sg_error *e)
-{
-	const char *missing = hal_missing(hal);
-
-	if (!missing)
-		return SG_OK;
-	return sg_error_set(e, SG_E_INTERNAL, "the device layer has no %s (a board must give a "
-			    "clock, a random source and a log: hal/hal.h)", missing);
-}

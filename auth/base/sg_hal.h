@@ -1,8 +1,7 @@
 /*
  * sg_hal.h: from a HAL error code (hal/hal_err.h) to the core's error
  * type: the one translation, shared by the SIP transports, the HTTP
- * fetcher (OCSP, CRL) and the vpcd link; and the check that a struct hal
- * has the devices the core cannot do without.
+ * fetcher (OCSP, CRL) and the vpcd link.
  */
 #ifndef SG_HAL_H
 #define SG_HAL_H
@@ -20,9 +19,5 @@ const char *sg_hal_net_why(int hal_err);
  * code. */
 sg_err sg_hal_net_error(struct sg_error *e, int hal_err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* SG_OK when hal has the mandatory devices (hal_missing: clock, rng and
- * log), else SG_E_INTERNAL naming the first one missing. */
-sg_err sg_hal_check(const struct hal *hal, struct sg_error *e);
 
 #endif
