@@ -49,7 +49,8 @@ struct board_paths {
 };
 
 /* Fills every device of *hal the way this board has them. HAL_OK;
- * HAL_ENOMEM; HAL_EINVAL (a bad display size from the environment).
+ * HAL_ENOMEM; HAL_EINVAL (a bad display size from the environment, or a
+ * port that left a mandatory device unset: hal_missing in hal.h).
  * Devices that cannot be opened are left as the port has them (unset
  * when there is no terminal either). */
 int board_open(struct hal *hal, const struct board_opts *opts);

@@ -9,6 +9,7 @@ int board_linux_open(struct hal *hal, const struct board_opts *opts)
 {
 	static const struct board_opts defaults;
 	struct port_linux_opts po = {0};
+	int r;
 
 	if (!opts)
 		opts = &defaults;
@@ -19,7 +20,14 @@ int board_linux_open(struct hal *hal, const struct board_opts *opts)
 	po.log_ident = opts->log_ident;
 	po.log_syslog = opts->log_syslog;
 	po.log_level = opts->log_level;
-	return port_linux_init(hal, &po);
+	r = port_linux_init(hal, &po);
+	/* The mandatory devices (hal.h): refused here, once, for every board
+	 * on this port, rather than met missing later. */
+	if (r == HAL_OK && hal_missing(hal)) {
+		port_linux_fini(hal);
+		r = HAL_EINVAL;
+	}
+	return r;
 }
 
 void board_linux_close(struct hal *hal)

@@ -43,4 +43,18 @@ struct hal_log {
 	void *ctx;
 };
 
+/* The log is mandatory (hal.h); a missing one drops the message. */
+static inline void hal_log_write(const struct hal_log *l, enum hal_log_level level,
+				 const char *msg)
+{
+	if (l && l->ops && l->ops->write)
+		l->ops->write(l->ctx, level, msg);
+}
+
+/* The highest level written; without a level op, every level. */
+static inline enum hal_log_level hal_log_threshold(const struct hal_log *l)
+{
+	return l && l->ops && l->ops->level ? l->ops->level(l->ctx) : HAL_LOG_DEBUG;
+}
+
 #endif

@@ -9,6 +9,8 @@
 #include <mbedtls/platform_util.h>
 
 #include "sip_digest.h"
+#include "sg_hex.h"
+#include "sg_mem.h"
 
 const char *sip_digest_alg_name(enum sip_digest_alg alg)
 {
@@ -76,17 +78,6 @@ sg_err sip_digest_take(struct sip_digest *d, const struct sip_challenge *c, int 
 	return SG_OK;
 }
 
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[b[i] >> 4];
-		out[2 * i + 1] = hx[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 /* H(p0 ":" p1 ":" ...) in hex. */
 struct part {
@@ -114,7 +105,7 @@ static int hash_hex(const mbedtls_md_info_t *md, const struct part *parts, size_
 	if (!r)
 		r = mbedtls_md_finish(&ctx, h);
 	if (!r)
-		to_hex(h, mbedtls_md_get_size(md), out);
+		sg_hex_encode(h, mbedtls_md_get_size(md), out, 2 * (size_t)mbedtls_md_get_size(md) + 1, 0);
 	mbedtls_md_free(&ctx);
 	mbedtls_platform_zeroize(h, sizeof(h));
 	return r;
@@ -197,7 +188,7 @@ sg_err sip_digest_header(struct sip_digest *d, const struct hal_rng *rng, const 
 	snprintf(nc, sizeof(nc), "%08x", (unsigned)d->nc);
 	if (hal_rng_fill(rng, rnd, sizeof(rnd)) != HAL_OK)
 		return sg_error_set(e, SG_E_INTERNAL, "Digest: the random source failed (cnonce)");
-	to_hex(rnd, sizeof(rnd), cnonce);
+	sg_hex_encode(rnd, sizeof(rnd), cnonce, sizeof(cnonce), 0);
 	err = sip_digest_compute(d->alg, user, d->realm, pw, pw_len, method, uri, d->nonce,
 				 d->qop_auth ? nc : NULL, cnonce, d->qop_auth ? "auth" : NULL, resp,
 				 e);
@@ -221,12 +212,7 @@ sg_err sip_digest_header(struct sip_digest *d, const struct hal_rng *rng, const 
 
 int sip_digest_equal(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char diff = 0;
+	size_t la = strlen(a);
 
-	if (la != lb)
-		return 0;
-	for (i = 0; i < la; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
+	return la == strlen(b) && sg_ct_equal(a, b, la);
 }

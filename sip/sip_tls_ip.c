@@ -6,18 +6,8 @@
  */
 #include <string.h>
 
+#include "sg_hex.h"
 #include "sip_tls.h"
-
-static int tls_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A dotted quad s[0..n) into out[4]; 1 on success. No leading zeros
  * (they would be octal to some parsers). */
@@ -63,8 +53,8 @@ static int tls_ipv6(const char *s, size_t n, uint8_t out[16])
 		unsigned v = 0;
 		int d = 0;
 
-		while (i < n && d < 5 && tls_hex(s[i]) >= 0) {
-			v = (v << 4) | (unsigned)tls_hex(s[i]);
+		while (i < n && d < 5 && sg_hex_digit((unsigned char)s[i]) >= 0) {
+			v = (v << 4) | (unsigned)sg_hex_digit((unsigned char)s[i]);
 			i++;
 			d++;
 		}

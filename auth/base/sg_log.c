@@ -9,12 +9,10 @@ void sg_log(const struct hal_log *log, enum hal_log_level level, const char *fmt
 	char line[512];
 	va_list ap;
 
-	if (!log || !log->ops || !log->ops->write)
-		return;
-	if (log->ops->level && level > log->ops->level(log->ctx))
+	if (!log || !log->ops || !log->ops->write || level > hal_log_threshold(log))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	log->ops->write(log->ctx, level, line);
+	hal_log_write(log, level, line);
 }

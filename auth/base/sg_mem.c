@@ -65,3 +65,13 @@ void sg_mem_reset_peak(void)
 {
 	peak = cur;
 }
+
+int sg_ct_equal(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(x[i] ^ y[i]);
+	return d == 0;
+}

@@ -24,6 +24,11 @@ void sg_free(void *p);
 /* Wipes len bytes at p, then frees it. */
 void sg_free_secret(void *p, size_t len);
 
+/* 1 when the n bytes at a and b are equal, 0 otherwise, in a time that
+ * depends on n only (secrets, MACs, digests, verifiers): the core's one
+ * constant-time compare. n == 0: equal. */
+int sg_ct_equal(const void *a, const void *b, size_t n);
+
 /* Bytes the core holds now and at most since the last reset. */
 size_t sg_mem_current(void);
 size_t sg_mem_peak(void);

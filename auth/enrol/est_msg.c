@@ -3,6 +3,7 @@
  * and writer.
  */
 #include "est_msg.h"
+#include "sg_hex.h"
 
 #include <string.h>
 
@@ -379,17 +380,6 @@ void est_fingerprint(const uint8_t *der, size_t len, uint8_t out[32])
 	mbedtls_sha256_ret(der, len, out, 0);
 }
 
-static int hexv(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 sg_err est_fingerprint_parse(const char *s, uint8_t out[32], struct sg_error *e)
 {
 	size_t n = 0;
@@ -397,15 +387,11 @@ sg_err est_fingerprint_parse(const char *s, uint8_t out[32], struct sg_error *e)
 	if (!strncmp(s, "sha256:", 7) || !strncmp(s, "SHA256:", 7))
 		s += 7;
 	while (*s && n < 32) {
-		int hi, lo;
-
 		if (*s == ':' && n > 0)
 			s++;
-		hi = hexv(s[0]);
-		lo = hi < 0 ? -1 : hexv(s[1]);
-		if (hi < 0 || lo < 0)
+		if (!s[0] || sg_hex_decode(s, 2, &out[n], 1)) /* s[1] only when s[0] is there */
 			break;
-		out[n++] = (uint8_t)(hi << 4 | lo);
+		n++;
 		s += 2;
 	}
 	if (n != 32 || *s)

@@ -46,14 +46,19 @@ static const char *pin_what(const struct pin_policy *p)
 	return p->digits_only ? "digits" : "characters";
 }
 
+sg_err pin_too_long(const struct pin_policy *p, struct sg_error *e)
+{
+	return sg_error_set(e, SG_E_PIN_FORMAT, "the PIN must have at most %u %s", p->max_len,
+			    pin_what(p));
+}
+
 sg_err pin_check(const struct pin_policy *p, const struct pin *pin, struct sg_error *e)
 {
 	if (pin->len < p->min_len)
 		return sg_error_set(e, SG_E_PIN_FORMAT, "the PIN must have at least %u %s",
 				    p->min_len, pin_what(p));
 	if (pin->len > p->max_len)
-		return sg_error_set(e, SG_E_PIN_FORMAT, "the PIN must have at most %u %s",
-				    p->max_len, pin_what(p));
+		return pin_too_long(p, e);
 	for (size_t i = 0; i < pin->len; i++)
 		if (!pin_char_ok(p, pin->v[i]))
 			return sg_error_set(e, SG_E_PIN_FORMAT, "the PIN must contain %s only",
@@ -172,8 +177,7 @@ sg_err pin_from_buffer(const struct pin_policy *p, const uint8_t *buf, size_t le
 	if (n == 0)
 		return sg_error_set(e, SG_E_PIN_FORMAT, "no PIN given (empty input)");
 	if (n > PIN_MAX_LEN)
-		return sg_error_set(e, SG_E_PIN_FORMAT, "the PIN must have at most %u %s",
-				    p->max_len, pin_what(p));
+		return pin_too_long(p, e);
 	memcpy(out->v, buf, n);
 	out->len = n;
 	err = pin_check(p, out, e);

@@ -62,6 +62,11 @@ sg_err pin_entry(const struct hal *hal, const struct pin_policy *p, const char *
 sg_err pin_from_buffer(const struct pin_policy *p, const uint8_t *buf, size_t len,
 		       struct pin *out, struct sg_error *e);
 
+/* SG_E_PIN_FORMAT "the PIN must have at most <max_len> digits|characters":
+ * what pin_check says of a PIN longer than the policy allows (a reader
+ * that refuses an over-long line says the same). */
+sg_err pin_too_long(const struct pin_policy *p, struct sg_error *e);
+
 /* Wipes the PIN (mbedtls_platform_zeroize). Safe on a wiped PIN. */
 void pin_wipe(struct pin *pin);
 

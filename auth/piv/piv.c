@@ -9,6 +9,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "apdu.h"
+#include "sg_hex.h"
 
 #define PIV_SHORT_MAX 255 /* data of one short APDU */
 #define PIV_RESP_CAP 258  /* 256 bytes of data + SW1 SW2 */
@@ -37,32 +38,17 @@ const struct piv_slot *piv_slot_of(uint8_t ref)
 	return NULL;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 const struct piv_slot *piv_slot_parse(const char *s)
 {
-	int hi, lo;
+	uint8_t ref;
 
 	if (!s)
 		return NULL;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	if (!s[0] || !s[1] || s[2])
+	if (sg_hex_decode(s, strlen(s), &ref, 1))
 		return NULL;
-	hi = hexval(s[0]);
-	lo = hexval(s[1]);
-	if (hi < 0 || lo < 0)
-		return NULL;
-	return piv_slot_of((uint8_t)(hi << 4 | lo));
+	return piv_slot_of(ref);
 }
 
 uint8_t piv_alg_for(enum token_key_type type, unsigned bits)

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "sg_mem.h"
+#include "sg_hal.h"
+#include "sg_hex.h"
 
 #define LINE_MAX_BYTES 8192  /* one line without its CRLF */
 #define HEAD_MAX_BYTES 16384 /* one header (or trailer) section, CRLFs included */
@@ -70,16 +72,6 @@ static int is_alpha(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int hex_val(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int lower(int c)
 {
@@ -159,7 +151,7 @@ static int ipv6_ok(const char *h, size_t n)
 
 		if (c == ':')
 			colons++;
-		else if (hex_val(c) < 0 && c != '.')
+		else if (sg_hex_digit(c) < 0 && c != '.')
 			return 0;
 	}
 	return colons >= 2 && n <= 45;
@@ -236,7 +228,7 @@ static sg_err url_path(const char *s, struct http_url *out, struct sg_error *e)
 		return sg_error_set(e, SG_E_CONFIG, "URL path is longer than %d characters",
 				    HTTP_PATH_MAX);
 	for (q = s; *q; q++) {
-		if (*q == '%' && (hex_val((unsigned char)q[1]) < 0 || hex_val((unsigned char)q[2]) < 0))
+		if (*q == '%' && (sg_hex_digit((unsigned char)q[1]) < 0 || sg_hex_digit((unsigned char)q[2]) < 0))
 			return sg_error_set(e, SG_E_CONFIG, "URL has a bad %%-escape");
 	}
 	out->path[0] = '/';
@@ -500,10 +492,10 @@ static int parse_chunk_size(struct http_parser *p, const char *l, size_t n, stru
 	uint64_t v = 0;
 	size_t i;
 
-	for (i = 0; i < n && hex_val((unsigned char)l[i]) >= 0; i++) {
+	for (i = 0; i < n && sg_hex_digit((unsigned char)l[i]) >= 0; i++) {
 		if (v > (UINT64_MAX >> 4))
 			return fail(p, e, SG_E_MALFORMED, "chunk size is too large");
-		v = (v << 4) | (uint64_t)hex_val((unsigned char)l[i]);
+		v = (v << 4) | (uint64_t)sg_hex_digit((unsigned char)l[i]);
 	}
 	if (i == 0)
 		return fail(p, e, SG_E_MALFORMED, "bad chunk size");
@@ -719,7 +711,7 @@ struct fetch {
 static uint64_t fetch_now(const struct hal *hal)
 {
 	/* A board without a clock still has the deadline timer. */
-	return hal->clock.ops && hal->clock.ops->mono_ms ? hal_clock_mono_ms(&hal->clock) : 0;
+	return hal_clock_mono_ms(&hal->clock);
 }
 
 static int fetch_left(const struct fetch *f, uint64_t t0)
@@ -760,35 +752,23 @@ static void fetch_timed_out(struct fetch *f)
 	fetch_finish(f, SG_E_NETWORK);
 }
 
-/* Finishes with the error a HAL network code stands for. */
-static void fetch_hal_error(struct fetch *f, int r, const char *host)
+/* Finishes with the error a HAL network code stands for (sg_hal_net_error;
+ * a refusal and an early close in the words test_http and users know). */
+static void fetch_hal_error(struct fetch *f, int r)
 {
 	sg_err rc = SG_E_NETWORK;
 
-	switch (r) {
-	case HAL_ENOENT:
-		sg_error_set(&f->err, rc, "cannot resolve host %s", host);
-		break;
-	case HAL_EREFUSED:
-		sg_error_set(&f->err, rc, "connection refused by %s", f->hostport);
-		break;
-	case HAL_ETIMEDOUT:
+	if (r == HAL_ETIMEDOUT) {
 		fetch_timed_out(f);
 		return;
-	case HAL_ECLOSED:
+	}
+	if (r == HAL_EREFUSED)
+		sg_error_set(&f->err, rc, "connection refused by %s", f->hostport);
+	else if (r == HAL_ECLOSED)
 		sg_error_set(&f->err, rc, "connection closed before the response was complete (%s)",
 			     f->hostport);
-		break;
-	case HAL_ENOMEM:
-		rc = sg_error_set(&f->err, SG_E_NOMEM, "out of memory talking to %s", f->hostport);
-		break;
-	case HAL_ENOTSUP:
-		sg_error_set(&f->err, rc, "this device has no network");
-		break;
-	default:
-		sg_error_set(&f->err, rc, "network error with %s (HAL error %d)", f->hostport, r);
-		break;
-	}
+	else
+		rc = sg_hal_net_error(&f->err, r, "%s", f->hostport);
 	fetch_finish(f, rc);
 }
 
@@ -823,7 +803,7 @@ static void fetch_send(struct fetch *f)
 		if (r == HAL_EAGAIN || (r == HAL_OK && n == 0))
 			return;
 		if (r != HAL_OK) {
-			fetch_hal_error(f, r, f->hostport);
+			fetch_hal_error(f, r);
 			return;
 		}
 		f->req_sent += n;
@@ -867,7 +847,7 @@ static void fetch_recv(struct fetch *f)
 			return;
 		}
 		if (r != HAL_OK) {
-			fetch_hal_error(f, r, f->hostport);
+			fetch_hal_error(f, r);
 			return;
 		}
 		if (fetch_parsed(f, http_parser_feed(f->parser, buf, got, &f->err)))
@@ -927,7 +907,7 @@ static void fetch_exchange(struct fetch *f, const struct http_url *u)
 	r = hal_net_connect(&f->hal->net, HAL_NET_TCP, u->host, u->port, f->timeout_ms, &f->handle);
 	if (r != HAL_OK) {
 		f->handle = -1;
-		fetch_hal_error(f, r, u->host);
+		fetch_hal_error(f, r);
 		return;
 	}
 	left = fetch_left(f, t0);

@@ -1,5 +1,6 @@
 /* p11uri.c: PKCS#11 URIs (RFC 7512). The semantics are described in p11uri.h. */
 #include "p11uri.h"
+#include "sg_hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,15 +150,6 @@ static int is_name_char(int c)
 	return is_alnum(c) || c == '-' || c == '_';
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* ---- parser --------------------------------------------------------------- */
 
@@ -206,8 +198,8 @@ static sg_err decode(const struct parser *p, const struct seg *g, unsigned char 
 		int c = (unsigned char)p->s[i];
 
 		if (c == '%') {
-			int hi = i + 2 < g->end ? hexval((unsigned char)p->s[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval((unsigned char)p->s[i + 2]) : -1;
+			int hi = i + 2 < g->end ? sg_hex_digit((unsigned char)p->s[i + 1]) : -1;
+			int lo = hi >= 0 ? sg_hex_digit((unsigned char)p->s[i + 2]) : -1;
 
 			if (lo < 0)
 				return fail(p, g, i, "'%%' must be followed by two hex digits");

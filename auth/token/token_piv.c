@@ -9,6 +9,7 @@
 #include "apdu.h"
 #include "piv.h"
 #include "sg_log.h"
+#include "sg_hex.h"
 #include "sg_mem.h"
 #include "sig.h"
 
@@ -94,18 +95,6 @@ static const struct token_ops pivt_ops = {
 
 /* ---- reading the card ------------------------------------------------------ */
 
-static void pivt_hex(char *out, size_t cap, const uint8_t *b, size_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 2 < cap; i++) {
-		out[o++] = hx[b[i] >> 4];
-		out[o++] = hx[b[i] & 15];
-	}
-	out[o] = '\0';
-}
-
 static void pivt_pad(CK_UTF8CHAR *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
@@ -154,7 +143,7 @@ static void pivt_info(struct pivt *p, uint8_t *buf, size_t cap)
 				v = NULL;
 	}
 	if (v)
-		pivt_hex(ti->serial, sizeof(ti->serial), v, 8);
+		sg_hex_encode(v, 8, ti->serial, sizeof(ti->serial), 0);
 	snprintf(ti->label, sizeof(ti->label), "PIV card%s%s", v ? " " : "", ti->serial);
 	pivt_uri(ti);
 }

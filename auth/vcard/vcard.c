@@ -21,16 +21,6 @@ static const uint8_t piv_aid[] = {0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10
 static const uint8_t vc_atr[] = {0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00,
 				 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8};
 
-int vc_ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	uint8_t d = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		d |= (uint8_t)(a[i] ^ b[i]);
-	return d == 0;
-}
-
 static void vc_chain_drop(struct vcard *c)
 {
 	if (c->chain_len)

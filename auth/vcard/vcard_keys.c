@@ -104,7 +104,7 @@ static uint16_t vc_mgmt_single(struct vcard *c, const uint8_t *resp)
 	int ok;
 
 	ok = vc_mgmt_encrypt(c, c->mgmt_chal, want) == 0 &&
-	     vc_ct_equal(want, resp, vc_mgmt_block(c));
+	     sg_ct_equal(want, resp, vc_mgmt_block(c));
 	mbedtls_platform_zeroize(want, sizeof(want));
 	c->mgmt_authed = ok;
 	return ok ? SW_OK : SW_SECURITY;
@@ -118,7 +118,7 @@ static uint16_t vc_mgmt_mutual(struct vcard *c, const uint8_t *witness, const ui
 	uint8_t enc[VC_CHAL_MAX];
 	uint16_t sw;
 
-	if (!vc_ct_equal(witness, c->mgmt_chal, vc_mgmt_block(c)))
+	if (!sg_ct_equal(witness, c->mgmt_chal, vc_mgmt_block(c)))
 		return SW_SECURITY;
 	if (vc_mgmt_encrypt(c, chal, enc) != 0)
 		return SW_UNKNOWN;

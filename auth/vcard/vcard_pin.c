@@ -90,7 +90,7 @@ static uint16_t vc_check(struct vcard *c, struct vc_secret *s, const uint8_t pad
 	}
 	if (vc_hash(c, s->salt, padded, h) != SG_OK) {
 		sw = SW_UNKNOWN;
-	} else if (!vc_ct_equal(h, s->hash, sizeof(h))) {
+	} else if (!sg_ct_equal(h, s->hash, sizeof(h))) {
 		sw = SW_TRIES(s->tries); /* 63C0 on the guess that blocks */
 	} else {
 		s->tries = s->max;

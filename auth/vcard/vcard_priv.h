@@ -14,6 +14,7 @@
 #include <mbedtls/pk.h>
 
 #include "apdu.h"
+#include "sg_mem.h"
 #include "vcard.h"
 
 /* Status words (ISO 7816-4 5.1.3, SP 800-73-4 part 2 table 6). */
@@ -167,9 +168,6 @@ sg_err vc_save(struct vcard *c);
 /* A zeroed card with its buffers (volatile part reset). */
 struct vcard *vc_alloc(const struct hal *hal, const char *blob);
 void vc_free_obj(struct vc_obj *o);
-
-/* Constant-time comparison: 1 when equal. */
-int vc_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
 
 /* mbedTLS RNG callback parameters for the card's hal_rng. */
 #define VC_RNG(c) hal_rng_mbedtls, (void *)&(c)->hal->rng

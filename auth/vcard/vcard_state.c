@@ -529,12 +529,12 @@ static void vc_adopt(struct vcard *c, struct vc_state *fresh)
 {
 	const struct vc_secret *o = &c->st.pin, *n = &fresh->pin;
 
-	if (!vc_ct_equal(o->salt, n->salt, VC_SALT_LEN) || !vc_ct_equal(o->hash, n->hash, VC_HASH_LEN)) {
+	if (!sg_ct_equal(o->salt, n->salt, VC_SALT_LEN) || !sg_ct_equal(o->hash, n->hash, VC_HASH_LEN)) {
 		c->pin_verified = 0;
 		c->pin_fresh = 0;
 	}
 	if (c->st.mgmt_alg != fresh->mgmt_alg || c->st.mgmt_key_len != fresh->mgmt_key_len ||
-	    !vc_ct_equal(c->st.mgmt_key, fresh->mgmt_key, sizeof(c->st.mgmt_key))) {
+	    !sg_ct_equal(c->st.mgmt_key, fresh->mgmt_key, sizeof(c->st.mgmt_key))) {
 		c->mgmt_authed = 0;
 		c->mgmt_pending = VC_MGMT_NONE;
 		mbedtls_platform_zeroize(c->mgmt_chal, sizeof(c->mgmt_chal));
@@ -678,7 +678,7 @@ static sg_err vc_params_check(const struct vcard_params *p, struct sg_error *e)
 		return sg_error_set(e, SG_E_USAGE, "the management key must be %zu bytes",
 				    vc_mgmt_key_len(alg));
 	if (p->mgmt_key && p->mgmt_key_len == sizeof(vc_well_known_key) &&
-	    vc_ct_equal(p->mgmt_key, vc_well_known_key, sizeof(vc_well_known_key)))
+	    sg_ct_equal(p->mgmt_key, vc_well_known_key, sizeof(vc_well_known_key)))
 		return sg_error_set(e, SG_E_USAGE, "the well-known default PIV management key "
 				    "(0102..08) is refused: anyone could manage the card");
 	if (p->pin_tries < 0 || p->pin_tries > VCARD_TRIES_MAX || p->puk_tries < 0 ||

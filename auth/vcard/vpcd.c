@@ -6,6 +6,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "sg_hal.h"
 #include "sg_log.h"
 #include "sg_mem.h"
 
@@ -299,20 +300,6 @@ static void vpcd_ready(int handle, int events, void *arg)
 		read_some(v);
 }
 
-static const char *hal_err_text(int r)
-{
-	switch (r) {
-	case HAL_EREFUSED:
-		return "refused";
-	case HAL_ETIMEDOUT:
-		return "timed out";
-	case HAL_ENOENT:
-		return "no such host";
-	default:
-		return "failed";
-	}
-}
-
 static void vpcd_dial(void *arg)
 {
 	struct vpcd *v = arg;
@@ -356,8 +343,8 @@ static void vpcd_dial(void *arg)
 		hal_loop_stop(&v->hal->loop);
 		return;
 	}
-	sg_debug(vlog(v), "vpcd: dial %lu to %s:%u %s; next in %u ms", v->tries, v->host,
-		 (unsigned)v->cfg.port, hal_err_text(r), (unsigned)v->delay_ms);
+	sg_debug(vlog(v), "vpcd: dial %lu to %s:%u: %s; next in %u ms", v->tries, v->host,
+		 (unsigned)v->cfg.port, sg_hal_net_why(r), (unsigned)v->delay_ms);
 	schedule_dial(v, v->delay_ms);
 	v->delay_ms = v->delay_ms > v->cfg.retry_max_ms / 2 ? v->cfg.retry_max_ms : v->delay_ms * 2;
 }

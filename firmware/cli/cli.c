@@ -7,14 +7,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <mbedtls/platform_util.h>
 
 #include "board.h"
 #include "certinfo.h"
 #include "identity.h"
 #include "json.h"
+#include "secret_fd.h"
 #include "token_p11.h"
 #include "token_piv.h"
 #include "vcard.h"
@@ -276,31 +274,13 @@ sg_err cli_select(struct cli *c, struct token *t, size_t *cert, struct sg_error 
 	return err;
 }
 
-/* Reads one line (the PIN) from fd into a wiped-after-use buffer. */
+/* The PIN from --pin-fd; no line at all is an empty PIN. */
 static sg_err pin_from_fd(struct cli *c, struct pin *pin, struct sg_error *e)
 {
-	uint8_t buf[PIN_MAX_LEN + 8];
-	size_t len = 0;
-	sg_err err;
+	sg_err err = secret_fd_pin(c->pin_fd, "the PIN", &c->cfg.pin, pin, e);
 
-	while (len < sizeof(buf)) {
-		ssize_t n = read(c->pin_fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = sg_error_set(e, SG_E_IO, "cannot read the PIN from fd %d: %s", c->pin_fd,
-					   strerror(errno));
-			goto out;
-		}
-		if (n == 0 || memchr(buf + len, '\n', (size_t)n)) {
-			len += (size_t)n;
-			break;
-		}
-		len += (size_t)n;
-	}
-	err = pin_from_buffer(&c->cfg.pin, buf, len, pin, e);
-out:
-	mbedtls_platform_zeroize(buf, sizeof(buf));
+	if (err == SG_E_PIN_CANCELLED)
+		err = pin_from_buffer(&c->cfg.pin, (const uint8_t *)"", 0, pin, e);
 	return err;
 }
 

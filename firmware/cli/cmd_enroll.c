@@ -9,11 +9,9 @@
  * it they are typed on the keypad. Never from argv or the environment.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
 
@@ -23,6 +21,7 @@
 #include "est_msg.h"
 #include "certinfo.h"
 #include "json.h"
+#include "secret_fd.h"
 #include "sg_time.h"
 #include "sg_mem.h"
 
@@ -55,49 +54,16 @@ static sg_err read_secrets(struct cli *c, size_t n, const char *const prompts[],
 			   struct pin out[], struct sg_error *e)
 {
 	struct pin_policy any = c->cfg.pin;
-	uint8_t buf[2 * (PIN_MAX_LEN + 8)];
-	size_t len = 0, off = 0, lines = 0;
 	sg_err err = SG_OK;
 
 	/* The service's PIN follows the service's rules, not the token's. */
 	any.min_len = 1;
 	any.max_len = PIN_MAX_LEN;
+	if (c->pin_fd >= 0)
+		return secret_fd_pins(c->pin_fd, n, &c->cfg.pin, &any, out, e);
 	memset(out, 0, n * sizeof(*out));
-	if (c->pin_fd < 0) {
-		for (size_t i = 0; i < n && !err; i++)
-			err = pin_entry(&c->hal, i ? &any : &c->cfg.pin, prompts[i], &out[i], e);
-		goto out;
-	}
-	while (len < sizeof(buf) && lines < n) {
-		ssize_t r = read(c->pin_fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = sg_error_set(e, SG_E_IO, "cannot read from fd %d: %s", c->pin_fd,
-					   strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		for (size_t i = len; i < len + (size_t)r; i++)
-			lines += buf[i] == '\n';
-		len += (size_t)r;
-	}
-	for (size_t i = 0; i < n && !err; i++) {
-		const uint8_t *nl;
-
-		if (off >= len) {
-			err = sg_error_set(e, SG_E_PIN_FORMAT, "fd %d gave %zu line(s); %zu needed",
-					   c->pin_fd, i, n);
-			break;
-		}
-		err = pin_from_buffer(i ? &any : &c->cfg.pin, buf + off, len - off, &out[i], e);
-		nl = memchr(buf + off, '\n', len - off);
-		off = nl ? (size_t)(nl - buf) + 1 : len;
-	}
-out:
-	mbedtls_platform_zeroize(buf, sizeof(buf));
+	for (size_t i = 0; i < n && !err; i++)
+		err = pin_entry(&c->hal, i ? &any : &c->cfg.pin, prompts[i], &out[i], e);
 	if (err)
 		for (size_t i = 0; i < n; i++)
 			pin_wipe(&out[i]);

@@ -1,5 +1,6 @@
 /* json.c: see json.h. */
 #include "json.h"
+#include "sg_hex.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -177,8 +178,12 @@ void json_hex(struct json *j, const uint8_t *b, size_t n)
 {
 	json_sep(j);
 	fputc('"', j->f);
-	for (size_t i = 0; i < n; i++)
-		fprintf(j->f, "%02x", b[i]);
+	for (size_t i = 0; i < n; i++) {
+		char h[3];
+
+		sg_hex_encode(&b[i], 1, h, sizeof(h), 0);
+		fputs(h, j->f);
+	}
 	fputc('"', j->f);
 }
 

@@ -2,14 +2,11 @@
 #define _GNU_SOURCE
 #include "run_session.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <mbedtls/platform_util.h>
 
 #include "est.h"
+#include "secret_fd.h"
 #include "sigpipe.h"
 #include "sg_log.h"
 #include "sg_time.h"
@@ -173,28 +170,14 @@ static sg_err rs_pin_state(void *ctx, struct token_pin_state *st, struct sg_erro
 	return token_pin_state(rs->s.t, st, e);
 }
 
-/* --pin-fd: one line per try. */
+/* --pin-fd: one line per try (the next try's line stays in the pipe). */
 static sg_err pin_line(struct run_session *rs, struct pin *pin, struct sg_error *e)
 {
-	uint8_t buf[PIN_MAX_LEN + 2];
-	size_t len = 0;
-	sg_err err;
+	int fd = rs->s.c->pin_fd;
+	sg_err err = secret_fd_pin(fd, "the PIN", &rs->s.c->cfg.pin, pin, e);
 
-	while (len < sizeof(buf)) {
-		ssize_t n = read(rs->s.c->pin_fd, buf + len, 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf[len++] == '\n')
-			break;
-	}
-	if (len == 0)
-		err = sg_error_set(e, SG_E_PIN_CANCELLED, "no more PINs on fd %d", rs->s.c->pin_fd);
-	else
-		err = pin_from_buffer(&rs->s.c->cfg.pin, buf, len, pin, e);
-	mbedtls_platform_zeroize(buf, sizeof(buf));
+	if (err == SG_E_PIN_CANCELLED)
+		err = sg_error_set(e, SG_E_PIN_CANCELLED, "no more PINs on fd %d", fd);
 	return err;
 }
 

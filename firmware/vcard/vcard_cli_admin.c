@@ -18,54 +18,30 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
+#include "secret_fd.h"
+#include "sg_hex.h"
+
 #define FILE_MAX 65536
 
 /* ---- management key --------------------------------------------------------- */
 
-static int hexv(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One line of 32, 48 or 64 hex digits from --mgmt-key-fd: AES-128/192/256. */
 static sg_err mgmt_from_fd(int fd, struct vmgmt *m, struct sg_error *e)
 {
-	char buf[160];
-	size_t len = 0, n = 0;
-	sg_err err = SG_OK;
+	char buf[64];
+	size_t n = 0;
+	sg_err err = secret_fd_line(fd, NULL, (uint8_t *)buf, sizeof(buf), &n, e);
 
-	while (len < sizeof(buf)) {
-		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (memchr(buf, '\n', len))
-			break;
-	}
-	while (n < len && buf[n] != '\n' && buf[n] != '\r')
-		n++;
-	if (n != 32 && n != 48 && n != 64) {
+	if (err == SG_E_IO)
+		return err;
+	if (err || (n != 32 && n != 48 && n != 64)) {
 		err = sg_error_set(e, SG_E_USAGE, "--mgmt-key-fd: one line of 32, 48 or 64 hex digits "
 				   "(AES-128, -192, -256)");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexv(buf[i]), lo = hexv(buf[i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			err = sg_error_set(e, SG_E_USAGE, "--mgmt-key-fd: not hex digits");
-			goto out;
-		}
-		m->key[i / 2] = (uint8_t)(hi << 4 | lo);
+	if (sg_hex_decode(buf, n, m->key, n / 2)) {
+		err = sg_error_set(e, SG_E_USAGE, "--mgmt-key-fd: not hex digits");
+		goto out;
 	}
 	m->key_len = n / 2;
 	m->alg = n == 32 ? PIV_ALG_AES128 : n == 48 ? PIV_ALG_AES192 : PIV_ALG_AES256;

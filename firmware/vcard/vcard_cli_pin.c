@@ -6,20 +6,17 @@
 #define _GNU_SOURCE
 #include "vcard_cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <mbedtls/platform_util.h>
 
 #include "certinfo.h"
 #include "json.h"
+#include "secret_fd.h"
+#include "sg_mem.h"
 #include "sg_time.h"
 #include "vcard_reader.h"
-
-#define SECRET_LINES_MAX 256
 
 sg_err vcli_open(struct vcli *v, struct sg_error *e)
 {
@@ -54,55 +51,7 @@ static void vcli_policy(const struct vcli *v, struct pin_policy *p)
 
 static int pin_eq(const struct pin *a, const struct pin *b)
 {
-	uint8_t d = (uint8_t)(a->len != b->len);
-
-	for (size_t i = 0; i < sizeof(a->v); i++)
-		d |= (uint8_t)(a->v[i] ^ b->v[i]);
-	return d == 0;
-}
-
-/* n lines from the fd, each into out[i]. */
-static sg_err vcli_secrets_fd(struct vcli *v, size_t n, struct pin out[], struct sg_error *e)
-{
-	uint8_t buf[SECRET_LINES_MAX];
-	struct pin_policy pol;
-	size_t len = 0, lines = 0, off = 0;
-	sg_err err = SG_OK;
-
-	vcli_policy(v, &pol);
-	while (len < sizeof(buf) && lines < n) {
-		ssize_t r = read(v->c->pin_fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = sg_error_set(e, SG_E_IO, "cannot read from fd %d: %s", v->c->pin_fd,
-					   strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		for (size_t i = len; i < len + (size_t)r; i++)
-			lines += buf[i] == '\n';
-		len += (size_t)r;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *nl;
-
-		if (off >= len) {
-			err = sg_error_set(e, SG_E_PIN_FORMAT, "fd %d gave %zu line(s); %zu needed",
-					   v->c->pin_fd, i, n);
-			goto out;
-		}
-		err = pin_from_buffer(&pol, buf + off, len - off, &out[i], e);
-		if (err)
-			goto out;
-		nl = memchr(buf + off, '\n', len - off);
-		off = nl ? (size_t)(nl - buf) + 1 : len;
-	}
-out:
-	mbedtls_platform_zeroize(buf, sizeof(buf));
-	return err;
+	return a->len == b->len && sg_ct_equal(a->v, b->v, sizeof(a->v));
 }
 
 sg_err vcli_secrets(struct vcli *v, size_t n, const char *const prompts[], const int confirm[],
@@ -113,11 +62,9 @@ sg_err vcli_secrets(struct vcli *v, size_t n, const char *const prompts[], const
 	size_t i;
 
 	memset(out, 0, n * sizeof(*out));
-	if (v->c->pin_fd >= 0) {
-		err = vcli_secrets_fd(v, n, out, e);
-		goto out;
-	}
 	vcli_policy(v, &pol);
+	if (v->c->pin_fd >= 0)
+		return secret_fd_pins(v->c->pin_fd, n, &pol, &pol, out, e);
 	for (i = 0; i < n && !err; i++) {
 		struct pin again;
 
@@ -137,7 +84,6 @@ sg_err vcli_secrets(struct vcli *v, size_t n, const char *const prompts[], const
 			err = sg_error_set(e, SG_E_PIN_FORMAT, "the two entries differ (%s)", prompts[i]);
 		pin_wipe(&again);
 	}
-out:
 	if (err)
 		for (i = 0; i < n; i++)
 			pin_wipe(&out[i]);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,4 +114,6 @@ void port_test_hal(struct port_test *pt, struct hal *hal)
 	hal->loop.ctx = pt;
 	hal->devkey.ops = &pt_devkey_ops;
 	hal->devkey.ctx = pt;
+	/* The mandatory devices (hal.h) are always there. */
+	assert(hal_missing(hal) == NULL);
 }

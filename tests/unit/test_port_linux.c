@@ -131,7 +131,7 @@ static void test_explicit_paths_no_create(void **state)
 	o.log_ident = "test";
 	assert_int_equal(port_linux_init(&h, &o), HAL_OK);
 	assert_non_null(h.devkey.ops);
-	assert_int_equal(h.devkey.ops->get(h.devkey.ctx, key), HAL_ENOENT);
+	assert_int_equal(hal_devkey_get(&h.devkey, key), HAL_ENOENT);
 	assert_int_equal(hal_storage_write(&h.storage, "blob", (const uint8_t *)"x", 1), HAL_OK);
 	port_linux_fini(&h);
 	unsetenv("SIGNET_DEVICE_KEY");

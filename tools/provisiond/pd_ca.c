@@ -21,6 +21,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "sg_mem.h"
+#include "sg_hex.h"
 
 #define CRT_MAX 4096
 #define CRL_MAX 65536
@@ -356,19 +357,14 @@ too_big:
 	return -1;
 }
 
+/* A serial number: an even number of hex digits, nothing else (sscanf's
+ * "%2x" took "+f" and " f" too). */
 static int hexbytes(const char *s, uint8_t *out, size_t cap)
 {
 	size_t n = strlen(s) / 2;
 
-	if (n == 0 || n > cap || strlen(s) % 2)
+	if (n == 0 || n > cap || sg_hex_decode(s, strlen(s), out, n))
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
 	return (int)n;
 }
 

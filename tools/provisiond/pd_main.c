@@ -28,6 +28,8 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "secret_fd.h"
+
 static const char usage[] =
 	"usage: signet-provisiond serve   [--dir DIR] [--listen ADDR] [--port N] [--renew-port M]\n"
 	"                                 [--max-tries N] [--days N]\n"
@@ -54,26 +56,6 @@ static int fail(const struct sg_error *e)
 	fprintf(stderr, "signet-provisiond: %s%s%s\n", sg_err_message(e->code),
 		e->detail[0] ? ": " : "", e->detail);
 	return sg_err_exit(e->code);
-}
-
-static int read_pin(int fd, char *pin, size_t cap, size_t *len)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		ssize_t r = read(fd, pin + n, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || pin[n] == '\n')
-			break;
-		n++;
-	}
-	if (n && pin[n - 1] == '\r')
-		n--;
-	pin[n] = 0;
-	*len = n;
-	return n ? 0 : -1;
 }
 
 static unsigned num(const char *s, unsigned lo, unsigned hi, const char *what)
@@ -114,6 +96,7 @@ int main(int argc, char **argv)
 	const char *reason = "unspecified";
 	unsigned port = 5684, renew_port = 0, iter = PD_DEFAULT_ITER;
 	int pin_fd = 0, opt, rc = 0;
+	sg_err r;
 	struct sg_error e;
 	char pin[128];
 	size_t pin_len = 0;
@@ -167,10 +150,15 @@ int main(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
-		if (read_pin(pin_fd, pin, sizeof(pin), &pin_len)) {
+		r = secret_fd_line(pin_fd, "the PIN", (uint8_t *)pin, sizeof(pin) - 1, &pin_len, &e);
+		if (r == SG_E_PIN_FORMAT)
+			sg_error_set(&e, SG_E_USAGE, "the PIN on fd %d is longer than %zu characters",
+				     pin_fd, sizeof(pin) - 1);
+		else if (r == SG_E_PIN_CANCELLED || (r == SG_OK && !pin_len))
 			sg_error_set(&e, SG_E_USAGE, "no PIN on fd %d", pin_fd);
+		if (r != SG_OK || !pin_len)
 			goto fail;
-		}
+		pin[pin_len] = '\0';
 		if (pd_user_add(&pd, id, phone, idents, iter, pin, pin_len, &e))
 			goto fail;
 		printf("user %s added\n", id);

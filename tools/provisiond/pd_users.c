@@ -11,6 +11,8 @@
  */
 #define _GNU_SOURCE
 #include "pd.h"
+#include "sg_hex.h"
+#include "sg_mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,37 +23,6 @@
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
-
-static int hexv(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int unhex(const char *s, size_t n, uint8_t *out)
-{
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexv(s[2 * i]), lo = hexv(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void tohex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
 
 /* s as a decimal number in [lo, hi]: digits only (no sign, space or
  * base prefix, which strtoul would take), 0 when it is one. */
@@ -103,7 +74,8 @@ static sg_err parse_user(char *line, struct pd_user *u, struct sg_error *e, unsi
 	for (int i = 1; i < 4; i++)
 		f[i] = strtok_r(NULL, "$", &s2);
 	if (!f[3] || strcmp(f[0], "pbkdf2-sha256") || decimal(f[1], 1, PD_ITER_MAX, &u->iter) ||
-	    unhex(f[2], PD_SALT_LEN, u->salt) || unhex(f[3], PD_HASH_LEN, u->hash))
+	    sg_hex_decode(f[2], strlen(f[2]), u->salt, PD_SALT_LEN) ||
+	    sg_hex_decode(f[3], strlen(f[3]), u->hash, PD_HASH_LEN))
 		return sg_error_set(e, SG_E_CONFIG, "users line %u: the verifier is not "
 				    "pbkdf2-sha256$ITER$SALT$HASH", ln);
 	for (char *t = strtok_r(ids, ",", &s2); t && u->n_idents < PD_MAX_IDS;
@@ -247,14 +219,13 @@ struct pd_user *pd_user_find(struct pd *pd, const char *login)
 int pd_pin_ok(const struct pd_user *u, const char *pin, size_t len)
 {
 	uint8_t h[PD_HASH_LEN];
-	unsigned diff = 0;
+	int ok;
 
 	if (kdf(u->salt, u->iter, pin, len, h) != 0)
 		return 0;
-	for (size_t i = 0; i < PD_HASH_LEN; i++)
-		diff |= (unsigned)(h[i] ^ u->hash[i]);
+	ok = sg_ct_equal(h, u->hash, PD_HASH_LEN);
 	mbedtls_platform_zeroize(h, sizeof(h));
-	return diff == 0;
+	return ok;
 }
 
 sg_err pd_unknown_init(struct pd *pd, struct sg_error *e)
@@ -342,8 +313,8 @@ sg_err pd_user_add(struct pd *pd, const char *id, const char *phone, const char 
 	if (mbedtls_ctr_drbg_random(&pd->drbg, salt, sizeof(salt)) != 0 ||
 	    kdf(salt, iter, pin, pin_len, hash) != 0)
 		return sg_error_set(e, SG_E_INTERNAL, "the KDF failed");
-	tohex(salt, sizeof(salt), sh);
-	tohex(hash, sizeof(hash), hh);
+	sg_hex_encode(salt, sizeof(salt), sh, sizeof(sh), 0);
+	sg_hex_encode(hash, sizeof(hash), hh, sizeof(hh), 0);
 	snprintf(line, sizeof(line), "%s %s pbkdf2-sha256$%u$%s$%s %s\n", id, phone, iter, sh, hh,
 		 idents);
 	mbedtls_platform_zeroize(hash, sizeof(hash));
