@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/x509_crt.h>
+#include <mbedtls/platform_util.h>
 
 #include "apdu.h"
 #include "piv.h"
@@ -17,8 +17,7 @@ struct pivt {
 	const struct hal *hal;
 	const struct hal_card *card;
 	int connected;
-	uint8_t alg[TOKEN_MAX_CERTS]; /* PIV algorithm of each certificate's key */
-	uint8_t ref[TOKEN_MAX_CERTS]; /* its key reference */
+	struct token_piv_admin admin; /* token_piv_admin's; mgmt_key NULL: none */
 };
 
 /* ---- token operations ----------------------------------------------------- */
@@ -47,21 +46,21 @@ static sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error
 	return err;
 }
 
-static sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
-			size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+static sg_err pivt_sign(struct token *t, const struct token_key *k, enum token_sig sig,
+			const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+			struct sg_error *e)
 {
 	struct pivt *p = (struct pivt *)t;
-	const struct token_cert *c = &t->certs[ci];
+	uint8_t alg = piv_alg_for(k->type, k->bits);
 
-	if (!p->alg[ci])
+	if (!alg || k->id_len != 1)
 		return sg_error_set(e, SG_E_CERT_USAGE, "%s: a %s-%u key has no PIV algorithm",
-				    c->label, c->key_type == TOKEN_KEY_EC ? "EC" : "RSA",
-				    c->key_bits);
-	if ((sig == TOKEN_SIG_ECDSA) != (c->key_type == TOKEN_KEY_EC))
+				    k->label, k->type == TOKEN_KEY_EC ? "EC" : "RSA", k->bits);
+	if ((sig == TOKEN_SIG_ECDSA) != (k->type == TOKEN_KEY_EC))
 		return sg_error_set(e, SG_E_CERT_USAGE, "%s: the key does not suit the scheme",
-				    c->label);
-	return piv_sign(p->card, &p->hal->rng, p->alg[ci], p->ref[ci], sig, hash, hash_len, out,
-			out_len, e);
+				    k->label);
+	return piv_sign(p->card, &p->hal->rng, alg, k->id[0], sig, hash, hash_len, out, out_len,
+			e);
 }
 
 static void pivt_logout(struct token *t)
@@ -159,31 +158,31 @@ static void pivt_info(struct pivt *p, uint8_t *buf, size_t cap)
 	pivt_uri(ti);
 }
 
-static void pivt_describe(struct token_cert *c)
+/* certs[ci] as the certificate of PIV slot s: label, URI, handle. */
+static void pivt_cert_named(struct token_cert *c, const struct piv_slot *s)
 {
-	mbedtls_x509_crt crt;
+	snprintf(c->label, sizeof(c->label), "%s", s->label);
+	c->handle = s->ref;
+	p11uri_format_object(c->uri, sizeof(c->uri), NULL, "cert", (const uint8_t *)c->label,
+			     strlen(c->label), c->id, c->id_len);
+}
 
-	mbedtls_x509_crt_init(&crt);
-	if (mbedtls_x509_crt_parse_der(&crt, c->der, c->der_len) == 0) {
-		mbedtls_pk_type_t t = mbedtls_pk_get_type(&crt.pk);
-
-		if (t == MBEDTLS_PK_RSA)
-			c->key_type = TOKEN_KEY_RSA;
-		else if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA)
-			c->key_type = TOKEN_KEY_EC;
-		c->key_bits = (unsigned)mbedtls_pk_get_bitlen(&crt.pk);
-		c->is_ca = crt.ca_istrue;
-	}
-	mbedtls_x509_crt_free(&crt);
+/* The key of slot s, as token_key. */
+static void pivt_slot_key(const struct piv_slot *s, struct token_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id[0] = s->ref;
+	k->id_len = 1;
+	snprintf(k->label, sizeof(k->label), "%s", s->label);
 }
 
 /* One slot's certificate into the next token_cert; absent is fine. */
 static sg_err pivt_load_slot(struct pivt *p, const struct piv_slot *s, uint8_t *buf, size_t cap,
 			     struct sg_error *e)
 {
-	struct token_cert *c = &p->tok.certs[p->tok.n_certs];
 	const uint8_t *der;
-	size_t len = 0, dl;
+	size_t len = 0, dl, ci;
+	struct token_key k;
 	struct sg_error e2;
 	sg_err err = piv_get_object(p->card, s->obj_tag, buf, cap, &len, e);
 
@@ -200,24 +199,11 @@ static sg_err pivt_load_slot(struct pivt *p, const struct piv_slot *s, uint8_t *
 		sg_warn(&p->hal->log, "slot %02X: %s", s->ref, e2.detail);
 		return SG_OK;
 	}
-	memset(c, 0, sizeof(*c));
-	c->der = sg_calloc(1, dl);
-	if (!c->der)
-		return sg_error_set(e, SG_E_NOMEM, NULL);
-	memcpy(c->der, der, dl);
-	c->der_len = dl;
-	snprintf(c->label, sizeof(c->label), "%s", s->label);
-	c->id[0] = s->ref;
-	c->id_len = 1;
-	c->key_state = TOKEN_KEY_STATE_PRESENT;
-	c->handle = s->ref;
-	pivt_describe(c);
-	p11uri_format_object(c->uri, sizeof(c->uri), NULL, "cert", (const uint8_t *)c->label,
-			     strlen(c->label), c->id, c->id_len);
-	p->alg[p->tok.n_certs] = piv_alg_for(c->key_type, c->key_bits);
-	p->ref[p->tok.n_certs] = s->ref;
-	p->tok.n_certs++;
-	return SG_OK;
+	pivt_slot_key(s, &k);
+	err = token_cert_put(&p->tok, &k, der, dl, &ci, e);
+	if (!err)
+		pivt_cert_named(&p->tok.certs[ci], s);
+	return err;
 }
 
 static sg_err pivt_read(struct pivt *p, struct sg_error *e)
@@ -232,6 +218,109 @@ static sg_err pivt_read(struct pivt *p, struct sg_error *e)
 		err = pivt_load_slot(p, piv_slot_at(i), buf, PIV_OBJ_MAX, e);
 	sg_free(buf);
 	return err;
+}
+
+/* ---- administration (token_piv_admin) -------------------------------------- */
+
+/* Authenticates with the management key from the admin source (wiped). */
+static sg_err pivt_mgmt(struct pivt *p, struct sg_error *e)
+{
+	uint8_t alg = 0, key[32];
+	size_t len = 0;
+	sg_err err = p->admin.mgmt_key(p->admin.arg, &alg, key, &len, e);
+
+	if (!err)
+		err = piv_mgmt_auth(p->card, alg, key, len > sizeof(key) ? sizeof(key) : len, e);
+	mbedtls_platform_zeroize(key, sizeof(key));
+	return err;
+}
+
+/* The slot of key k (id_len 0: 9A), as one with a certificate object. */
+static sg_err pivt_key_slot(const struct token_key *k, const struct piv_slot **s,
+			    struct sg_error *e)
+{
+	uint8_t ref = k->id_len ? k->id[0] : PIV_KEY_AUTH;
+
+	*s = k->id_len <= 1 ? piv_slot_of(ref) : NULL;
+	return *s ? SG_OK : sg_error_set(e, SG_E_USAGE, "no PIV key slot with a certificate "
+					 "for that key");
+}
+
+static sg_err pivt_generate_key(struct token *t, enum token_keygen alg, struct token_key *k,
+				mbedtls_pk_context *pub, struct sg_error *e)
+{
+	struct pivt *p = (struct pivt *)t;
+	const struct piv_slot *s;
+	size_t ci;
+	sg_err err = pivt_key_slot(k, &s, e);
+
+	if (!err)
+		err = pivt_mgmt(p, e);
+	if (!err)
+		err = piv_generate(p->card, s->ref, alg == TOKEN_KEYGEN_EC_P256 ? PIV_ALG_ECCP256
+									 : PIV_ALG_RSA2048, pub, e);
+	if (err)
+		return err;
+	pivt_slot_key(s, k);
+	k->type = alg == TOKEN_KEYGEN_EC_P256 ? TOKEN_KEY_EC : TOKEN_KEY_RSA;
+	k->bits = alg == TOKEN_KEYGEN_EC_P256 ? 256 : 2048;
+	if (p->admin.key_made)
+		err = p->admin.key_made(p->admin.arg, s->ref, pub, e);
+	/* The old certificate belongs to the old key: it goes with it. */
+	if (!err)
+		err = piv_put_object(p->card, s->obj_tag, NULL, 0, e);
+	for (ci = 0; !err && ci < t->n_certs; ci++)
+		if (t->certs[ci].id_len == 1 && t->certs[ci].id[0] == s->ref) {
+			sg_free(t->certs[ci].der);
+			memmove(&t->certs[ci], &t->certs[ci + 1],
+				(t->n_certs - ci - 1) * sizeof(t->certs[0]));
+			t->n_certs--;
+			break;
+		}
+	return err;
+}
+
+static sg_err pivt_store_cert(struct token *t, const struct token_key *k, const uint8_t *der,
+			      size_t len, struct sg_error *e)
+{
+	struct pivt *p = (struct pivt *)t;
+	const struct piv_slot *s;
+	struct token_key sk;
+	size_t ci;
+	sg_err err = pivt_key_slot(k, &s, e);
+
+	if (!err)
+		err = pivt_mgmt(p, e);
+	if (!err)
+		err = piv_put_cert(p->card, s->ref, der, len, e);
+	if (err)
+		return err;
+	pivt_slot_key(s, &sk);
+	err = token_cert_put(t, &sk, der, len, &ci, e);
+	if (!err)
+		pivt_cert_named(&t->certs[ci], s);
+	return err;
+}
+
+static const struct token_ops pivt_admin_ops = {
+	.pin_state = pivt_pin_state,
+	.login = pivt_login,
+	.sign = pivt_sign,
+	.logout = pivt_logout,
+	.close = pivt_close,
+	.generate_key = pivt_generate_key,
+	.store_cert = pivt_store_cert,
+};
+
+sg_err token_piv_admin(struct token *t, const struct token_piv_admin *a, struct sg_error *e)
+{
+	struct pivt *p = (struct pivt *)t;
+
+	if ((t->ops != &pivt_ops && t->ops != &pivt_admin_ops) || !a || !a->mgmt_key)
+		return sg_error_set(e, SG_E_INTERNAL, "not a PIV token, or no management key");
+	p->admin = *a;
+	t->ops = &pivt_admin_ops;
+	return SG_OK;
 }
 
 /* ---- finding the card ------------------------------------------------------ */
@@ -339,7 +428,6 @@ sg_err token_piv_open(const struct hal *hal, const char *reader, struct token **
 
 void token_piv_filter(struct token *t, const struct p11uri *u)
 {
-	struct pivt *p = (struct pivt *)t;
 	size_t k = 0;
 
 	if (!u)
@@ -354,11 +442,8 @@ void token_piv_filter(struct token *t, const struct p11uri *u)
 			sg_free(c->der);
 			continue;
 		}
-		if (k != i) {
+		if (k != i)
 			t->certs[k] = *c;
-			p->alg[k] = p->alg[i];
-			p->ref[k] = p->ref[i];
-		}
 		k++;
 	}
 	t->n_certs = k;
@@ -366,9 +451,8 @@ void token_piv_filter(struct token *t, const struct p11uri *u)
 
 uint8_t token_piv_key_ref(const struct token *t, size_t ci)
 {
-	const struct pivt *p = (const struct pivt *)t;
-
-	if (!t || t->ops != &pivt_ops || ci >= t->n_certs)
+	if (!t || (t->ops != &pivt_ops && t->ops != &pivt_admin_ops) || ci >= t->n_certs ||
+	    t->certs[ci].id_len != 1)
 		return 0;
-	return p->ref[ci];
+	return t->certs[ci].id[0];
 }
