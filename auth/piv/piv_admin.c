@@ -164,6 +164,10 @@ sg_err piv_generate(const struct hal_card *card, uint8_t key, uint8_t alg, mbedt
 	mbedtls_pk_free(pub);
 	mbedtls_pk_init(pub);
 	r = alg == PIV_ALG_RSA2048 ? piv_pub_rsa(v, vl, pub) : piv_pub_ec(v, vl, pub);
+	/* The key must be the size asked for: a card that answers a shorter
+	 * modulus for RSA-2048 gave a key weaker than requested. */
+	if (r == 0 && alg == PIV_ALG_RSA2048 && mbedtls_pk_get_bitlen(pub) != 2048)
+		r = -1;
 	if (r != 0) {
 		mbedtls_pk_free(pub);
 		mbedtls_pk_init(pub);

@@ -39,12 +39,17 @@ out:
 	return err;
 }
 
-static sg_err token_hash_ok(size_t hash_len, struct sg_error *e)
+sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
+		  size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
 {
+	if (cert >= t->n_certs)
+		return sg_error_set(e, SG_E_INTERNAL, "certificate index %zu out of range", cert);
 	if (hash_len != 32 && hash_len != 48)
 		return sg_error_set(e, SG_E_INTERNAL, "unsupported hash length %zu", hash_len);
-	return SG_OK;
+	return t->ops->sign(t, cert, sig, hash, hash_len, out, out_len, e);
 }
+
+/* ---- optional operations ------------------------------------------------- */
 
 void token_cert_key(const struct token *t, size_t cert, struct token_key *k)
 {
@@ -58,27 +63,16 @@ void token_cert_key(const struct token *t, size_t cert, struct token_key *k)
 	k->bits = c->key_bits;
 }
 
-sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
-		  size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
-{
-	struct token_key k;
-
-	if (cert >= t->n_certs)
-		return sg_error_set(e, SG_E_INTERNAL, "certificate index %zu out of range", cert);
-	token_cert_key(t, cert, &k);
-	return token_sign_key(t, &k, sig, hash, hash_len, out, out_len, e);
-}
-
 sg_err token_sign_key(struct token *t, const struct token_key *k, enum token_sig sig,
 		      const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
 		      struct sg_error *e)
 {
-	sg_err err = token_hash_ok(hash_len, e);
+	sg_err err = token_can_generate(t, e);
 
-	return err ? err : t->ops->sign(t, k, sig, hash, hash_len, out, out_len, e);
+	if (!err && hash_len != 32 && hash_len != 48)
+		err = sg_error_set(e, SG_E_INTERNAL, "unsupported hash length %zu", hash_len);
+	return err ? err : t->ops->sign_key(t, k, sig, hash, hash_len, out, out_len, e);
 }
-
-/* ---- optional operations ------------------------------------------------- */
 
 sg_err token_can_generate(const struct token *t, struct sg_error *e)
 {

@@ -111,9 +111,8 @@ struct token_ops {
 	sg_err (*pin_state)(struct token *t, struct token_pin_state *st, struct sg_error *e);
 	/* pin NULL: the reader's protected authentication path. */
 	sg_err (*login)(struct token *t, const struct pin *pin, struct sg_error *e);
-	sg_err (*sign)(struct token *t, const struct token_key *k, enum token_sig sig,
-		       const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
-		       struct sg_error *e);
+	sg_err (*sign)(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
+		       size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e);
 	void (*logout)(struct token *t);
 	void (*close)(struct token *t);
 	/* Optional (NULL: the token cannot; see token_generate_key and
@@ -123,6 +122,9 @@ struct token_ops {
 	void (*delete_key)(struct token *t, const struct token_key *k);
 	sg_err (*store_cert)(struct token *t, const struct token_key *k, const uint8_t *der,
 			     size_t len, struct sg_error *e);
+	sg_err (*sign_key)(struct token *t, const struct token_key *k, enum token_sig sig,
+			   const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+			   struct sg_error *e);
 };
 
 struct token {
@@ -154,16 +156,10 @@ sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin 
 sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
 		  size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e);
 
+/* ---- optional operations (enrolment) ---------------------------------- */
+
 /* The key that belongs to certs[cert] (its id, label and key type). */
 void token_cert_key(const struct token *t, size_t cert, struct token_key *k);
-
-/* token_sign() with a key named by k (e.g. one token_generate_key just
- * made, which has no certificate yet). */
-sg_err token_sign_key(struct token *t, const struct token_key *k, enum token_sig sig,
-		      const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
-		      struct sg_error *e);
-
-/* ---- optional operations (enrolment) ---------------------------------- */
 
 /* SG_OK when the token can make key pairs / store certificates now;
  * otherwise SG_E_USAGE "token '<label>' cannot generate keys" / "...
@@ -180,6 +176,12 @@ sg_err token_can_store(const struct token *t, struct sg_error *e);
  * belonged to that key, is deleted (and leaves t->certs). */
 sg_err token_generate_key(struct token *t, enum token_keygen alg, struct token_key *k,
 			  mbedtls_pk_context *pub, struct sg_error *e);
+
+/* token_sign() with key k, which token_generate_key made (it has no
+ * certificate yet: e.g. for the request that asks for one). */
+sg_err token_sign_key(struct token *t, const struct token_key *k, enum token_sig sig,
+		      const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+		      struct sg_error *e);
 
 /* Removes a key pair token_generate_key made (an enrolment that failed
  * leaves no orphan key); a token that cannot remove keys keeps it. */

@@ -290,9 +290,10 @@ static sg_err p11_login(struct token *t, const struct pin *pin, struct sg_error 
 	return err;
 }
 
-/* Finds private key k: same CKA_ID, or the same label when k has no id. */
-static sg_err p11_key_for(struct p11 *p, const struct token_key *k, CK_OBJECT_HANDLE *key,
-			  struct sg_error *e)
+/* Finds the private key with CKA_ID id, or with the label when there is
+ * no id (the key of certificate `label`). */
+static sg_err p11_key_for(struct p11 *p, const uint8_t *id, size_t id_len, const char *label,
+			  CK_OBJECT_HANDLE *key, struct sg_error *e)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE tmpl[2] = {{CKA_CLASS, &cls, sizeof(cls)}};
@@ -300,39 +301,36 @@ static sg_err p11_key_for(struct p11 *p, const struct token_key *k, CK_OBJECT_HA
 	CK_ULONG n = 0;
 	CK_RV rv;
 
-	if (k->id_len) {
-		tmpl[1] = (CK_ATTRIBUTE){CKA_ID, (void *)k->id, k->id_len};
+	if (id_len) {
+		tmpl[1] = (CK_ATTRIBUTE){CKA_ID, (void *)id, id_len};
 	} else {
-		tmpl[1] = (CK_ATTRIBUTE){CKA_LABEL, (void *)k->label, strlen(k->label)};
+		tmpl[1] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
 	}
 	rv = p11_find(p, tmpl, 2, h, 2, &n);
 	if (rv != CKR_OK)
 		return p11_fail(e, "C_FindObjects(private key)", rv);
 	if (n == 0)
 		return sg_error_set(e, SG_E_NO_CERT,
-				    "no private key for certificate '%s' on token '%s'%s", k->label,
+				    "no private key for certificate '%s' on token '%s'%s", label,
 				    p->tok.info.label, p->tok.logged_in ? "" : " (not logged in)");
 	*key = h[0];
 	return SG_OK;
 }
 
-static sg_err p11_sign(struct token *t, const struct token_key *k, enum token_sig sig,
-		       const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
-		       struct sg_error *e)
+/* Signs with private key `key`. */
+static sg_err p11_sign_with(struct p11 *p, CK_OBJECT_HANDLE key, enum token_sig sig,
+			    const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+			    struct sg_error *e)
 {
-	struct p11 *p = (struct p11 *)t;
 	CK_RSA_PKCS_PSS_PARAMS pss = {hash_len == 48 ? CKM_SHA384 : CKM_SHA256,
 				      hash_len == 48 ? CKG_MGF1_SHA384 : CKG_MGF1_SHA256, hash_len};
 	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
 	uint8_t data[80], buf[SIG_MAX];
 	size_t dlen = sizeof(data);
 	CK_ULONG slen = sizeof(buf);
-	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
-	sg_err err = p11_key_for(p, k, &key, e);
+	sg_err err;
 	CK_RV rv;
 
-	if (err)
-		return err;
 	switch (sig) {
 	case TOKEN_SIG_RSA_PKCS1:
 		/* Hash here, pad on the token: CKM_RSA_PKCS over a DigestInfo
@@ -373,6 +371,17 @@ static sg_err p11_sign(struct token *t, const struct token_key *k, enum token_si
 	return SG_OK;
 }
 
+static sg_err p11_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
+		       size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+{
+	struct p11 *p = (struct p11 *)t;
+	const struct token_cert *c = &t->certs[ci];
+	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+	sg_err err = p11_key_for(p, c->id, c->id_len, c->label, &key, e);
+
+	return err ? err : p11_sign_with(p, key, sig, hash, hash_len, out, out_len, e);
+}
+
 static void p11_logout(struct token *t)
 {
 	struct p11 *p = (struct p11 *)t;
@@ -404,6 +413,144 @@ static const struct token_ops p11_ops = {
 	.logout = p11_logout,
 	.close = p11_close,
 };
+
+/* ---- opening ------------------------------------------------------------ */
+
+static void p11_fill_info(struct token_info *info, const CK_TOKEN_INFO *ti)
+{
+	p11_field(info->label, sizeof(info->label), ti->label, sizeof(ti->label));
+	p11_field(info->manufacturer, sizeof(info->manufacturer), ti->manufacturerID,
+		  sizeof(ti->manufacturerID));
+	p11_field(info->model, sizeof(info->model), ti->model, sizeof(ti->model));
+	p11_field(info->serial, sizeof(info->serial), ti->serialNumber,
+		  sizeof(ti->serialNumber));
+	p11uri_format_token(info->uri, sizeof(info->uri), ti);
+	info->protected_auth_path = !!(ti->flags & CKF_PROTECTED_AUTHENTICATION_PATH);
+	info->login_required = !!(ti->flags & CKF_LOGIN_REQUIRED);
+	info->pin_min = ti->ulMinPinLen < 1000 ? (unsigned)ti->ulMinPinLen : 0;
+	info->pin_max = ti->ulMaxPinLen < 1000 ? (unsigned)ti->ulMaxPinLen : 0;
+}
+
+/* Appends " <uri>" to e->detail as far as it fits. */
+static void p11_detail_add(struct sg_error *e, const char *uri)
+{
+	if (!e)
+		return;
+	size_t used = strlen(e->detail);
+	snprintf(e->detail + used, sizeof(e->detail) - used, " %s", uri);
+}
+
+/* Finds the one initialised token that the URI picks. */
+static sg_err p11_pick_slot(struct p11 *p, const struct p11uri *uri, CK_TOKEN_INFO *picked,
+			    struct sg_error *e)
+{
+	CK_SLOT_ID slots[P11_MAX_SLOTS];
+	CK_ULONG n = P11_MAX_SLOTS, all = 0, matched = 0, present = 0;
+	CK_RV rv = p->f->C_GetSlotList(CK_TRUE, slots, &n);
+
+	if (rv != CKR_OK)
+		return p11_fail(e, "C_GetSlotList", rv);
+	for (CK_ULONG i = 0; i < n; i++) {
+		CK_SLOT_INFO si;
+		CK_TOKEN_INFO ti;
+		char turi[TOKEN_URI_MAX];
+
+		if (p->f->C_GetSlotInfo(slots[i], &si) != CKR_OK ||
+		    p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK ||
+		    !(ti.flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		present++;
+		if (uri && (!p11uri_match_slot(uri, slots[i], &si) || !p11uri_match_token(uri, &ti)))
+			continue;
+		if (matched == 1) {
+			sg_error_set(e, SG_E_AMBIGUOUS, "several tokens match; pick one with --token:");
+			p11uri_format_token(turi, sizeof(turi), picked);
+			p11_detail_add(e, turi);
+		}
+		if (matched >= 1) {
+			p11uri_format_token(turi, sizeof(turi), &ti);
+			p11_detail_add(e, turi);
+		}
+		if (matched++ == 0) {
+			*picked = ti;
+			p->slot = slots[i];
+		}
+	}
+	if (matched == 1)
+		return SG_OK;
+	if (matched > 1)
+		return SG_E_AMBIGUOUS;
+	if (present > 0)
+		return sg_error_set(e, SG_E_NO_TOKEN, "%lu token(s) present, none matches the URI",
+				    (unsigned long)present);
+	if (p->f->C_GetSlotList(CK_FALSE, NULL, &all) == CKR_OK && all == 0)
+		return sg_error_set(e, SG_E_NO_READER, "the module reports no slot (no reader)");
+	return sg_error_set(e, SG_E_NO_CARD, "no card/token in any of %lu slot(s)",
+			    (unsigned long)all);
+}
+
+sg_err token_p11_open(const struct hal *hal, const char *module, const struct p11uri *uri,
+		      struct token **out, struct sg_error *e)
+{
+	struct p11 *p = sg_calloc(1, sizeof(*p));
+	CK_TOKEN_INFO ti;
+	CK_INFO li;
+	void *fnlist = NULL;
+	sg_err err = SG_OK;
+	CK_RV rv;
+	int hrc;
+
+	*out = NULL;
+	if (!p)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	p->hal = hal;
+	p->tok.ops = &p11_ops;
+	p->tok.backend = p;
+	hrc = hal_p11_load(&hal->p11, module, &fnlist, &p->module);
+	if (hrc != HAL_OK) {
+		err = sg_error_set(e, hrc == HAL_ENOTSUP ? SG_E_INTERNAL : SG_E_NO_MODULE,
+				   "%s: %s", module ? module : "(default module)",
+				   hrc == HAL_ENOTSUP ? "this board cannot load PKCS#11 modules"
+						      : hal_p11_error(&hal->p11));
+		goto out;
+	}
+	p->f = fnlist;
+	rv = p->f->C_Initialize(NULL);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		err = p11_fail(e, "C_Initialize", rv);
+		goto out;
+	}
+	p->finalize = rv == CKR_OK;
+	rv = p->f->C_GetInfo(&li);
+	if (rv != CKR_OK) {
+		err = p11_fail(e, "C_GetInfo", rv);
+		goto out;
+	}
+	if (uri && !p11uri_match_library(uri, &li)) {
+		err = sg_error_set(e, SG_E_NO_TOKEN, "the module does not match the URI's library "
+				   "attributes");
+		goto out;
+	}
+	err = p11_pick_slot(p, uri, &ti, e);
+	if (err)
+		goto out;
+	p11_fill_info(&p->tok.info, &ti);
+	p->ti = ti;
+	rv = p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &p->session);
+	if (rv != CKR_OK) {
+		err = p11_fail(e, "C_OpenSession", rv);
+		goto out;
+	}
+	p->have_session = 1;
+	err = p11_load_certs(p, uri, &ti, e);
+out:
+	if (err) {
+		p11_close(&p->tok);
+		return err;
+	}
+	*out = &p->tok;
+	return SG_OK;
+}
 
 /* ---- administration (token_p11_admin) ------------------------------------ */
 
@@ -560,6 +707,17 @@ out:
 	return err;
 }
 
+static sg_err p11_sign_key(struct token *t, const struct token_key *k, enum token_sig sig,
+			   const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+			   struct sg_error *e)
+{
+	struct p11 *p = (struct p11 *)t;
+	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+	sg_err err = p11_key_for(p, k->id, k->id_len, k->label, &key, e);
+
+	return err ? err : p11_sign_with(p, key, sig, hash, hash_len, out, out_len, e);
+}
+
 static const struct token_ops p11_admin_ops = {
 	.pin_state = p11_pin_state,
 	.login = p11_login,
@@ -569,6 +727,7 @@ static const struct token_ops p11_admin_ops = {
 	.generate_key = p11_generate_key,
 	.delete_key = p11_delete_key,
 	.store_cert = p11_store_cert,
+	.sign_key = p11_sign_key,
 };
 
 sg_err token_p11_admin(struct token *t, struct sg_error *e)
@@ -585,143 +744,5 @@ sg_err token_p11_admin(struct token *t, struct sg_error *e)
 		return p11_fail(e, "C_OpenSession(read-write)", rv);
 	p->have_rw = 1;
 	t->ops = &p11_admin_ops;
-	return SG_OK;
-}
-
-/* ---- opening ------------------------------------------------------------ */
-
-static void p11_fill_info(struct token_info *info, const CK_TOKEN_INFO *ti)
-{
-	p11_field(info->label, sizeof(info->label), ti->label, sizeof(ti->label));
-	p11_field(info->manufacturer, sizeof(info->manufacturer), ti->manufacturerID,
-		  sizeof(ti->manufacturerID));
-	p11_field(info->model, sizeof(info->model), ti->model, sizeof(ti->model));
-	p11_field(info->serial, sizeof(info->serial), ti->serialNumber,
-		  sizeof(ti->serialNumber));
-	p11uri_format_token(info->uri, sizeof(info->uri), ti);
-	info->protected_auth_path = !!(ti->flags & CKF_PROTECTED_AUTHENTICATION_PATH);
-	info->login_required = !!(ti->flags & CKF_LOGIN_REQUIRED);
-	info->pin_min = ti->ulMinPinLen < 1000 ? (unsigned)ti->ulMinPinLen : 0;
-	info->pin_max = ti->ulMaxPinLen < 1000 ? (unsigned)ti->ulMaxPinLen : 0;
-}
-
-/* Appends " <uri>" to e->detail as far as it fits. */
-static void p11_detail_add(struct sg_error *e, const char *uri)
-{
-	if (!e)
-		return;
-	size_t used = strlen(e->detail);
-	snprintf(e->detail + used, sizeof(e->detail) - used, " %s", uri);
-}
-
-/* Finds the one initialised token that the URI picks. */
-static sg_err p11_pick_slot(struct p11 *p, const struct p11uri *uri, CK_TOKEN_INFO *picked,
-			    struct sg_error *e)
-{
-	CK_SLOT_ID slots[P11_MAX_SLOTS];
-	CK_ULONG n = P11_MAX_SLOTS, all = 0, matched = 0, present = 0;
-	CK_RV rv = p->f->C_GetSlotList(CK_TRUE, slots, &n);
-
-	if (rv != CKR_OK)
-		return p11_fail(e, "C_GetSlotList", rv);
-	for (CK_ULONG i = 0; i < n; i++) {
-		CK_SLOT_INFO si;
-		CK_TOKEN_INFO ti;
-		char turi[TOKEN_URI_MAX];
-
-		if (p->f->C_GetSlotInfo(slots[i], &si) != CKR_OK ||
-		    p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK ||
-		    !(ti.flags & CKF_TOKEN_INITIALIZED))
-			continue;
-		present++;
-		if (uri && (!p11uri_match_slot(uri, slots[i], &si) || !p11uri_match_token(uri, &ti)))
-			continue;
-		if (matched == 1) {
-			sg_error_set(e, SG_E_AMBIGUOUS, "several tokens match; pick one with --token:");
-			p11uri_format_token(turi, sizeof(turi), picked);
-			p11_detail_add(e, turi);
-		}
-		if (matched >= 1) {
-			p11uri_format_token(turi, sizeof(turi), &ti);
-			p11_detail_add(e, turi);
-		}
-		if (matched++ == 0) {
-			*picked = ti;
-			p->slot = slots[i];
-		}
-	}
-	if (matched == 1)
-		return SG_OK;
-	if (matched > 1)
-		return SG_E_AMBIGUOUS;
-	if (present > 0)
-		return sg_error_set(e, SG_E_NO_TOKEN, "%lu token(s) present, none matches the URI",
-				    (unsigned long)present);
-	if (p->f->C_GetSlotList(CK_FALSE, NULL, &all) == CKR_OK && all == 0)
-		return sg_error_set(e, SG_E_NO_READER, "the module reports no slot (no reader)");
-	return sg_error_set(e, SG_E_NO_CARD, "no card/token in any of %lu slot(s)",
-			    (unsigned long)all);
-}
-
-sg_err token_p11_open(const struct hal *hal, const char *module, const struct p11uri *uri,
-		      struct token **out, struct sg_error *e)
-{
-	struct p11 *p = sg_calloc(1, sizeof(*p));
-	CK_TOKEN_INFO ti;
-	CK_INFO li;
-	void *fnlist = NULL;
-	sg_err err = SG_OK;
-	CK_RV rv;
-	int hrc;
-
-	*out = NULL;
-	if (!p)
-		return sg_error_set(e, SG_E_NOMEM, NULL);
-	p->hal = hal;
-	p->tok.ops = &p11_ops;
-	p->tok.backend = p;
-	hrc = hal_p11_load(&hal->p11, module, &fnlist, &p->module);
-	if (hrc != HAL_OK) {
-		err = sg_error_set(e, hrc == HAL_ENOTSUP ? SG_E_INTERNAL : SG_E_NO_MODULE,
-				   "%s: %s", module ? module : "(default module)",
-				   hrc == HAL_ENOTSUP ? "this board cannot load PKCS#11 modules"
-						      : hal_p11_error(&hal->p11));
-		goto out;
-	}
-	p->f = fnlist;
-	rv = p->f->C_Initialize(NULL);
-	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-		err = p11_fail(e, "C_Initialize", rv);
-		goto out;
-	}
-	p->finalize = rv == CKR_OK;
-	rv = p->f->C_GetInfo(&li);
-	if (rv != CKR_OK) {
-		err = p11_fail(e, "C_GetInfo", rv);
-		goto out;
-	}
-	if (uri && !p11uri_match_library(uri, &li)) {
-		err = sg_error_set(e, SG_E_NO_TOKEN, "the module does not match the URI's library "
-				   "attributes");
-		goto out;
-	}
-	err = p11_pick_slot(p, uri, &ti, e);
-	if (err)
-		goto out;
-	p11_fill_info(&p->tok.info, &ti);
-	p->ti = ti;
-	rv = p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &p->session);
-	if (rv != CKR_OK) {
-		err = p11_fail(e, "C_OpenSession", rv);
-		goto out;
-	}
-	p->have_session = 1;
-	err = p11_load_certs(p, uri, &ti, e);
-out:
-	if (err) {
-		p11_close(&p->tok);
-		return err;
-	}
-	*out = &p->tok;
 	return SG_OK;
 }

@@ -205,9 +205,12 @@ out:
 
 /* ---- the token side ---------------------------------------------------------- */
 
-/* A key on the token, as the request's (and the DTLS handshake's) signer. */
+/* A key on the token, as the request's (and the DTLS handshake's) signer:
+ * the key of certificate ci (renewal), or a new key k (enrolment). */
 struct tokkey {
 	struct token *t;
+	size_t ci;
+	int fresh;
 	struct token_key k;
 };
 
@@ -216,7 +219,9 @@ static sg_err tokkey_sign(void *arg, enum token_sig kind, const uint8_t *hash, s
 {
 	struct tokkey *tk = arg;
 
-	return token_sign_key(tk->t, &tk->k, kind, hash, hash_len, sig, sig_len, e);
+	if (tk->fresh)
+		return token_sign_key(tk->t, &tk->k, kind, hash, hash_len, sig, sig_len, e);
+	return token_sign(tk->t, tk->ci, kind, hash, hash_len, sig, sig_len, e);
 }
 
 static sg_err tokkey_sign32(void *arg, enum token_sig kind, const uint8_t hash[32], uint8_t *sig,
@@ -344,7 +349,7 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin
 		err = token_generate_key(tk.t, TOKEN_KEYGEN_EC_P256, &tk.k, &pub, e);
 	if (err)
 		goto out;
-	keymade = 1;
+	keymade = tk.fresh = 1;
 	cli_step(c, "EC P-256 key made on the token");
 	csr = sg_calloc(1, CSR_MAX);
 	if (!csr) {
@@ -442,7 +447,9 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 	sg_err err;
 
 	memset(&r, 0, sizeof(r));
+	memset(&tk, 0, sizeof(tk));
 	tk.t = t;
+	tk.ci = ci;
 	token_cert_key(t, ci, &tk.k);
 	if (!tk.k.label[0])
 		snprintf(tk.k.label, sizeof(tk.k.label), "%s", EST_LABEL);
