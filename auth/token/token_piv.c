@@ -1,10 +1,8 @@
 /* token_piv.c: the PIV backend of the token interface (see token_piv.h). */
-#include "token_piv.h"
+#include "token_piv_priv.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#include <mbedtls/platform_util.h>
 
 #include "apdu.h"
 #include "piv.h"
@@ -12,24 +10,17 @@
 #include "sg_mem.h"
 #include "sig.h"
 
-struct pivt {
-	struct token tok; /* first: the struct token * is the struct pivt * */
-	const struct hal *hal;
-	const struct hal_card *card;
-	int connected;
-	struct token_piv_admin admin; /* token_piv_admin's; mgmt_key NULL: none */
-};
 
 /* ---- token operations ----------------------------------------------------- */
 
-static sg_err pivt_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
+sg_err pivt_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
 {
 	struct pivt *p = (struct pivt *)t;
 
 	return piv_pin_state(p->card, st, e);
 }
 
-static sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error *e)
+sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error *e)
 {
 	struct pivt *p = (struct pivt *)t;
 	sg_err err;
@@ -47,7 +38,7 @@ static sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error
 }
 
 /* Signs with the key in slot ref, of type and bits, called label. */
-static sg_err pivt_sign_with(struct pivt *p, uint8_t ref, enum token_key_type type, unsigned bits,
+sg_err pivt_sign_with(struct pivt *p, uint8_t ref, enum token_key_type type, unsigned bits,
 			     const char *label, enum token_sig sig, const uint8_t *hash,
 			     size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
 {
@@ -62,7 +53,7 @@ static sg_err pivt_sign_with(struct pivt *p, uint8_t ref, enum token_key_type ty
 	return piv_sign(p->card, &p->hal->rng, alg, ref, sig, hash, hash_len, out, out_len, e);
 }
 
-static sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
+sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
 			size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
 {
 	const struct token_cert *c = &t->certs[ci];
@@ -71,7 +62,7 @@ static sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const ui
 			      hash, hash_len, out, out_len, e);
 }
 
-static void pivt_logout(struct token *t)
+void pivt_logout(struct token *t)
 {
 	struct pivt *p = (struct pivt *)t;
 
@@ -79,7 +70,7 @@ static void pivt_logout(struct token *t)
 		piv_unverify(p->card);
 }
 
-static void pivt_close(struct token *t)
+void pivt_close(struct token *t)
 {
 	struct pivt *p = (struct pivt *)t;
 
@@ -167,7 +158,7 @@ static void pivt_info(struct pivt *p, uint8_t *buf, size_t cap)
 }
 
 /* certs[ci] as the certificate of PIV slot s: label, URI, handle. */
-static void pivt_cert_named(struct token_cert *c, const struct piv_slot *s)
+void pivt_cert_named(struct token_cert *c, const struct piv_slot *s)
 {
 	snprintf(c->label, sizeof(c->label), "%s", s->label);
 	c->handle = s->ref;
@@ -353,132 +344,9 @@ void token_piv_filter(struct token *t, const struct p11uri *u)
 	t->n_certs = k;
 }
 
-/* ---- administration (token_piv_admin) -------------------------------------- */
-
-/* The key of slot s, as token_key. */
-static void pivt_slot_key(const struct piv_slot *s, struct token_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->id[0] = s->ref;
-	k->id_len = 1;
-	snprintf(k->label, sizeof(k->label), "%s", s->label);
-}
-
-/* Authenticates with the management key from the admin source (wiped). */
-static sg_err pivt_mgmt(struct pivt *p, struct sg_error *e)
-{
-	uint8_t alg = 0, key[32];
-	size_t len = 0;
-	sg_err err = p->admin.mgmt_key(p->admin.arg, &alg, key, &len, e);
-
-	if (!err)
-		err = piv_mgmt_auth(p->card, alg, key, len > sizeof(key) ? sizeof(key) : len, e);
-	mbedtls_platform_zeroize(key, sizeof(key));
-	return err;
-}
-
-/* The slot of key k (id_len 0: 9A), as one with a certificate object. */
-static sg_err pivt_key_slot(const struct token_key *k, const struct piv_slot **s,
-			    struct sg_error *e)
-{
-	uint8_t ref = k->id_len ? k->id[0] : PIV_KEY_AUTH;
-
-	*s = k->id_len <= 1 ? piv_slot_of(ref) : NULL;
-	return *s ? SG_OK : sg_error_set(e, SG_E_USAGE, "no PIV key slot with a certificate "
-					 "for that key");
-}
-
-static sg_err pivt_generate_key(struct token *t, enum token_keygen alg, struct token_key *k,
-				mbedtls_pk_context *pub, struct sg_error *e)
-{
-	struct pivt *p = (struct pivt *)t;
-	const struct piv_slot *s;
-	size_t ci;
-	sg_err err = pivt_key_slot(k, &s, e);
-
-	if (!err)
-		err = pivt_mgmt(p, e);
-	if (!err)
-		err = piv_generate(p->card, s->ref, alg == TOKEN_KEYGEN_EC_P256 ? PIV_ALG_ECCP256
-									 : PIV_ALG_RSA2048, pub, e);
-	if (err)
-		return err;
-	pivt_slot_key(s, k);
-	k->type = alg == TOKEN_KEYGEN_EC_P256 ? TOKEN_KEY_EC : TOKEN_KEY_RSA;
-	k->bits = alg == TOKEN_KEYGEN_EC_P256 ? 256 : 2048;
-	if (p->admin.key_made)
-		err = p->admin.key_made(p->admin.arg, s->ref, pub, e);
-	/* The old certificate belongs to the old key: it goes with it. */
-	if (!err)
-		err = piv_put_object(p->card, s->obj_tag, NULL, 0, e);
-	for (ci = 0; !err && ci < t->n_certs; ci++)
-		if (t->certs[ci].id_len == 1 && t->certs[ci].id[0] == s->ref) {
-			sg_free(t->certs[ci].der);
-			memmove(&t->certs[ci], &t->certs[ci + 1],
-				(t->n_certs - ci - 1) * sizeof(t->certs[0]));
-			t->n_certs--;
-			break;
-		}
-	return err;
-}
-
-static sg_err pivt_store_cert(struct token *t, const struct token_key *k, const uint8_t *der,
-			      size_t len, struct sg_error *e)
-{
-	struct pivt *p = (struct pivt *)t;
-	const struct piv_slot *s;
-	struct token_key sk;
-	size_t ci;
-	sg_err err = pivt_key_slot(k, &s, e);
-
-	if (!err)
-		err = pivt_mgmt(p, e);
-	if (!err)
-		err = piv_put_cert(p->card, s->ref, der, len, e);
-	if (err)
-		return err;
-	pivt_slot_key(s, &sk);
-	err = token_cert_put(t, &sk, der, len, &ci, e);
-	if (!err)
-		pivt_cert_named(&t->certs[ci], s);
-	return err;
-}
-
-static sg_err pivt_sign_key(struct token *t, const struct token_key *k, enum token_sig sig,
-			    const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
-			    struct sg_error *e)
-{
-	if (k->id_len != 1)
-		return sg_error_set(e, SG_E_INTERNAL, "not a PIV key reference");
-	return pivt_sign_with((struct pivt *)t, k->id[0], k->type, k->bits, k->label, sig, hash,
-			      hash_len, out, out_len, e);
-}
-
-static const struct token_ops pivt_admin_ops = {
-	.pin_state = pivt_pin_state,
-	.login = pivt_login,
-	.sign = pivt_sign,
-	.logout = pivt_logout,
-	.close = pivt_close,
-	.generate_key = pivt_generate_key,
-	.store_cert = pivt_store_cert,
-	.sign_key = pivt_sign_key,
-};
-
-sg_err token_piv_admin(struct token *t, const struct token_piv_admin *a, struct sg_error *e)
-{
-	struct pivt *p = (struct pivt *)t;
-
-	if ((t->ops != &pivt_ops && t->ops != &pivt_admin_ops) || !a || !a->mgmt_key)
-		return sg_error_set(e, SG_E_INTERNAL, "not a PIV token, or no management key");
-	p->admin = *a;
-	t->ops = &pivt_admin_ops;
-	return SG_OK;
-}
-
 uint8_t token_piv_key_ref(const struct token *t, size_t ci)
 {
-	if (!t || (t->ops != &pivt_ops && t->ops != &pivt_admin_ops) || ci >= t->n_certs ||
+	if (!t || t->ops->close != pivt_close || ci >= t->n_certs ||
 	    t->certs[ci].id_len != 1)
 		return 0;
 	return t->certs[ci].id[0];

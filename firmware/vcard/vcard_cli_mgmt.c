@@ -48,20 +48,6 @@ size_t vmgmt_slot_index(const struct piv_slot *s)
 	return 0;
 }
 
-sg_err vmgmt_set_pub(struct vmgmt *m, const struct piv_slot *s, const mbedtls_pk_context *pub,
-		     struct sg_error *e)
-{
-	size_t idx = vmgmt_slot_index(s);
-	int n = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)pub, m->pub[idx].der,
-					    sizeof(m->pub[idx].der));
-
-	if (n <= 0)
-		return sg_error_set(e, SG_E_INTERNAL, "cannot encode the public key");
-	memmove(m->pub[idx].der, m->pub[idx].der + sizeof(m->pub[idx].der) - n, (size_t)n);
-	m->pub[idx].len = (size_t)n;
-	return SG_OK;
-}
-
 /* ---- the card's token, administered (vmgmt_token_admin) ------------------- */
 
 static sg_err vm_blob_of(struct cli *c, char *mblob, size_t cap, struct sg_error *e)
