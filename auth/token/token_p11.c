@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/ecp.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
@@ -14,7 +13,6 @@
 
 #define P11_MAX_SLOTS 64
 #define P11_MAX_CERT_DER 16384
-
 
 /* ---- return values ------------------------------------------------------ */
 

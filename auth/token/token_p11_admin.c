@@ -7,8 +7,9 @@
 
 #include <string.h>
 
-#include <mbedtls/ecp.h>
 #include <mbedtls/x509_crt.h>
+
+#include "sig.h"
 
 #define P11_NEW_ID_LEN 8
 
@@ -19,18 +20,11 @@ static const uint8_t p11_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x0
 static sg_err p11_pub_from_point(const uint8_t *pt, size_t len, mbedtls_pk_context *pub,
 				 struct sg_error *e)
 {
-	mbedtls_ecp_keypair *kp;
-
 	if (len >= 2 && pt[0] == 0x04 && pt[1] == len - 2) { /* OCTET STRING, short form */
 		pt += 2;
 		len -= 2;
 	}
-	if (mbedtls_pk_setup(pub, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0)
-		return sg_error_set(e, SG_E_NOMEM, NULL);
-	kp = mbedtls_pk_ec(*pub);
-	if (mbedtls_ecp_group_load(&kp->grp, MBEDTLS_ECP_DP_SECP256R1) != 0 ||
-	    mbedtls_ecp_point_read_binary(&kp->grp, &kp->Q, pt, len) != 0 ||
-	    mbedtls_ecp_check_pubkey(&kp->grp, &kp->Q) != 0)
+	if (sig_pub_p256(pt, len, pub) != 0)
 		return sg_error_set(e, SG_E_TOKEN, "the token's new public key does not parse");
 	return SG_OK;
 }

@@ -10,7 +10,6 @@
 #include "sg_mem.h"
 #include "sig.h"
 
-
 /* ---- token operations ----------------------------------------------------- */
 
 sg_err pivt_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)

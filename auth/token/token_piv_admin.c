@@ -6,6 +6,7 @@
  */
 #include "token_piv_priv.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
