@@ -232,7 +232,7 @@ static sg_err tokkey_sign32(void *arg, enum token_sig kind, const uint8_t hash[3
 
 /* The token, opened for administration: it must be able to make the key
  * (enrolment) and to store the certificate, before the service is asked. */
-static sg_err token_ready(struct cli *c, struct token *t, int keygen, struct sg_error *e)
+static sg_err est_token_ready(struct cli *c, struct token *t, int keygen, struct sg_error *e)
 {
 	sg_err err = cli_token_admin(c, t, e);
 
@@ -332,7 +332,7 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin
 	/* The token, able to make the key and keep its certificate. */
 	err = cli_open_token(c, &tk.t, e);
 	if (!err)
-		err = token_ready(c, tk.t, 1, e);
+		err = est_token_ready(c, tk.t, 1, e);
 	if (err)
 		goto out;
 	/* 1. The service, against the pin: no PIN leaves before this. */
@@ -467,7 +467,7 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 	/* Where the new certificate goes, ready before the service is asked
 	 * (it revokes the old certificate when it issues the new one, so a
 	 * certificate that cannot be stored must not be asked for). */
-	err = token_ready(c, t, 0, e);
+	err = est_token_ready(c, t, 0, e);
 	if (err == SG_E_USAGE && e) {
 		char d[sizeof(e->detail)];
 
