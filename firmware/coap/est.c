@@ -329,12 +329,6 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin
 				 sizeof(challenge), &ch_len, e);
 	if (err)
 		goto out;
-	/* The token, able to make the key and keep its certificate. */
-	err = cli_open_token(c, &tk.t, e);
-	if (!err)
-		err = est_token_ready(c, tk.t, 1, e);
-	if (err)
-		goto out;
 	/* 1. The service, against the pin: no PIN leaves before this. */
 	err = open_conn(c, o, 0, host, sizeof(host), NULL, &conn, e);
 	if (!err)
@@ -342,9 +336,14 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin
 	if (err)
 		goto out;
 	cli_step(c, "the service matches the pinned CA");
-	/* 2. The key pair on the token, and the request it signs. */
+	/* 2. The token, able to make the key and keep its certificate; the
+	 * key pair on it, and the request it signs. */
+	err = cli_open_token(c, &tk.t, e);
+	if (!err)
+		err = est_token_ready(c, tk.t, 1, e);
+	if (!err)
+		err = token_login(tk.t, &c->cfg.pin, token_pin, e);
 	snprintf(tk.k.label, sizeof(tk.k.label), "%s", EST_LABEL);
-	err = token_login(tk.t, &c->cfg.pin, token_pin, e);
 	if (!err)
 		err = token_generate_key(tk.t, TOKEN_KEYGEN_EC_P256, &tk.k, &pub, e);
 	if (err)
