@@ -124,7 +124,7 @@ FEATURE_COAP ?= $(if $(CROSS),0,1)
 PLUGIN_SRC := firmware/coap/est_coap.c firmware/coap/est_coap_msg.c firmware/coap/est_state.c \
 	firmware/coap/est_tlskey.c firmware/coap/est_plugin_api.c
 COAP_SRC := $(PLUGIN_SRC) firmware/coap/est_plugin.c firmware/coap/est.c \
-	firmware/coap/est_p11.c firmware/cli/cmd_enroll.c
+	firmware/cli/cmd_enroll.c
 FW_SRC := $(sort $(filter-out firmware/pam/pam_signet.c $(PLUGIN_SRC) \
 	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*/*.c)) \
 	$(if $(filter 0,$(FEATURE_COAP)),firmware/coap/off/est_off.c) \

@@ -146,7 +146,9 @@ sg_err piv_mgmt_auth(const struct hal_card *card, uint8_t alg, const uint8_t *ke
 
 /* GENERATE ASYMMETRIC KEY PAIR in slot key (alg RSA2048 or ECCP256; needs
  * the management key). *pub receives the public key (mbedtls_pk_init'ed by
- * the caller; freed by the caller). */
+ * the caller; freed by the caller). A public key the card answers that is
+ * not a valid key of that algorithm and size (an RSA modulus of other
+ * than 2048 bits; a point not on P-256) is SG_E_TOKEN. */
 sg_err piv_generate(const struct hal_card *card, uint8_t key, uint8_t alg, mbedtls_pk_context *pub,
 		    struct sg_error *e);
 

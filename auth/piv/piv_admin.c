@@ -10,12 +10,12 @@
 
 #include <mbedtls/aes.h>
 #include <mbedtls/des.h>
-#include <mbedtls/ecp.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
 #include "apdu.h"
 #include "sg_mem.h"
+#include "sig.h"
 
 /* One ECB block under the management key. */
 static int piv_mgmt_encrypt(uint8_t alg, const uint8_t *key, size_t kl, const uint8_t *in,
@@ -125,20 +125,12 @@ static int piv_pub_rsa(const uint8_t *v, size_t vl, mbedtls_pk_context *pk)
 /* 7F49 { 86 04 X Y } -> a P-256 public key. */
 static int piv_pub_ec(const uint8_t *v, size_t vl, mbedtls_pk_context *pk)
 {
-	mbedtls_ecp_keypair *kp;
 	const uint8_t *pt;
 	size_t pl;
 
 	if (ber_tlv_find(v, vl, 0x86, &pt, &pl) != SG_OK || !pt)
 		return -1;
-	if (mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0)
-		return -1;
-	kp = mbedtls_pk_ec(*pk);
-	if (mbedtls_ecp_group_load(&kp->grp, MBEDTLS_ECP_DP_SECP256R1) != 0 ||
-	    mbedtls_ecp_point_read_binary(&kp->grp, &kp->Q, pt, pl) != 0 ||
-	    mbedtls_ecp_check_pubkey(&kp->grp, &kp->Q) != 0)
-		return -1;
-	return 0;
+	return sig_pub_p256(pt, pl, pk);
 }
 
 sg_err piv_generate(const struct hal_card *card, uint8_t key, uint8_t alg, mbedtls_pk_context *pub,
@@ -164,6 +156,10 @@ sg_err piv_generate(const struct hal_card *card, uint8_t key, uint8_t alg, mbedt
 	mbedtls_pk_free(pub);
 	mbedtls_pk_init(pub);
 	r = alg == PIV_ALG_RSA2048 ? piv_pub_rsa(v, vl, pub) : piv_pub_ec(v, vl, pub);
+	/* The key must be the size asked for: a card that answers a shorter
+	 * modulus for RSA-2048 gave a key weaker than requested. */
+	if (r == 0 && alg == PIV_ALG_RSA2048 && mbedtls_pk_get_bitlen(pub) != 2048)
+		r = -1;
 	if (r != 0) {
 		mbedtls_pk_free(pub);
 		mbedtls_pk_init(pub);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
@@ -11,6 +12,20 @@
 void sig_sha256(const uint8_t *data, size_t len, uint8_t out[32])
 {
 	mbedtls_sha256_ret(data, len, out, 0);
+}
+
+int sig_pub_p256(const uint8_t *pt, size_t len, mbedtls_pk_context *pk)
+{
+	mbedtls_ecp_keypair *kp;
+
+	if (mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0)
+		return -1;
+	kp = mbedtls_pk_ec(*pk);
+	if (mbedtls_ecp_group_load(&kp->grp, MBEDTLS_ECP_DP_SECP256R1) != 0 ||
+	    mbedtls_ecp_point_read_binary(&kp->grp, &kp->Q, pt, len) != 0 ||
+	    mbedtls_ecp_check_pubkey(&kp->grp, &kp->Q) != 0)
+		return -1;
+	return 0;
 }
 
 /* Writes one DER INTEGER from an unsigned big-endian value. */

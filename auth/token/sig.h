@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mbedtls/pk.h>
+
 #include "sg_err.h"
 #include "token.h"
 
@@ -26,6 +28,11 @@ sg_err sig_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t *der, si
 /* Builds a PKCS#1 v1.5 DigestInfo for a SHA-256 (32) or SHA-384 (48) hash.
  * *len: in, capacity (>= 67); out, length. */
 sg_err sig_digest_info(const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *len);
+
+/* An uncompressed P-256 point (04 || X || Y) as the public key pk
+ * (mbedtls_pk_init'ed; set up here). 0, or -1 when it is not a point on
+ * the curve. */
+int sig_pub_p256(const uint8_t *pt, size_t len, mbedtls_pk_context *pk);
 
 /* Verifies sig over hash (32: SHA-256, 48: SHA-384) with the public key of
  * the DER certificate, under the scheme `kind`. SG_E_SIGNATURE when it does

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <mbedtls/x509_crt.h>
+
 #include "sg_mem.h"
 
 sg_err token_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
@@ -47,20 +49,117 @@ sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_
 	return t->ops->sign(t, cert, sig, hash, hash_len, out, out_len, e);
 }
 
-sg_err token_cert_replace(struct token *t, size_t cert, const uint8_t *der, size_t len,
-			  struct sg_error *e)
-{
-	uint8_t *copy;
+/* ---- optional operations ------------------------------------------------- */
 
-	if (cert >= t->n_certs || !der || !len)
-		return sg_error_set(e, SG_E_INTERNAL, "no certificate %zu on the token", cert);
+void token_cert_key(const struct token *t, size_t cert, struct token_key *k)
+{
+	const struct token_cert *c = &t->certs[cert];
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->id, c->id, c->id_len);
+	k->id_len = c->id_len;
+	memcpy(k->label, c->label, sizeof(k->label));
+	k->type = c->key_type;
+	k->bits = c->key_bits;
+}
+
+sg_err token_sign_key(struct token *t, const struct token_key *k, enum token_sig sig,
+		      const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+		      struct sg_error *e)
+{
+	sg_err err = token_can_generate(t, e);
+
+	if (!err && hash_len != 32 && hash_len != 48)
+		err = sg_error_set(e, SG_E_INTERNAL, "unsupported hash length %zu", hash_len);
+	return err ? err : t->ops->sign_key(t, k, sig, hash, hash_len, out, out_len, e);
+}
+
+sg_err token_can_generate(const struct token *t, struct sg_error *e)
+{
+	return t->ops->generate_key ? SG_OK
+				    : sg_error_set(e, SG_E_USAGE, "token '%s' cannot generate keys",
+						   t->info.label);
+}
+
+sg_err token_can_store(const struct token *t, struct sg_error *e)
+{
+	return t->ops->store_cert ? SG_OK
+				  : sg_error_set(e, SG_E_USAGE, "token '%s' cannot store "
+						 "certificates", t->info.label);
+}
+
+sg_err token_generate_key(struct token *t, enum token_keygen alg, struct token_key *k,
+			  mbedtls_pk_context *pub, struct sg_error *e)
+{
+	sg_err err = token_can_generate(t, e);
+
+	return err ? err : t->ops->generate_key(t, alg, k, pub, e);
+}
+
+void token_delete_key(struct token *t, const struct token_key *k)
+{
+	if (t && t->ops->delete_key)
+		t->ops->delete_key(t, k);
+}
+
+sg_err token_store_cert(struct token *t, const struct token_key *k, const uint8_t *der,
+			size_t len, struct sg_error *e)
+{
+	sg_err err = token_can_store(t, e);
+
+	if (!err && (!der || !len))
+		err = sg_error_set(e, SG_E_INTERNAL, "no certificate to store");
+	return err ? err : t->ops->store_cert(t, k, der, len, e);
+}
+
+void token_cert_describe(struct token_cert *c)
+{
+	mbedtls_x509_crt crt;
+
+	mbedtls_x509_crt_init(&crt);
+	if (mbedtls_x509_crt_parse_der(&crt, c->der, c->der_len) == 0) {
+		mbedtls_pk_type_t pt = mbedtls_pk_get_type(&crt.pk);
+
+		if (pt == MBEDTLS_PK_RSA)
+			c->key_type = TOKEN_KEY_RSA;
+		else if (pt == MBEDTLS_PK_ECKEY || pt == MBEDTLS_PK_ECDSA)
+			c->key_type = TOKEN_KEY_EC;
+		c->key_bits = (unsigned)mbedtls_pk_get_bitlen(&crt.pk);
+		c->is_ca = crt.ca_istrue;
+	}
+	mbedtls_x509_crt_free(&crt);
+}
+
+sg_err token_cert_put(struct token *t, const struct token_key *k, const uint8_t *der, size_t len,
+		      size_t *ci, struct sg_error *e)
+{
+	struct token_cert *c = NULL;
+	uint8_t *copy;
+	size_t i;
+
+	for (i = 0; i < t->n_certs && !c; i++)
+		if (t->certs[i].id_len == k->id_len && !memcmp(t->certs[i].id, k->id, k->id_len))
+			c = &t->certs[i];
+	if (!c && t->n_certs >= TOKEN_MAX_CERTS)
+		return sg_error_set(e, SG_E_INTERNAL, "too many certificates on the token");
 	copy = sg_calloc(1, len);
 	if (!copy)
 		return sg_error_set(e, SG_E_NOMEM, NULL);
 	memcpy(copy, der, len);
-	sg_free(t->certs[cert].der);
-	t->certs[cert].der = copy;
-	t->certs[cert].der_len = len;
+	if (c) {
+		sg_free(c->der);
+	} else {
+		c = &t->certs[t->n_certs++];
+		memset(c, 0, sizeof(*c));
+		memcpy(c->label, k->label, sizeof(c->label));
+		memcpy(c->id, k->id, k->id_len);
+		c->id_len = k->id_len;
+		c->key_state = TOKEN_KEY_STATE_PRESENT;
+	}
+	c->der = copy;
+	c->der_len = len;
+	token_cert_describe(c);
+	*ci = (size_t)(c - t->certs);
 	return SG_OK;
 }
 

@@ -3,8 +3,16 @@
  *
  * A token holds certificates and private keys. The core lists the
  * certificates, picks the one to sign in with, logs in with the PIN, signs
- * hashes, logs out and closes. Backends: PKCS#11 (token_p11.h); the PIV
- * card edge comes later. The private key never leaves the token.
+ * hashes, logs out and closes. Backends: PKCS#11 (token_p11.h) and the
+ * PIV card edge (token_piv.h: a card in a reader, or the virtual card).
+ * The private key never leaves the token.
+ *
+ * Optional operations, for enrolment: making a key pair on the token and
+ * storing a certificate for it. A backend offers them only once it has
+ * been opened for administration (a PKCS#11 token's read-write session,
+ * token_p11_admin(); a PIV card's management key, token_piv_admin());
+ * without them the wrappers say "token '...' cannot generate keys" /
+ * "... cannot store certificates" (SG_E_USAGE) and change nothing.
  *
  * Ownership: a struct token is created by a backend's open function and
  * released with token_close(). Certificates listed in token->certs (DER
@@ -17,6 +25,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <mbedtls/pk.h>
 
 #include "pin.h"
 #include "sg_err.h"
@@ -78,6 +88,23 @@ struct token_info {
 	int login_required;
 };
 
+/* A private key on the token, by what names it there: the CKA_ID (or,
+ * without one, the CKA_LABEL) of a PKCS#11 key; the key reference of a PIV
+ * key (id[0]: 0x9A, 0x9C, ...). type and bits: what the key is. */
+struct token_key {
+	uint8_t id[TOKEN_ID_MAX];
+	size_t id_len;
+	char label[TOKEN_LABEL_MAX + 1];
+	enum token_key_type type;
+	unsigned bits;
+};
+
+/* Key pairs a token can be asked to make. */
+enum token_keygen {
+	TOKEN_KEYGEN_EC_P256,
+	TOKEN_KEYGEN_RSA_2048,
+};
+
 struct token;
 
 struct token_ops {
@@ -88,6 +115,16 @@ struct token_ops {
 		       size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e);
 	void (*logout)(struct token *t);
 	void (*close)(struct token *t);
+	/* Optional (NULL: the token cannot; see token_generate_key and
+	 * friends for what each must do). */
+	sg_err (*generate_key)(struct token *t, enum token_keygen alg, struct token_key *k,
+			       mbedtls_pk_context *pub, struct sg_error *e);
+	void (*delete_key)(struct token *t, const struct token_key *k);
+	sg_err (*store_cert)(struct token *t, const struct token_key *k, const uint8_t *der,
+			     size_t len, struct sg_error *e);
+	sg_err (*sign_key)(struct token *t, const struct token_key *k, enum token_sig sig,
+			   const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+			   struct sg_error *e);
 };
 
 struct token {
@@ -119,10 +156,51 @@ sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin 
 sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_t *hash,
 		  size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e);
 
-/* After the backend stored a new certificate for the same key (renewal):
- * certs[cert] takes a copy of der (the old DER is freed). */
-sg_err token_cert_replace(struct token *t, size_t cert, const uint8_t *der, size_t len,
-			  struct sg_error *e);
+/* ---- optional operations (enrolment) ---------------------------------- */
+
+/* The key that belongs to certs[cert] (its id, label and key type). */
+void token_cert_key(const struct token *t, size_t cert, struct token_key *k);
+
+/* SG_OK when the token can make key pairs / store certificates now;
+ * otherwise SG_E_USAGE "token '<label>' cannot generate keys" / "...
+ * cannot store certificates". Nothing is sent to the token. */
+sg_err token_can_generate(const struct token *t, struct sg_error *e);
+sg_err token_can_store(const struct token *t, struct sg_error *e);
+
+/* Makes a key pair of kind alg on the token (logged in), the private key
+ * sensitive and never extractable. k in: the label (PKCS#11) and the id
+ * or key reference wanted (id_len 0: the backend picks: a fresh random
+ * CKA_ID; the PIV Authentication key 9A); out: the id, type and bits.
+ * pub (mbedtls_pk_init'ed by the caller) receives the public key. On a
+ * PIV card the slot's old key is replaced, and its certificate, which
+ * belonged to that key, is deleted (and leaves t->certs). */
+sg_err token_generate_key(struct token *t, enum token_keygen alg, struct token_key *k,
+			  mbedtls_pk_context *pub, struct sg_error *e);
+
+/* token_sign() with key k, which token_generate_key made (it has no
+ * certificate yet: e.g. for the request that asks for one). */
+sg_err token_sign_key(struct token *t, const struct token_key *k, enum token_sig sig,
+		      const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+		      struct sg_error *e);
+
+/* Removes a key pair token_generate_key made (an enrolment that failed
+ * leaves no orphan key); a token that cannot remove keys keeps it. */
+void token_delete_key(struct token *t, const struct token_key *k);
+
+/* Stores der as the certificate of key k, replacing the certificates the
+ * key had (the new one is written first: a failure leaves the old one),
+ * and updates t->certs (the entry of the same id takes the new DER, or a
+ * new entry is added). */
+sg_err token_store_cert(struct token *t, const struct token_key *k, const uint8_t *der,
+			size_t len, struct sg_error *e);
+
+/* For backends: key_type, key_bits and is_ca of c from its DER. */
+void token_cert_describe(struct token_cert *c);
+
+/* For backends: puts der into t->certs as key k's certificate (replacing
+ * the entry with k's id, else added); *ci receives its index. */
+sg_err token_cert_put(struct token *t, const struct token_key *k, const uint8_t *der, size_t len,
+		      size_t *ci, struct sg_error *e);
 
 void token_logout(struct token *t);
 /* Logs out if needed and releases everything (NULL is fine). */

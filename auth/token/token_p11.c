@@ -1,5 +1,5 @@
 /* token_p11.c: the PKCS#11 backend of the token interface. */
-#include "token_p11.h"
+#include "token_p11_priv.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,18 +13,6 @@
 
 #define P11_MAX_SLOTS 64
 #define P11_MAX_CERT_DER 16384
-
-struct p11 {
-	struct token tok; /* first: the struct token * is the struct p11 * */
-	const struct hal *hal;
-	CK_FUNCTION_LIST_PTR f;
-	void *module;
-	int finalize;
-	CK_SLOT_ID slot;
-	CK_SESSION_HANDLE session;
-	int have_session;
-	CK_OBJECT_HANDLE keys[TOKEN_MAX_CERTS]; /* private key per cert, 0: not looked up */
-};
 
 /* ---- return values ------------------------------------------------------ */
 
@@ -88,7 +76,7 @@ const char *token_p11_rv_name(CK_RV rv)
 }
 
 /* Records a failed call in e: "C_Sign: CKR_DEVICE_REMOVED (0x32)". */
-static sg_err p11_fail(struct sg_error *e, const char *call, CK_RV rv)
+sg_err p11_fail(struct sg_error *e, const char *call, CK_RV rv)
 {
 	return sg_error_set(e, token_p11_err(rv), "%s: %s (0x%lx)", call, token_p11_rv_name(rv),
 			    (unsigned long)rv);
@@ -108,7 +96,7 @@ static void p11_field(char *dst, size_t cap, const CK_UTF8CHAR *src, size_t n)
 }
 
 /* Finds up to max objects matching tmpl. */
-static CK_RV p11_find(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out,
+CK_RV p11_find(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out,
 		      CK_ULONG max, CK_ULONG *count)
 {
 	CK_RV rv = p->f->C_FindObjectsInit(p->session, tmpl, n);
@@ -163,23 +151,6 @@ static void p11_get_small(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE
 }
 
 /* ---- certificates ------------------------------------------------------- */
-
-static void p11_describe_cert(struct token_cert *c)
-{
-	mbedtls_x509_crt crt;
-
-	mbedtls_x509_crt_init(&crt);
-	if (mbedtls_x509_crt_parse_der(&crt, c->der, c->der_len) == 0) {
-		mbedtls_pk_type_t t = mbedtls_pk_get_type(&crt.pk);
-		if (t == MBEDTLS_PK_RSA)
-			c->key_type = TOKEN_KEY_RSA;
-		else if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA)
-			c->key_type = TOKEN_KEY_EC;
-		c->key_bits = (unsigned)mbedtls_pk_get_bitlen(&crt.pk);
-		c->is_ca = crt.ca_istrue;
-	}
-	mbedtls_x509_crt_free(&crt);
-}
 
 /* Collects the ids of the private keys visible now (before login some
  * tokens hide them). Returns how many. */
@@ -249,7 +220,7 @@ static sg_err p11_load_certs(struct p11 *p, const struct p11uri *uri, const CK_T
 			continue;
 		}
 		c->handle = h[i];
-		p11_describe_cert(c);
+		token_cert_describe(c);
 		p11uri_format_object(c->uri, sizeof(c->uri), ti, "cert", (const uint8_t *)c->label,
 				     llen, c->id, c->id_len);
 		p->tok.n_certs++;
@@ -260,7 +231,7 @@ static sg_err p11_load_certs(struct p11 *p, const struct p11uri *uri, const CK_T
 
 /* ---- token operations --------------------------------------------------- */
 
-static sg_err p11_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
+sg_err p11_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
 {
 	struct p11 *p = (struct p11 *)t;
 	CK_TOKEN_INFO ti;
@@ -275,7 +246,7 @@ static sg_err p11_pin_state(struct token *t, struct token_pin_state *st, struct 
 	return SG_OK;
 }
 
-static sg_err p11_login(struct token *t, const struct pin *pin, struct sg_error *e)
+sg_err p11_login(struct token *t, const struct pin *pin, struct sg_error *e)
 {
 	struct p11 *p = (struct p11 *)t;
 	struct token_pin_state st;
@@ -301,54 +272,47 @@ static sg_err p11_login(struct token *t, const struct pin *pin, struct sg_error 
 	return err;
 }
 
-/* Finds the private key that belongs to certificate ci: same CKA_ID, or
- * the same label when the certificate has no id. */
-static sg_err p11_key_for(struct p11 *p, size_t ci, CK_OBJECT_HANDLE *key, struct sg_error *e)
+/* Finds the private key with CKA_ID id, or with the label when there is
+ * no id (the key of certificate `label`). */
+sg_err p11_key_for(struct p11 *p, const uint8_t *id, size_t id_len, const char *label,
+			  CK_OBJECT_HANDLE *key, struct sg_error *e)
 {
-	struct token_cert *c = &p->tok.certs[ci];
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE tmpl[2] = {{CKA_CLASS, &cls, sizeof(cls)}};
 	CK_OBJECT_HANDLE h[2];
 	CK_ULONG n = 0;
 	CK_RV rv;
 
-	if (p->keys[ci]) {
-		*key = p->keys[ci];
-		return SG_OK;
-	}
-	if (c->id_len) {
-		tmpl[1] = (CK_ATTRIBUTE){CKA_ID, c->id, c->id_len};
+	if (id_len) {
+		tmpl[1] = (CK_ATTRIBUTE){CKA_ID, (void *)id, id_len};
 	} else {
-		tmpl[1] = (CK_ATTRIBUTE){CKA_LABEL, c->label, strlen(c->label)};
+		tmpl[1] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
 	}
 	rv = p11_find(p, tmpl, 2, h, 2, &n);
 	if (rv != CKR_OK)
 		return p11_fail(e, "C_FindObjects(private key)", rv);
 	if (n == 0)
 		return sg_error_set(e, SG_E_NO_CERT,
-				    "no private key for certificate '%s' on token '%s'%s", c->label,
+				    "no private key for certificate '%s' on token '%s'%s", label,
 				    p->tok.info.label, p->tok.logged_in ? "" : " (not logged in)");
-	p->keys[ci] = h[0];
 	*key = h[0];
 	return SG_OK;
 }
 
-static sg_err p11_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
-		       size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+/* Signs with private key `key`. */
+sg_err p11_sign_with(struct p11 *p, CK_OBJECT_HANDLE key, enum token_sig sig,
+			    const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
+			    struct sg_error *e)
 {
-	struct p11 *p = (struct p11 *)t;
 	CK_RSA_PKCS_PSS_PARAMS pss = {hash_len == 48 ? CKM_SHA384 : CKM_SHA256,
 				      hash_len == 48 ? CKG_MGF1_SHA384 : CKG_MGF1_SHA256, hash_len};
 	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
 	uint8_t data[80], buf[SIG_MAX];
 	size_t dlen = sizeof(data);
 	CK_ULONG slen = sizeof(buf);
-	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
-	sg_err err = p11_key_for(p, ci, &key, e);
+	sg_err err;
 	CK_RV rv;
 
-	if (err)
-		return err;
 	switch (sig) {
 	case TOKEN_SIG_RSA_PKCS1:
 		/* Hash here, pad on the token: CKM_RSA_PKCS over a DigestInfo
@@ -389,20 +353,32 @@ static sg_err p11_sign(struct token *t, size_t ci, enum token_sig sig, const uin
 	return SG_OK;
 }
 
-static void p11_logout(struct token *t)
+sg_err p11_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
+		       size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+{
+	struct p11 *p = (struct p11 *)t;
+	const struct token_cert *c = &t->certs[ci];
+	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+	sg_err err = p11_key_for(p, c->id, c->id_len, c->label, &key, e);
+
+	return err ? err : p11_sign_with(p, key, sig, hash, hash_len, out, out_len, e);
+}
+
+void p11_logout(struct token *t)
 {
 	struct p11 *p = (struct p11 *)t;
 
 	p->f->C_Logout(p->session);
-	memset(p->keys, 0, sizeof(p->keys));
 }
 
-static void p11_close(struct token *t)
+void p11_close(struct token *t)
 {
 	struct p11 *p = (struct p11 *)t;
 
 	for (size_t i = 0; i < t->n_certs; i++)
 		sg_free(t->certs[i].der);
+	if (p->have_rw)
+		p->f->C_CloseSession(p->rw);
 	if (p->have_session)
 		p->f->C_CloseSession(p->session);
 	if (p->finalize)
@@ -541,6 +517,7 @@ sg_err token_p11_open(const struct hal *hal, const char *module, const struct p1
 	if (err)
 		goto out;
 	p11_fill_info(&p->tok.info, &ti);
+	p->ti = ti;
 	rv = p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &p->session);
 	if (rv != CKR_OK) {
 		err = p11_fail(e, "C_OpenSession", rv);

@@ -23,6 +23,15 @@
 sg_err token_p11_open(const struct hal *hal, const char *module, const struct p11uri *uri,
 		      struct token **out, struct sg_error *e);
 
+/* Opens token t (token_p11_open's) for administration: a read-write
+ * session beside the read-only one (the login holds for both), and the
+ * optional operations: token_generate_key (EC P-256, CKM_EC_KEY_PAIR_GEN;
+ * the private key sensitive, not extractable; a fresh random CKA_ID),
+ * token_delete_key (the pair just made) and token_store_cert
+ * (C_CreateObject with the key's CKA_ID and label, then the key's old
+ * certificates destroyed). Again on an administered token: SG_OK. */
+sg_err token_p11_admin(struct token *t, struct sg_error *e);
+
 /* The sg_err that a PKCS#11 return value means. */
 sg_err token_p11_err(CK_RV rv);
 /* The CKR_ name of a return value ("CKR_PIN_INCORRECT"), for details. */

@@ -1,10 +1,8 @@
 /* token_piv.c: the PIV backend of the token interface (see token_piv.h). */
-#include "token_piv.h"
+#include "token_piv_priv.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#include <mbedtls/x509_crt.h>
 
 #include "apdu.h"
 #include "piv.h"
@@ -13,25 +11,16 @@
 #include "sg_mem.h"
 #include "sig.h"
 
-struct pivt {
-	struct token tok; /* first: the struct token * is the struct pivt * */
-	const struct hal *hal;
-	const struct hal_card *card;
-	int connected;
-	uint8_t alg[TOKEN_MAX_CERTS]; /* PIV algorithm of each certificate's key */
-	uint8_t ref[TOKEN_MAX_CERTS]; /* its key reference */
-};
-
 /* ---- token operations ----------------------------------------------------- */
 
-static sg_err pivt_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
+sg_err pivt_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e)
 {
 	struct pivt *p = (struct pivt *)t;
 
 	return piv_pin_state(p->card, st, e);
 }
 
-static sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error *e)
+sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error *e)
 {
 	struct pivt *p = (struct pivt *)t;
 	sg_err err;
@@ -48,24 +37,32 @@ static sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error
 	return err;
 }
 
-static sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
-			size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+/* Signs with the key in slot ref, of type and bits, called label. */
+sg_err pivt_sign_with(struct pivt *p, uint8_t ref, enum token_key_type type, unsigned bits,
+			     const char *label, enum token_sig sig, const uint8_t *hash,
+			     size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
 {
-	struct pivt *p = (struct pivt *)t;
-	const struct token_cert *c = &t->certs[ci];
+	uint8_t alg = piv_alg_for(type, bits);
 
-	if (!p->alg[ci])
+	if (!alg)
 		return sg_error_set(e, SG_E_CERT_USAGE, "%s: a %s-%u key has no PIV algorithm",
-				    c->label, c->key_type == TOKEN_KEY_EC ? "EC" : "RSA",
-				    c->key_bits);
-	if ((sig == TOKEN_SIG_ECDSA) != (c->key_type == TOKEN_KEY_EC))
+				    label, type == TOKEN_KEY_EC ? "EC" : "RSA", bits);
+	if ((sig == TOKEN_SIG_ECDSA) != (type == TOKEN_KEY_EC))
 		return sg_error_set(e, SG_E_CERT_USAGE, "%s: the key does not suit the scheme",
-				    c->label);
-	return piv_sign(p->card, &p->hal->rng, p->alg[ci], p->ref[ci], sig, hash, hash_len, out,
-			out_len, e);
+				    label);
+	return piv_sign(p->card, &p->hal->rng, alg, ref, sig, hash, hash_len, out, out_len, e);
 }
 
-static void pivt_logout(struct token *t)
+sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *hash,
+			size_t hash_len, uint8_t *out, size_t *out_len, struct sg_error *e)
+{
+	const struct token_cert *c = &t->certs[ci];
+
+	return pivt_sign_with((struct pivt *)t, c->id[0], c->key_type, c->key_bits, c->label, sig,
+			      hash, hash_len, out, out_len, e);
+}
+
+void pivt_logout(struct token *t)
 {
 	struct pivt *p = (struct pivt *)t;
 
@@ -73,7 +70,7 @@ static void pivt_logout(struct token *t)
 		piv_unverify(p->card);
 }
 
-static void pivt_close(struct token *t)
+void pivt_close(struct token *t)
 {
 	struct pivt *p = (struct pivt *)t;
 
@@ -148,22 +145,13 @@ static void pivt_info(struct pivt *p, uint8_t *buf, size_t cap)
 	pivt_uri(ti);
 }
 
-static void pivt_describe(struct token_cert *c)
+/* certs[ci] as the certificate of PIV slot s: label, URI, handle. */
+void pivt_cert_named(struct token_cert *c, const struct piv_slot *s)
 {
-	mbedtls_x509_crt crt;
-
-	mbedtls_x509_crt_init(&crt);
-	if (mbedtls_x509_crt_parse_der(&crt, c->der, c->der_len) == 0) {
-		mbedtls_pk_type_t t = mbedtls_pk_get_type(&crt.pk);
-
-		if (t == MBEDTLS_PK_RSA)
-			c->key_type = TOKEN_KEY_RSA;
-		else if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECDSA)
-			c->key_type = TOKEN_KEY_EC;
-		c->key_bits = (unsigned)mbedtls_pk_get_bitlen(&crt.pk);
-		c->is_ca = crt.ca_istrue;
-	}
-	mbedtls_x509_crt_free(&crt);
+	snprintf(c->label, sizeof(c->label), "%s", s->label);
+	c->handle = s->ref;
+	p11uri_format_object(c->uri, sizeof(c->uri), NULL, "cert", (const uint8_t *)c->label,
+			     strlen(c->label), c->id, c->id_len);
 }
 
 /* One slot's certificate into the next token_cert; absent is fine. */
@@ -195,16 +183,11 @@ static sg_err pivt_load_slot(struct pivt *p, const struct piv_slot *s, uint8_t *
 		return sg_error_set(e, SG_E_NOMEM, NULL);
 	memcpy(c->der, der, dl);
 	c->der_len = dl;
-	snprintf(c->label, sizeof(c->label), "%s", s->label);
 	c->id[0] = s->ref;
 	c->id_len = 1;
 	c->key_state = TOKEN_KEY_STATE_PRESENT;
-	c->handle = s->ref;
-	pivt_describe(c);
-	p11uri_format_object(c->uri, sizeof(c->uri), NULL, "cert", (const uint8_t *)c->label,
-			     strlen(c->label), c->id, c->id_len);
-	p->alg[p->tok.n_certs] = piv_alg_for(c->key_type, c->key_bits);
-	p->ref[p->tok.n_certs] = s->ref;
+	pivt_cert_named(c, s);
+	token_cert_describe(c);
 	p->tok.n_certs++;
 	return SG_OK;
 }
@@ -328,7 +311,6 @@ sg_err token_piv_open(const struct hal *hal, const char *reader, struct token **
 
 void token_piv_filter(struct token *t, const struct p11uri *u)
 {
-	struct pivt *p = (struct pivt *)t;
 	size_t k = 0;
 
 	if (!u)
@@ -343,11 +325,8 @@ void token_piv_filter(struct token *t, const struct p11uri *u)
 			sg_free(c->der);
 			continue;
 		}
-		if (k != i) {
+		if (k != i)
 			t->certs[k] = *c;
-			p->alg[k] = p->alg[i];
-			p->ref[k] = p->ref[i];
-		}
 		k++;
 	}
 	t->n_certs = k;
@@ -355,9 +334,8 @@ void token_piv_filter(struct token *t, const struct p11uri *u)
 
 uint8_t token_piv_key_ref(const struct token *t, size_t ci)
 {
-	const struct pivt *p = (const struct pivt *)t;
-
-	if (!t || t->ops != &pivt_ops || ci >= t->n_certs)
+	if (!t || t->ops->close != pivt_close || ci >= t->n_certs ||
+	    t->certs[ci].id_len != 1)
 		return 0;
-	return p->ref[ci];
+	return t->certs[ci].id[0];
 }

@@ -46,6 +46,28 @@ void token_piv_set_label(struct token *t, const char *label);
  * object, type) match, e.g. pkcs11:id=%9c. */
 void token_piv_filter(struct token *t, const struct p11uri *u);
 
+/* Where the card's management key comes from, for administration. */
+struct token_piv_admin {
+	/* Fills the management key: *alg (PIV_ALG_3DES, PIV_ALG_AES128/192/
+	 * 256), key (32 bytes of room), *len. Wiped right after its use. */
+	sg_err (*mgmt_key)(void *arg, uint8_t *alg, uint8_t key[32], size_t *len,
+			   struct sg_error *e);
+	/* Optional: a key pair was made in slot ref (the PIV card edge cannot
+	 * read a public key back: the virtual card's owner records it). */
+	sg_err (*key_made)(void *arg, uint8_t ref, const mbedtls_pk_context *pub,
+			   struct sg_error *e);
+	void *arg; /* must outlive the token */
+};
+
+/* Opens token t (this backend's) for administration with the management
+ * key from a: token_generate_key (GENERATE ASYMMETRIC KEY PAIR, EC P-256
+ * or RSA-2048, in the slot of k's id, 9A when none; the slot's old
+ * certificate is deleted) and token_store_cert (PUT DATA of the slot's
+ * certificate object). A PIV card cannot delete a key. Without this the
+ * token has neither operation (signet holds no management key for a
+ * card in a reader). */
+sg_err token_piv_admin(struct token *t, const struct token_piv_admin *a, struct sg_error *e);
+
 /* The PIV key reference (0x9A, 0x9C, ...) of certificate ci of a token
  * this backend opened (0 for any other token). */
 uint8_t token_piv_key_ref(const struct token *t, size_t ci);

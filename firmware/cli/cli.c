@@ -16,6 +16,7 @@
 #include "token_p11.h"
 #include "token_piv.h"
 #include "vcard.h"
+#include "vcard_cli.h"
 #include "vcard_reader.h"
 
 int cli_init(struct cli *c, const char *prog)
@@ -238,6 +239,18 @@ sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e)
 		cli_step(c, "token '%s' open: %zu certificate(s)", (*t)->info.label,
 			 (*t)->n_certs);
 	return err;
+}
+
+sg_err cli_token_admin(struct cli *c, struct token *t, struct sg_error *e)
+{
+	switch (c->backend) {
+	case CONFIG_BACKEND_PKCS11:
+		return token_p11_admin(t, e);
+	case CONFIG_BACKEND_VCARD:
+		return vmgmt_token_admin(c, t, e);
+	default:
+		return SG_OK; /* a card in a reader: signet holds no management key */
+	}
 }
 
 int cli_cert_for_user(const struct token_cert *tc, void *arg)

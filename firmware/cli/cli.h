@@ -92,6 +92,13 @@ int cli_settle(struct cli *c);
  * (id=%9a, object=...). */
 sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e);
 
+/* Opens t (cli_open_token's) for administration as far as this device
+ * can: a PKCS#11 token's read-write session; the virtual card's sealed
+ * management key. A PIV card in a reader stays as it is (signet holds no
+ * management key for it): it then cannot generate keys or store
+ * certificates (token_can_generate, token_can_store). */
+sg_err cli_token_admin(struct cli *c, struct token *t, struct sg_error *e);
+
 /* The storage blob of the virtual card called name ("vcard-NAME"): names
  * are 1 to 32 of [A-Za-z0-9_-]. SG_E_USAGE for another name. */
 sg_err cli_vcard_blob(const char *name, char *blob, size_t cap, struct sg_error *e);

@@ -199,8 +199,15 @@ static int run(struct cli *c, int argc, char **argv, int renew)
 	else
 		return cli_usage_error(c, "who are you at the service: --user ID or --phone N");
 	o.login = login;
-	if (read_secrets(c, 2, prompts, pins, &e) ||
-	    est_enroll(c, &o, &pins[0], &pins[1], &der, &len, &e))
+	if (read_secrets(c, 2, prompts, pins, &e))
+		goto fail;
+	/* The CLI gives no management key to a card in a reader: it could not
+	 * make the key (est_enroll would say so after opening the card). */
+	if (c->backend == CONFIG_BACKEND_PCSC) {
+		sg_error_set(&e, SG_E_USAGE, "enrolment works on a PKCS#11 token or --card vcard");
+		goto fail;
+	}
+	if (est_enroll(c, &o, &pins[0], &pins[1], &der, &len, &e))
 		goto fail;
 	rc = report(c, "enrolled", der, len);
 	goto out;

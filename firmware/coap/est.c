@@ -17,18 +17,10 @@
 #include "csr.h"
 #include "est_coap.h"
 #include "est_msg.h"
-#include "est_p11.h"
 #include "identity.h"
-#include "piv.h"
 #include "sg_mem.h"
-#include "token_p11.h"
-#include "token_piv.h"
-#include "vcard.h"
-#include "vcard_cli.h"
-#include "vcard_reader.h"
 
-#define EST_LABEL "signet"
-#define EST_VCARD_SLOT 0x9a /* PIV authentication: the sign-in key */
+#define EST_LABEL "signet" /* the new key's (and certificate's) label, where a token keeps one */
 
 void est_opts_from_config(const struct signet_config *cfg, struct est_opts *o)
 {
@@ -213,105 +205,42 @@ out:
 
 /* ---- the token side ---------------------------------------------------------- */
 
-struct keyside {
-	struct cli *c;
-	/* PKCS#11 */
-	struct est_p11 *p11;
-	uint8_t id[EST_P11_ID_LEN];
-	/* virtual card */
-	struct vcard *card;
-	struct hal_card dev;
-	char mgmt_blob[80];
-	mbedtls_pk_context pub;
+/* A key on the token, as the request's (and the DTLS handshake's) signer:
+ * the key of certificate ci (renewal), or a new key k (enrolment). */
+struct tokkey {
+	struct token *t;
+	size_t ci;
+	int fresh;
+	struct token_key k;
 };
 
-static sg_err vcard_sign(void *arg, enum token_sig kind, const uint8_t hash[32], uint8_t *sig,
-			 size_t *sig_len, struct sg_error *e)
+static sg_err tokkey_sign(void *arg, enum token_sig kind, const uint8_t *hash, size_t hash_len,
+			  uint8_t *sig, size_t *sig_len, struct sg_error *e)
 {
-	struct keyside *k = arg;
+	struct tokkey *tk = arg;
 
-	return piv_sign(&k->dev, &k->c->hal.rng, PIV_ALG_ECCP256, EST_VCARD_SLOT, kind, hash, 32,
-			sig, sig_len, e);
+	if (tk->fresh)
+		return token_sign_key(tk->t, &tk->k, kind, hash, hash_len, sig, sig_len, e);
+	return token_sign(tk->t, tk->ci, kind, hash, hash_len, sig, sig_len, e);
 }
 
-/* The virtual card: management key from its sealed blob, a P-256 key in
- * slot 9A (its public key recorded as `signet vcard gen-key` does), the
- * PIN verified for the request's signature. */
-static sg_err vcard_keygen(struct keyside *k, const struct pin *pin, struct sg_error *e)
+static sg_err tokkey_sign32(void *arg, enum token_sig kind, const uint8_t hash[32], uint8_t *sig,
+			    size_t *sig_len, struct sg_error *e)
 {
-	struct cli *c = k->c;
-	char blob[64];
-	struct vmgmt m;
-	size_t idx = vmgmt_slot_index(piv_slot_of(EST_VCARD_SLOT));
-	sg_err err;
-	int n;
+	return tokkey_sign(arg, kind, hash, 32, sig, sig_len, e);
+}
 
-	memset(&m, 0, sizeof(m));
-	err = cli_vcard_blob(c->card_arg, blob, sizeof(blob), e);
-	if (err)
-		return err;
-	snprintf(k->mgmt_blob, sizeof(k->mgmt_blob), "%s.mgmt", blob);
-	err = vcard_open(&c->hal, blob, &k->card, e);
-	if (err)
-		return err;
-	vcard_reader_device(&k->dev, k->card, NULL);
-	if (hal_card_connect(&k->dev, "signet virtual card 00") != HAL_OK)
-		return sg_error_set(e, SG_E_INTERNAL, "the virtual reader did not connect");
-	err = piv_select(&k->dev, e);
+/* The token, opened for administration: it must be able to make the key
+ * (enrolment) and to store the certificate, before the service is asked. */
+static sg_err est_token_ready(struct cli *c, struct token *t, int keygen, struct sg_error *e)
+{
+	sg_err err = cli_token_admin(c, t, e);
+
+	if (!err && keygen)
+		err = token_can_generate(t, e);
 	if (!err)
-		err = piv_verify(&k->dev, pin->v, pin->len, e); /* a wrong PIN stops here */
-	if (!err)
-		err = vmgmt_load(&c->hal, k->mgmt_blob, &m, e);
-	if (!err)
-		err = piv_mgmt_auth(&k->dev, m.alg, m.key, m.key_len, e);
-	if (!err)
-		err = piv_generate(&k->dev, EST_VCARD_SLOT, PIV_ALG_ECCP256, &k->pub, e);
-	if (err)
-		goto out;
-	n = mbedtls_pk_write_pubkey_der(&k->pub, m.pub[idx].der, sizeof(m.pub[idx].der));
-	if (n <= 0) {
-		err = sg_error_set(e, SG_E_INTERNAL, "cannot encode the public key");
-		goto out;
-	}
-	memmove(m.pub[idx].der, m.pub[idx].der + sizeof(m.pub[idx].der) - n, (size_t)n);
-	m.pub[idx].len = (size_t)n;
-	err = vmgmt_save(&c->hal, k->mgmt_blob, &m, e);
-	/* The old certificate belongs to the old key: it goes with it. */
-	if (!err)
-		err = piv_put_object(&k->dev, piv_slot_of(EST_VCARD_SLOT)->obj_tag, NULL, 0, e);
-	if (!err)
-		err = piv_verify(&k->dev, pin->v, pin->len, e);
-out:
-	vmgmt_wipe(&m);
+		err = token_can_store(t, e);
 	return err;
-}
-
-static sg_err vcard_store(struct keyside *k, const uint8_t *der, size_t len, struct sg_error *e)
-{
-	struct vmgmt m;
-	sg_err err;
-
-	memset(&m, 0, sizeof(m));
-	err = vmgmt_load(&k->c->hal, k->mgmt_blob, &m, e);
-	if (!err)
-		err = piv_mgmt_auth(&k->dev, m.alg, m.key, m.key_len, e);
-	if (!err)
-		err = piv_put_cert(&k->dev, EST_VCARD_SLOT, der, len, e);
-	vmgmt_wipe(&m);
-	return err;
-}
-
-static void keyside_close(struct keyside *k)
-{
-	est_p11_close(k->p11);
-	k->p11 = NULL;
-	if (k->card) {
-		piv_unverify(&k->dev);
-		(void)hal_card_disconnect(&k->dev, 1);
-		vcard_close(k->card);
-		k->card = NULL;
-	}
-	mbedtls_pk_free(&k->pub);
 }
 
 /* "CN=<cn>" for the request's subject: the subject parser takes ',', '='
@@ -325,14 +254,15 @@ static void subject_cn(const char *cn, char *out, size_t cap)
 	out[o] = 0;
 }
 
-/* The request: subject CN=<login or id>, the identity, and the challenge. */
-static sg_err make_csr(struct keyside *k, int vcard, const char *cn, const char *identity,
-		       const char *challenge, size_t ch_len, uint8_t *out, size_t *len,
-		       struct sg_error *e)
+/* The request: subject CN=<cn>, the identity, the challenge (if any),
+ * for pub, signed by the token's key. */
+static sg_err make_csr(struct tokkey *tk, mbedtls_pk_context *pub, const char *cn,
+		       const char *identity, const char *challenge, size_t ch_len, uint8_t *out,
+		       size_t *len, struct sg_error *e)
 {
 	char subject[EST_LOGIN_MAX + 8];
 	struct csr_req r = {
-		.pub = &k->pub,
+		.pub = pub,
 		.subject = subject,
 		.san_uri = identity,
 		.challenge = challenge,
@@ -340,8 +270,7 @@ static sg_err make_csr(struct keyside *k, int vcard, const char *cn, const char 
 	};
 
 	subject_cn(cn, subject, sizeof(subject));
-	return csr_make(&r, vcard ? vcard_sign : est_p11_sign, vcard ? (void *)k : (void *)k->p11,
-			out, len, e);
+	return csr_make(&r, tokkey_sign32, tk, out, len, e);
 }
 
 /* ---- enrolment ------------------------------------------------------------------ */
@@ -372,29 +301,25 @@ static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char
 	return est_conn_open(&cc, conn, e);
 }
 
-sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
+sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin,
 		  const struct pin *enrol_pin, uint8_t **der, size_t *der_len, struct sg_error *e)
 {
-	struct keyside k;
+	struct tokkey tk;
 	struct est_conn *conn = NULL;
 	mbedtls_x509_crt anchor;
+	mbedtls_pk_context pub;
 	struct est_resp r;
 	char host[256], challenge[EST_LOGIN_MAX + 80];
 	uint8_t *csr = NULL;
 	size_t csr_len = CSR_MAX, ch_len = 0;
-	int vcard = c->backend == CONFIG_BACKEND_VCARD, keymade = 0;
+	int keymade = 0;
 	sg_err err;
 
-	memset(&k, 0, sizeof(k));
+	memset(&tk, 0, sizeof(tk));
 	memset(&r, 0, sizeof(r));
-	k.c = c;
-	mbedtls_pk_init(&k.pub);
+	mbedtls_pk_init(&pub);
 	mbedtls_x509_crt_init(&anchor);
 	*der = NULL;
-	if (c->backend == CONFIG_BACKEND_PCSC) {
-		err = sg_error_set(e, SG_E_USAGE, "enrolment works on a PKCS#11 token or --card vcard");
-		goto out;
-	}
 	if (!o->login || !o->identity) {
 		err = sg_error_set(e, SG_E_USAGE, "enrolment needs --user ID (or --phone N) and the "
 				   "identity to certify (--identity URI or [sip] user)");
@@ -411,25 +336,26 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *tok
 	if (err)
 		goto out;
 	cli_step(c, "the service matches the pinned CA");
-	/* 2. The key pair on the token, and the request it signs. */
-	if (vcard) {
-		err = vcard_keygen(&k, token_pin, e);
-	} else {
-		err = est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, token_pin,
-				   &k.p11, e);
-		if (!err)
-			err = est_p11_genkey(k.p11, EST_LABEL, k.id, &k.pub, e);
-	}
+	/* 2. The token, able to make the key and keep its certificate; the
+	 * key pair on it, and the request it signs. */
+	err = cli_open_token(c, &tk.t, e);
+	if (!err)
+		err = est_token_ready(c, tk.t, 1, e);
+	if (!err)
+		err = token_login(tk.t, &c->cfg.pin, token_pin, e);
+	snprintf(tk.k.label, sizeof(tk.k.label), "%s", EST_LABEL);
+	if (!err)
+		err = token_generate_key(tk.t, TOKEN_KEYGEN_EC_P256, &tk.k, &pub, e);
 	if (err)
 		goto out;
-	keymade = 1;
+	keymade = tk.fresh = 1;
 	cli_step(c, "EC P-256 key made on the token");
 	csr = sg_calloc(1, CSR_MAX);
 	if (!csr) {
 		err = sg_error_set(e, SG_E_NOMEM, NULL);
 		goto out;
 	}
-	err = make_csr(&k, vcard, o->login, o->identity, challenge, ch_len, csr, &csr_len, e);
+	err = make_csr(&tk, &pub, o->login, o->identity, challenge, ch_len, csr, &csr_len, e);
 	if (err)
 		goto out;
 	/* 3. /sen, and the answer checked before it is stored. */
@@ -440,113 +366,33 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *tok
 		err = refusal(&r, "/sen", e);
 		goto out;
 	}
-	err = check_issued(&r, &k.pub, o->identity, &anchor, der, der_len, e);
+	err = check_issued(&r, &pub, o->identity, &anchor, der, der_len, e);
 	if (err)
 		goto out;
 	cli_step(c, "certificate issued for the token's key and %s", o->identity);
-	err = vcard ? vcard_store(&k, *der, *der_len, e)
-		    : est_p11_store_cert(k.p11, k.id, sizeof(k.id), EST_LABEL, *der, *der_len, e);
+	err = token_store_cert(tk.t, &tk.k, *der, *der_len, e);
 	if (!err)
 		keymade = 0; /* the key stays: it has its certificate */
 out:
-	if (err && keymade && k.p11)
-		est_p11_drop_key(k.p11);
+	if (err && keymade)
+		token_delete_key(tk.t, &tk.k);
 	if (err) {
 		sg_free(*der);
 		*der = NULL;
 	}
+	pin_wipe(token_pin);
 	mbedtls_platform_zeroize(challenge, sizeof(challenge));
 	if (csr)
 		sg_free_secret(csr, CSR_MAX);
 	est_resp_free(&r);
 	est_conn_close(conn);
-	keyside_close(&k);
+	token_close(tk.t);
+	mbedtls_pk_free(&pub);
 	mbedtls_x509_crt_free(&anchor);
 	return err;
 }
 
 /* ---- renewal -------------------------------------------------------------------- */
-
-/* The token's key, as the CSR's and the DTLS handshake's signer. */
-struct tokkey {
-	struct token *t;
-	size_t ci;
-};
-
-static sg_err tokkey_sign(void *arg, enum token_sig kind, const uint8_t *hash, size_t hash_len,
-			  uint8_t *sig, size_t *sig_len, struct sg_error *e)
-{
-	struct tokkey *k = arg;
-
-	return token_sign(k->t, k->ci, kind, hash, hash_len, sig, sig_len, e);
-}
-
-static sg_err tokkey_sign32(void *arg, enum token_sig kind, const uint8_t hash[32], uint8_t *sig,
-			    size_t *sig_len, struct sg_error *e)
-{
-	return tokkey_sign(arg, kind, hash, 32, sig, sig_len, e);
-}
-
-/* Where the renewed certificate goes: made ready before the service is
- * asked (it revokes the old certificate when it issues the new one, so a
- * certificate that cannot be stored must not be asked for). */
-struct store {
-	struct cli *c;
-	struct est_p11 *p11;  /* PKCS#11: a read-write session, same login */
-	struct vmgmt m;       /* the virtual card: its management key */
-	uint8_t slot;
-};
-
-static sg_err store_prepare(struct store *st, struct token *t, size_t ci, struct sg_error *e)
-{
-	struct cli *c = st->c;
-	char blob[64], mblob[80];
-	sg_err err;
-
-	switch (c->backend) {
-	case CONFIG_BACKEND_PKCS11:
-		/* The token is logged in by this process: no second login. */
-		return est_p11_open(&c->hal, c->module, c->have_uri ? &c->uri : NULL, NULL,
-				    &st->p11, e);
-	case CONFIG_BACKEND_VCARD:
-		st->slot = token_piv_key_ref(t, ci);
-		err = cli_vcard_blob(c->card_arg, blob, sizeof(blob), e);
-		if (err)
-			return err;
-		snprintf(mblob, sizeof(mblob), "%s.mgmt", blob);
-		return vmgmt_load(&c->hal, mblob, &st->m, e);
-	default:
-		return sg_error_set(e, SG_E_USAGE, "a PIV card in a reader cannot store a renewed "
-				    "certificate here (signet does not hold its management key): "
-				    "renew it with the card's own tools");
-	}
-}
-
-static sg_err store_put(struct store *st, struct token *t, size_t ci, const uint8_t *der,
-			size_t len, struct sg_error *e)
-{
-	sg_err err;
-
-	if (st->p11)
-		err = est_p11_store_cert(st->p11, t->certs[ci].id, t->certs[ci].id_len,
-					 t->certs[ci].label[0] ? t->certs[ci].label : EST_LABEL, der,
-					 len, e);
-	else {
-		err = piv_mgmt_auth(&st->c->vcard_dev, st->m.alg, st->m.key, st->m.key_len, e);
-		if (!err)
-			err = piv_put_cert(&st->c->vcard_dev, st->slot, der, len, e);
-	}
-	if (!err)
-		err = token_cert_replace(t, ci, der, len, e);
-	return err;
-}
-
-static void store_close(struct store *st)
-{
-	est_p11_close(st->p11);
-	st->p11 = NULL;
-	vmgmt_wipe(&st->m);
-}
 
 /* An issued certificate that could not be stored is not thrown away: the
  * service has revoked the old one already. */
@@ -588,23 +434,24 @@ static sg_err current_names(const struct token_cert *tc, mbedtls_x509_crt *cur, 
 sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t, size_t ci,
 		       uint8_t **der, size_t *der_len, struct sg_error *e)
 {
-	struct tokkey tk = {t, ci};
+	struct tokkey tk;
 	struct est_client_key ck;
-	struct store st;
 	struct est_conn *conn = NULL;
 	mbedtls_x509_crt anchor, cur;
 	mbedtls_pk_context pub;
 	struct est_resp r;
-	char host[256], cn[EST_LOGIN_MAX + 1], ident[257], subject[EST_LOGIN_MAX + 8];
-	struct csr_req req;
+	char host[256], cn[EST_LOGIN_MAX + 1], ident[257];
 	uint8_t *csr = NULL;
 	size_t csr_len = CSR_MAX;
 	sg_err err;
 
 	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	memset(&req, 0, sizeof(req));
-	st.c = c;
+	memset(&tk, 0, sizeof(tk));
+	tk.t = t;
+	tk.ci = ci;
+	token_cert_key(t, ci, &tk.k);
+	if (!tk.k.label[0])
+		snprintf(tk.k.label, sizeof(tk.k.label), "%s", EST_LABEL);
 	mbedtls_pk_init(&pub);
 	mbedtls_x509_crt_init(&anchor);
 	mbedtls_x509_crt_init(&cur);
@@ -616,7 +463,16 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 		err = sg_error_set(e, SG_E_CERT_PARSE, "the current certificate's key");
 		goto out;
 	}
-	err = store_prepare(&st, t, ci, e);
+	/* Where the new certificate goes, ready before the service is asked
+	 * (it revokes the old certificate when it issues the new one, so a
+	 * certificate that cannot be stored must not be asked for). */
+	err = est_token_ready(c, t, 0, e);
+	if (err == SG_E_USAGE && e) {
+		char d[sizeof(e->detail)];
+
+		snprintf(d, sizeof(d), "%s", e->detail);
+		sg_error_set(e, err, "%.300s: renew it with the token's own tools", d);
+	}
 	if (err)
 		goto out;
 	/* The request, signed by the same key. */
@@ -625,11 +481,8 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 		err = sg_error_set(e, SG_E_NOMEM, NULL);
 		goto out;
 	}
-	subject_cn(cn[0] ? cn : "signet", subject, sizeof(subject));
-	req.pub = &pub;
-	req.subject = subject;
-	req.san_uri = ident[0] ? ident : NULL;
-	err = csr_make(&req, tokkey_sign32, &tk, csr, &csr_len, e);
+	err = make_csr(&tk, &pub, cn[0] ? cn : "signet", ident[0] ? ident : NULL, NULL, 0, csr,
+		       &csr_len, e);
 	if (err)
 		goto out;
 	/* The handshake is signed by the token too: no PIN here. */
@@ -653,7 +506,7 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 	if (err)
 		goto out;
 	cli_step(c, "certificate renewed for the same key");
-	err = store_put(&st, t, ci, *der, *der_len, e);
+	err = token_store_cert(t, &tk.k, *der, *der_len, e);
 	if (err)
 		keep_unstored(c, *der, *der_len, e);
 out:
@@ -665,7 +518,6 @@ out:
 		sg_free(csr);
 	est_resp_free(&r);
 	est_conn_close(conn);
-	store_close(&st);
 	mbedtls_pk_free(&pub);
 	mbedtls_x509_crt_free(&anchor);
 	mbedtls_x509_crt_free(&cur);

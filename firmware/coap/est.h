@@ -45,25 +45,30 @@ struct est_opts {
 	void *stop_arg;
 };
 
-/* First enrolment on the token the CLI settings pick (PKCS#11 module or
- * --card vcard). token_pin unlocks the token; enrol_pin is the user's PIN
- * at the service. Both are wiped by the caller. On success the new
- * certificate is on the token and its DER in *der (sg_free).
+/* First enrolment on the token the CLI settings pick (cli_open_token),
+ * opened for administration (cli_token_admin): it must be able to make a
+ * key pair and store a certificate (token_generate_key, token_store_cert),
+ * else SG_E_USAGE "token '...' cannot ..." before the service is asked.
+ * token_pin unlocks the token (wiped here); enrol_pin is the user's PIN at
+ * the service (wiped by the caller). On success the new certificate is on
+ * the token and its DER in *der (sg_free); on failure a key made for it is
+ * deleted where the token can (PKCS#11).
  * Errors: SG_E_CERT_UNTRUSTED (the service does not match the pin: no PIN
  * was sent), SG_E_PIN_INCORRECT / SG_E_PIN_LOCKED (the token's or the
  * service's; the detail says which), SG_E_REFUSED, SG_E_NETWORK, token
  * errors. */
-sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *token_pin,
+sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin,
 		  const struct pin *enrol_pin, uint8_t **der, size_t *der_len, struct sg_error *e);
 
 /* Renews certificate ci of token t, which is open and logged in (its
  * session signs the request and the DTLS handshake: no PIN here), through
  * /sren; the new certificate replaces the old one on the token and in
- * t->certs[ci]; its DER in *der (sg_free). Works on PKCS#11 tokens and the
- * virtual card (SG_E_USAGE for a PIV card in a reader, before the service
- * is asked: signet cannot store on it). A certificate issued but not
- * stored is kept in the state directory as EST_UNSTORED_BLOB (the error
- * says so). */
+ * t->certs[ci] (token_store_cert); its DER in *der (sg_free). Works on any
+ * token that can store certificates once opened for administration
+ * (cli_token_admin: PKCS#11 tokens, the virtual card); for another
+ * (a PIV card in a reader) SG_E_USAGE before the service is asked. A
+ * certificate issued but not stored is kept in the state directory as
+ * EST_UNSTORED_BLOB (the error says so). */
 sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t, size_t ci,
 		       uint8_t **der, size_t *der_len, struct sg_error *e);
 

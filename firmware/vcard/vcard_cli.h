@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <mbedtls/pk.h>
 
@@ -54,6 +55,27 @@ sg_err vmgmt_load(const struct hal *hal, const char *blob, struct vmgmt *m, stru
 void vmgmt_wipe(struct vmgmt *m);
 /* Index of a slot in pub[] (0..PIV_N_SLOTS-1). */
 size_t vmgmt_slot_index(const struct piv_slot *s);
+/* Records pub as the public key of slot s's key (inline: on a board
+ * without enrolment, gen-key is its only caller). */
+static inline sg_err vmgmt_set_pub(struct vmgmt *m, const struct piv_slot *s,
+				   const mbedtls_pk_context *pub, struct sg_error *e)
+{
+	size_t idx = vmgmt_slot_index(s);
+	int n = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)pub, m->pub[idx].der,
+					    sizeof(m->pub[idx].der));
+
+	if (n <= 0)
+		return sg_error_set(e, SG_E_INTERNAL, "cannot encode the public key");
+	memmove(m->pub[idx].der, m->pub[idx].der + sizeof(m->pub[idx].der) - n, (size_t)n);
+	m->pub[idx].len = (size_t)n;
+	return SG_OK;
+}
+
+/* Opens t, the token of the CLI's virtual card (c->card_arg), for
+ * administration (token_piv_admin): the management key comes from the
+ * card's sealed blob when needed, and a key made on the card has its
+ * public key recorded there, as `signet vcard gen-key` does. */
+sg_err vmgmt_token_admin(struct cli *c, struct token *t, struct sg_error *e);
 
 /* A PEM CERTIFICATE REQUEST for subject (mbedTLS's "CN=...,O=..." form)
  * and an optional subjectAltName URI, for the public key pub, signed with

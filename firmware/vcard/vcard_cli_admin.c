@@ -219,8 +219,8 @@ int vcli_gen_key(struct vcli *v)
 	struct vmgmt m;
 	struct sg_error e;
 	uint8_t out[4096];
-	size_t idx = vmgmt_slot_index(v->slot), ol = sizeof(out);
-	int rc = 0, n;
+	size_t ol = sizeof(out);
+	int rc = 0;
 
 	mbedtls_pk_init(&pub);
 	memset(&m, 0, sizeof(m));
@@ -240,14 +240,7 @@ int vcli_gen_key(struct vcli *v)
 		 v->slot->ref);
 	if (piv_generate(&v->dev, v->slot->ref, v->alg, &pub, &e))
 		goto fail;
-	n = mbedtls_pk_write_pubkey_der(&pub, m.pub[idx].der, sizeof(m.pub[idx].der));
-	if (n <= 0) {
-		sg_error_set(&e, SG_E_INTERNAL, "cannot encode the public key");
-		goto fail;
-	}
-	memmove(m.pub[idx].der, m.pub[idx].der + sizeof(m.pub[idx].der) - n, (size_t)n);
-	m.pub[idx].len = (size_t)n;
-	if (vmgmt_save(&v->c->hal, v->mgmt_blob, &m, &e))
+	if (vmgmt_set_pub(&m, v->slot, &pub, &e) || vmgmt_save(&v->c->hal, v->mgmt_blob, &m, &e))
 		goto fail;
 	/* The old certificate belongs to the old key: it goes with it. */
 	if (piv_put_object(&v->dev, v->slot->obj_tag, NULL, 0, &e))

@@ -21,6 +21,7 @@
  */
 #include "vcard_cli.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/gcm.h>
@@ -29,6 +30,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "sg_mem.h"
+#include "token_piv.h"
 
 #define VM_MAGIC "SGVM\x01"
 #define VM_MAGIC_LEN 5
@@ -44,6 +46,66 @@ size_t vmgmt_slot_index(const struct piv_slot *s)
 		if (piv_slot_at(i) == s)
 			return i;
 	return 0;
+}
+
+/* ---- the card's token, administered (vmgmt_token_admin) ------------------- */
+
+static sg_err vm_blob_of(struct cli *c, char *mblob, size_t cap, struct sg_error *e)
+{
+	char blob[64];
+	sg_err err = cli_vcard_blob(c->card_arg, blob, sizeof(blob), e);
+
+	if (!err)
+		snprintf(mblob, cap, "%s.mgmt", blob);
+	return err;
+}
+
+static sg_err vm_admin_key(void *arg, uint8_t *alg, uint8_t key[32], size_t *len,
+			   struct sg_error *e)
+{
+	struct cli *c = arg;
+	char mblob[80];
+	struct vmgmt m;
+	sg_err err;
+
+	memset(&m, 0, sizeof(m));
+	err = vm_blob_of(c, mblob, sizeof(mblob), e);
+	if (!err)
+		err = vmgmt_load(&c->hal, mblob, &m, e);
+	if (!err) {
+		*alg = m.alg;
+		*len = m.key_len;
+		memcpy(key, m.key, m.key_len);
+	}
+	vmgmt_wipe(&m);
+	return err;
+}
+
+static sg_err vm_admin_key_made(void *arg, uint8_t ref, const mbedtls_pk_context *pub,
+				struct sg_error *e)
+{
+	struct cli *c = arg;
+	char mblob[80];
+	struct vmgmt m;
+	sg_err err;
+
+	memset(&m, 0, sizeof(m));
+	err = vm_blob_of(c, mblob, sizeof(mblob), e);
+	if (!err)
+		err = vmgmt_load(&c->hal, mblob, &m, e);
+	if (!err)
+		err = vmgmt_set_pub(&m, piv_slot_of(ref), pub, e);
+	if (!err)
+		err = vmgmt_save(&c->hal, mblob, &m, e);
+	vmgmt_wipe(&m);
+	return err;
+}
+
+sg_err vmgmt_token_admin(struct cli *c, struct token *t, struct sg_error *e)
+{
+	const struct token_piv_admin a = {vm_admin_key, vm_admin_key_made, c};
+
+	return token_piv_admin(t, &a, e);
 }
 
 void vmgmt_wipe(struct vmgmt *m)

@@ -53,6 +53,7 @@ struct wrap {
 	struct hal_card inner;
 	int remove_after; /* transmits that still succeed; < 0: never fail */
 	int le_trick;     /* next case-2/4 command answered 6Cxx first */
+	int short_rsa;    /* GENERATE answered with an RSA-1024 public key */
 	unsigned sent;
 };
 
@@ -95,6 +96,21 @@ static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, s
 		return HAL_EREMOVED;
 	if (w->remove_after > 0)
 		w->remove_after--;
+	if (w->short_rsa && cl > 2 && cmd[1] == 0x47 && cap >= 142) {
+		/* 7F49 { 81 <a 1024-bit modulus> 82 010001 } 9000: a valid RSA
+		 * key, but not the 2048 bits asked for. */
+		static const uint8_t head[] = {0x7F, 0x49, 0x81, 0x88, 0x81, 0x81, 0x80};
+		size_t n = sizeof(head);
+
+		memcpy(resp, head, n);
+		resp[n++] = 0xC0;
+		memset(resp + n, 0x55, 126);
+		n += 126;
+		resp[n++] = 0x01;
+		memcpy(resp + n, "\x82\x03\x01\x00\x01\x90\x00", 7);
+		*rl = n + 7;
+		return HAL_OK;
+	}
 	rc = hal_card_transmit(&w->inner, cmd, cl, resp, rl);
 	if (rc == HAL_OK && w->le_trick && cl > 5 && cmd[cl - 1] == 0x00 && *rl >= 3 &&
 	    *rl < 256 && resp[*rl - 2] == 0x90) {
@@ -104,7 +120,6 @@ static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, s
 		resp[1] = (uint8_t)(*rl - 2);
 		*rl = 2;
 	}
-	(void)cap;
 	return rc;
 }
 
@@ -569,6 +584,212 @@ static void test_not_piv(void **state)
 	fx_free(fx);
 }
 
+/* ---- administration: key generation and certificate storage ---------------- */
+
+/* The administration source of the cases: the test card's management key
+ * (or a failure), and what key_made was told. */
+struct adm {
+	int fail;
+	uint8_t made_ref;
+	unsigned made_bits;
+};
+
+static sg_err adm_key(void *arg, uint8_t *alg, uint8_t key[32], size_t *len, struct sg_error *e)
+{
+	struct adm *a = arg;
+
+	if (a->fail)
+		return sg_error_set(e, SG_E_IO, "no management key here");
+	*alg = PIV_ALG_AES128;
+	memcpy(key, mgmt_key, sizeof(mgmt_key));
+	*len = sizeof(mgmt_key);
+	return SG_OK;
+}
+
+static sg_err adm_made(void *arg, uint8_t ref, const mbedtls_pk_context *pub, struct sg_error *e)
+{
+	struct adm *a = arg;
+
+	(void)e;
+	a->made_ref = ref;
+	a->made_bits = (unsigned)mbedtls_pk_get_bitlen(pub);
+	return SG_OK;
+}
+
+/* Copies of the token's certificates, to see that nothing changed. */
+struct snap {
+	size_t n;
+	uint8_t der[TOKEN_MAX_CERTS][2048];
+	size_t len[TOKEN_MAX_CERTS];
+};
+
+static void snap_take(const struct token *t, struct snap *s)
+{
+	s->n = t->n_certs;
+	for (size_t i = 0; i < t->n_certs; i++) {
+		assert_true(t->certs[i].der_len <= sizeof(s->der[i]));
+		memcpy(s->der[i], t->certs[i].der, t->certs[i].der_len);
+		s->len[i] = t->certs[i].der_len;
+	}
+}
+
+static void snap_same(const struct token *t, const struct snap *s)
+{
+	assert_int_equal(t->n_certs, s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		assert_int_equal(t->certs[i].der_len, s->len[i]);
+		assert_memory_equal(t->certs[i].der, s->der[i], s->len[i]);
+	}
+}
+
+/* A token whose backend lacks the operations (a PIV card without its
+ * management key) says so, naming itself, and loses nothing: neither its
+ * list nor the card. */
+static void test_cannot_administer(void **state)
+{
+	struct fx *fx = fx_new(1);
+	struct snap *before = calloc(1, sizeof(*before));
+	struct token_key k;
+	mbedtls_pk_context pub;
+	size_t ci;
+
+	(void)state;
+	assert_non_null(before);
+	mbedtls_pk_init(&pub);
+	fx_token(fx);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	snap_take(fx->t, before);
+	assert_int_equal(token_can_generate(fx->t, &fx->e), SG_E_USAGE);
+	assert_non_null(strstr(fx->e.detail, "cannot generate keys"));
+	assert_non_null(strstr(fx->e.detail, fx->t->info.label));
+	memset(&k, 0, sizeof(k));
+	k.id[0] = 0x9C;
+	k.id_len = 1;
+	sg_error_init(&fx->e);
+	assert_int_equal(token_generate_key(fx->t, TOKEN_KEYGEN_EC_P256, &k, &pub, &fx->e),
+			 SG_E_USAGE);
+	assert_non_null(strstr(fx->e.detail, "cannot generate keys"));
+	assert_int_equal(mbedtls_pk_get_type(&pub), MBEDTLS_PK_NONE);
+	ci = find_cert(fx->t, 0x9C);
+	token_cert_key(fx->t, ci, &k);
+	sg_error_init(&fx->e);
+	assert_int_equal(token_store_cert(fx->t, &k, fx->t->certs[find_cert(fx->t, 0x9A)].der,
+					  fx->t->certs[find_cert(fx->t, 0x9A)].der_len, &fx->e),
+			 SG_E_USAGE);
+	assert_non_null(strstr(fx->e.detail, "cannot store certificates"));
+	assert_non_null(strstr(fx->e.detail, fx->t->info.label));
+	token_delete_key(fx->t, &k); /* nothing to do, nothing done */
+	snap_same(fx->t, before);
+	/* The card too: opened again, the same certificates; 9C still signs. */
+	token_close(fx->t);
+	fx->t = NULL;
+	fx_token(fx);
+	snap_same(fx->t, before);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	sign_and_check(fx, 0x9C, TOKEN_SIG_ECDSA, "still mine");
+	/* A management key that cannot be had: the same, nothing changed. */
+	{
+		struct adm a = {1, 0, 0};
+		const struct token_piv_admin src = {adm_key, adm_made, &a};
+
+		assert_int_equal(token_piv_admin(fx->t, &src, &fx->e), SG_OK);
+		assert_int_equal(token_can_generate(fx->t, &fx->e), SG_OK);
+		assert_int_equal(token_generate_key(fx->t, TOKEN_KEYGEN_EC_P256, &k, &pub, &fx->e),
+				 SG_E_IO);
+		assert_int_equal(a.made_ref, 0);
+		snap_same(fx->t, before);
+	}
+	mbedtls_pk_free(&pub);
+	free(before);
+	fx_free(fx);
+}
+
+/* With the management key: a P-256 key made in 9C (its old certificate
+ * goes), the request signed by it before it has a certificate, the new
+ * certificate stored and listed, and on the card when opened again. */
+static void test_generate_and_store(void **state)
+{
+	struct fx *fx = fx_new(1);
+	struct adm a = {0, 0, 0};
+	const struct token_piv_admin src = {adm_key, adm_made, &a};
+	mbedtls_pk_context pub, ca;
+	struct token_key k;
+	uint8_t hash[32] = {1, 2, 3}, sig[SIG_MAX], *der;
+	size_t sl = sizeof(sig), len, ci;
+
+	(void)state;
+	mbedtls_pk_init(&pub);
+	mbedtls_pk_init(&ca);
+	fx_token(fx);
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_int_equal(token_piv_admin(fx->t, &src, &fx->e), SG_OK);
+	assert_int_equal(token_can_generate(fx->t, &fx->e), SG_OK);
+	assert_int_equal(token_can_store(fx->t, &fx->e), SG_OK);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	memset(&k, 0, sizeof(k));
+	k.id[0] = 0x9C;
+	k.id_len = 1;
+	assert_int_equal(token_generate_key(fx->t, TOKEN_KEYGEN_EC_P256, &k, &pub, &fx->e), SG_OK);
+	assert_int_equal(mbedtls_pk_get_bitlen(&pub), 256);
+	assert_int_equal(k.type, TOKEN_KEY_EC);
+	assert_int_equal(k.bits, 256);
+	assert_int_equal(a.made_ref, 0x9C);
+	assert_int_equal(a.made_bits, 256);
+	/* The old 9C certificate belonged to the old key: gone. */
+	assert_int_equal(fx->t->n_certs, 1);
+	assert_int_equal(fx->t->certs[0].id[0], 0x9A);
+	/* The new key signs (9C: right after the PIN). */
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(token_sign_key(fx->t, &k, TOKEN_SIG_ECDSA, hash, sizeof(hash), sig, &sl,
+					&fx->e), SG_OK);
+	assert_int_equal(mbedtls_pk_verify(&pub, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, sl), 0);
+	/* Its certificate, stored. */
+	assert_int_equal(mbedtls_pk_setup(&ca, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), 0);
+	assert_int_equal(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(ca),
+					     hal_rng_mbedtls, (void *)&fx->hal.rng), 0);
+	issue(fx, &ca, &pub, "carol", &der, &len);
+	assert_int_equal(token_store_cert(fx->t, &k, der, len, &fx->e), SG_OK);
+	assert_int_equal(fx->t->n_certs, 2);
+	ci = find_cert(fx->t, 0x9C);
+	assert_int_equal(fx->t->certs[ci].der_len, len);
+	assert_memory_equal(fx->t->certs[ci].der, der, len);
+	assert_string_equal(fx->t->certs[ci].label, "SIGN key");
+	assert_string_equal(fx->t->certs[ci].uri, "pkcs11:id=%9C;object=SIGN%20key;type=cert");
+	assert_int_equal(fx->t->certs[ci].key_type, TOKEN_KEY_EC);
+	/* On the card. */
+	token_close(fx->t);
+	fx->t = NULL;
+	fx_token(fx);
+	ci = find_cert(fx->t, 0x9C);
+	assert_memory_equal(fx->t->certs[ci].der, der, len);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	sign_and_check(fx, 0x9C, TOKEN_SIG_ECDSA, "the new key");
+	free(der);
+	mbedtls_pk_free(&ca);
+	mbedtls_pk_free(&pub);
+	fx_free(fx);
+}
+
+/* piv_generate: an RSA-2048 key asked for, a 1024-bit one answered: refused. */
+static void test_generate_short_rsa(void **state)
+{
+	struct fx *fx = fx_new(1);
+	mbedtls_pk_context pub;
+
+	(void)state;
+	mbedtls_pk_init(&pub);
+	assert_int_equal(hal_card_connect(&fx->dev, "test reader"), HAL_OK);
+	assert_int_equal(piv_select(&fx->dev, &fx->e), SG_OK);
+	assert_int_equal(piv_mgmt_auth(&fx->dev, PIV_ALG_AES128, mgmt_key, 16, &fx->e), SG_OK);
+	fx->w.short_rsa = 1;
+	assert_int_equal(piv_generate(&fx->dev, 0x9D, PIV_ALG_RSA2048, &pub, &fx->e), SG_E_TOKEN);
+	assert_non_null(strstr(fx->e.detail, "RSA-2048"));
+	assert_int_equal(mbedtls_pk_get_type(&pub), MBEDTLS_PK_NONE);
+	mbedtls_pk_free(&pub);
+	hal_card_disconnect(&fx->dev, 1);
+	fx_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +798,9 @@ int main(void)
 		cmocka_unit_test(test_sign),        cmocka_unit_test(test_removed),
 		cmocka_unit_test(test_wrong_le),    cmocka_unit_test(test_odd_objects),
 		cmocka_unit_test(test_not_piv),
+		cmocka_unit_test(test_cannot_administer),
+		cmocka_unit_test(test_generate_and_store),
+		cmocka_unit_test(test_generate_short_rsa),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
