@@ -184,9 +184,17 @@ static int run(struct cli *c, int argc, char **argv, int renew)
 				return SG_EXIT_OK;
 			}
 		}
-		if (read_secrets(c, 1, prompts, pins, &e) ||
-		    est_renew(c, &o, &pins[0], &der, &len, &e))
+		if (read_secrets(c, 1, prompts, pins, &e))
 			goto fail;
+		if (est_renew(c, &o, &pins[0], &der, &len, &e)) {
+			/* The CLI's words for the one token that cannot take a
+			 * certificate (est.c refused it before asking the service). */
+			if (e.code == SG_E_USAGE && c->backend == CONFIG_BACKEND_PCSC)
+				sg_error_set(&e, SG_E_USAGE, "a PIV card in a reader cannot store a "
+					     "renewed certificate here (signet does not hold its "
+					     "management key): renew it with the card's own tools");
+			goto fail;
+		}
 		rc = report(c, "renewed", der, len);
 		goto out;
 	}

@@ -551,6 +551,34 @@ static void test_no_secrets_in_log(void **state)
 }
 
 /* pcscd goes: serve --once ends by itself, with exit 0. */
+/* A PIV card in a reader: signet holds no management key for it, so
+ * enrol and renew refuse (exit 2, the CLI's words) before any service is
+ * asked or any PIN is sent (the counter stays where it was). */
+static void test_enrol_refused_on_a_reader_card(void **state)
+{
+	char out[8192];
+	int rc;
+
+	(void)state;
+	NEED_STACK();
+	rc = itest_signet_run(PIN "\n" PIN "\n", out, sizeof(out),
+			      "enroll --card pcsc --user alice --server coaps://127.0.0.1:9 --pin-fd 3");
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(out, "enrolment works on a PKCS#11 token or --card vcard"));
+	rc = itest_signet_run(PIN "\n", out, sizeof(out),
+			      "renew --card pcsc --token 'pkcs11:id=%%9A' --force --server coaps://127.0.0.1:9 "
+			      "--pin-fd 3");
+	if (rc != 2)
+		print_message("%s\n", out);
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(out, "a PIV card in a reader cannot store a renewed certificate "
+				    "here (signet does not hold its management key): renew it "
+				    "with the card's own tools"));
+	rc = itest_signet_run(NULL, out, sizeof(out), "vcard status --name test");
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "PIN: 3 of 3 tries left"));
+}
+
 static void test_once_ends_with_pcscd(void **state)
 {
 	(void)state;
@@ -589,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_pin_counter_block_unblock),
 		cmocka_unit_test(test_serve_sees_other_processes),
 		cmocka_unit_test(test_no_secrets_in_log),
+		cmocka_unit_test(test_enrol_refused_on_a_reader_card),
 		cmocka_unit_test(test_once_ends_with_pcscd),
 		cmocka_unit_test(test_sigterm_while_waiting),
 	};
