@@ -99,7 +99,12 @@ else
 Q :=
 endif
 
-CORE_SRC := $(sort $(wildcard auth/*/*.c sip/*.c))
+# A board without PKCS#11 module loading (FEATURE_P11=0) carries no
+# PKCS#11 client: auth/token/off/token_p11_off.c answers in its place.
+P11_CLIENT_SRC := auth/token/token_p11.c auth/token/token_p11_admin.c
+CORE_SRC := $(sort $(if $(filter 0,$(FEATURE_P11)),\
+	$(filter-out $(P11_CLIENT_SRC),$(wildcard auth/*/*.c)) auth/token/off/token_p11_off.c,\
+	$(wildcard auth/*/*.c)) $(wildcard sip/*.c))
 # A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11)
 # comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset.
 PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11)
