@@ -20,7 +20,7 @@ static const struct err_row rows[SG_E__COUNT] = {
 			   SG_EXIT_INTERNAL},
 	[SG_E_NOMEM] = {"nomem", "out of memory", "free memory on the device and try again",
 			SG_EXIT_INTERNAL},
-	[SG_E_USAGE] = {"usage", "invalid command line", "see 'signet --help'", SG_EXIT_USAGE},
+	[SG_E_INVALID_ARG] = {"usage", "invalid command line", "see 'signet --help'", SG_EXIT_USAGE},
 	[SG_E_CONFIG] = {"config", "invalid configuration",
 			 "check the configuration file at the path and line named above; "
 			 "'signet --help-config' lists the settings",

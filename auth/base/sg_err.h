@@ -19,7 +19,7 @@ typedef enum sg_err {
 	SG_OK = 0,
 	SG_E_INTERNAL,     /* a bug or an unexpected library failure */
 	SG_E_NOMEM,
-	SG_E_USAGE,        /* bad command line */
+	SG_E_INVALID_ARG,  /* bad command line */
 	SG_E_CONFIG,       /* bad configuration file or value */
 	SG_E_IO,           /* a file or device could not be read or written */
 	SG_E_NO_MODULE,    /* the PKCS#11 module cannot be loaded */

@@ -26,7 +26,7 @@ sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin 
 		if (err)
 			goto out;
 	} else if (!t->info.protected_auth_path) {
-		err = sg_error_set(e, SG_E_USAGE, "no PIN given and the reader has no PIN pad");
+		err = sg_error_set(e, SG_E_INVALID_ARG, "no PIN given and the reader has no PIN pad");
 		goto out;
 	}
 	err = t->ops->login(t, pin, e);

@@ -113,7 +113,7 @@ sg_err cli_vcard_blob(const char *name, char *blob, size_t cap, struct sg_error 
 	/* No dot: "vcard-NAME.mgmt" and friends must never be another card. */
 	if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				      "0123456789_-") != n)
-		return sg_error_set(e, SG_E_USAGE, "a virtual card's name is 1 to 32 letters, digits, "
+		return sg_error_set(e, SG_E_INVALID_ARG, "a virtual card's name is 1 to 32 letters, digits, "
 				    "'_' or '-'");
 	if ((size_t)snprintf(blob, cap, "vcard-%s", name) >= cap)
 		return sg_error_set(e, SG_E_INTERNAL, "blob name too long");
@@ -174,7 +174,7 @@ int cli_settle(struct cli *c)
 	uri = c->opt_token ? c->opt_token : c->cfg.token_uri[0] ? c->cfg.token_uri : NULL;
 	if (uri) {
 		if (p11uri_parse(uri, strlen(uri), &c->uri, &e)) {
-			e.code = SG_E_USAGE;
+			e.code = SG_E_INVALID_ARG;
 			return cli_fail(c, &e);
 		}
 		/* A PIN inside a URI on the command line is visible to every

@@ -93,7 +93,7 @@ int cli_settle(struct cli *c);
 sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e);
 
 /* The storage blob of the virtual card called name ("vcard-NAME"): names
- * are 1 to 32 of [A-Za-z0-9_-]. SG_E_USAGE for another name. */
+ * are 1 to 32 of [A-Za-z0-9_-]. SG_E_INVALID_ARG for another name. */
 sg_err cli_vcard_blob(const char *name, char *blob, size_t cap, struct sg_error *e);
 
 /* Picks the sign-in certificate: the one the URI leaves, among those

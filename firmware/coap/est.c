@@ -357,7 +357,7 @@ static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char
 	const char *url = renew && o->renew_server ? o->renew_server : o->server;
 
 	if (!url)
-		return sg_error_set(e, SG_E_USAGE, "no service: --server coaps://HOST[:PORT] or "
+		return sg_error_set(e, SG_E_INVALID_ARG, "no service: --server coaps://HOST[:PORT] or "
 				    "[enroll] server");
 	err = est_url_parse(url, host, cap, &cc.port, e);
 	if (err)
@@ -392,11 +392,11 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *tok
 	mbedtls_x509_crt_init(&anchor);
 	*der = NULL;
 	if (c->backend == CONFIG_BACKEND_PCSC) {
-		err = sg_error_set(e, SG_E_USAGE, "enrolment works on a PKCS#11 token or --card vcard");
+		err = sg_error_set(e, SG_E_INVALID_ARG, "enrolment works on a PKCS#11 token or --card vcard");
 		goto out;
 	}
 	if (!o->login || !o->identity) {
-		err = sg_error_set(e, SG_E_USAGE, "enrolment needs --user ID (or --phone N) and the "
+		err = sg_error_set(e, SG_E_INVALID_ARG, "enrolment needs --user ID (or --phone N) and the "
 				   "identity to certify (--identity URI or [sip] user)");
 		goto out;
 	}
@@ -516,7 +516,7 @@ static sg_err store_prepare(struct store *st, struct token *t, size_t ci, struct
 		snprintf(mblob, sizeof(mblob), "%s.mgmt", blob);
 		return vmgmt_load(&c->hal, mblob, &st->m, e);
 	default:
-		return sg_error_set(e, SG_E_USAGE, "a PIV card in a reader cannot store a renewed "
+		return sg_error_set(e, SG_E_INVALID_ARG, "a PIV card in a reader cannot store a renewed "
 				    "certificate here (signet does not hold its management key): "
 				    "renew it with the card's own tools");
 	}

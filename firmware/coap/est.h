@@ -60,7 +60,7 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, const struct pin *tok
  * session signs the request and the DTLS handshake: no PIN here), through
  * /sren; the new certificate replaces the old one on the token and in
  * t->certs[ci]; its DER in *der (sg_free). Works on PKCS#11 tokens and the
- * virtual card (SG_E_USAGE for a PIV card in a reader, before the service
+ * virtual card (SG_E_INVALID_ARG for a PIV card in a reader, before the service
  * is asked: signet cannot store on it). A certificate issued but not
  * stored is kept in the state directory as EST_UNSTORED_BLOB (the error
  * says so). */

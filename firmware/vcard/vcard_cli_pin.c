@@ -122,8 +122,8 @@ sg_err vcli_secrets(struct vcli *v, size_t n, const char *const prompts[], const
 		struct pin again;
 
 		err = pin_entry(&v->c->hal, &pol, prompts[i], &out[i], e);
-		if (err == SG_E_USAGE)
-			err = sg_error_set(e, SG_E_USAGE, "no terminal to type on: give the secrets "
+		if (err == SG_E_INVALID_ARG)
+			err = sg_error_set(e, SG_E_INVALID_ARG, "no terminal to type on: give the secrets "
 					   "on a file descriptor with --pin-fd N, one per line");
 		if (err || !confirm[i])
 			continue;

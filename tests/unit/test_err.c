@@ -33,7 +33,7 @@ static const struct {
 } exit_table[] = {
 	{SG_OK, 0},
 	{SG_E_INTERNAL, 1},
-	{SG_E_USAGE, 2},
+	{SG_E_INVALID_ARG, 2},
 	{SG_E_CONFIG, 2},
 	{SG_E_NO_MODULE, 3},
 	{SG_E_NO_READER, 3},

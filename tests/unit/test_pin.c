@@ -120,7 +120,7 @@ static void test_entry_device_errors(void **state)
 	assert_int_equal(pin.len, 0);
 
 	hal.keypad.ops = NULL; /* a board without a keypad */
-	assert_int_equal(pin_entry(&hal, &pol, NULL, &pin, &e), SG_E_USAGE);
+	assert_int_equal(pin_entry(&hal, &pol, NULL, &pin, &e), SG_E_INVALID_ARG);
 	assert_non_null(strstr(e.detail, "--pin-fd"));
 
 	pol.min_len = 9; /* a broken policy is refused before any key */

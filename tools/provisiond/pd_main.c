@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		if (read_pin(pin_fd, pin, sizeof(pin), &pin_len)) {
-			sg_error_set(&e, SG_E_USAGE, "no PIN on fd %d", pin_fd);
+			sg_error_set(&e, SG_E_INVALID_ARG, "no PIN on fd %d", pin_fd);
 			goto fail;
 		}
 		if (pd_user_add(&pd, id, phone, idents, iter, pin, pin_len, &e))
