@@ -277,9 +277,11 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TEST_LIB
 ifeq ($(FEATURE_COAP),1)
 PD_SRC := $(sort $(wildcard tools/provisiond/*.c))
 PROVISIOND := $(O)/signet-provisiond
-$(PROVISIOND): $(call obj,$(PD_SRC)) $(CORE_LIB)
+# It exits with signet's exit codes (firmware/cli/cli_err.c).
+PD_OBJS := $(call obj,$(PD_SRC) firmware/cli/cli_err.c)
+$(PROVISIOND): $(PD_OBJS) $(CORE_LIB)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(PD_SRC)) $(CORE_LIB) \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(PD_OBJS) $(CORE_LIB) \
 		$(LDLIBS) $(COAP_LIBS)
 all: $(PROVISIOND)
 integration-deps: $(PROVISIOND)

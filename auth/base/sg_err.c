@@ -1,4 +1,4 @@
-/* sg_err.c: messages, diagnoses and exit codes for sg_err. */
+/* sg_err.c: names, messages and diagnoses for sg_err (no front end's words). */
 #include "sg_err.h"
 
 #include <stdarg.h>
@@ -9,104 +9,77 @@ struct err_row {
 	const char *name;
 	const char *message;
 	const char *diagnosis;
-	int exit_code;
 };
 
 static const struct err_row rows[SG_E__COUNT] = {
-	[SG_OK] = {"ok", "success", "", SG_EXIT_OK},
+	[SG_OK] = {"ok", "success", ""},
 	[SG_E_INTERNAL] = {"internal", "internal error",
-			   "this is a bug in signet or a library; run again with --verbose "
-			   "and report the output",
-			   SG_EXIT_INTERNAL},
-	[SG_E_NOMEM] = {"nomem", "out of memory", "free memory on the device and try again",
-			SG_EXIT_INTERNAL},
-	[SG_E_INVALID_ARG] = {"usage", "invalid command line", "see 'signet --help'", SG_EXIT_USAGE},
+			   "this is a bug in signet or a library; report it with the log"},
+	[SG_E_NOMEM] = {"nomem", "out of memory", "free memory on the device and try again"},
+	[SG_E_INVALID_ARG] = {"invalid_arg", "invalid argument", ""},
 	[SG_E_CONFIG] = {"config", "invalid configuration",
-			 "check the configuration file at the path and line named above; "
-			 "'signet --help-config' lists the settings",
-			 SG_EXIT_USAGE},
+			 "check the configuration file at the path and line named"},
 	[SG_E_IO] = {"io", "cannot read or write a file",
-		     "check that the file exists and its permissions", SG_EXIT_INTERNAL},
+		     "check that the file exists and its permissions"},
 	[SG_E_NO_MODULE] = {"no_module", "the PKCS#11 module cannot be loaded",
-			    "check the module path (--module or [token] module) and that "
-			    "its package is installed",
-			    SG_EXIT_NO_TOKEN},
+			    "check [token] module and that its package is installed"},
 	[SG_E_NO_READER] = {"no_reader", "no card reader",
-			    "connect a reader and check that pcscd is running", SG_EXIT_NO_TOKEN},
-	[SG_E_NO_CARD] = {"no_card", "no card in the reader", "insert the card",
-			  SG_EXIT_NO_TOKEN},
+			    "connect a reader and check that pcscd is running"},
+	[SG_E_NO_CARD] = {"no_card", "no card in the reader", "insert the card"},
 	[SG_E_NO_TOKEN] = {"no_token", "no token found",
-			   "insert the card, or check the token URI (--token) against "
-			   "'signet certs' output",
-			   SG_EXIT_NO_TOKEN},
+			   "insert the card, or check the token URI ([token] uri)"},
 	[SG_E_NO_CERT] = {"no_cert", "no usable certificate on the token",
 			  "the token needs a certificate with a matching private key; "
-			  "enrol one or check the token URI",
-			  SG_EXIT_NO_TOKEN},
+			  "enrol one or check the token URI"},
 	[SG_E_AMBIGUOUS] = {"ambiguous", "more than one candidate matches",
-			    "pick one with --token (a PKCS#11 URI with token=, id= or object=)",
-			    SG_EXIT_USAGE},
+			    "narrow the token URI (token=, id= or object=)"},
 	[SG_E_CARD_REMOVED] = {"card_removed", "the card was removed",
 			       "keep the card in the reader until the operation ends, then "
-			       "try again",
-			       SG_EXIT_NO_TOKEN},
+			       "try again"},
 	[SG_E_TOKEN] = {"token", "the token failed the operation",
-			"the token may not support this key or mechanism; run with "
-			"--verbose for the PKCS#11 code",
-			SG_EXIT_INTERNAL},
+			"the token may not support this key or mechanism; the log has "
+			"the PKCS#11 code"},
 	[SG_E_PIN_FORMAT] = {"pin_format", "the PIN does not have the required form",
-			     "type the PIN again; no try was used", SG_EXIT_USAGE},
-	[SG_E_PIN_CANCELLED] = {"pin_cancelled", "PIN entry cancelled", "", SG_EXIT_CANCELLED},
-	[SG_E_PIN_TIMEOUT] = {"pin_timeout", "no PIN entered in time", "start again",
-			      SG_EXIT_CANCELLED},
+			     "type the PIN again; no try was used"},
+	[SG_E_PIN_CANCELLED] = {"pin_cancelled", "PIN entry cancelled", ""},
+	[SG_E_PIN_TIMEOUT] = {"pin_timeout", "no PIN entered in time", "start again"},
 	[SG_E_PIN_INCORRECT] = {"pin_incorrect", "wrong PIN",
 				"type the PIN again carefully; the card locks after too "
-				"many wrong PINs",
-				SG_EXIT_PIN_INCORRECT},
+				"many wrong PINs"},
 	[SG_E_PIN_LOCKED] = {"pin_locked", "the PIN is locked",
 			     "unblock the card with its PUK or ask the administrator for "
-			     "a new card",
-			     SG_EXIT_PIN_LOCKED},
+			     "a new card"},
 	[SG_E_SIGNATURE] = {"signature", "the signature does not verify",
 			    "the private key does not belong to the certificate; re-enrol "
-			    "the card",
-			    SG_EXIT_CERT},
+			    "the card"},
 	[SG_E_CERT_PARSE] = {"cert_parse", "the certificate cannot be read",
-			     "the certificate on the token is damaged; re-enrol the card",
-			     SG_EXIT_CERT},
+			     "the certificate on the token is damaged; re-enrol the card"},
 	[SG_E_CERT_UNTRUSTED] = {"cert_untrusted", "the certificate is not trusted",
 				 "check the trust anchors (CA file) and intermediate "
-				 "certificates",
-				 SG_EXIT_CERT},
-	[SG_E_CERT_EXPIRED] = {"cert_expired", "the certificate has expired", "renew it",
-			       SG_EXIT_CERT},
+				 "certificates"},
+	[SG_E_CERT_EXPIRED] = {"cert_expired", "the certificate has expired", "renew it"},
 	[SG_E_CERT_NOT_YET_VALID] = {"cert_not_yet_valid", "the certificate is not valid yet",
-				     "check the device's clock", SG_EXIT_CERT},
+				     "check the device's clock"},
 	[SG_E_CERT_USAGE] = {"cert_usage", "the certificate is not meant for sign-in",
 			     "it needs key usage digitalSignature and extended key usage "
-			     "clientAuth or smart-card logon",
-			     SG_EXIT_CERT},
+			     "clientAuth or smart-card logon"},
 	[SG_E_CERT_IDENTITY] = {"cert_identity", "the certificate does not name the user",
 				"check the user name against the certificate's "
-				"subjectAltName",
-				SG_EXIT_CERT},
+				"subjectAltName"},
 	[SG_E_TIME_UNKNOWN] = {"time_unknown", "the device does not know the time yet",
-			       "wait for the clock to be set (NTP) and try again",
-			       SG_EXIT_CERT},
+			       "wait for the clock to be set (NTP) and try again"},
 	[SG_E_REVOKED] = {"revoked", "the certificate has been revoked",
-			  "ask the administrator for a new certificate", SG_EXIT_REVOKED},
+			  "ask the administrator for a new certificate"},
 	[SG_E_REVOCATION_UNAVAILABLE] = {"revocation_unavailable",
 					 "the revocation status cannot be checked",
 					 "check the network path to the OCSP responder / CRL "
 					 "server (a certificate that names neither needs a CRL of "
-					 "its issuer in [certs] crl)",
-					 SG_EXIT_REVOCATION},
+					 "its issuer in [certs] crl)"},
 	[SG_E_NETWORK] = {"network", "the server cannot be reached",
-			  "check the network, the server address and port", SG_EXIT_NETWORK},
-	[SG_E_REFUSED] = {"refused", "the server refused", "check the account on the server",
-			  SG_EXIT_REFUSED},
+			  "check the network, the server address and port"},
+	[SG_E_REFUSED] = {"refused", "the server refused", "check the account on the server"},
 	[SG_E_MALFORMED] = {"malformed", "malformed input", "the input is damaged or not "
-			    "in the expected format", SG_EXIT_USAGE},
+			    "in the expected format"},
 };
 
 static const struct err_row *row(sg_err code)
@@ -153,11 +126,6 @@ const char *sg_err_diagnosis(sg_err code)
 const char *sg_err_name(sg_err code)
 {
 	return row(code)->name;
-}
-
-int sg_err_exit(sg_err code)
-{
-	return row(code)->exit_code;
 }
 
 const char *sg_error_summary(const struct sg_error *e, char *buf, size_t len)

@@ -16,6 +16,9 @@
 #include "sg_err.h"
 
 #define PIN_MAX_LEN 64
+/* pin_entry's detail when the HAL has no keypad (a front end may say how
+ * else to give the PIN). */
+#define PIN_NO_INPUT "no keypad or terminal to type the PIN on"
 
 struct pin_policy {
 	unsigned min_len;  /* at least this many characters (default 4) */

@@ -91,6 +91,14 @@ struct certcheck_step {
 	char text[600];   /* what was found, in plain words */
 };
 
+/* A failed revocation check whose remedy is a setting rather than the
+ * network: the certificate named no revocation source. */
+enum certcheck_advice {
+	CERTCHECK_ADVICE_NONE = 0,
+	CERTCHECK_ADVICE_CRL_OR_OCSP, /* the end entity: configure a CRL or an OCSP responder */
+	CERTCHECK_ADVICE_CRL_OR_LEAF, /* an issuing CA: a CRL of its issuer, or check the leaf only */
+};
+
 struct certcheck_report {
 	struct certcheck_step steps[CERTCHECK__STEPS];
 	sg_err result;
@@ -102,8 +110,8 @@ struct certcheck_report {
 	char chain[CERTCHECK_MAX_CHAIN][160]; /* subjects, end entity first */
 	struct revoke_result revocation;    /* of the end-entity certificate */
 	/* What to do next when the code's own diagnosis (sg_err_diagnosis)
-	 * does not fit the failure; NULL otherwise. */
-	const char *diagnosis;
+	 * does not fit the failure (each front end words it); NONE otherwise. */
+	enum certcheck_advice advice;
 };
 
 void certcheck_policy_default(struct certcheck_policy *p);

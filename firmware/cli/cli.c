@@ -373,16 +373,16 @@ void cli_step(struct cli *c, const char *fmt, ...)
 int cli_fail(struct cli *c, const struct sg_error *e)
 {
 	char line[sizeof(e->detail) + 128];
-	const char *diag = sg_err_diagnosis(e->code);
+	const char *diag = cli_err_diagnosis(e->code);
 
-	sg_error_summary(e, line, sizeof(line));
+	cli_error_summary(e, line, sizeof(line));
 	if (c->json) {
 		struct json j;
 
 		json_init(&j, stdout);
 		json_obj_begin(&j);
 		json_key(&j, "error");
-		json_str(&j, sg_err_name(e->code));
+		json_str(&j, cli_err_name(e->code));
 		json_key(&j, "message");
 		json_str(&j, line);
 		json_key(&j, "diagnosis");
@@ -397,7 +397,7 @@ int cli_fail(struct cli *c, const struct sg_error *e)
 				json_null(&j);
 		}
 		json_key(&j, "exit_code");
-		json_int(&j, sg_err_exit(e->code));
+		json_int(&j, cli_err_exit(e->code));
 		json_obj_end(&j);
 		json_end(&j);
 	}
@@ -413,7 +413,7 @@ int cli_fail(struct cli *c, const struct sg_error *e)
 		fprintf(stderr, "%s: token said: %s\n", c->prog, e->detail);
 	if (diag[0])
 		fprintf(stderr, "%s: %s\n", c->prog, diag);
-	return sg_err_exit(e->code);
+	return cli_err_exit(e->code);
 }
 
 int cli_usage_error(struct cli *c, const char *fmt, ...)

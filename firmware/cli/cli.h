@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_err.h"
 #include "config.h"
 #include "hal.h"
 #include "p11uri.h"

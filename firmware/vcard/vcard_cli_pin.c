@@ -367,7 +367,7 @@ fail:
 		fprintf(stderr, "%s: wrong PUK: %d %s left; the PIN stays blocked until the PUK is "
 			"right (no try left: only signet vcard reset helps)\n", v->c->prog,
 			e.tries_left, e.tries_left == 1 ? "try" : "tries");
-		rc = sg_err_exit(e.code);
+		rc = cli_err_exit(e.code);
 		goto out;
 	}
 	rc = cli_fail(v->c, &e);

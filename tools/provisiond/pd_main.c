@@ -28,6 +28,8 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "cli_err.h"
+
 static const char usage[] =
 	"usage: signet-provisiond serve   [--dir DIR] [--listen ADDR] [--port N] [--renew-port M]\n"
 	"                                 [--max-tries N] [--days N]\n"
@@ -51,9 +53,9 @@ static void no_core_dumps(void)
 
 static int fail(const struct sg_error *e)
 {
-	fprintf(stderr, "signet-provisiond: %s%s%s\n", sg_err_message(e->code),
+	fprintf(stderr, "signet-provisiond: %s%s%s\n", cli_err_message(e->code),
 		e->detail[0] ? ": " : "", e->detail);
-	return sg_err_exit(e->code);
+	return cli_err_exit(e->code); /* signet's exit codes */
 }
 
 static int read_pin(int fd, char *pin, size_t cap, size_t *len)
