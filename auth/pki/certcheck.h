@@ -19,8 +19,9 @@
  *               after it (CAs often publish only CRLs). A definite
  *               "revoked" for any certificate wins over "no answer" for
  *               another.
- * The result is the first failing check in that order, as an sg_err with
- * its exit code: 6 (not acceptable), 7 (revoked), 8 (status unavailable).
+ * The result is the first failing check in that order, as an sg_err:
+ * SG_E_CERT_*, SG_E_SIGNATURE, SG_E_TIME_UNKNOWN (not acceptable),
+ * SG_E_REVOKED or SG_E_REVOCATION_UNAVAILABLE.
  */
 #ifndef CERTCHECK_H
 #define CERTCHECK_H
