@@ -102,39 +102,39 @@ const char *cli_err_check_diagnosis(sg_err code, enum certcheck_advice a)
 	}
 }
 
-/* The detail with the flag that helps, where the core's words leave it out. */
+/* The detail with the flag that helps, where the core's words leave it
+ * out, into out (at most len - 1 characters). */
 static void cli_detail(const struct sg_error *e, char *out, size_t len)
 {
-	const char *d = e->detail, *more = NULL;
-	const size_t n = strlen(TOKEN_P11_SEVERAL);
-	size_t used;
+	const char *d = e->detail;
+	const int n = (int)sizeof(TOKEN_P11_SEVERAL) - 1;
+	int r;
 
-	if (e->code == SG_E_AMBIGUOUS && !strncmp(d, TOKEN_P11_SEVERAL, n)) {
-		snprintf(out, len, "%.*s; pick one with --token:%s", (int)n - 1, d, d + n);
-		return;
+	if (e->code == SG_E_AMBIGUOUS && !strncmp(d, TOKEN_P11_SEVERAL, (size_t)n)) {
+		r = snprintf(out, len, "%.*s; pick one with --token:%s", n - 1, d, d + n);
+	} else {
+		const char *more = "";
+
+		if (e->code == SG_E_INVALID_ARG && !strcmp(d, PIN_NO_INPUT))
+			more = " (use --pin-fd)";
+		else if (e->code == SG_E_CONFIG && strstr(d, ": " CONFIG_UNKNOWN))
+			more = " (see signet --help-config)";
+		r = snprintf(out, len, "%s%s", d, more);
 	}
-	if (e->code == SG_E_INVALID_ARG && !strcmp(d, PIN_NO_INPUT))
-		more = " (use --pin-fd)";
-	else if (e->code == SG_E_CONFIG && strstr(d, ": " CONFIG_UNKNOWN))
-		more = " (see signet --help-config)";
-	snprintf(out, len, "%s", d);
-	used = strlen(out);
-	if (more) /* cut where the detail would have been cut */
-		snprintf(out + used, len - used, "%s", more);
+	if (r < 0)
+		out[0] = '\0';
 }
 
 const char *cli_error_summary(const struct sg_error *e, char *buf, size_t len)
 {
-	struct sg_error w = *e;
+	size_t used;
 
-	cli_detail(e, w.detail, sizeof(w.detail));
-	if (e->code != SG_E_INVALID_ARG)
-		return sg_error_summary(&w, buf, len);
-	if (!buf || !len)
-		return buf;
-	if (w.detail[0])
-		snprintf(buf, len, "%s: %s", cli_err_message(e->code), w.detail);
-	else
-		snprintf(buf, len, "%s", cli_err_message(e->code));
+	if (e->code == SG_E_PIN_INCORRECT || !buf || !len)
+		return sg_error_summary(e, buf, len);
+	snprintf(buf, len, e->detail[0] ? "%s: " : "%s", cli_err_message(e->code));
+	used = strlen(buf);
+	/* The detail is cut where the core would have cut it. */
+	len -= used;
+	cli_detail(e, buf + used, len < sizeof(e->detail) ? len : sizeof(e->detail));
 	return buf;
 }
