@@ -197,10 +197,7 @@ static sg_err cli_open_vcard(struct cli *c, struct token **t, struct sg_error *e
 		return err;
 	cli_step(c, "opening virtual card '%s'", c->card_arg);
 	if (!c->vcard) {
-		err = vcard_open(&c->hal, blob, &c->vcard, e);
-		if (err == SG_E_NO_CARD && e && !strncmp(e->detail, "no virtual card", 15))
-			return sg_error_set(e, SG_E_NO_CARD, "no virtual card '%s'; create one with "
-					    "signet vcard init --name %s", c->card_arg, c->card_arg);
+		err = cli_err_vcard(vcard_open(&c->hal, blob, &c->vcard, e), c->card_arg, e);
 		if (err)
 			return err;
 		vcard_reader_device(&c->vcard_dev, c->vcard, NULL);

@@ -102,6 +102,14 @@ const char *cli_err_check_diagnosis(sg_err code, enum certcheck_advice a)
 	}
 }
 
+sg_err cli_err_vcard(sg_err err, const char *name, struct sg_error *e)
+{
+	if (err == SG_E_NO_CARD && e && !strncmp(e->detail, "no virtual card", 15))
+		return sg_error_set(e, err, "no virtual card '%s'; create one with signet vcard "
+				    "init --name %s", name, name);
+	return err;
+}
+
 /* The detail with the flag that helps, where the core's words leave it
  * out, into out (at most len - 1 characters). */
 static void cli_detail(const struct sg_error *e, char *out, size_t len)

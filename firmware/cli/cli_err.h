@@ -43,6 +43,9 @@ const char *cli_err_diagnosis(sg_err code);
 /* signet verify's diagnosis: the advice of a certificate check when it
  * has one (a revocation source to configure), else cli_err_diagnosis. */
 const char *cli_err_check_diagnosis(sg_err code, enum certcheck_advice a);
+/* err from vcard_open of the card named name: a missing card says which
+ * command makes it. Returns err. */
+sg_err cli_err_vcard(sg_err err, const char *name, struct sg_error *e);
 /* sg_error_summary in the CLI's words: its message, and a detail that
  * says which flag helps (the PIN on --pin-fd, a token picked with
  * --token, the settings in --help-config). Returns buf. */

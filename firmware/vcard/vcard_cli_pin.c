@@ -23,11 +23,8 @@
 
 sg_err vcli_open(struct vcli *v, struct sg_error *e)
 {
-	sg_err err = vcard_open(&v->c->hal, v->blob, &v->card, e);
+	sg_err err = cli_err_vcard(vcard_open(&v->c->hal, v->blob, &v->card, e), v->name, e);
 
-	if (err == SG_E_NO_CARD && e && !strncmp(e->detail, "no virtual card", 15))
-		return sg_error_set(e, SG_E_NO_CARD, "no virtual card '%s'; create one with signet "
-				    "vcard init --name %s", v->name, v->name);
 	if (err)
 		return err;
 	vcard_reader_device(&v->dev, v->card, NULL);

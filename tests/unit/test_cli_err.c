@@ -172,12 +172,31 @@ static void test_summary(void **state)
 					      sizeof(e.detail) - 1);
 }
 
+/* A missing virtual card: the CLI names the command that makes it. */
+static void test_vcard(void **state)
+{
+	struct sg_error e;
+	(void)state;
+
+	sg_error_init(&e);
+	sg_error_set(&e, SG_E_NO_CARD, "no virtual card; create one with signet vcard init");
+	assert_int_equal(cli_err_vcard(SG_E_NO_CARD, "alice", &e), SG_E_NO_CARD);
+	assert_string_equal(e.detail,
+			    "no virtual card 'alice'; create one with signet vcard init --name alice");
+	sg_error_set(&e, SG_E_NO_CARD, "the card is unplugged");
+	assert_int_equal(cli_err_vcard(SG_E_NO_CARD, "alice", &e), SG_E_NO_CARD);
+	assert_string_equal(e.detail, "the card is unplugged");
+	assert_int_equal(cli_err_vcard(SG_OK, "alice", &e), SG_OK);
+	assert_int_equal(cli_err_vcard(SG_E_NO_CARD, "alice", NULL), SG_E_NO_CARD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_vcard),
 	};
 	return cmocka_run_group_tests_name("cli_err", tests, NULL, NULL);
 }
