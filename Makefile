@@ -282,8 +282,9 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(ITEST_OBJ) $(TEST_LIB
 ifeq ($(FEATURE_COAP),1)
 PD_SRC := $(sort $(wildcard tools/provisiond/*.c))
 PROVISIOND := $(O)/signet-provisiond
-# It reads its PIN with signet's one secret reader (firmware/signin/secret_fd.c).
-PD_OBJS := $(call obj,$(PD_SRC) firmware/signin/secret_fd.c)
+# It reads its PIN with signet's one secret reader (firmware/signin/secret_fd.c)
+# and exits with signet's exit codes (firmware/cli/cli_err.c).
+PD_OBJS := $(call obj,$(PD_SRC) firmware/signin/secret_fd.c firmware/cli/cli_err.c)
 $(PROVISIOND): $(PD_OBJS) $(CORE_LIB)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(PD_OBJS) $(CORE_LIB) \

@@ -1,119 +1,92 @@
-/* sg_err.c: messages, diagnoses and exit codes for sg_err. */
+/* sg_err.c: names, messages and diagnoses for sg_err (no front end's words). */
 #include "sg_err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-struct err_row {
-	const char *name;
-	const char *message;
-	const char *diagnosis;
-	int exit_code;
-};
+/* A code's row: its name, message and diagnosis, one after the other,
+ * each ending in '\0' (one pointer per code rather than three). */
+#define ROW(name, message, diagnosis) name "\0" message "\0" diagnosis
 
-static const struct err_row rows[SG_E__COUNT] = {
-	[SG_OK] = {"ok", "success", "", SG_EXIT_OK},
-	[SG_E_INTERNAL] = {"internal", "internal error",
-			   "this is a bug in signet or a library; run again with --verbose "
-			   "and report the output",
-			   SG_EXIT_INTERNAL},
-	[SG_E_NOMEM] = {"nomem", "out of memory", "free memory on the device and try again",
-			SG_EXIT_INTERNAL},
-	[SG_E_USAGE] = {"usage", "invalid command line", "see 'signet --help'", SG_EXIT_USAGE},
-	[SG_E_CONFIG] = {"config", "invalid configuration",
-			 "check the configuration file at the path and line named above; "
-			 "'signet --help-config' lists the settings",
-			 SG_EXIT_USAGE},
-	[SG_E_IO] = {"io", "cannot read or write a file",
-		     "check that the file exists and its permissions", SG_EXIT_INTERNAL},
-	[SG_E_NO_MODULE] = {"no_module", "the PKCS#11 module cannot be loaded",
-			    "check the module path (--module or [token] module) and that "
-			    "its package is installed",
-			    SG_EXIT_NO_TOKEN},
-	[SG_E_NO_READER] = {"no_reader", "no card reader",
-			    "connect a reader and check that pcscd is running", SG_EXIT_NO_TOKEN},
-	[SG_E_NO_CARD] = {"no_card", "no card in the reader", "insert the card",
-			  SG_EXIT_NO_TOKEN},
-	[SG_E_NO_TOKEN] = {"no_token", "no token found",
-			   "insert the card, or check the token URI (--token) against "
-			   "'signet certs' output",
-			   SG_EXIT_NO_TOKEN},
-	[SG_E_NO_CERT] = {"no_cert", "no usable certificate on the token",
+static const char *const rows[SG_E__COUNT] = {
+	[SG_OK] = ROW("ok", "success", ""),
+	[SG_E_INTERNAL] = ROW("internal", "internal error", "this is a bug; see the log"),
+	[SG_E_NOMEM] = ROW("nomem", "out of memory", "free memory on the device and try again"),
+	[SG_E_INVALID_ARG] = ROW("invalid_arg", "invalid argument", ""),
+	[SG_E_CONFIG] = ROW("config", "invalid configuration",
+			 "check the configuration file"),
+	[SG_E_IO] = ROW("io", "cannot read or write a file",
+		     "check that the file exists and its permissions"),
+	[SG_E_NO_MODULE] = ROW("no_module", "the PKCS#11 module cannot be loaded",
+			    "check [token] module"),
+	[SG_E_NO_READER] = ROW("no_reader", "no card reader",
+			    "connect a reader and check that pcscd is running"),
+	[SG_E_NO_CARD] = ROW("no_card", "no card in the reader", "insert the card"),
+	[SG_E_NO_TOKEN] = ROW("no_token", "no token found",
+			   "insert the card or check [token] uri"),
+	[SG_E_NO_CERT] = ROW("no_cert", "no usable certificate on the token",
 			  "the token needs a certificate with a matching private key; "
-			  "enrol one or check the token URI",
-			  SG_EXIT_NO_TOKEN},
-	[SG_E_AMBIGUOUS] = {"ambiguous", "more than one candidate matches",
-			    "pick one with --token (a PKCS#11 URI with token=, id= or object=)",
-			    SG_EXIT_USAGE},
-	[SG_E_CARD_REMOVED] = {"card_removed", "the card was removed",
+			  "enrol one or check the token URI"),
+	[SG_E_AMBIGUOUS] = ROW("ambiguous", "more than one candidate matches",
+			    "narrow [token] uri"),
+	[SG_E_CARD_REMOVED] = ROW("card_removed", "the card was removed",
 			       "keep the card in the reader until the operation ends, then "
-			       "try again",
-			       SG_EXIT_NO_TOKEN},
-	[SG_E_TOKEN] = {"token", "the token failed the operation",
-			"the token may not support this key or mechanism; run with "
-			"--verbose for the PKCS#11 code",
-			SG_EXIT_INTERNAL},
-	[SG_E_PIN_FORMAT] = {"pin_format", "the PIN does not have the required form",
-			     "type the PIN again; no try was used", SG_EXIT_USAGE},
-	[SG_E_PIN_CANCELLED] = {"pin_cancelled", "PIN entry cancelled", "", SG_EXIT_CANCELLED},
-	[SG_E_PIN_TIMEOUT] = {"pin_timeout", "no PIN entered in time", "start again",
-			      SG_EXIT_CANCELLED},
-	[SG_E_PIN_INCORRECT] = {"pin_incorrect", "wrong PIN",
+			       "try again"),
+	[SG_E_TOKEN] = ROW("token", "the token failed the operation",
+			"see the log for the PKCS#11 code"),
+	[SG_E_PIN_FORMAT] = ROW("pin_format", "the PIN does not have the required form",
+			     "type the PIN again; no try was used"),
+	[SG_E_PIN_CANCELLED] = ROW("pin_cancelled", "PIN entry cancelled", ""),
+	[SG_E_PIN_TIMEOUT] = ROW("pin_timeout", "no PIN entered in time", "start again"),
+	[SG_E_PIN_INCORRECT] = ROW("pin_incorrect", "wrong PIN",
 				"type the PIN again carefully; the card locks after too "
-				"many wrong PINs",
-				SG_EXIT_PIN_INCORRECT},
-	[SG_E_PIN_LOCKED] = {"pin_locked", "the PIN is locked",
+				"many wrong PINs"),
+	[SG_E_PIN_LOCKED] = ROW("pin_locked", "the PIN is locked",
 			     "unblock the card with its PUK or ask the administrator for "
-			     "a new card",
-			     SG_EXIT_PIN_LOCKED},
-	[SG_E_SIGNATURE] = {"signature", "the signature does not verify",
+			     "a new card"),
+	[SG_E_SIGNATURE] = ROW("signature", "the signature does not verify",
 			    "the private key does not belong to the certificate; re-enrol "
-			    "the card",
-			    SG_EXIT_CERT},
-	[SG_E_CERT_PARSE] = {"cert_parse", "the certificate cannot be read",
-			     "the certificate on the token is damaged; re-enrol the card",
-			     SG_EXIT_CERT},
-	[SG_E_CERT_UNTRUSTED] = {"cert_untrusted", "the certificate is not trusted",
+			    "the card"),
+	[SG_E_CERT_PARSE] = ROW("cert_parse", "the certificate cannot be read",
+			     "the certificate on the token is damaged; re-enrol the card"),
+	[SG_E_CERT_UNTRUSTED] = ROW("cert_untrusted", "the certificate is not trusted",
 				 "check the trust anchors (CA file) and intermediate "
-				 "certificates",
-				 SG_EXIT_CERT},
-	[SG_E_CERT_EXPIRED] = {"cert_expired", "the certificate has expired", "renew it",
-			       SG_EXIT_CERT},
-	[SG_E_CERT_NOT_YET_VALID] = {"cert_not_yet_valid", "the certificate is not valid yet",
-				     "check the device's clock", SG_EXIT_CERT},
-	[SG_E_CERT_USAGE] = {"cert_usage", "the certificate is not meant for sign-in",
+				 "certificates"),
+	[SG_E_CERT_EXPIRED] = ROW("cert_expired", "the certificate has expired", "renew it"),
+	[SG_E_CERT_NOT_YET_VALID] = ROW("cert_not_yet_valid", "the certificate is not valid yet",
+				     "check the device's clock"),
+	[SG_E_CERT_USAGE] = ROW("cert_usage", "the certificate is not meant for sign-in",
 			     "it needs key usage digitalSignature and extended key usage "
-			     "clientAuth or smart-card logon",
-			     SG_EXIT_CERT},
-	[SG_E_CERT_IDENTITY] = {"cert_identity", "the certificate does not name the user",
+			     "clientAuth or smart-card logon"),
+	[SG_E_CERT_IDENTITY] = ROW("cert_identity", "the certificate does not name the user",
 				"check the user name against the certificate's "
-				"subjectAltName",
-				SG_EXIT_CERT},
-	[SG_E_TIME_UNKNOWN] = {"time_unknown", "the device does not know the time yet",
-			       "wait for the clock to be set (NTP) and try again",
-			       SG_EXIT_CERT},
-	[SG_E_REVOKED] = {"revoked", "the certificate has been revoked",
-			  "ask the administrator for a new certificate", SG_EXIT_REVOKED},
-	[SG_E_REVOCATION_UNAVAILABLE] = {"revocation_unavailable",
+				"subjectAltName"),
+	[SG_E_TIME_UNKNOWN] = ROW("time_unknown", "the device does not know the time yet",
+			       "wait for the clock to be set (NTP) and try again"),
+	[SG_E_REVOKED] = ROW("revoked", "the certificate has been revoked",
+			  "ask the administrator for a new certificate"),
+	[SG_E_REVOCATION_UNAVAILABLE] = ROW("revocation_unavailable",
 					 "the revocation status cannot be checked",
 					 "check the network path to the OCSP responder / CRL "
 					 "server (a certificate that names neither needs a CRL of "
-					 "its issuer in [certs] crl)",
-					 SG_EXIT_REVOCATION},
-	[SG_E_NETWORK] = {"network", "the server cannot be reached",
-			  "check the network, the server address and port", SG_EXIT_NETWORK},
-	[SG_E_REFUSED] = {"refused", "the server refused", "check the account on the server",
-			  SG_EXIT_REFUSED},
-	[SG_E_MALFORMED] = {"malformed", "malformed input", "the input is damaged or not "
-			    "in the expected format", SG_EXIT_USAGE},
+					 "its issuer in [certs] crl)"),
+	[SG_E_NETWORK] = ROW("network", "the server cannot be reached",
+			  "check the network, the server address and port"),
+	[SG_E_REFUSED] = ROW("refused", "the server refused", "check the account on the server"),
+	[SG_E_MALFORMED] = ROW("malformed", "malformed input", "the input is damaged or not "
+			    "in the expected format"),
 };
 
-static const struct err_row *row(sg_err code)
+/* Field i of the code's row (0 name, 1 message, 2 diagnosis); an unknown
+ * code is an internal error. */
+static const char *field(sg_err code, int i)
 {
-	if ((unsigned)code >= SG_E__COUNT || !rows[code].name)
-		return &rows[SG_E_INTERNAL];
-	return &rows[code];
+	const char *p = rows[(unsigned)code < SG_E__COUNT && rows[code] ? code : SG_E_INTERNAL];
+
+	while (i-- > 0)
+		p += strlen(p) + 1;
+	return p;
 }
 
 void sg_error_init(struct sg_error *e)
@@ -142,22 +115,17 @@ sg_err sg_error_set(struct sg_error *e, sg_err code, const char *fmt, ...)
 
 const char *sg_err_message(sg_err code)
 {
-	return row(code)->message;
+	return field(code, 1);
 }
 
 const char *sg_err_diagnosis(sg_err code)
 {
-	return row(code)->diagnosis;
+	return field(code, 2);
 }
 
 const char *sg_err_name(sg_err code)
 {
-	return row(code)->name;
-}
-
-int sg_err_exit(sg_err code)
-{
-	return row(code)->exit_code;
+	return field(code, 0);
 }
 
 const char *sg_error_summary(const struct sg_error *e, char *buf, size_t len)

@@ -4,8 +4,11 @@
  * Functions return sg_err (SG_OK is 0) and, when the caller passes a
  * struct sg_error, fill in the specifics: a detail line (which file, which
  * token, what the token said) and, for PIN failures, the tries left.
- * Every code has a short message, a diagnosis (what to check next) and the
- * process exit code that the CLI uses (the table in doc/cli.md).
+ * Every code has a stable name, a short message and a diagnosis (what to
+ * check next), all worded for whoever runs signet: they name settings
+ * ([token] uri), never a front end's flags or exit codes. The CLI maps the
+ * codes to its exit codes and words its own hints (firmware/cli/cli_err.h);
+ * PAM and `signet run` word theirs.
  *
  * A detail line never contains a PIN or key material: callers format only
  * names, counts and library codes into it.
@@ -19,7 +22,7 @@ typedef enum sg_err {
 	SG_OK = 0,
 	SG_E_INTERNAL,     /* a bug or an unexpected library failure */
 	SG_E_NOMEM,
-	SG_E_USAGE,        /* bad command line */
+	SG_E_INVALID_ARG,  /* an argument out of range or of the wrong form */
 	SG_E_CONFIG,       /* bad configuration file or value */
 	SG_E_IO,           /* a file or device could not be read or written */
 	SG_E_NO_MODULE,    /* the PKCS#11 module cannot be loaded */
@@ -51,22 +54,6 @@ typedef enum sg_err {
 	SG_E__COUNT
 } sg_err;
 
-/* Process exit codes: one table for every subcommand (doc/cli.md). */
-enum sg_exit {
-	SG_EXIT_OK = 0,
-	SG_EXIT_INTERNAL = 1,
-	SG_EXIT_USAGE = 2,
-	SG_EXIT_NO_TOKEN = 3,
-	SG_EXIT_PIN_INCORRECT = 4,
-	SG_EXIT_PIN_LOCKED = 5,
-	SG_EXIT_CERT = 6,
-	SG_EXIT_REVOKED = 7,
-	SG_EXIT_REVOCATION = 8,
-	SG_EXIT_NETWORK = 9,
-	SG_EXIT_REFUSED = 10,
-	SG_EXIT_CANCELLED = 11, /* the user cancelled or did not answer in time */
-};
-
 #define SG_TRIES_UNKNOWN (-1)
 
 struct sg_error {
@@ -89,10 +76,8 @@ sg_err sg_error_set(struct sg_error *e, sg_err code, const char *fmt, ...)
 const char *sg_err_message(sg_err code);
 /* What to check next ("check the PIN; the token locks after ..."). */
 const char *sg_err_diagnosis(sg_err code);
-/* Stable lower-case name for --json output ("pin_incorrect"). */
+/* Stable lower-case name ("pin_incorrect"), for logs and machine output. */
 const char *sg_err_name(sg_err code);
-/* Exit code (enum sg_exit) for the code. */
-int sg_err_exit(sg_err code);
 
 /* Writes a one-line summary ("wrong PIN: 2 tries left") into buf.
  * Returns buf. */

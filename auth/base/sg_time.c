@@ -84,7 +84,7 @@ sg_err sg_time_parse(const char *s, int64_t *out, struct sg_error *e)
 	*out = sg_time_from_utc(y, mo, d, h, mi, se);
 	return SG_OK;
 bad:
-	return sg_error_set(e, SG_E_USAGE, "'%.40s' is not a date (YYYY-MM-DD[THH:MM[:SS]])", s);
+	return sg_error_set(e, SG_E_INVALID_ARG, "'%.40s' is not a date (YYYY-MM-DD[THH:MM[:SS]])", s);
 }
 
 const char *sg_time_format(int64_t t, char *buf, size_t len)

@@ -15,7 +15,7 @@
 int64_t sg_time_from_utc(int year, int mon, int day, int hour, int min, int sec);
 
 /* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" or "YYYY-MM-DD HH:MM[:SS]"
- * (UTC) into seconds since the epoch. SG_E_USAGE on anything else. */
+ * (UTC) into seconds since the epoch. SG_E_INVALID_ARG on anything else. */
 sg_err sg_time_parse(const char *s, int64_t *out, struct sg_error *e);
 
 /* Formats as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). Returns buf. */

@@ -173,12 +173,12 @@ sg_err csr_make(const struct csr_req *r, csr_sign_h sign, void *arg, uint8_t *ou
 	sg_err err = SG_OK;
 
 	if (!r->subject || mbedtls_x509_string_to_names(&names, r->subject) != 0 || !names)
-		return sg_error_set(e, SG_E_USAGE, "subject '%s' does not parse (e.g. "
+		return sg_error_set(e, SG_E_INVALID_ARG, "subject '%s' does not parse (e.g. "
 				    "\"CN=alice,O=Example\")", r->subject ? r->subject : "");
 	il = csr_info(info_buf, sizeof(info_buf), r, names, &ri);
 	mbedtls_asn1_free_named_data_list(&names);
 	if (il < 0) {
-		err = sg_error_set(e, SG_E_USAGE, "the request does not fit in %d bytes", CSR_MAX);
+		err = sg_error_set(e, SG_E_INVALID_ARG, "the request does not fit in %d bytes", CSR_MAX);
 		goto out;
 	}
 	sig_sha256(ri, (size_t)il, hash);

@@ -46,7 +46,7 @@ struct csr_req {
 
 /* Builds and signs the request: DER into out[0..*len). *len: in, the
  * capacity of out (CSR_MAX is always enough); out, the length.
- * Errors: SG_E_USAGE (the subject does not parse, or it does not fit),
+ * Errors: SG_E_INVALID_ARG (the subject does not parse, or it does not fit),
  * whatever sign returns, SG_E_INTERNAL. */
 sg_err csr_make(const struct csr_req *r, csr_sign_h sign, void *arg, uint8_t *out, size_t *len,
 		struct sg_error *e);

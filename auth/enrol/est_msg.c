@@ -362,12 +362,12 @@ sg_err est_challenge_make(const char *login, const char *pin, size_t pin_len, ch
 	/* The service splits at the last ':': the login may hold one
 	 * (tel:NUMBER), the PIN may not. */
 	if (!ll || ll > EST_LOGIN_MAX)
-		return sg_error_set(e, SG_E_USAGE, "the login must be 1 to %d characters",
+		return sg_error_set(e, SG_E_INVALID_ARG, "the login must be 1 to %d characters",
 				    EST_LOGIN_MAX);
 	if (memchr(pin, ':', pin_len))
 		return sg_error_set(e, SG_E_PIN_FORMAT, "the enrolment PIN must not contain ':'");
 	if (ll + 1 + pin_len > cap)
-		return sg_error_set(e, SG_E_USAGE, "the login and PIN are too long");
+		return sg_error_set(e, SG_E_INVALID_ARG, "the login and PIN are too long");
 	memcpy(out, login, ll);
 	out[ll] = ':';
 	memcpy(out + ll + 1, pin, pin_len);

@@ -71,7 +71,7 @@ sg_err est_csr_parse(const uint8_t *der, size_t len, mbedtls_x509_csr *csr,
 void est_csr_info_wipe(struct est_csr_info *info);
 
 /* "LOGIN:PIN" into the caller's buffer (a secret: the caller wipes it).
- * The service splits at the last ':'. SG_E_USAGE when it does not fit,
+ * The service splits at the last ':'. SG_E_INVALID_ARG when it does not fit,
  * SG_E_PIN_FORMAT when the PIN holds ':'. */
 sg_err est_challenge_make(const char *login, const char *pin, size_t pin_len, char *out,
 			  size_t cap, size_t *len, struct sg_error *e);

@@ -121,8 +121,7 @@ sg_err pin_entry(const struct hal *hal, const struct pin_policy *p, const char *
 	if (err)
 		return err;
 	if (!hal->keypad.ops)
-		return sg_error_set(e, SG_E_USAGE,
-				    "no keypad or terminal to type the PIN on (use --pin-fd)");
+		return sg_error_set(e, SG_E_INVALID_ARG, "%s", PIN_NO_INPUT);
 	hal_display_prompt(&hal->display, prompt ? prompt : "Enter PIN");
 	hal_display_mask(&hal->display, 0);
 	for (;;) {

@@ -16,6 +16,9 @@
 #include "sg_err.h"
 
 #define PIN_MAX_LEN 64
+/* pin_entry's detail when the HAL has no keypad (a front end may say how
+ * else to give the PIN). */
+#define PIN_NO_INPUT "no keypad or terminal to type the PIN on"
 
 struct pin_policy {
 	unsigned min_len;  /* at least this many characters (default 4) */
@@ -50,7 +53,7 @@ sg_err pin_check(const struct pin_policy *p, const struct pin *pin, struct sg_er
  * accepts when the PIN is long enough (otherwise the status line says
  * why and entry goes on), cancel gives up.
  * Returns SG_OK with *out filled, SG_E_PIN_CANCELLED (cancel key or end of
- * input), SG_E_PIN_TIMEOUT (no key for timeout_ms), SG_E_USAGE (this
+ * input), SG_E_PIN_TIMEOUT (no key for timeout_ms), SG_E_INVALID_ARG (this
  * device has no keypad) or SG_E_IO. On every error *out is wiped.
  * Blocks until one of these happens. */
 sg_err pin_entry(const struct hal *hal, const struct pin_policy *p, const char *prompt,

@@ -69,7 +69,7 @@ sg_err piv_mgmt_auth(const struct hal_card *card, uint8_t alg, const uint8_t *ke
 	sg_err err;
 
 	if (!bs)
-		return sg_error_set(e, SG_E_USAGE, "management key of %zu bytes for algorithm %02X",
+		return sg_error_set(e, SG_E_INVALID_ARG, "management key of %zu bytes for algorithm %02X",
 				    key_len, alg);
 	al = sizeof(ans);
 	err = piv_cmd(card, 0x87, alg, PIV_KEY_MGMT, ask, sizeof(ask), ans, &al, &sw, e);
@@ -145,7 +145,7 @@ sg_err piv_generate(const struct hal_card *card, uint8_t key, uint8_t alg, mbedt
 	int r;
 
 	if (alg != PIV_ALG_RSA2048 && alg != PIV_ALG_ECCP256)
-		return sg_error_set(e, SG_E_USAGE, "key algorithm %02X (rsa2048 or p256)", alg);
+		return sg_error_set(e, SG_E_INVALID_ARG, "key algorithm %02X (rsa2048 or p256)", alg);
 	err = piv_cmd(card, 0x47, 0x00, key, tmpl, sizeof(tmpl), ans, &al, &sw, e);
 	if (err)
 		return err;
@@ -178,7 +178,7 @@ sg_err piv_put_object(const struct hal_card *card, uint32_t tag, const uint8_t *
 	sg_err err;
 
 	if (len > PIV_OBJ_MAX)
-		return sg_error_set(e, SG_E_USAGE, "object of %zu bytes (at most %d)", len,
+		return sg_error_set(e, SG_E_INVALID_ARG, "object of %zu bytes (at most %d)", len,
 				    PIV_OBJ_MAX);
 	cmd = sg_calloc(1, cap);
 	if (!cmd)
@@ -217,9 +217,9 @@ sg_err piv_put_cert(const struct hal_card *card, uint8_t key, const uint8_t *der
 	sg_err err;
 
 	if (!s)
-		return sg_error_set(e, SG_E_USAGE, "key %02X has no certificate object", key);
+		return sg_error_set(e, SG_E_INVALID_ARG, "key %02X has no certificate object", key);
 	if (len == 0 || len > PIV_OBJ_MAX - 16)
-		return sg_error_set(e, SG_E_USAGE, "certificate of %zu bytes", len);
+		return sg_error_set(e, SG_E_INVALID_ARG, "certificate of %zu bytes", len);
 	obj = sg_calloc(1, cap);
 	if (!obj)
 		return sg_error_set(e, SG_E_NOMEM, NULL);

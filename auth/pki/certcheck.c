@@ -371,10 +371,7 @@ static void unavailable_step(struct certcheck_report *rep, size_t i, const char 
 	case REVOKE_MISSING_NO_SOURCE:
 		step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err,
 		     "%s names no revocation source (%s)", what, e->detail);
-		rep->diagnosis = i ? "configure a CRL of its issuer ([certs] crl, --crl), or check "
-				     "the end-entity certificate only ([certs] revocation_scope = leaf)"
-				   : "configure a CRL of its issuer ([certs] crl, --crl) or an OCSP "
-				     "responder ([certs] ocsp_url, --ocsp-url)";
+		rep->advice = i ? CERTCHECK_ADVICE_CRL_OR_LEAF : CERTCHECK_ADVICE_CRL_OR_OCSP;
 		break;
 	case REVOKE_MISSING_UNREACHABLE:
 		step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err,
@@ -423,7 +420,7 @@ static sg_err check_revocation(const struct hal *hal, const struct certcheck_pol
 		dn(who, sizeof(who), &ch->crt[i]->subject);
 		if (err == SG_E_REVOKED) {
 			/* Definite: it wins over any certificate without an answer. */
-			rep->diagnosis = NULL;
+			rep->advice = CERTCHECK_ADVICE_NONE;
 			step(rep, CERTCHECK_REVOCATION, CERTCHECK_FAIL, err, "%s%s%s: %s",
 			     i ? "the issuing CA '" : "", i ? who : "", i ? "'" : "the certificate",
 			     e.detail);

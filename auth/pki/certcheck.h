@@ -19,8 +19,9 @@
  *               after it (CAs often publish only CRLs). A definite
  *               "revoked" for any certificate wins over "no answer" for
  *               another.
- * The result is the first failing check in that order, as an sg_err with
- * its exit code: 6 (not acceptable), 7 (revoked), 8 (status unavailable).
+ * The result is the first failing check in that order, as an sg_err:
+ * SG_E_CERT_*, SG_E_SIGNATURE, SG_E_TIME_UNKNOWN (not acceptable),
+ * SG_E_REVOKED or SG_E_REVOCATION_UNAVAILABLE.
  */
 #ifndef CERTCHECK_H
 #define CERTCHECK_H
@@ -91,6 +92,14 @@ struct certcheck_step {
 	char text[600];   /* what was found, in plain words */
 };
 
+/* A failed revocation check whose remedy is a setting rather than the
+ * network: the certificate named no revocation source. */
+enum certcheck_advice {
+	CERTCHECK_ADVICE_NONE = 0,
+	CERTCHECK_ADVICE_CRL_OR_OCSP, /* the end entity: configure a CRL or an OCSP responder */
+	CERTCHECK_ADVICE_CRL_OR_LEAF, /* an issuing CA: a CRL of its issuer, or check the leaf only */
+};
+
 struct certcheck_report {
 	struct certcheck_step steps[CERTCHECK__STEPS];
 	sg_err result;
@@ -102,8 +111,8 @@ struct certcheck_report {
 	char chain[CERTCHECK_MAX_CHAIN][160]; /* subjects, end entity first */
 	struct revoke_result revocation;    /* of the end-entity certificate */
 	/* What to do next when the code's own diagnosis (sg_err_diagnosis)
-	 * does not fit the failure; NULL otherwise. */
-	const char *diagnosis;
+	 * does not fit the failure (each front end words it); NONE otherwise. */
+	enum certcheck_advice advice;
 };
 
 void certcheck_policy_default(struct certcheck_policy *p);

@@ -28,7 +28,7 @@ sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin 
 		if (err)
 			goto out;
 	} else if (!t->info.protected_auth_path) {
-		err = sg_error_set(e, SG_E_USAGE, "no PIN given and the reader has no PIN pad");
+		err = sg_error_set(e, SG_E_INVALID_ARG, "no PIN given and the reader has no PIN pad");
 		goto out;
 	}
 	err = t->ops->login(t, pin, e);
@@ -77,14 +77,14 @@ sg_err token_sign_key(struct token *t, const struct token_key *k, enum token_sig
 sg_err token_can_generate(const struct token *t, struct sg_error *e)
 {
 	return t->ops->generate_key ? SG_OK
-				    : sg_error_set(e, SG_E_USAGE, "token '%s' cannot generate keys",
+				    : sg_error_set(e, SG_E_INVALID_ARG, "token '%s' cannot generate keys",
 						   t->info.label);
 }
 
 sg_err token_can_store(const struct token *t, struct sg_error *e)
 {
 	return t->ops->store_cert ? SG_OK
-				  : sg_error_set(e, SG_E_USAGE, "token '%s' cannot store "
+				  : sg_error_set(e, SG_E_INVALID_ARG, "token '%s' cannot store "
 						 "certificates", t->info.label);
 }
 

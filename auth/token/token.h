@@ -12,7 +12,7 @@
  * been opened for administration (a PKCS#11 token's read-write session,
  * token_p11_admin(); a PIV card's management key, token_piv_admin());
  * without them the wrappers say "token '...' cannot generate keys" /
- * "... cannot store certificates" (SG_E_USAGE) and change nothing.
+ * "... cannot store certificates" (SG_E_INVALID_ARG) and change nothing.
  *
  * Ownership: a struct token is created by a backend's open function and
  * released with token_close(). Certificates listed in token->certs (DER
@@ -162,7 +162,7 @@ sg_err token_sign(struct token *t, size_t cert, enum token_sig sig, const uint8_
 void token_cert_key(const struct token *t, size_t cert, struct token_key *k);
 
 /* SG_OK when the token can make key pairs / store certificates now;
- * otherwise SG_E_USAGE "token '<label>' cannot generate keys" / "...
+ * otherwise SG_E_INVALID_ARG "token '<label>' cannot generate keys" / "...
  * cannot store certificates". Nothing is sent to the token. */
 sg_err token_can_generate(const struct token *t, struct sg_error *e);
 sg_err token_can_store(const struct token *t, struct sg_error *e);

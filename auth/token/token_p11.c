@@ -384,7 +384,7 @@ static sg_err p11_pick_slot(struct p11 *p, const struct p11uri *uri, CK_TOKEN_IN
 		if (uri && (!p11uri_match_slot(uri, slots[i], &si) || !p11uri_match_token(uri, &ti)))
 			continue;
 		if (matched == 1) {
-			sg_error_set(e, SG_E_AMBIGUOUS, "several tokens match; pick one with --token:");
+			sg_error_set(e, SG_E_AMBIGUOUS, "%s", TOKEN_P11_SEVERAL);
 			p11uri_format_token(turi, sizeof(turi), picked);
 			p11_detail_add(e, turi);
 		}

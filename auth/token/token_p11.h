@@ -15,6 +15,10 @@
 #include "p11uri.h"
 #include "token.h"
 
+/* How the detail of SG_E_AMBIGUOUS starts; the tokens' URIs follow, each
+ * after a space (a front end may say how to pick one). */
+#define TOKEN_P11_SEVERAL "several tokens match:"
+
 /* Opens the token. module NULL: the board's default module. uri NULL:
  * any token. Errors: SG_E_NO_MODULE (with the loader's message),
  * SG_E_NO_READER (the module has no slots), SG_E_NO_CARD (slots but no

@@ -54,7 +54,7 @@ static sg_err p11_generate_key(struct token *t, enum token_keygen alg, struct to
 	CK_RV rv;
 
 	if (alg != TOKEN_KEYGEN_EC_P256)
-		return sg_error_set(e, SG_E_USAGE, "token '%s': signet makes EC P-256 keys on "
+		return sg_error_set(e, SG_E_INVALID_ARG, "token '%s': signet makes EC P-256 keys on "
 				    "PKCS#11 tokens", t->info.label);
 	if (!k->id_len) {
 		if (hal_rng_fill(&p->hal->rng, k->id, P11_NEW_ID_LEN) != HAL_OK)

@@ -26,7 +26,7 @@ sg_err pivt_login(struct token *t, const struct pin *pin, struct sg_error *e)
 	sg_err err;
 
 	if (!pin)
-		return sg_error_set(e, SG_E_USAGE, "a PIV card needs the PIN typed here");
+		return sg_error_set(e, SG_E_INVALID_ARG, "a PIV card needs the PIN typed here");
 	err = piv_verify(p->card, pin->v, pin->len, e);
 	if (err == SG_E_PIN_LOCKED && e) {
 		char d[sizeof(e->detail)];

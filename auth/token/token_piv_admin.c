@@ -42,7 +42,7 @@ static sg_err pivt_key_slot(const struct token_key *k, const struct piv_slot **s
 	uint8_t ref = k->id_len ? k->id[0] : PIV_KEY_AUTH;
 
 	*s = k->id_len <= 1 ? piv_slot_of(ref) : NULL;
-	return *s ? SG_OK : sg_error_set(e, SG_E_USAGE, "no PIV key slot with a certificate "
+	return *s ? SG_OK : sg_error_set(e, SG_E_INVALID_ARG, "no PIV key slot with a certificate "
 					 "for that key");
 }
 

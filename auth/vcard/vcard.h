@@ -92,7 +92,7 @@ struct vcard;
  * PUK with full counters, the management key; no keys, no certificates.
  * Replaces any card stored under that name: the caller asks first (open
  * it) if that matters. Errors: SG_E_PIN_FORMAT (PIN or PUK length),
- * SG_E_USAGE (management key, tries, blob name), SG_E_IO (storage, device
+ * SG_E_INVALID_ARG (management key, tries, blob name), SG_E_IO (storage, device
  * key, RNG or the blob's lock failed), SG_E_NOMEM, SG_E_INTERNAL. */
 sg_err vcard_create(const struct hal *hal, const char *blob, const struct vcard_params *p,
 		    struct sg_error *e);
@@ -100,7 +100,7 @@ sg_err vcard_create(const struct hal *hal, const char *blob, const struct vcard_
 /* Removes the card in `blob` under its lock, so that a process using the
  * card cannot write it back afterwards (it answers 6581 from then on).
  * SG_E_NO_CARD when there was none; SG_E_IO (storage or lock);
- * SG_E_USAGE for a bad blob name. */
+ * SG_E_INVALID_ARG for a bad blob name. */
 sg_err vcard_erase(const struct hal *hal, const char *blob, struct sg_error *e);
 
 /* Reads and unseals the card in `blob`. *out is the caller's until
@@ -109,7 +109,7 @@ sg_err vcard_erase(const struct hal *hal, const char *blob, struct sg_error *e);
  * blob ("no virtual card; create one with signet vcard init") or it does
  * not unseal ("state cannot be unsealed with this device's key (copied from
  * another device, or damaged)"); SG_E_IO when storage or the device key
- * fail; SG_E_USAGE for a bad blob name; SG_E_NOMEM. */
+ * fail; SG_E_INVALID_ARG for a bad blob name; SG_E_NOMEM. */
 sg_err vcard_open(const struct hal *hal, const char *blob, struct vcard **out,
 		  struct sg_error *e);
 

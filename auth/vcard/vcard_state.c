@@ -646,7 +646,7 @@ sg_err vcard_open(const struct hal *hal, const char *blob, struct vcard **out,
 	if (out)
 		*out = NULL;
 	if (!hal || !out || !hal_storage_name_ok(blob))
-		return sg_error_set(e, SG_E_USAGE, "bad virtual card name");
+		return sg_error_set(e, SG_E_INVALID_ARG, "bad virtual card name");
 	c = vc_alloc(hal, blob);
 	if (!c)
 		return sg_error_set(e, SG_E_NOMEM, "out of memory opening the virtual card");
@@ -673,17 +673,17 @@ static sg_err vc_params_check(const struct vcard_params *p, struct sg_error *e)
 	    p->puk_len > 8)
 		return sg_error_set(e, SG_E_PIN_FORMAT, "the PIN and the PUK take 6 to 8 characters");
 	if (!vc_mgmt_key_len(alg))
-		return sg_error_set(e, SG_E_USAGE, "unknown management key algorithm %d", alg);
+		return sg_error_set(e, SG_E_INVALID_ARG, "unknown management key algorithm %d", alg);
 	if (p->mgmt_key && p->mgmt_key_len != vc_mgmt_key_len(alg))
-		return sg_error_set(e, SG_E_USAGE, "the management key must be %zu bytes",
+		return sg_error_set(e, SG_E_INVALID_ARG, "the management key must be %zu bytes",
 				    vc_mgmt_key_len(alg));
 	if (p->mgmt_key && p->mgmt_key_len == sizeof(vc_well_known_key) &&
 	    sg_ct_equal(p->mgmt_key, vc_well_known_key, sizeof(vc_well_known_key)))
-		return sg_error_set(e, SG_E_USAGE, "the well-known default PIV management key "
+		return sg_error_set(e, SG_E_INVALID_ARG, "the well-known default PIV management key "
 				    "(0102..08) is refused: anyone could manage the card");
 	if (p->pin_tries < 0 || p->pin_tries > VCARD_TRIES_MAX || p->puk_tries < 0 ||
 	    p->puk_tries > VCARD_TRIES_MAX)
-		return sg_error_set(e, SG_E_USAGE, "tries must be 1 to %d", VCARD_TRIES_MAX);
+		return sg_error_set(e, SG_E_INVALID_ARG, "tries must be 1 to %d", VCARD_TRIES_MAX);
 	return SG_OK;
 }
 
@@ -726,7 +726,7 @@ sg_err vcard_create(const struct hal *hal, const char *blob, const struct vcard_
 	sg_err r;
 
 	if (!hal || !p || !hal_storage_name_ok(blob))
-		return sg_error_set(e, SG_E_USAGE, "bad virtual card name");
+		return sg_error_set(e, SG_E_INVALID_ARG, "bad virtual card name");
 	r = vc_params_check(p, e);
 	if (r != SG_OK)
 		return r;
@@ -759,7 +759,7 @@ sg_err vcard_erase(const struct hal *hal, const char *blob, struct sg_error *e)
 	int h = -1, hr;
 
 	if (!hal || !hal_storage_name_ok(blob))
-		return sg_error_set(e, SG_E_USAGE, "bad virtual card name");
+		return sg_error_set(e, SG_E_INVALID_ARG, "bad virtual card name");
 	if (vc_lock_blob(hal, blob, &h) != SG_OK)
 		return sg_error_set(e, SG_E_IO, "cannot lock the virtual card's state '%s'", blob);
 	hr = hal_storage_remove(&hal->storage, blob);

@@ -360,9 +360,9 @@ sg_err vpcd_start(const struct hal *hal, struct vcard *card, const struct vpcd_c
 		return sg_error_set(e, SG_E_INTERNAL, "vpcd_start: no result pointer");
 	*out = NULL;
 	if (!hal || !card || !cfg)
-		return sg_error_set(e, SG_E_USAGE, "vpcd_start: no card");
+		return sg_error_set(e, SG_E_INVALID_ARG, "vpcd_start: no card");
 	if (strlen(host) >= sizeof(v->host) || !*host)
-		return sg_error_set(e, SG_E_USAGE, "bad vpcd host name");
+		return sg_error_set(e, SG_E_INVALID_ARG, "bad vpcd host name");
 	v = sg_calloc(1, sizeof(*v));
 	if (!v)
 		return sg_error_set(e, SG_E_NOMEM, "vpcd link");

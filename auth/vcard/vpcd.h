@@ -83,7 +83,7 @@ struct vpcd;
  * caller then runs hal_loop_run(). The loop is stopped (hal_loop_stop)
  * when the link ends for good: vpcd closed it and cfg->once is set, or no
  * link could be made within cfg->give_up_ms. Otherwise a lost link is
- * dialled again with the same backoff. Errors: SG_E_USAGE (NULL card),
+ * dialled again with the same backoff. Errors: SG_E_INVALID_ARG (NULL card),
  * SG_E_NOMEM, SG_E_INTERNAL (the loop refused a timer). */
 sg_err vpcd_start(const struct hal *hal, struct vcard *card, const struct vpcd_config *cfg,
 		  struct vpcd **out, struct sg_error *e);

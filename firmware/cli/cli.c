@@ -112,7 +112,7 @@ sg_err cli_vcard_blob(const char *name, char *blob, size_t cap, struct sg_error 
 	/* No dot: "vcard-NAME.mgmt" and friends must never be another card. */
 	if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				      "0123456789_-") != n)
-		return sg_error_set(e, SG_E_USAGE, "a virtual card's name is 1 to 32 letters, digits, "
+		return sg_error_set(e, SG_E_INVALID_ARG, "a virtual card's name is 1 to 32 letters, digits, "
 				    "'_' or '-'");
 	if ((size_t)snprintf(blob, cap, "vcard-%s", name) >= cap)
 		return sg_error_set(e, SG_E_INTERNAL, "blob name too long");
@@ -173,7 +173,7 @@ int cli_settle(struct cli *c)
 	uri = c->opt_token ? c->opt_token : c->cfg.token_uri[0] ? c->cfg.token_uri : NULL;
 	if (uri) {
 		if (p11uri_parse(uri, strlen(uri), &c->uri, &e)) {
-			e.code = SG_E_USAGE;
+			e.code = SG_E_INVALID_ARG;
 			return cli_fail(c, &e);
 		}
 		/* A PIN inside a URI on the command line is visible to every
@@ -196,10 +196,7 @@ static sg_err cli_open_vcard(struct cli *c, struct token **t, struct sg_error *e
 		return err;
 	cli_step(c, "opening virtual card '%s'", c->card_arg);
 	if (!c->vcard) {
-		err = vcard_open(&c->hal, blob, &c->vcard, e);
-		if (err == SG_E_NO_CARD && e && !strncmp(e->detail, "no virtual card", 15))
-			return sg_error_set(e, SG_E_NO_CARD, "no virtual card '%s'; create one with "
-					    "signet vcard init --name %s", c->card_arg, c->card_arg);
+		err = cli_err_vcard(vcard_open(&c->hal, blob, &c->vcard, e), c->card_arg, e);
 		if (err)
 			return err;
 		vcard_reader_device(&c->vcard_dev, c->vcard, NULL);
@@ -366,16 +363,16 @@ void cli_step(struct cli *c, const char *fmt, ...)
 int cli_fail(struct cli *c, const struct sg_error *e)
 {
 	char line[sizeof(e->detail) + 128];
-	const char *diag = sg_err_diagnosis(e->code);
+	const char *diag = cli_err_diagnosis(e->code);
 
-	sg_error_summary(e, line, sizeof(line));
+	cli_error_summary(e, line, sizeof(line));
 	if (c->json) {
 		struct json j;
 
 		json_init(&j, stdout);
 		json_obj_begin(&j);
 		json_key(&j, "error");
-		json_str(&j, sg_err_name(e->code));
+		json_str(&j, cli_err_name(e->code));
 		json_key(&j, "message");
 		json_str(&j, line);
 		json_key(&j, "diagnosis");
@@ -390,7 +387,7 @@ int cli_fail(struct cli *c, const struct sg_error *e)
 				json_null(&j);
 		}
 		json_key(&j, "exit_code");
-		json_int(&j, sg_err_exit(e->code));
+		json_int(&j, cli_err_exit(e->code));
 		json_obj_end(&j);
 		json_end(&j);
 	}
@@ -406,7 +403,7 @@ int cli_fail(struct cli *c, const struct sg_error *e)
 		fprintf(stderr, "%s: token said: %s\n", c->prog, e->detail);
 	if (diag[0])
 		fprintf(stderr, "%s: %s\n", c->prog, diag);
-	return sg_err_exit(e->code);
+	return cli_err_exit(e->code);
 }
 
 int cli_usage_error(struct cli *c, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_err.h"
 #include "config.h"
 #include "hal.h"
 #include "p11uri.h"
@@ -100,7 +101,7 @@ sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e);
 sg_err cli_token_admin(struct cli *c, struct token *t, struct sg_error *e);
 
 /* The storage blob of the virtual card called name ("vcard-NAME"): names
- * are 1 to 32 of [A-Za-z0-9_-]. SG_E_USAGE for another name. */
+ * are 1 to 32 of [A-Za-z0-9_-]. SG_E_INVALID_ARG for another name. */
 sg_err cli_vcard_blob(const char *name, char *blob, size_t cap, struct sg_error *e);
 
 /* Picks the sign-in certificate: the one the URI leaves, among those

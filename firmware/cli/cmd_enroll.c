@@ -189,8 +189,8 @@ static int run(struct cli *c, int argc, char **argv, int renew)
 		if (est_renew(c, &o, &pins[0], &der, &len, &e)) {
 			/* The CLI's words for the one token that cannot take a
 			 * certificate (est.c refused it before asking the service). */
-			if (e.code == SG_E_USAGE && c->backend == CONFIG_BACKEND_PCSC)
-				sg_error_set(&e, SG_E_USAGE, "a PIV card in a reader cannot store a "
+			if (e.code == SG_E_INVALID_ARG && c->backend == CONFIG_BACKEND_PCSC)
+				sg_error_set(&e, SG_E_INVALID_ARG, "a PIV card in a reader cannot store a "
 					     "renewed certificate here (signet does not hold its "
 					     "management key): renew it with the card's own tools");
 			goto fail;
@@ -212,7 +212,7 @@ static int run(struct cli *c, int argc, char **argv, int renew)
 	/* The CLI gives no management key to a card in a reader: it could not
 	 * make the key (est_enroll would say so after opening the card). */
 	if (c->backend == CONFIG_BACKEND_PCSC) {
-		sg_error_set(&e, SG_E_USAGE, "enrolment works on a PKCS#11 token or --card vcard");
+		sg_error_set(&e, SG_E_INVALID_ARG, "enrolment works on a PKCS#11 token or --card vcard");
 		goto fail;
 	}
 	if (est_enroll(c, &o, &pins[0], &pins[1], &der, &len, &e))

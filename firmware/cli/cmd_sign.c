@@ -51,7 +51,7 @@ static sg_err hash_fd(int fd, uint8_t hash[32], struct sg_error *e)
 			break;
 		total += (size_t)n;
 		if (total > SIGN_MAX_INPUT) {
-			err = sg_error_set(e, SG_E_USAGE, "the challenge is larger than %u bytes",
+			err = sg_error_set(e, SG_E_INVALID_ARG, "the challenge is larger than %u bytes",
 					   SIGN_MAX_INPUT);
 			break;
 		}

@@ -123,7 +123,7 @@ static void on_event(enum session_event ev, const struct sip_reg_info *info, voi
 		if (!info->err)
 			sg_error_set(&s->err, SG_E_INTERNAL, "registration failed");
 		s->failed = 1;
-		finish(s, sg_err_exit(s->err.code));
+		finish(s, cli_err_exit(s->err.code));
 		break;
 	case SESSION_UNREGISTERED:
 		finish(s, s->exit_code);
@@ -207,7 +207,7 @@ static int signin_flow(struct signin *s)
 	return s->exit_code;
 fail:
 	s->failed = 1;
-	return sg_err_exit(e->code);
+	return cli_err_exit(e->code);
 }
 
 int cmd_signin(struct cli *c, int argc, char **argv)
@@ -294,8 +294,8 @@ int cmd_testauth(struct cli *c, int argc, char **argv)
 	       s.ss.registered_ms ? " (start to registered)" : "");
 	if (s.failed) {
 		char line[sizeof(s.err.detail) + 128];
-		printf("Error:     %s\n", sg_error_summary(&s.err, line, sizeof(line)));
-		printf("Diagnosis: %s\n", sg_err_diagnosis(s.err.code));
+		printf("Error:     %s\n", cli_error_summary(&s.err, line, sizeof(line)));
+		printf("Diagnosis: %s\n", cli_err_diagnosis(s.err.code));
 	} else {
 		printf("Error:     none\n");
 		printf("Diagnosis: %s can sign in with this card\n", s.ss.user);

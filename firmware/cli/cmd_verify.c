@@ -223,9 +223,9 @@ static void print_text(const struct certinfo *ci, const struct certcheck_report 
 		printf("Result:      acceptable\n");
 		return;
 	}
-	printf("Result:      not acceptable: %s\n", sg_err_message(rep->result));
+	printf("Result:      not acceptable: %s\n", cli_err_message(rep->result));
 	printf("Diagnosis:   %s; %s\n", e->detail,
-	       rep->diagnosis ? rep->diagnosis : sg_err_diagnosis(rep->result));
+	       cli_err_check_diagnosis(rep->result, rep->advice));
 }
 
 static void print_json(const struct certinfo *ci, const struct certcheck_report *rep)
@@ -265,13 +265,13 @@ static void print_json(const struct certinfo *ci, const struct certcheck_report 
 		json_int(&j, rep->days_left);
 	}
 	json_key(&j, "result");
-	json_str(&j, rep->result == SG_OK ? "acceptable" : sg_err_name(rep->result));
+	json_str(&j, rep->result == SG_OK ? "acceptable" : cli_err_name(rep->result));
 	if (rep->result != SG_OK) {
 		json_key(&j, "diagnosis");
-		json_str(&j, rep->diagnosis ? rep->diagnosis : sg_err_diagnosis(rep->result));
+		json_str(&j, cli_err_check_diagnosis(rep->result, rep->advice));
 	}
 	json_key(&j, "exit_code");
-	json_int(&j, sg_err_exit(rep->result));
+	json_int(&j, cli_err_exit(rep->result));
 	json_obj_end(&j);
 	json_end(&j);
 }
@@ -321,7 +321,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		print_text(&ci, &rep, &e);
 	if (c->verbose && rep.revocation.trail[0])
 		fprintf(stderr, "%s: revocation sources: %s\n", c->prog, rep.revocation.trail);
-	rc = sg_err_exit(rep.result);
+	rc = cli_err_exit(rep.result);
 out:
 	free(l.der);
 	mbedtls_x509_crt_free(&l.anchors);

@@ -286,7 +286,7 @@ static sg_err open_conn(struct cli *c, const struct est_opts *o, int renew, char
 	const char *url = renew && o->renew_server ? o->renew_server : o->server;
 
 	if (!url)
-		return sg_error_set(e, SG_E_USAGE, "no service: --server coaps://HOST[:PORT] or "
+		return sg_error_set(e, SG_E_INVALID_ARG, "no service: --server coaps://HOST[:PORT] or "
 				    "[enroll] server");
 	err = est_url_parse(url, host, cap, &cc.port, e);
 	if (err)
@@ -321,7 +321,7 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin
 	mbedtls_x509_crt_init(&anchor);
 	*der = NULL;
 	if (!o->login || !o->identity) {
-		err = sg_error_set(e, SG_E_USAGE, "enrolment needs --user ID (or --phone N) and the "
+		err = sg_error_set(e, SG_E_INVALID_ARG, "enrolment needs --user ID (or --phone N) and the "
 				   "identity to certify (--identity URI or [sip] user)");
 		goto out;
 	}
@@ -467,7 +467,7 @@ sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t,
 	 * (it revokes the old certificate when it issues the new one, so a
 	 * certificate that cannot be stored must not be asked for). */
 	err = est_token_ready(c, t, 0, e);
-	if (err == SG_E_USAGE && e) {
+	if (err == SG_E_INVALID_ARG && e) {
 		char d[sizeof(e->detail)];
 
 		snprintf(d, sizeof(d), "%s", e->detail);

@@ -48,7 +48,7 @@ struct est_opts {
 /* First enrolment on the token the CLI settings pick (cli_open_token),
  * opened for administration (cli_token_admin): it must be able to make a
  * key pair and store a certificate (token_generate_key, token_store_cert),
- * else SG_E_USAGE "token '...' cannot ..." before the service is asked.
+ * else SG_E_INVALID_ARG "token '...' cannot ..." before the service is asked.
  * token_pin unlocks the token (wiped here); enrol_pin is the user's PIN at
  * the service (wiped by the caller). On success the new certificate is on
  * the token and its DER in *der (sg_free); on failure a key made for it is
@@ -66,7 +66,7 @@ sg_err est_enroll(struct cli *c, const struct est_opts *o, struct pin *token_pin
  * t->certs[ci] (token_store_cert); its DER in *der (sg_free). Works on any
  * token that can store certificates once opened for administration
  * (cli_token_admin: PKCS#11 tokens, the virtual card); for another
- * (a PIV card in a reader) SG_E_USAGE before the service is asked. A
+ * (a PIV card in a reader) SG_E_INVALID_ARG before the service is asked. A
  * certificate issued but not stored is kept in the state directory as
  * EST_UNSTORED_BLOB (the error says so). */
 sg_err est_renew_token(struct cli *c, const struct est_opts *o, struct token *t, size_t ci,

@@ -59,7 +59,7 @@ struct est_conn_cfg {
 	int verbose;              /* libcoap's own warnings on stderr */
 };
 
-/* Parses "coaps://HOST[:PORT]" (IPv6 in brackets). SG_E_USAGE otherwise. */
+/* Parses "coaps://HOST[:PORT]" (IPv6 in brackets). SG_E_INVALID_ARG otherwise. */
 sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *port,
 		     struct sg_error *e);
 

@@ -16,12 +16,12 @@ sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *por
 
 	*port = EST_DEFAULT_PORT;
 	if (!url || strncmp(url, "coaps://", 8) != 0)
-		return sg_error_set(e, SG_E_USAGE, "the server must be coaps://HOST[:PORT]");
+		return sg_error_set(e, SG_E_INVALID_ARG, "the server must be coaps://HOST[:PORT]");
 	h = url + 8;
 	if (*h == '[') {
 		end = strchr(h, ']');
 		if (!end)
-			return sg_error_set(e, SG_E_USAGE, "an IPv6 address needs its ']'");
+			return sg_error_set(e, SG_E_INVALID_ARG, "an IPv6 address needs its ']'");
 		h++;
 		hl = (size_t)(end - h);
 		p = end + 1;
@@ -31,16 +31,16 @@ sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *por
 		p = end;
 	}
 	if (hl == 0 || hl >= host_cap)
-		return sg_error_set(e, SG_E_USAGE, "the server's host name is empty or too long");
+		return sg_error_set(e, SG_E_INVALID_ARG, "the server's host name is empty or too long");
 	if (*p == ':') {
 		char *q;
 		long v = strtol(p + 1, &q, 10);
 
 		if (q == p + 1 || v < 1 || v > 65535 || (*q && strcmp(q, "/")))
-			return sg_error_set(e, SG_E_USAGE, "the server's port must be 1 to 65535");
+			return sg_error_set(e, SG_E_INVALID_ARG, "the server's port must be 1 to 65535");
 		*port = (uint16_t)v;
 	} else if (*p && strcmp(p, "/")) {
-		return sg_error_set(e, SG_E_USAGE, "the server is coaps://HOST[:PORT], without a path");
+		return sg_error_set(e, SG_E_INVALID_ARG, "the server is coaps://HOST[:PORT], without a path");
 	}
 	memcpy(host, h, hl);
 	host[hl] = 0;

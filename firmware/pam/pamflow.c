@@ -64,7 +64,7 @@ int pamflow_pam_code(sg_err err, int ignore_no_card)
 	case SG_E_PIN_CANCELLED:
 	case SG_E_PIN_TIMEOUT:
 		return PAM_CONV_ERR;
-	case SG_E_USAGE:
+	case SG_E_INVALID_ARG:
 	case SG_E_CONFIG:
 		return PAM_SERVICE_ERR;
 	case SG_E_NOMEM:

@@ -411,12 +411,10 @@ static sg_err unknown(const char *section, const char *key, unsigned line, struc
 {
 	if (!section[0])
 		return sg_error_set(e, SG_E_CONFIG,
-				    "line %u: unknown setting %s outside any [section] "
-				    "(see signet --help-config)",
-				    line, key);
-	return sg_error_set(e, SG_E_CONFIG,
-			    "line %u: unknown setting [%s] %s (see signet --help-config)", line,
-			    section, key);
+				    "line %u: " CONFIG_UNKNOWN "%s outside any [section]", line,
+				    key);
+	return sg_error_set(e, SG_E_CONFIG, "line %u: " CONFIG_UNKNOWN "[%s] %s", line, section,
+			    key);
 }
 
 static sg_err on_entry(const char *section, const char *key, const char *value, unsigned line,

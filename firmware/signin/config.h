@@ -21,6 +21,9 @@
 #include "sg_err.h"
 
 #define CONFIG_MAX_FILE (64 * 1024) /* a bigger configuration file is refused */
+/* In the detail of an unknown setting ("line 2: unknown setting [pin] x"),
+ * after which the CLI names --help-config. */
+#define CONFIG_UNKNOWN "unknown setting "
 
 struct signet_config {
 	char module[256];      /* [token] module: PKCS#11 module path ("" = board default) */

@@ -136,7 +136,7 @@ sg_err session_settle(struct session *s, struct sg_error *e)
 	s->registrar = s->registrar ? s->registrar : c->cfg.sip_registrar;
 	s->expires = s->expires ? s->expires : c->cfg.sip_expires;
 	if (!s->user)
-		return sg_error_set(e, SG_E_USAGE,
+		return sg_error_set(e, SG_E_INVALID_ARG,
 				    "who signs in? give --user sip:NAME@DOMAIN or set [sip] user");
 	c->user = s->user; /* the certificate must name this user */
 	if (parse_registrar(s, e) || load_trust(s, e))
@@ -168,7 +168,7 @@ sg_err session_check(struct session *s, struct sg_error *e)
 	config_apply_check(&c->cfg);
 	pol = c->cfg.check;
 	if (s->revocation && revoke_policy_methods(&pol.revoke, s->revocation, e))
-		return SG_E_USAGE;
+		return SG_E_INVALID_ARG;
 	trust_add_token_cas(&s->pool, s->t);
 	memset(&in, 0, sizeof(in));
 	in.der = tc->der;

@@ -90,7 +90,7 @@ int session_outside_loop(struct session *s);
 /* A timed progress line on stdout (nothing when quiet without --verbose). */
 void session_say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The settings that do not need a card: the user (SG_E_USAGE when none),
+/* The settings that do not need a card: the user (SG_E_INVALID_ARG when none),
  * the registrar (SG_E_CONFIG when malformed) and the trust anchors,
  * intermediates and CRLs (SG_E_CONFIG). Call once. */
 sg_err session_settle(struct session *s, struct sg_error *e);

@@ -35,12 +35,12 @@ static sg_err mgmt_from_fd(int fd, struct vmgmt *m, struct sg_error *e)
 	if (err == SG_E_IO)
 		return err;
 	if (err || (n != 32 && n != 48 && n != 64)) {
-		err = sg_error_set(e, SG_E_USAGE, "--mgmt-key-fd: one line of 32, 48 or 64 hex digits "
+		err = sg_error_set(e, SG_E_INVALID_ARG, "--mgmt-key-fd: one line of 32, 48 or 64 hex digits "
 				   "(AES-128, -192, -256)");
 		goto out;
 	}
 	if (sg_hex_decode(buf, n, m->key, n / 2)) {
-		err = sg_error_set(e, SG_E_USAGE, "--mgmt-key-fd: not hex digits");
+		err = sg_error_set(e, SG_E_INVALID_ARG, "--mgmt-key-fd: not hex digits");
 		goto out;
 	}
 	m->key_len = n / 2;
@@ -121,7 +121,7 @@ static sg_err read_file(const char *path, uint8_t **buf, size_t *len, struct sg_
 		n += (size_t)r;
 		if (n == FILE_MAX) {
 			close(fd);
-			return sg_error_set(e, SG_E_USAGE, "%s: larger than %d bytes", path, FILE_MAX);
+			return sg_error_set(e, SG_E_INVALID_ARG, "%s: larger than %d bytes", path, FILE_MAX);
 		}
 	}
 	close(fd);

@@ -45,8 +45,8 @@ sg_err vcsr_make(const struct hal_card *card, const struct hal_rng *rng, uint8_t
 	sg_err err;
 
 	err = csr_make(&r, vcsr_sign, &s, der, &dl, e);
-	if (err == SG_E_USAGE && e && !strncmp(e->detail, "subject", 7))
-		return sg_error_set(e, SG_E_USAGE, "--subject '%s' does not parse (e.g. "
+	if (err == SG_E_INVALID_ARG && e && !strncmp(e->detail, "subject", 7))
+		return sg_error_set(e, SG_E_INVALID_ARG, "--subject '%s' does not parse (e.g. "
 				    "\"CN=alice,O=Example\")", subject);
 	if (err)
 		return err;

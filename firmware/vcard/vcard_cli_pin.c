@@ -20,11 +20,8 @@
 
 sg_err vcli_open(struct vcli *v, struct sg_error *e)
 {
-	sg_err err = vcard_open(&v->c->hal, v->blob, &v->card, e);
+	sg_err err = cli_err_vcard(vcard_open(&v->c->hal, v->blob, &v->card, e), v->name, e);
 
-	if (err == SG_E_NO_CARD && e && !strncmp(e->detail, "no virtual card", 15))
-		return sg_error_set(e, SG_E_NO_CARD, "no virtual card '%s'; create one with signet "
-				    "vcard init --name %s", v->name, v->name);
 	if (err)
 		return err;
 	vcard_reader_device(&v->dev, v->card, NULL);
@@ -69,8 +66,8 @@ sg_err vcli_secrets(struct vcli *v, size_t n, const char *const prompts[], const
 		struct pin again;
 
 		err = pin_entry(&v->c->hal, &pol, prompts[i], &out[i], e);
-		if (err == SG_E_USAGE)
-			err = sg_error_set(e, SG_E_USAGE, "no terminal to type on: give the secrets "
+		if (err == SG_E_INVALID_ARG)
+			err = sg_error_set(e, SG_E_INVALID_ARG, "no terminal to type on: give the secrets "
 					   "on a file descriptor with --pin-fd N, one per line");
 		if (err || !confirm[i])
 			continue;
@@ -313,7 +310,7 @@ fail:
 		fprintf(stderr, "%s: wrong PUK: %d %s left; the PIN stays blocked until the PUK is "
 			"right (no try left: only signet vcard reset helps)\n", v->c->prog,
 			e.tries_left, e.tries_left == 1 ? "try" : "tries");
-		rc = sg_err_exit(e.code);
+		rc = cli_err_exit(e.code);
 		goto out;
 	}
 	rc = cli_fail(v->c, &e);

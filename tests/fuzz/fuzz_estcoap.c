@@ -86,7 +86,7 @@ static void url(const uint8_t *d, size_t n)
 		CHECK(memchr(host, '\0', sizeof(host)) && host[0] && strstr(s, host));
 		CHECK(port >= 1);
 	} else {
-		CHECK(e.code == SG_E_USAGE && e.detail[0]);
+		CHECK(e.code == SG_E_INVALID_ARG && e.detail[0]);
 	}
 }
 

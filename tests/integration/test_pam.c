@@ -7,7 +7,8 @@
  * `pamtester -v SERVICE USER authenticate` with the PIN on standard input,
  * and checks the exit status and what pamtester and the module said (the
  * module logs to standard error here: [pam] log = stderr, since CI has no
- * syslog daemon to read back). No row's output may contain a PIN.
+ * syslog daemon to read back). No row's output may contain a PIN, nor a
+ * CLI flag (signet's own diagnoses cite --token, --module, ...).
  *
  * The second half drives the same sign-in in-process (pamflow.h) with a
  * simulated reader behind the HAL's PKCS#11 loader: a locked PIN, a final
@@ -239,7 +240,10 @@ static const struct pcase pcases[] = {
 	 "uri=pkcs11:token=absent ignore_no_card", "nobody", PIN, "authenticate", 1, 0, 0,
 	 {"successfully authenticated", "no card (", NULL}},
 	{"no module", "file", "module=/nonexistent/pkcs11.so", "nobody", PIN, "authenticate", 0, 0, 1,
-	 {"cannot retrieve authentication info", "step token", NULL}},
+	 {"cannot retrieve authentication info", "step token", "PKCS#11 module cannot be loaded"}},
+	{"two tokens match the URI", "file", "uri=pkcs11:", "nobody", PIN, "authenticate", 0, 0, 1,
+	 {"cannot retrieve authentication info", "several tokens match",
+	  "token=pamtok"}},
 	{"unknown module argument", "file", "frobnicate", "nobody", PIN, "authenticate", 0, 0, 1,
 	 {"Error in service module", NULL}},
 	{"PIN inside the URI refused", "file", "uri=pkcs11:token=pamtok?pin-value=" PIN, "nobody", PIN,
@@ -276,6 +280,10 @@ static void test_pamtester(void **state)
 		/* Neither the PIN nor a wrong one ever reaches a message or a log line. */
 		assert_null(strstr(out, PIN));
 		assert_null(strstr(out, WRONG_PIN));
+		/* PAM's user and its log are told nothing in the CLI's words: no
+		 * flag (the core said "pick one with --token"), no command line. */
+		assert_null(strstr(out, "--"));
+		assert_null(strstr(out, "command line"));
 	}
 }
 

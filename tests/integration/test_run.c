@@ -5,9 +5,11 @@
  * card (the vcard-NAME.removed blob) unregisters (the contact leaves
  * Kamailio's location table) and locks within a generous bound; putting it
  * back signs in again; a wrong PIN says the tries left; SIGTERM
- * unregisters and exits 0. PINs come on fd 3, one line per try.
+ * unregisters and exits 0; a sign-in that cannot start says why without
+ * citing a CLI flag. PINs come on fd 3, one line per try.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +31,20 @@
 static char kam[600], conf[600], state_dir[600];
 static int kam_pid, tls_port;
 static int run_pid; /* the signet run of the current test, stopped by teardown */
+
+/* The configuration, with these [token] settings. */
+static int write_conf(const char *path, const char *token)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "[token]\n%s\n[vcard]\nname = alice\n[certs]\nca = %s/card/ca.pem\n"
+		"revocation = none\n[sip]\nuser = sip:alice@example.test\n"
+		"registrar = sips:127.0.0.1:%d\nca = %s/server-ca.crt\nretry_base = 1\n",
+		token, itest_scratch(), tls_port, kam);
+	return fclose(f) ? -1 : 0;
+}
 
 static int group_setup(void **state)
 {
@@ -52,11 +68,7 @@ static int group_setup(void **state)
 	if (itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), kam))
 		return -1;
 	snprintf(conf, sizeof(conf), "%s/signet.conf", itest_scratch());
-	return itest_sh("printf '[token]\\nbackend = vcard\\nuri = pkcs11:id=%%%%9a\\n[vcard]\\n"
-			"name = alice\\n[certs]\\nca = %s/card/ca.pem\\nrevocation = none\\n"
-			"[sip]\\nuser = sip:alice@example.test\\nregistrar = sips:127.0.0.1:%d\\n"
-			"ca = %s/server-ca.crt\\nretry_base = 1\\n' > '%s'",
-			itest_scratch(), tls_port, kam, conf);
+	return write_conf(conf, "backend = vcard\nuri = pkcs11:id=%9a");
 }
 
 static int group_teardown(void **state)
@@ -214,12 +226,56 @@ static void test_wrong_pin_then_right(void **state)
 	assert_false(bound());
 }
 
+/* The phone's screen (here its lines: no terminal) says why a sign-in
+ * cannot start in its own words, without a CLI flag: no keypad and no
+ * --pin-fd (the core's "no keypad or terminal" had "(use --pin-fd)" and
+ * "see 'signet --help'"), and a PKCS#11 module that is not there (its
+ * diagnosis had "--module"). The first needs a test without a terminal
+ * (as under make test in CI): signet run would read keys from one. */
+static void test_errors_cite_no_flag(void **state)
+{
+	static const struct {
+		const char *name, *token, *pin, *says;
+		int no_tty;
+	} cases[] = {
+		{"run4", "backend = vcard\nuri = pkcs11:id=%9a", "</dev/null",
+		 "no keypad or terminal to type the PIN on", 1},
+		{"run5", "backend = pkcs11\nmodule = /nonexistent/signet-pkcs11.so",
+		 "--pin-fd 3 3</dev/null", "[token] module", 0},
+	};
+	int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	(void)state;
+
+	if (tty >= 0)
+		close(tty);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char c2[700];
+
+		if (cases[i].no_tty && tty >= 0) {
+			print_message("%s: skipped: this test has a terminal\n", cases[i].name);
+			continue;
+		}
+
+		snprintf(c2, sizeof(c2), "%s/%s.conf", itest_scratch(), cases[i].name);
+		assert_int_equal(write_conf(c2, cases[i].token), 0);
+		int pid = run_pid = itest_spawn(cases[i].name, "exec %s run --config '%s' %s",
+						itest_signet(), c2, cases[i].pin);
+		assert_int_equal(wait_count(cases[i].name, "Sign-in failed", 1), 0);
+		assert_int_equal(wait_count(cases[i].name, cases[i].says, 1), 0);
+		assert_int_equal(count(cases[i].name, "--"), 0);
+		assert_int_equal(count(cases[i].name, "signet --"), 0);
+		assert_int_equal(count(cases[i].name, "command line"), 0);
+		assert_int_equal(stop_and_wait(pid), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_card_pulled_and_back, test_teardown),
 		cmocka_unit_test_teardown(test_wrong_pin_then_right, test_teardown),
 		cmocka_unit_test_teardown(test_state_resource, test_teardown),
+		cmocka_unit_test_teardown(test_errors_cite_no_flag, test_teardown),
 	};
 	return cmocka_run_group_tests_name("run", tests, group_setup, group_teardown);
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "fault_p11.h"
+#include "cli_err.h"
 #include "itest.h"
 #include "port_linux.h"
 #include "sig.h"
@@ -259,7 +260,7 @@ static void test_locked_pin_is_reported(void **state)
 	fault_p11_arm(FAULT_P11_LOGIN, CKR_PIN_LOCKED, 0);
 	set_pin(&pin, PIN);
 	assert_int_equal(token_login(t, &pol, &pin, &e), SG_E_PIN_LOCKED);
-	assert_int_equal(sg_err_exit(e.code), SG_EXIT_PIN_LOCKED);
+	assert_int_equal(cli_err_exit(e.code), SG_EXIT_PIN_LOCKED);
 	token_close(t);
 }
 
@@ -295,7 +296,7 @@ static void test_card_removed_mid_operation(void **state)
 			err = token_sign(t, 0, TOKEN_SIG_ECDSA, hash, 32, sig, &sig_len, &e);
 		}
 		assert_int_equal(err, SG_E_CARD_REMOVED);
-		assert_int_equal(sg_err_exit(err), SG_EXIT_NO_TOKEN);
+		assert_int_equal(cli_err_exit(err), SG_EXIT_NO_TOKEN);
 		assert_non_null(strstr(e.detail, token_p11_rv_name(c->rv)));
 		fault_p11_arm(c->fn, CKR_OK, 0);
 		token_close(t);
@@ -326,7 +327,7 @@ static void test_no_matching_token(void **state)
 	assert_int_equal(open_uri("pkcs11:token=nope", &t, &e), SG_E_NO_TOKEN);
 	use_store(dir_empty);
 	assert_int_equal(open_uri(NULL, &t, &e), SG_E_NO_CARD);
-	assert_int_equal(sg_err_exit(e.code), SG_EXIT_NO_TOKEN);
+	assert_int_equal(cli_err_exit(e.code), SG_EXIT_NO_TOKEN);
 }
 
 static void test_missing_module(void **state)

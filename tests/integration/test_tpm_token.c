@@ -35,6 +35,7 @@
 
 #include <cmocka.h>
 
+#include "cli_err.h"
 #include "itest.h"
 #include "port_linux.h"
 #include "sig.h"
@@ -345,7 +346,7 @@ static void test_locked_token_layer(void **state)
 		assert_int_equal(login(t, WRONG_PIN, &e), SG_E_PIN_INCORRECT);
 	assert_int_equal(login(t, PIN, &e), SG_E_PIN_LOCKED);
 	assert_non_null(strstr(e.detail, "CKR_PIN_LOCKED"));
-	assert_int_equal(sg_err_exit(e.code), SG_EXIT_PIN_LOCKED);
+	assert_int_equal(cli_err_exit(e.code), SG_EXIT_PIN_LOCKED);
 	assert_int_equal(token_pin_state(t, &st, &e), SG_OK);
 	assert_false(st.locked);
 	token_close(t);

@@ -105,7 +105,7 @@ static void test_time(void **state)
 		sg_err err = sg_time_parse(time_cases[i].s, &t, NULL);
 		print_message("case %s\n", time_cases[i].s);
 		if (time_cases[i].t < 0) {
-			assert_int_equal(err, SG_E_USAGE);
+			assert_int_equal(err, SG_E_INVALID_ARG);
 			continue;
 		}
 		assert_int_equal(err, SG_OK);

@@ -249,7 +249,7 @@ static sg_err refuse_second(const char *section, const char *key, const char *va
 	(void)section;
 	(void)value;
 	if (++*calls == 2)
-		return sg_error_set(e, SG_E_USAGE, "line %u: %s refused", line, key);
+		return sg_error_set(e, SG_E_INVALID_ARG, "line %u: %s refused", line, key);
 	return SG_OK;
 }
 
@@ -260,7 +260,7 @@ static void test_handler_error(void **state)
 
 	(void)state;
 	sg_error_init(&e);
-	assert_int_equal(ini_parse(T("a=1\nb=2\nc=3\n"), refuse_second, &calls, &e), SG_E_USAGE);
+	assert_int_equal(ini_parse(T("a=1\nb=2\nc=3\n"), refuse_second, &calls, &e), SG_E_INVALID_ARG);
 	assert_int_equal(calls, 2);
 	assert_string_equal(e.detail, "line 2: b refused");
 }

@@ -315,6 +315,27 @@ static void test_cases(void **state)
 	}
 }
 
+/* The phone's screen words its own diagnoses: whatever the card or the
+ * session fails with, it never tells the user to pass a command-line flag
+ * (the CLI's words: firmware/cli/cli_err.c). The codes whose CLI
+ * diagnosis names a flag show the error screen. */
+static void test_screens_cite_no_flag(void **state)
+{
+	(void)state;
+	for (int c = 1; c < SG_E__COUNT; c++) {
+		int cli_flag = c == SG_E_INTERNAL || c == SG_E_INVALID_ARG || c == SG_E_CONFIG ||
+			       c == SG_E_NO_MODULE || c == SG_E_AMBIGUOUS || c == SG_E_TOKEN;
+		struct scase k = {sg_err_name((sg_err)c), 3, 0, {
+			{OPEN_FAILS, c, NULL}, {INSERT, 0, NULL}, {RUN, 2000, NULL},
+			{cli_flag ? SHOWN : NOT_SHOWN, 0, cli_flag ? "Sign-in failed" : "--"},
+			{NOT_SHOWN, 0, "--"}, {NOT_SHOWN, 0, "signet --"},
+			{NOT_SHOWN, 0, "command line"}, {END, 0, NULL}}};
+
+		print_message("case: error %s\n", k.name);
+		run_case(&k);
+	}
+}
+
 /* Every state has a name; unexpected events are ignored, not crashes. */
 static void test_names_and_stray_events(void **state)
 {
@@ -353,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_names_and_stray_events),
+		cmocka_unit_test(test_screens_cite_no_flag),
 	};
 	return cmocka_run_group_tests_name("run_sm", tests, NULL, NULL);
 }

@@ -659,7 +659,7 @@ static void test_cannot_administer(void **state)
 	fx_token(fx);
 	assert_int_equal(login(fx, PIN), SG_OK);
 	snap_take(fx->t, before);
-	assert_int_equal(token_can_generate(fx->t, &fx->e), SG_E_USAGE);
+	assert_int_equal(token_can_generate(fx->t, &fx->e), SG_E_INVALID_ARG);
 	assert_non_null(strstr(fx->e.detail, "cannot generate keys"));
 	assert_non_null(strstr(fx->e.detail, fx->t->info.label));
 	memset(&k, 0, sizeof(k));
@@ -667,7 +667,7 @@ static void test_cannot_administer(void **state)
 	k.id_len = 1;
 	sg_error_init(&fx->e);
 	assert_int_equal(token_generate_key(fx->t, TOKEN_KEYGEN_EC_P256, &k, &pub, &fx->e),
-			 SG_E_USAGE);
+			 SG_E_INVALID_ARG);
 	assert_non_null(strstr(fx->e.detail, "cannot generate keys"));
 	assert_int_equal(mbedtls_pk_get_type(&pub), MBEDTLS_PK_NONE);
 	ci = find_cert(fx->t, 0x9C);
@@ -675,7 +675,7 @@ static void test_cannot_administer(void **state)
 	sg_error_init(&fx->e);
 	assert_int_equal(token_store_cert(fx->t, &k, fx->t->certs[find_cert(fx->t, 0x9A)].der,
 					  fx->t->certs[find_cert(fx->t, 0x9A)].der_len, &fx->e),
-			 SG_E_USAGE);
+			 SG_E_INVALID_ARG);
 	assert_non_null(strstr(fx->e.detail, "cannot store certificates"));
 	assert_non_null(strstr(fx->e.detail, fx->t->info.label));
 	token_delete_key(fx->t, &k); /* nothing to do, nothing done */

@@ -1191,7 +1191,7 @@ static void test_sealing(void **state)
 
 	(void)state;
 	expect_open_fails(fx, BLOB, SG_E_NO_CARD, "no virtual card; create one with signet vcard init");
-	expect_open_fails(fx, "../x", SG_E_USAGE, NULL);
+	expect_open_fails(fx, "../x", SG_E_INVALID_ARG, NULL);
 	assert_int_equal(hal_storage_write(&fx->hal.storage, BLOB, t_keys.blob, t_keys.len), HAL_OK);
 	/* the PIN is nowhere in the clear */
 	assert_null(memmem(t_keys.blob, t_keys.len, PIN, 6));
@@ -1269,17 +1269,17 @@ static void test_create_errors(void **state)
 		{{NULL, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_E_PIN_FORMAT},
 		{{"12\xff" "456", 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, BLOB, SG_E_PIN_FORMAT},
 		{{PIN, 6, PUK, 8, VCARD_MGMT_AES128, NULL, 0, 0, 0, NULL}, BLOB, SG_OK}, /* random */
-		{{PIN, 6, PUK, 8, 0, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, VCARD_MGMT_3DES, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, VCARD_MGMT_AES192, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_INVALID_ARG},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_3DES, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_INVALID_ARG},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_AES192, key_well_known, 24, 0, 0, NULL}, BLOB, SG_E_INVALID_ARG},
 		{{PIN, 6, PUK, 8, VCARD_MGMT_AES128, k16, 16, 0, 0, NULL}, BLOB, SG_OK},
-		{{PIN, 6, PUK, 8, VCARD_MGMT_AES256, k16, 16, 0, 0, NULL}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0x07, k16, 16, 0, 0, NULL}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 16, 0, NULL}, BLOB, SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, -1, NULL}, BLOB, SG_E_USAGE},
+		{{PIN, 6, PUK, 8, VCARD_MGMT_AES256, k16, 16, 0, 0, NULL}, BLOB, SG_E_INVALID_ARG},
+		{{PIN, 6, PUK, 8, 0x07, k16, 16, 0, 0, NULL}, BLOB, SG_E_INVALID_ARG},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 16, 0, NULL}, BLOB, SG_E_INVALID_ARG},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, -1, NULL}, BLOB, SG_E_INVALID_ARG},
 		{{PIN, 6, PUK, 8, 0, NULL, 0, 15, 1, NULL}, BLOB, SG_OK},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, ".hidden", SG_E_USAGE},
-		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, "a/b", SG_E_USAGE},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, ".hidden", SG_E_INVALID_ARG},
+		{{PIN, 6, PUK, 8, 0, NULL, 0, 0, 0, NULL}, "a/b", SG_E_INVALID_ARG},
 	};
 	size_t i;
 
@@ -1682,7 +1682,7 @@ static void test_erased_under_a_process(void **state)
 	assert_int_equal(gen_auth(a, 0x11, 0x9C, hash, 32, 0, sig, &sl), 0x6581);
 	assert_int_equal(port_test_storage_count(a->pt), 0);
 	assert_int_equal(vcard_erase(&a->hal, BLOB, &e), SG_E_NO_CARD);
-	assert_int_equal(vcard_erase(&a->hal, "../x", &e), SG_E_USAGE);
+	assert_int_equal(vcard_erase(&a->hal, "../x", &e), SG_E_INVALID_ARG);
 	/* a card made anew under the name is a new card for the old session */
 	create_card(a);
 	assert_int_equal(tx(a, "00200080"), 0x63C3);

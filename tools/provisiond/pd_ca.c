@@ -306,7 +306,7 @@ sg_err pd_revoke(struct pd *pd, const char *serial_hex, const char *reason, stru
 		}
 	}
 	if (!found) {
-		err = sg_error_set(e, SG_E_USAGE, "no valid certificate with serial %s", serial_hex);
+		err = sg_error_set(e, SG_E_INVALID_ARG, "no valid certificate with serial %s", serial_hex);
 		goto out;
 	}
 	err = pd_replace(pd, "index.txt", out, strlen(out), e);

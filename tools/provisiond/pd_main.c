@@ -29,6 +29,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "secret_fd.h"
+#include "cli_err.h"
 
 static const char usage[] =
 	"usage: signet-provisiond serve   [--dir DIR] [--listen ADDR] [--port N] [--renew-port M]\n"
@@ -53,9 +54,9 @@ static void no_core_dumps(void)
 
 static int fail(const struct sg_error *e)
 {
-	fprintf(stderr, "signet-provisiond: %s%s%s\n", sg_err_message(e->code),
+	fprintf(stderr, "signet-provisiond: %s%s%s\n", cli_err_message(e->code),
 		e->detail[0] ? ": " : "", e->detail);
-	return sg_err_exit(e->code);
+	return cli_err_exit(e->code); /* signet's exit codes */
 }
 
 static unsigned num(const char *s, unsigned lo, unsigned hi, const char *what)
@@ -152,10 +153,10 @@ int main(int argc, char **argv)
 		}
 		r = secret_fd_line(pin_fd, "the PIN", (uint8_t *)pin, sizeof(pin) - 1, &pin_len, &e);
 		if (r == SG_E_PIN_FORMAT)
-			sg_error_set(&e, SG_E_USAGE, "the PIN on fd %d is longer than %zu characters",
+			sg_error_set(&e, SG_E_INVALID_ARG, "the PIN on fd %d is longer than %zu characters",
 				     pin_fd, sizeof(pin) - 1);
 		else if (r == SG_E_PIN_CANCELLED || (r == SG_OK && !pin_len))
-			sg_error_set(&e, SG_E_USAGE, "no PIN on fd %d", pin_fd);
+			sg_error_set(&e, SG_E_INVALID_ARG, "no PIN on fd %d", pin_fd);
 		if (r != SG_OK || !pin_len)
 			goto fail;
 		pin[pin_len] = '\0';

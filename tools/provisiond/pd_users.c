@@ -307,9 +307,9 @@ sg_err pd_user_add(struct pd *pd, const char *id, const char *phone, const char 
 
 	if (!*id || strlen(id) > PD_ID_MAX || strpbrk(id, ": \t\n") || strpbrk(phone, " \t\n") ||
 	    strlen(phone) >= 32 || strpbrk(idents, " \t\n") || strlen(idents) > 1000)
-		return sg_error_set(e, SG_E_USAGE, "bad --id, --phone or --identity");
+		return sg_error_set(e, SG_E_INVALID_ARG, "bad --id, --phone or --identity");
 	if (pd_user_find(pd, id))
-		return sg_error_set(e, SG_E_USAGE, "user %s exists", id);
+		return sg_error_set(e, SG_E_INVALID_ARG, "user %s exists", id);
 	if (mbedtls_ctr_drbg_random(&pd->drbg, salt, sizeof(salt)) != 0 ||
 	    kdf(salt, iter, pin, pin_len, hash) != 0)
 		return sg_error_set(e, SG_E_INTERNAL, "the KDF failed");
