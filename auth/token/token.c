@@ -16,6 +16,16 @@ sg_err token_pin_state(struct token *t, struct token_pin_state *st, struct sg_er
 	return t->ops->pin_state(t, st, e);
 }
 
+sg_err token_pin_usable(struct token *t, struct token_pin_state *st, struct sg_error *e)
+{
+	sg_err err = token_pin_state(t, st, e);
+
+	if (!err && st->locked)
+		err = sg_error_set(e, SG_E_PIN_LOCKED, "token '%s' reports its user PIN locked",
+				   t->info.label);
+	return err;
+}
+
 sg_err token_login(struct token *t, const struct pin_policy *policy, struct pin *pin,
 		   struct sg_error *e)
 {

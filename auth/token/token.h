@@ -140,6 +140,11 @@ struct token {
  * to refuse a locked token without using a try). */
 sg_err token_pin_state(struct token *t, struct token_pin_state *st, struct sg_error *e);
 
+/* token_pin_state, and SG_E_PIN_LOCKED when the token reports its user
+ * PIN locked: a front end refuses such a token before asking for a PIN
+ * (the user could only lose). */
+sg_err token_pin_usable(struct token *t, struct token_pin_state *st, struct sg_error *e);
+
 /* Logs in as the user. The PIN is checked against the policy narrowed to
  * the token's limits first (a malformed PIN never costs a try), then
  * given to the token, then wiped (always, on every path).

@@ -299,13 +299,10 @@ sg_err cli_get_pin(struct cli *c, struct token *t, struct pin *pin, struct sg_er
 	struct token_pin_state st;
 	struct pin_policy pol = c->cfg.pin;
 	char prompt[80];
-	sg_err err = token_pin_state(t, &st, e);
+	sg_err err = token_pin_usable(t, &st, e);
 
 	if (err)
 		return err;
-	if (st.locked)
-		return sg_error_set(e, SG_E_PIN_LOCKED, "token '%s' reports its user PIN locked",
-				    t->info.label);
 	if (c->pin_fd >= 0)
 		return pin_from_fd(c, pin, e);
 	pin_policy_narrow(&pol, t->info.pin_min, t->info.pin_max);

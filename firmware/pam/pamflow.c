@@ -348,14 +348,11 @@ static sg_err login(const struct hal *hal, const struct pamflow_opts *o,
 {
 	struct token_pin_state st;
 	struct pin pin;
-	sg_err err = token_pin_state(t, &st, e);
+	/* A locked token is refused before asking: the user could only lose. */
+	sg_err err = token_pin_usable(t, &st, e);
 
 	if (err)
 		return err;
-	/* A locked token is refused before asking: the user could only lose. */
-	if (st.locked)
-		return sg_error_set(e, SG_E_PIN_LOCKED, "token '%s' reports its user PIN locked",
-				    t->info.label);
 	if (st.final_try)
 		say(conv, 0, "Final try: a wrong PIN now locks the card.");
 	else if (st.count_low)
