@@ -60,18 +60,25 @@ static sg_err vm_blob_of(struct cli *c, char *mblob, size_t cap, struct sg_error
 	return err;
 }
 
+/* The card's management record: its blob name in mblob, its contents in m
+ * (zeroed first: vmgmt_wipe is safe on every path). */
+static sg_err vm_load(struct cli *c, char *mblob, size_t cap, struct vmgmt *m,
+		      struct sg_error *e)
+{
+	sg_err err;
+
+	memset(m, 0, sizeof(*m));
+	err = vm_blob_of(c, mblob, cap, e);
+	return err ? err : vmgmt_load(&c->hal, mblob, m, e);
+}
+
 static sg_err vm_admin_key(void *arg, uint8_t *alg, uint8_t key[32], size_t *len,
 			   struct sg_error *e)
 {
-	struct cli *c = arg;
 	char mblob[80];
 	struct vmgmt m;
-	sg_err err;
+	sg_err err = vm_load(arg, mblob, sizeof(mblob), &m, e);
 
-	memset(&m, 0, sizeof(m));
-	err = vm_blob_of(c, mblob, sizeof(mblob), e);
-	if (!err)
-		err = vmgmt_load(&c->hal, mblob, &m, e);
 	if (!err) {
 		*alg = m.alg;
 		*len = m.key_len;
@@ -87,12 +94,8 @@ static sg_err vm_admin_key_made(void *arg, uint8_t ref, const mbedtls_pk_context
 	struct cli *c = arg;
 	char mblob[80];
 	struct vmgmt m;
-	sg_err err;
+	sg_err err = vm_load(c, mblob, sizeof(mblob), &m, e);
 
-	memset(&m, 0, sizeof(m));
-	err = vm_blob_of(c, mblob, sizeof(mblob), e);
-	if (!err)
-		err = vmgmt_load(&c->hal, mblob, &m, e);
 	if (!err)
 		err = vmgmt_set_pub(&m, piv_slot_of(ref), pub, e);
 	if (!err)
