@@ -446,7 +446,7 @@ $(O)/signet-run: $(SIGNET)
 # Per board: the stripped size of signet and what auth/, sip/, firmware/,
 # ports/ and mbedTLS put into it (from the link's map file), then the peak
 # heap of a sign-in measured by a build of signet whose malloc, calloc,
-# realloc and free are wrapped (tests/heap/heap_wrap.c). That build links
+# realloc and free are wrapped (tests/heap/heap_count.c). That build links
 # mbedTLS statically on every board so that mbedTLS's allocations are
 # counted too (Debian's mbedTLS has no memory hook: PLATFORM_MEMORY is off).
 SIZE_BOARDS := linux-desktop $(EMU_BOARDS)
@@ -465,10 +465,10 @@ $(O)/size/signet.map: $(SIGNET)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $(O)/size/signet $(SIGNET_OBJS) $(LDLIBS) $(COAP_LIBS) -Wl,-Map=$@
 
-$(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o $(BOARD_LIBS) $(CORE_LIB)
+$(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_count.o $(BOARD_LIBS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_wrap.o \
+	$(Q)$(CC) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_count.o \
 		$(BOARD_LIBS) $(CORE_LIB) $(HEAP_MBEDTLS) \
 		$(filter-out -lmbedtls -lmbedx509 -lmbedcrypto %.a,$(LDLIBS)) $(COAP_LIBS)
 

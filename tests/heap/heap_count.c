@@ -1,5 +1,5 @@
 /*
- * heap_wrap.c: counts every heap byte of a measuring build of signet
+ * heap_count.c: counts every heap byte of a measuring build of signet
  * (`make size`): linked with -Wl,--wrap=malloc,--wrap=calloc,
  * --wrap=realloc,--wrap=free, so the calls of every statically linked
  * object go through here: signet's own (the core's sg_calloc included) and,
