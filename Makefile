@@ -445,15 +445,15 @@ $(O)/signet-run: $(SIGNET)
 # ---- footprint (make size) ------------------------------------------------
 # Per board: the stripped size of signet and what auth/, sip/, firmware/,
 # ports/ and mbedTLS put into it (from the link's map file), then the peak
-# heap of a sign-in measured by a build of signet whose malloc, calloc,
-# realloc and free are wrapped (tests/heap/heap_count.c). That build links
+# heap of a sign-in measured by a build of signet that brings its own malloc,
+# calloc, realloc and free (tests/heap/heap_count.c: they count what the
+# executable's code allocates). That build links
 # mbedTLS statically on every board so that mbedTLS's allocations are
 # counted too (Debian's mbedTLS has no memory hook: PLATFORM_MEMORY is off).
 SIZE_BOARDS := linux-desktop $(EMU_BOARDS)
 SIGNET_OBJS = $(call obj,$(FW_SRC)) $(BOARD_LIBS) $(CORE_LIB)
 # HOST_MBEDTLS_A: from $(O)/deps.mk.
 HEAP_MBEDTLS := $(if $(CROSS),$(if $(filter 1,$(MBEDTLS_STATIC)),$(MBEDTLS_LIBS),$(addprefix $(SYSROOT_LIB)/,libmbedtls.a libmbedx509.a libmbedcrypto.a) -lpthread),$(HOST_MBEDTLS_A))
-HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 size:
 	$(Q)for b in $(SIZE_BOARDS); do \
@@ -468,7 +468,7 @@ $(O)/size/signet.map: $(SIGNET)
 $(O)/size/signet-heap: $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_count.o $(BOARD_LIBS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $(HEAP_WRAP) -o $@ $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_count.o \
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(FW_SRC)) $(O)/obj/tests/heap/heap_count.o \
 		$(BOARD_LIBS) $(CORE_LIB) $(HEAP_MBEDTLS) \
 		$(filter-out -lmbedtls -lmbedx509 -lmbedcrypto %.a,$(LDLIBS)) $(COAP_LIBS)
 

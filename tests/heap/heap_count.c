@@ -1,12 +1,14 @@
 /*
  * heap_count.c: counts every heap byte of a measuring build of signet
- * (`make size`): linked with -Wl,--wrap=malloc,--wrap=calloc,
- * --wrap=realloc,--wrap=free, so the calls of every statically linked
- * object go through here: signet's own (the core's sg_calloc included) and,
- * with mbedTLS linked from its .a files, mbedTLS's (Debian's mbedTLS is
- * built without MBEDTLS_PLATFORM_MEMORY, so it has no hook of its own).
- * Calls made inside shared libraries (libc's own, a dlopen'd PKCS#11
- * module, pcsc-lite) are not counted: they are not the core's.
+ * (`make size`). It defines malloc, calloc, realloc and free, which
+ * replace the C library's for the whole process (glibc allows it; the
+ * blocks come from __libc_malloc and friends), and counts an allocation
+ * when its caller is code of the executable itself: signet's own (the
+ * core's sg_calloc included) and mbedTLS's, which this build links from
+ * its .a files (Debian's mbedTLS is built without MBEDTLS_PLATFORM_MEMORY,
+ * so it has no hook of its own). Calls made inside shared libraries
+ * (libc's own, a dlopen'd PKCS#11 module, pcsc-lite) are not counted: they
+ * are not the core's.
  *
  * Live blocks are kept in a table (pointer -> size), so a block that
  * libc allocated and signet frees (getline, strdup) is simply not found and
@@ -21,14 +23,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void __libc_free(void *p);
+
+/* The executable's code, from the linker (relocated with it under PIE). */
+extern char __executable_start[], etext[];
+
+/* Whether the caller whose return address is ra is the executable's code. */
+static int hw_ours(const void *ra)
+{
+	return (const char *)ra >= __executable_start && (const char *)ra < etext;
+}
 
 #define HW_SLOTS (1u << 16) /* open addressing; a sign-in holds a few thousand */
 #define HW_GONE ((void *)1) /* a freed slot (keeps probe chains intact) */
@@ -80,50 +87,57 @@ static void hw_add(void *p, size_t n)
 	hw_lost++;
 }
 
-static void hw_del(void *p)
+/* Forgets p; whether it was counted. */
+static int hw_del(void *p)
 {
 	size_t i = hw_hash(p);
 
 	if (!p)
-		return;
+		return 0;
 	for (size_t k = 0; k < HW_SLOTS && hw_tab[i].p; k++, i = (i + 1) & (HW_SLOTS - 1)) {
 		if (hw_tab[i].p == p) {
 			hw_cur -= hw_tab[i].n;
 			hw_tab[i].p = HW_GONE;
-			return;
+			return 1;
 		}
 	}
+	return 0;
 }
 
-void *__wrap_malloc(size_t n)
+void *malloc(size_t n)
 {
-	void *p = __real_malloc(n);
+	void *p = __libc_malloc(n);
 
-	hw_add(p, n);
+	if (hw_ours(__builtin_return_address(0)))
+		hw_add(p, n);
 	return p;
 }
 
-void *__wrap_calloc(size_t n, size_t size)
+void *calloc(size_t n, size_t size)
 {
-	void *p = __real_calloc(n, size);
+	void *p = __libc_calloc(n, size);
 
-	hw_add(p, n * size); /* calloc refused an overflowing product */
+	if (hw_ours(__builtin_return_address(0)))
+		hw_add(p, n * size); /* calloc refused an overflowing product */
 	return p;
 }
 
-void *__wrap_realloc(void *p, size_t n)
+/* A counted block keeps being counted whoever resizes or frees it. */
+void *realloc(void *p, size_t n)
 {
-	void *q = __real_realloc(p, n);
+	void *q = __libc_realloc(p, n);
 
 	if (q || n == 0) {
-		hw_del(p);
-		hw_add(q, n);
+		int counted = hw_del(p);
+
+		if (counted || hw_ours(__builtin_return_address(0)))
+			hw_add(q, n);
 	}
 	return q;
 }
 
-void __wrap_free(void *p)
+void free(void *p)
 {
 	hw_del(p);
-	__real_free(p);
+	__libc_free(p);
 }
