@@ -151,9 +151,9 @@ static size_t oid_from_text(const char *t, size_t len, uint8_t *der, size_t cap)
 		size_t start = i;
 
 		while (i < len && t[i] >= '0' && t[i] <= '9') {
-			if (v >> 52)
-				return 0;
 			v = v * 10 + (uint64_t)(t[i++] - '0');
+			if (v >> 56)
+				return 0;
 		}
 		if (i == start || (t[start] == '0' && i - start > 1))
 			return 0;
