@@ -398,7 +398,7 @@ static int read_iap(unsigned char *p, const unsigned char *end, struct cert_ext 
 static int read_exts(struct pol_ctx *c, const unsigned char *ext, size_t ext_len,
 		     struct cert_ext *x, int *which)
 {
-	unsigned char *p = (unsigned char *)ext, *end = p + ext_len;
+	unsigned char *p = (unsigned char *)ext, *end;
 	size_t len;
 
 	memset(x, 0, sizeof(*x));
@@ -406,6 +406,7 @@ static int read_exts(struct pol_ctx *c, const unsigned char *ext, size_t ext_len
 	*which = -1;
 	if (!ext || !ext_len)
 		return 0;
+	end = p + ext_len;
 	/* crt->v3_ext is the SEQUENCE OF; accept the [3] EXPLICIT around it too. */
 	if (*p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 3)) {
 		if (mbedtls_asn1_get_tag(&p, end, &len, *p) || p + len != end)
