@@ -366,7 +366,7 @@ static int read_pc(unsigned char *p, const unsigned char *end, struct cert_ext *
 
 	if (mbedtls_asn1_get_tag(&p, end, &len, CONS_SEQ) || p + len != end || !len)
 		return 1;
-	if (*p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 0)) {
+	if (*p == MBEDTLS_ASN1_CONTEXT_SPECIFIC) { /* [0] */
 		p++;
 		if (mbedtls_asn1_get_len(&p, end, &len) ||
 		    (x->require_explicit = skip_certs(p, len)) < 0)
@@ -416,7 +416,7 @@ static int read_exts(struct pol_ctx *c, const unsigned char *ext, size_t ext_len
 		return 1;
 	while (p < end) {
 		unsigned char *x_end;
-		int k, critical = 0, r = 0;
+		int k, critical = 0;
 
 		if (mbedtls_asn1_get_tag(&p, end, &len, CONS_SEQ))
 			return 1;
@@ -432,6 +432,8 @@ static int read_exts(struct pol_ctx *c, const unsigned char *ext, size_t ext_len
 		    p + len != x_end)
 			return 1;
 		if (k >= 0) {
+			int r;
+
 			*which = k;
 			if (x->have[k]++)
 				return 1; /* RFC 5280 4.2: one instance of an extension */
@@ -747,7 +749,6 @@ sg_err pol_finish(struct pol_state *st, struct pol_result *res, struct sg_error 
 {
 	struct pol_ctx *c = st ? st->ctx : NULL;
 	uint64_t auth = 0;
-	char set[POL_SET_TEXT];
 
 	memset(res, 0, sizeof(*res));
 	if (!c)
@@ -781,6 +782,8 @@ sg_err pol_finish(struct pol_state *st, struct pol_result *res, struct sg_error 
 		if (c->null_tree)
 			snprintf(res->why, sizeof(res->why), "%s", c->null_why);
 		else {
+			char set[POL_SET_TEXT];
+
 			mask_text(c, c->initial, set, sizeof(set));
 			snprintf(res->why, sizeof(res->why),
 				 "the path's policies (%.120s) are none of the acceptable ones (%.120s)",

@@ -125,9 +125,13 @@ struct pol_result {
 	/* user-constrained-policy-set: the initial set intersected with the
 	 * policies valid for the path (in the trust anchor's domain). */
 	int user_any;            /* it is any-policy (the whole tree) */
-	size_t n_user;           /* OIDs in user (0 with user_any) */
-	char user[POL_SET_TEXT]; /* "2.16.840.1.101.3.2.1.48.1, ..." ("" when none) */
-	/* authority-constrained-policy-set: the same before the intersection. */
+	size_t n_user;           /* OIDs in user */
+	char user[POL_SET_TEXT]; /* "2.16.840.1.101.3.2.1.48.1, ..." in the order first
+				  * met (the initial set's first; cut with ", ..."
+				  * when long); "" when none, "anyPolicy" when only
+				  * user_any */
+	/* authority-constrained-policy-set: the same before the intersection
+	 * (auth_any: anyPolicy is valid down to the end entity). */
 	int auth_any;
 	size_t n_auth;
 	char auth[POL_SET_TEXT];
