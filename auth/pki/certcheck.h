@@ -33,6 +33,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "hal.h"
+#include "policy.h"
 #include "revoke.h"
 #include "sg_err.h"
 
@@ -57,6 +58,10 @@ struct certcheck_policy {
 	int rsa_min_bits;          /* default 2048 */
 	struct revoke_policy revoke;
 	int revocation_scope;      /* enum certcheck_scope (default chain) */
+	/* RFC 5280 6.1.1's policy inputs ([certs] policies, require_explicit_policy,
+	 * inhibit_policy_mapping, inhibit_any_policy; default: any policy, nothing
+	 * required), for the path validation (policy.h). Not applied yet. */
+	struct pol_params policy;
 };
 
 struct certcheck_input {

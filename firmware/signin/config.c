@@ -8,6 +8,7 @@
 
 #include "hal_log.h"
 #include "ini.h"
+#include "policy.h"
 #include "sg_mem.h"
 #include "usermap.h"
 
@@ -17,6 +18,7 @@ enum cfg_type {
 	CFG_INT,    /* int in [min, max], stored times scale */
 	CFG_UINT,   /* unsigned in [min, max] */
 	CFG_ENUM,   /* int from a word list */
+	CFG_OIDS,   /* char[size]: dotted OIDs separated by commas; "" allowed */
 	CFG__TYPES
 };
 
@@ -163,6 +165,17 @@ static const struct cfg_setting settings[] = {
 	 .help = "fetch missing intermediate certificates from the AIA caIssuers URL"},
 	{"certs", "cache", CFG_BOOL, FIELD(check.revoke.use_cache),
 	 .help = "keep OCSP answers and CRLs until their nextUpdate"},
+	{"certs", "policies", CFG_OIDS, STRING(check.policy.policies), .arg = "OID[,OID...]",
+	 .help = "the acceptable certificate policies (RFC 5280's user-initial-policy-set), "
+		 "e.g. 2.16.840.1.101.3.2.1.3.13 for PIV Authentication; empty: any policy"},
+	{"certs", "require_explicit_policy", CFG_BOOL, FIELD(check.policy.require_explicit),
+	 .help = "the path must carry one of the acceptable policies (initial-explicit-policy); "
+		 "no: only when a CA's policyConstraints requires it"},
+	{"certs", "inhibit_policy_mapping", CFG_BOOL, FIELD(check.policy.inhibit_mapping),
+	 .help = "ignore the CAs' policyMappings (initial-policy-mapping-inhibit)"},
+	{"certs", "inhibit_any_policy", CFG_BOOL, FIELD(check.policy.inhibit_any),
+	 .help = "a CA's anyPolicy does not stand for the acceptable policies "
+		 "(initial-any-policy-inhibit)"},
 	{"sip", "registrar", CFG_STRING, STRING(sip_registrar), .arg = "URI",
 	 .help = "the registrar: sips:host[:port] or sip:host[:port];transport=tls (TLS, port "
 		 "5061 by default); sip:host[:port][;transport=udp|tcp] only with "
@@ -386,9 +399,21 @@ static sg_err apply_enum(const struct cfg_setting *s, const char *v, struct sign
 	return SG_OK;
 }
 
+/* A policy list: a string whose every OID must parse (policy.h). */
+static sg_err apply_oids(const struct cfg_setting *s, const char *v, struct signet_config *c,
+			 unsigned line, struct sg_error *e)
+{
+	struct sg_error why;
+
+	if (pol_set_check(v, &why))
+		return sg_error_set(e, SG_E_CONFIG, "line %u: [%s] %s: %s", line, s->section,
+				    s->key, why.detail);
+	return apply_string(s, v, c, line, e);
+}
+
 static const cfg_apply_fn apply_fns[CFG__TYPES] = {
 	[CFG_STRING] = apply_string, [CFG_BOOL] = apply_bool, [CFG_INT] = apply_int,
-	[CFG_UINT] = apply_uint,     [CFG_ENUM] = apply_enum,
+	[CFG_UINT] = apply_uint,     [CFG_ENUM] = apply_enum, [CFG_OIDS] = apply_oids,
 };
 
 /* ---- parsing a file ------------------------------------------------------ */
@@ -574,6 +599,7 @@ static const char *arg_text(const struct cfg_setting *s, char *buf, size_t len)
 {
 	switch (s->type) {
 	case CFG_STRING:
+	case CFG_OIDS:
 		return s->arg ? s->arg : "TEXT";
 	case CFG_BOOL:
 		return "yes|no";
@@ -596,6 +622,7 @@ static const char *default_text(const struct cfg_setting *s, const struct signet
 
 	switch (s->type) {
 	case CFG_STRING:
+	case CFG_OIDS:
 		snprintf(buf, len, "\"%s\"", (const char *)v);
 		break;
 	case CFG_BOOL:

@@ -289,6 +289,57 @@ static void test_revocation_settings(void **state)
 	assert_string_equal(e.detail, "line 2: [certs] crl_max_age must be 60..31622400");
 }
 
+/* [certs] policies, require_explicit_policy, inhibit_policy_mapping,
+ * inhibit_any_policy: defaults (any policy, nothing required), values
+ * carried to certcheck's policy inputs, a malformed OID named with its line. */
+static void test_policy_settings(void **state)
+{
+	struct signet_config c, before;
+	struct sg_error e;
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.check.policy.policies, "");
+	assert_int_equal(c.check.policy.require_explicit, 0);
+	assert_int_equal(c.check.policy.inhibit_mapping, 0);
+	assert_int_equal(c.check.policy.inhibit_any, 0);
+	assert_int_equal(config_parse(T("[certs]\npolicies = 2.16.840.1.101.3.2.1.3.13, "
+					"2.16.840.1.101.3.2.1.3.7\nrequire_explicit_policy = yes\n"
+					"inhibit_policy_mapping = true\ninhibit_any_policy = on\n"),
+				      &c, &e),
+			 SG_OK);
+	assert_string_equal(c.check.policy.policies,
+			    "2.16.840.1.101.3.2.1.3.13, 2.16.840.1.101.3.2.1.3.7");
+	assert_int_equal(c.check.policy.require_explicit, 1);
+	assert_int_equal(c.check.policy.inhibit_mapping, 1);
+	assert_int_equal(c.check.policy.inhibit_any, 1);
+	/* Empty again: any policy. */
+	assert_int_equal(config_parse(T("[certs]\npolicies =\nrequire_explicit_policy = no\n"), &c,
+				      &e),
+			 SG_OK);
+	assert_string_equal(c.check.policy.policies, "");
+	assert_int_equal(c.check.policy.require_explicit, 0);
+	before = c;
+	assert_int_equal(config_parse(T("[certs]\nca = /etc/ca.pem\npolicies = 2.16.840.1.101.3.2.1.3.13,"
+					"2.16.840.1.101..3\n"),
+				      &c, &e),
+			 SG_E_CONFIG);
+	assert_string_equal(e.detail, "line 3: [certs] policies: '2.16.840.1.101..3' is not a "
+				      "policy OID (dotted decimal, e.g. 2.16.840.1.101.3.2.1.3.13, at "
+				      "most 40 bytes encoded)");
+	assert_memory_equal(&c, &before, sizeof(c));
+	assert_int_equal(config_parse(T("[certs]\npolicies = PIV\n"), &c, &e), SG_E_CONFIG);
+	assert_int_equal(config_parse(T("[certs]\npolicies = 1.2,1.3,\n"), &c, &e), SG_E_CONFIG);
+	assert_int_equal(config_parse(T("[certs]\nrequire_explicit_policy = maybe\n"), &c, &e),
+			 SG_E_CONFIG);
+	assert_string_equal(e.detail, "line 2: [certs] require_explicit_policy must be yes or no "
+				      "(or true/false, on/off, 1/0)");
+	assert_int_equal(config_parse(T("[certs]\ninhibit_any_policy = yes\ninhibit_any_policy = no\n"),
+				      &c, &e),
+			 SG_E_CONFIG);
+	assert_string_equal(e.detail, "line 3: [certs] inhibit_any_policy set twice, first at line 2");
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 static char tmpdir[64];
@@ -391,7 +442,7 @@ static void test_load_size_limit(void **state)
 
 static void test_help(void **state)
 {
-	static char out[8192];
+	static char out[32768];
 	FILE *f = tmpfile();
 	size_t n;
 
@@ -415,6 +466,9 @@ static void test_help(void **state)
 		"[log]\n  level = error|warning|info|debug\n",
 		"(default: warning)",
 		"  syslog = yes|no\n",
+		"  policies = OID[,OID...]\n",
+		"empty: any policy (default: \"\")",
+		"  require_explicit_policy = yes|no\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!strstr(out, want[i]))
@@ -458,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_string_limits),
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_revocation_settings),
+		cmocka_unit_test(test_policy_settings),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_size_limit),
