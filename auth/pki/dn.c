@@ -291,7 +291,6 @@ struct norm {
 static int norm_next(struct norm *r, uint32_t *out)
 {
 	uint32_t c;
-	int rc;
 
 	if (r->held) {
 		r->held = 0;
@@ -299,7 +298,7 @@ static int norm_next(struct norm *r, uint32_t *out)
 		return 1;
 	}
 	for (;;) {
-		rc = cp_next(&r->s, &c);
+		int rc = cp_next(&r->s, &c);
 		if (rc <= 0)
 			return rc; /* trailing spaces dropped */
 		if (is_space(c)) {
@@ -331,11 +330,11 @@ static int value_equal(const struct ava *a, const struct ava *b)
 		struct norm x = {{a->tag, a->val, a->val_len, 0}, 0, 0, 0, 0};
 		struct norm y = {{b->tag, b->val, b->val_len, 0}, 0, 0, 0, 0};
 		uint32_t cx = 0, cy = 0;
-		int rx, ry;
+		int rx;
 
 		do {
 			rx = norm_next(&x, &cx);
-			ry = norm_next(&y, &cy);
+			int ry = norm_next(&y, &cy);
 			if (rx != ry || (rx > 0 && cx != cy))
 				return 0;
 		} while (rx > 0);

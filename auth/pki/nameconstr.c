@@ -51,21 +51,21 @@ int nc_find_ext(const mbedtls_x509_crt *crt, const uint8_t *oid, size_t oid_len,
 	end = p + l;
 	while (p < end) {
 		unsigned char *ext_end;
-		int crit = 0, match;
+		int crit = 0, found;
 
 		if (mbedtls_asn1_get_tag(&p, end, &l, CONS_SEQ))
 			return -1;
 		ext_end = p + l;
 		if (mbedtls_asn1_get_tag(&p, ext_end, &l, MBEDTLS_ASN1_OID))
 			return -1;
-		match = l == oid_len && !memcmp(p, oid, oid_len);
+		found = l == oid_len && !memcmp(p, oid, oid_len);
 		p += l;
 		if (p < ext_end && *p == MBEDTLS_ASN1_BOOLEAN && mbedtls_asn1_get_bool(&p, ext_end, &crit))
 			return -1;
 		if (mbedtls_asn1_get_tag(&p, ext_end, &l, MBEDTLS_ASN1_OCTET_STRING) ||
 		    p + l != ext_end)
 			return -1;
-		if (match) {
+		if (found) {
 			*val = p;
 			*len = l;
 			*critical = crit;
@@ -142,7 +142,7 @@ static int add_subtrees(struct nc_state *st, unsigned char *p, const unsigned ch
 sg_err nc_add_der(struct nc_state *st, const uint8_t *der, size_t n, const char *ca,
 		  struct sg_error *e)
 {
-	unsigned char *p = (unsigned char *)der, *end = p + n;
+	unsigned char *p = (unsigned char *)der, *end = p ? p + n : p;
 	size_t len, n0 = st->n, used0 = st->used;
 	const char *why = "malformed";
 	int rc = -1;
@@ -151,7 +151,7 @@ sg_err nc_add_der(struct nc_state *st, const uint8_t *der, size_t n, const char 
 		why = "more name-constraining CAs than signet keeps";
 		goto bad;
 	}
-	if (!der || mbedtls_asn1_get_tag(&p, end, &len, CONS_SEQ) || p + len != end)
+	if (!p || mbedtls_asn1_get_tag(&p, end, &len, CONS_SEQ) || p + len != end)
 		goto bad;
 	rc = 0;
 	if (p < end && *p == CTX_CONS(0) && !(rc = mbedtls_asn1_get_tag(&p, end, &len, CTX_CONS(0))))

@@ -129,7 +129,6 @@ static void constraints(const uint8_t *nc, size_t ncn, const uint8_t *der, size_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char out[1024];
 	size_t l;
 
 	if (size < 1)
@@ -140,6 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 		if (size >= 2) {
+			static char out[1024];
 			int r = dn_decode(data[1], data + 2, size - 2, out, sizeof(out));
 			CHECK(r >= DN_E_SPACE);
 			if (r >= 0)

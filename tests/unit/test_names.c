@@ -666,13 +666,14 @@ static uint8_t *slurp(const char *dir, const char *nm, const char *ext, size_t *
 	char path[512];
 	const char *top = getenv("SIGNET_TOP");
 	FILE *f;
-	uint8_t *buf = malloc(262144);
+	uint8_t *buf = malloc(262145);
 
 	snprintf(path, sizeof(path), "%s/tests/pkits/%s/%s%s", top ? top : ".", dir, nm, ext);
 	f = fopen(path, "rb");
 	if (!f)
 		fail_msg("cannot open %s", path);
 	*len = fread(buf, 1, 262144, f);
+	buf[*len] = 0; /* the manifest is read as text */
 	fclose(f);
 	return buf;
 }
@@ -720,8 +721,6 @@ static size_t manifest(const char *prefix, struct row *rows, size_t max)
 	char *text = (char *)slurp("", "manifest", ".tsv", &len);
 	char *save = NULL, *line;
 
-	text = realloc(text, len + 1);
-	text[len] = '\0';
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[5] = {0}, *s2 = NULL, *t = line;
 		for (int i = 0; i < 5; i++, t = NULL)
