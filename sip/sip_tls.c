@@ -19,6 +19,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/ssl.h>
 
+#include "dn.h"
 #include "sg_mem.h"
 #include "sip_stream.h"
 #include "sip_transports.h"
@@ -173,15 +174,15 @@ static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 				*flags |= MBEDTLS_X509_BADCERT_OTHER; /* no copy: refuse */
 		}
 		if (*flags && !t->chain_flags)
-			mbedtls_x509_dn_gets(t->bad_subject, sizeof(t->bad_subject), &crt->subject);
+			dn_format(t->bad_subject, sizeof(t->bad_subject), &crt->subject);
 		t->chain_flags |= *flags;
 		return 0;
 	}
 	if (t->ip_len && !sip_tls_cert_has_ip(crt, t->ip, (size_t)t->ip_len))
 		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
 	t->ee_flags = *flags;
-	mbedtls_x509_dn_gets(t->ee_subject, sizeof(t->ee_subject), &crt->subject);
-	mbedtls_x509_dn_gets(t->ee_issuer, sizeof(t->ee_issuer), &crt->issuer);
+	dn_format(t->ee_subject, sizeof(t->ee_subject), &crt->subject);
+	dn_format(t->ee_issuer, sizeof(t->ee_issuer), &crt->issuer);
 	tls_time(t->ee_not_after, sizeof(t->ee_not_after), &crt->valid_to);
 	tls_time(t->ee_not_before, sizeof(t->ee_not_before), &crt->valid_from);
 	tls_collect_names(t, crt);

@@ -9,6 +9,7 @@
 #include <mbedtls/oid.h>
 
 #include "certinfo.h"
+#include "dn.h"
 #include "http.h"
 #include "identity.h"
 #include "sg_time.h"
@@ -68,11 +69,7 @@ static void step(struct certcheck_report *rep, enum certcheck_step_id id,
 
 static void dn(char *buf, size_t len, const mbedtls_x509_name *name)
 {
-	if (mbedtls_x509_dn_gets(buf, len, name) < 0)
-		snprintf(buf, len, "(unreadable name)");
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	dn_format(buf, len, name);
 }
 
 static int64_t x509_time(const mbedtls_x509_time *t)
@@ -313,13 +310,16 @@ static sg_err check_usage(const struct certcheck_policy *p, const mbedtls_x509_c
 static int cn_matches(const mbedtls_x509_crt *leaf, const char *identity)
 {
 	const char *id = identity;
+	char cn[256];
 
 	if (!strncmp(id, "sip:", 4))
 		id += 4;
 	for (const mbedtls_x509_name *n = &leaf->subject; n && n->oid.p; n = n->next) {
 		if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid))
 			continue;
-		if (n->val.len == strlen(id) && !memcmp(n->val.p, id, n->val.len))
+		/* the CN decoded (a BMPString CN names its user too) */
+		int k = dn_decode(n->val.tag, n->val.p, n->val.len, cn, sizeof(cn));
+		if (k >= 0 && (size_t)k == strlen(id) && !memcmp(cn, id, (size_t)k))
 			return 1;
 	}
 	return 0;

@@ -9,6 +9,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
+#include "dn.h"
 #include "sg_time.h"
 
 /* GeneralName tags: [0] otherName (constructed), [1] rfc822Name,
@@ -114,10 +115,8 @@ sg_err certinfo_parse(const uint8_t *der, size_t len, struct certinfo *ci, struc
 		err = sg_error_set(e, SG_E_CERT_PARSE, "%s", tmp);
 		goto out;
 	}
-	if (mbedtls_x509_dn_gets(tmp, sizeof(tmp), &crt.subject) >= 0)
-		printable(ci->subject, sizeof(ci->subject), (const uint8_t *)tmp, strlen(tmp));
-	if (mbedtls_x509_dn_gets(tmp, sizeof(tmp), &crt.issuer) >= 0)
-		printable(ci->issuer, sizeof(ci->issuer), (const uint8_t *)tmp, strlen(tmp));
+	dn_format(ci->subject, sizeof(ci->subject), &crt.subject);
+	dn_format(ci->issuer, sizeof(ci->issuer), &crt.issuer);
 	if (mbedtls_x509_serial_gets(tmp, sizeof(tmp), &crt.serial) >= 0)
 		printable(ci->serial, sizeof(ci->serial), (const uint8_t *)tmp, strlen(tmp));
 	ci->not_before = x509_time(&crt.valid_from);

@@ -164,11 +164,53 @@ static void test_verify_latin1_san(void **state)
 			 0);
 }
 
+/* A UTF-8 subject (openssl -utf8) shown as UTF-8 by `signet verify`, in
+ * text and in --json, not as mbedTLS's '?'; a control character in it
+ * escaped as \xNN. */
+static void test_verify_utf8_name(void **state)
+{
+	const char *s = itest_scratch();
+	char out[8192];
+	(void)state;
+
+	assert_int_equal(itest_sh("set -e; cd '%1$s'; %2$s/tools/testpki pki >/dev/null; "
+				  "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+				  "-out jm.key 2>/dev/null; "
+				  "openssl req -new -utf8 -key jm.key "
+				  "-subj \"/O=signet test/CN=J$(printf '\\303\\274')rgen "
+				  "M$(printf '\\303\\274')ller/OU=a$(printf '\\007')b\" -out jm.csr; "
+				  "printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' "
+				  ">jm.ext; "
+				  "openssl x509 -req -in jm.csr -CA pki/ca.crt -CAkey pki/ca.key "
+				  "-CAserial pki/serial -days 30 -extfile jm.ext -out jm.crt 2>/dev/null",
+				  s, itest_top()),
+			 0);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert %1$s/jm.crt --ca %1$s/pki/ca.crt --revocation none",
+					  s),
+			 0);
+	assert_non_null(strstr(out, "Certificate: O=signet test, CN=J\xc3\xbcrgen M\xc3\xbcller, "
+				    "OU=a\\x07b\n"));
+	assert_null(strstr(out, "J??rgen"));
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert %1$s/jm.crt --ca %1$s/pki/ca.crt --revocation none "
+					  "--json >%1$s/jm.json",
+					  s),
+			 0);
+	assert_int_equal(itest_sh("python3 -c 'import json, sys\n"
+				  "d = json.load(open(sys.argv[1], encoding=\"utf-8\"))\n"
+				  "assert d[\"subject\"] == \"O=signet test, CN=J\\u00fcrgen M\\u00fcller, "
+				  "OU=a\\\\x07b\", d' '%s/jm.json'",
+				  s),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parsed_back_by_python),
 		cmocka_unit_test(test_verify_latin1_san),
+		cmocka_unit_test(test_verify_utf8_name),
 	};
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }
