@@ -81,7 +81,7 @@ int crl_number_cmp(const struct crl_buf *a, const struct crl_buf *b)
 {
 	if (a->len != b->len)
 		return a->len < b->len ? -1 : 1;
-	return memcmp(a->p, b->p, a->len);
+	return a->len ? memcmp(a->p, b->p, a->len) : 0;
 }
 
 static int read_idp(struct crl *crl, uc *p, const uc *end)
