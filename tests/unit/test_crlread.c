@@ -35,7 +35,8 @@ struct b {
 static void put(struct b *o, const void *p, size_t n)
 {
 	assert_true(o->n + n <= sizeof(o->d));
-	memcpy(o->d + o->n, p, n);
+	if (n)
+		memcpy(o->d + o->n, p, n);
 	o->n += n;
 }
 
