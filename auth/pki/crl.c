@@ -430,17 +430,17 @@ int64_t crl_expiry(const struct crl *crl, int max_age_s)
 sg_err crl_current(const struct crl *crl, int64_t now, int skew_s, int max_age_s,
 		   struct sg_error *e)
 {
-	char t[32];
-
 	if (crl->this_update > now + skew_s)
 		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE, "the CRL is not valid yet");
 	if (crl->next_update && crl->next_update < now - skew_s)
 		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE, "the CRL is out of date");
-	if (!crl->next_update && crl->this_update + max_age_s < now - skew_s)
+	if (!crl->next_update && crl->this_update + max_age_s < now - skew_s) {
+		char t[32];
 		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
 				    "the CRL is too old (thisUpdate %s, no nextUpdate, at most %d s "
 				    "accepted)",
 				    sg_time_format(crl->this_update, t, sizeof(t)), max_age_s);
+	}
 	return SG_OK;
 }
 
@@ -498,11 +498,12 @@ static int gn_has_dn(const struct crl_buf *names, const uint8_t *dn, size_t dn_l
 static int dpn_names(const struct crl_buf *dpn, const struct crl_buf *rel, uint8_t *buf,
 		     size_t cap, struct crl_buf *out)
 {
-	uc *p = (uc *)dpn->p, *end = p + dpn->len, *r, *w = buf + cap;
+	uc *p = (uc *)dpn->p, *end, *r, *w = buf + cap;
 	size_t len, rlen;
 
-	if (!p || p >= end)
+	if (!p || !dpn->len)
 		return -1;
+	end = p + dpn->len;
 	if (*p == CTXC(0)) {
 		if (get(&p, end, &len, CTXC(0)))
 			return -1;
@@ -591,7 +592,6 @@ static int next_dp(uc **p, const uc *end, struct dp *dp)
 			return 0;
 		dp->crl_issuer.p = *p;
 		dp->crl_issuer.len = len;
-		*p += len;
 	}
 	*p = d_end;
 	return 1;

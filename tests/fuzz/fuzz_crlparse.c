@@ -217,7 +217,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct crl_entry en;
 	struct sg_error e;
 	const char *why = NULL;
-	size_t before, count = 0;
+	size_t before;
 
 	setup();
 	if (size < 1)
@@ -235,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						&crl.aki,     &crl.freshest, &crl.idp_raw, &crl.idp_dp};
 		for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 			inside(bufs[i], data, size);
+		size_t count = 0;
 		crl_iter_init(&crl, &it);
 		while (crl_iter_next(&it, &en)) {
 			count++;
