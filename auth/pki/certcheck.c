@@ -385,10 +385,58 @@ static void unavailable_step(struct certcheck_report *rep, size_t i, const char 
 	}
 }
 
-static sg_err check_revocation(const struct hal *hal, const struct certcheck_policy *p,
-			       const struct certcheck_input *in, const struct chain *ch,
-			       struct certcheck_report *rep)
+/* The CRL signer's path for revoke.c (revoke_signer_path_fn): mbedTLS's
+ * verify from the signer over the intermediates to the one trust anchor of
+ * the path being checked, every certificate valid at now. The RFC 5280
+ * path builder replaces this function (revoke_env.signer_path). */
+struct signer_arg {
+	const mbedtls_x509_crt *anchor; /* the checked path's trust anchor */
+	const mbedtls_x509_crt *pool;   /* intermediates */
+	int rsa_min_bits, skew_s;
+};
+
+static sg_err signer_path(void *arg, const mbedtls_x509_crt *signer, int64_t now,
+			  struct revoke_path *path, struct sg_error *e)
 {
+	const struct signer_arg *a = arg;
+	mbedtls_x509_crt_profile prof = profile_for(a->rsa_min_bits);
+	mbedtls_x509_crt anchor;
+	struct chain ch;
+	uint32_t flags = 0;
+	int rc;
+
+	memset(&ch, 0, sizeof(ch));
+	mbedtls_x509_crt_init(&anchor);
+	rc = mbedtls_x509_crt_parse_der(&anchor, a->anchor->raw.p, a->anchor->raw.len) ||
+	     mbedtls_x509_crt_parse_der(&path->store, signer->raw.p, signer->raw.len);
+	for (const mbedtls_x509_crt *c = a->pool; !rc && c && c->raw.p; c = c->next)
+		(void)mbedtls_x509_crt_parse_der(&path->store, c->raw.p, c->raw.len);
+	if (!rc)
+		rc = mbedtls_x509_crt_verify_with_profile(&path->store, &anchor, NULL, &prof, NULL,
+							  &flags, record, &ch);
+	mbedtls_x509_crt_free(&anchor);
+	if (rc || flags || ch.n < 2)
+		return sg_error_set(e, SG_E_CERT_UNTRUSTED,
+				    "its path to the trust anchor does not validate (flags 0x%x)",
+				    (unsigned)flags);
+	for (size_t i = 0; i < ch.n; i++) {
+		const mbedtls_x509_crt *c = i + 1 < ch.n ? ch.crt[i] : a->anchor;
+		if (x509_time(&c->valid_from) - a->skew_s > now ||
+		    x509_time(&c->valid_to) + a->skew_s < now)
+			return sg_error_set(e, SG_E_CERT_EXPIRED,
+					    "a certificate of its path is not valid now");
+		path->crt[i] = c;
+	}
+	path->n = ch.n;
+	return SG_OK;
+}
+
+static sg_err check_revocation(const struct hal *hal, const struct certcheck_policy *p,
+			       const struct certcheck_input *in, const mbedtls_x509_crt *leaf,
+			       const struct chain *ch, struct certcheck_report *rep)
+{
+	struct signer_arg sa = {ch->crt[ch->n - 1], leaf->next, p->rsa_min_bits, p->skew_s};
+	struct revoke_env env;
 	struct revoke_result rr;
 	struct sg_error e;
 	char who[200];
@@ -409,10 +457,16 @@ static sg_err check_revocation(const struct hal *hal, const struct certcheck_pol
 		ca_pol.methods[1] = ca_pol.methods[0] == REVOKE_OCSP ? REVOKE_CRL : REVOKE_OCSP;
 		ca_pol.n_methods = 2;
 	}
+	memset(&env, 0, sizeof(env));
+	env.crls = in->crls;
+	env.signers[0] = leaf->next;
+	env.signers[1] = in->anchors;
+	env.signer_path = signer_path;
+	env.arg = &sa;
 	for (size_t i = top; i-- > 0;) {
 		sg_error_init(&e);
 		sg_err err = revoke_check(hal, i ? &ca_pol : &p->revoke, ch->crt[i], ch->crt[i + 1],
-					  in->crls, rep->now, &rr, &e);
+					  &env, rep->now, &rr, &e);
 		if (i == 0)
 			rep->revocation = rr;
 		if (!err)
@@ -504,7 +558,7 @@ sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
 	check_usage(p, &leaf, rep);
 	check_identity(p, in, &leaf, rep);
 	if (err == SG_OK && rep->steps[CERTCHECK_TIME].verdict != CERTCHECK_FAIL && ch.n >= 2)
-		check_revocation(hal, p, in, &ch, rep);
+		check_revocation(hal, p, in, &leaf, &ch, rep);
 	else if (err == SG_OK && ch.n < 2)
 		step(rep, CERTCHECK_REVOCATION, CERTCHECK_SKIP, SG_OK,
 		     "the certificate is itself a trust anchor");

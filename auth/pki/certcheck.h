@@ -18,7 +18,12 @@
  *               and, when the policy names one method, the other is tried
  *               after it (CAs often publish only CRLs). A definite
  *               "revoked" for any certificate wins over "no answer" for
- *               another.
+ *               another. A CRL signed by a separate CRL-signing
+ *               certificate (or an indirect CRL's issuer) counts when that
+ *               certificate chains to the same trust anchor (mbedTLS's
+ *               verify over the anchor and the intermediates, until the
+ *               path builder takes over revoke_env.signer_path) and is
+ *               not revoked itself.
  * The result is the first failing check in that order, as an sg_err:
  * SG_E_CERT_*, SG_E_SIGNATURE, SG_E_TIME_UNKNOWN (not acceptable),
  * SG_E_REVOKED or SG_E_REVOCATION_UNAVAILABLE.
@@ -29,7 +34,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "hal.h"
@@ -69,7 +73,7 @@ struct certcheck_input {
 	size_t der_len;
 	const mbedtls_x509_crt *anchors;        /* trust anchors (required) */
 	const mbedtls_x509_crt *intermediates;  /* untrusted helpers, or NULL */
-	const mbedtls_x509_crl *crls;           /* configured CRLs, or NULL */
+	const struct crl_list *crls;            /* configured CRLs, or NULL */
 	const char *identity;                   /* NULL: identity not checked */
 	int64_t at;                             /* check at this time ... */
 	int at_set;                             /* ... when set; else the HAL clock */

@@ -8,6 +8,7 @@
 #include <mbedtls/sha256.h>
 
 #include "crl.h"
+#include "dn.h"
 #include "http.h"
 #include "ocsp.h"
 #include "sg_mem.h"
@@ -33,6 +34,7 @@ struct ctx {
 	const struct hal *hal;
 	const struct revoke_policy *p;
 	const mbedtls_x509_crt *cert, *issuer;
+	const struct revoke_env *env;
 	int64_t now;
 	struct revoke_result *r;
 	struct answer fresh, grace;
@@ -289,113 +291,333 @@ static void ocsp_try(struct ctx *c)
 
 /* ---- CRL ----------------------------------------------------------------- */
 
-/* Checks a DER CRL; returns 1 and fills a when it gives an answer. */
-static int crl_usable(struct ctx *c, const uint8_t *der, size_t len, int64_t at,
-		      struct crl_result *res, struct sg_error *e)
-{
-	mbedtls_x509_crl crl;
-	int ok = 0;
+/* What the CRLs taken so far say (RFC 5280 6.3.3's reasons_mask and
+ * cert_status). */
+struct crl_eval {
+	unsigned reasons;
+	int revoked;
+	int64_t revoked_at;
+	int reason;
+	int64_t next_update;
+	int from_cache;
+	char source[600];
+};
 
-	mbedtls_x509_crl_init(&crl);
-	if (mbedtls_x509_crl_parse_der(&crl, der, len) != 0)
-		sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE, "not a CRL");
-	else
-		ok = crl_check_age(&crl, c->cert, c->issuer, at, c->p->skew_s, c->p->crl_max_age_s,
-				   res, e) == SG_OK;
-	mbedtls_x509_crl_free(&crl);
-	return ok;
+static int crl_done(const struct crl_eval *ev)
+{
+	return ev->revoked || (ev->reasons & CRL_REASONS_ALL) == CRL_REASONS_ALL;
 }
 
-static void crl_take(struct answer *a, const struct crl_result *res, int from_cache, int stale,
-		     const char *source)
+static int same_crt(const mbedtls_x509_crt *a, const mbedtls_x509_crt *b)
 {
-	set_answer(a, res->revoked ? REVOKE_REVOKED : REVOKE_GOOD, res->revoked_at, res->reason,
-		   res->next_update, from_cache, stale, source);
+	return a && b && a->raw.len == b->raw.len && !memcmp(a->raw.p, b->raw.p, a->raw.len);
 }
 
-static void crl_url(struct ctx *c, const char *url)
+/* Checks every certificate of a CRL signer's path below its anchor, one
+ * level deeper. SG_OK when none is revoked and each has an answer (or the
+ * policy does without). */
+static sg_err signer_path_revocation(struct ctx *c, const mbedtls_x509_crt *signer,
+				     const struct revoke_path *path, int64_t at, struct sg_error *e)
 {
-	struct http_response resp = {0};
-	struct crl_result res;
-	struct sg_error e;
-	char name[48], src[600];
-	uint8_t *buf;
-	size_t len;
+	struct revoke_env sub = *c->env;
+	struct revoke_policy pol = *c->p;
+	struct revoke_result *rr = sg_calloc(1, sizeof(*rr));
+	sg_err err = SG_OK;
 
-	c->named++;
-	cache_name(name, "crl", (const uint8_t *)url, strlen(url), c->cert->issuer_raw.p,
-		   c->cert->issuer_raw.len);
-	len = cache_read(c, name, c->p->max_crl_bytes, &buf);
-	if (len) {
-		snprintf(src, sizeof(src), "CRL %s (cached)", url);
-		if (crl_usable(c, buf, len, c->now, &res, NULL)) {
-			crl_take(&c->fresh, &res, 1, 0, src);
-		} else if (c->p->grace_s > 0 && !c->grace.have) {
-			/* Past nextUpdate (or its maximum age): judged then,
-			 * within grace. */
-			mbedtls_x509_crl crl;
-			mbedtls_x509_crl_init(&crl);
-			if (mbedtls_x509_crl_parse_der(&crl, buf, len) == 0) {
-				int64_t nu = crl_expiry(&crl, c->p->crl_max_age_s);
-				if (nu && nu < c->now && nu + c->p->grace_s >= c->now &&
-				    crl_usable(c, buf, len, nu, &res, NULL))
-					crl_take(&c->grace, &res, 1, 1, src);
-			}
-			mbedtls_x509_crl_free(&crl);
-		}
-		sg_free(buf);
-		if (c->fresh.have)
-			return;
+	if (!rr)
+		return sg_error_set(e, SG_E_NOMEM, "no memory");
+	pol.ocsp_url = NULL; /* the end entity's responder */
+	sub.checking[sub.depth++] = signer;
+	for (size_t i = 0; i + 1 < path->n && !err; i++)
+		err = revoke_check(c->hal, &pol, path->crt[i], path->crt[i + 1], &sub, at, rr, e);
+	sg_free(rr);
+	return err;
+}
+
+/* RFC 5280 6.3.3 (f), (g): the certificate whose key signed crl, or NULL
+ * with why in e: cert's issuer, or a separate CRL signer (revoke.h). */
+static const mbedtls_x509_crt *crl_signer(struct ctx *c, const struct crl *crl, int64_t at,
+					  struct sg_error *e)
+{
+	const struct revoke_env *env = c->env;
+	int named = 0;
+
+	if (c->issuer && dn_equal(crl->issuer.p, crl->issuer.len, c->issuer->subject_raw.p,
+				  c->issuer->subject_raw.len) &&
+	    crl_verify(crl, c->issuer, e) == SG_OK)
+		return c->issuer;
+	if (!env || !env->signer_path) {
+		if (!e->code)
+			sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
+				     "the CRL is signed by another key than the issuer's");
+		return NULL;
 	}
-	if (!c->p->fetch_crl)
-		return;
+	for (int l = 0; l < 2; l++) {
+		for (const mbedtls_x509_crt *s = env->signers[l]; s && s->raw.p; s = s->next) {
+			struct revoke_path path;
+			sg_err err;
+			int d;
+
+			if (!dn_equal(crl->issuer.p, crl->issuer.len, s->subject_raw.p,
+				      s->subject_raw.len) ||
+			    crl_verify(crl, s, NULL) != SG_OK)
+				continue;
+			named = 1;
+			/* A signer whose status is being decided above, by a CRL it
+			 * signed itself (an indirect CRL covering its own issuer):
+			 * its path is validated there. */
+			for (d = 0; d < env->depth && !same_crt(env->checking[d], s); d++)
+				;
+			if (d < env->depth)
+				return s;
+			if (env->depth >= REVOKE_MAX_DEPTH) {
+				sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
+					     "the CRL's signer needs CRL signers %d levels deep",
+					     REVOKE_MAX_DEPTH);
+				continue;
+			}
+			memset(&path, 0, sizeof(path));
+			mbedtls_x509_crt_init(&path.store);
+			sg_error_init(e);
+			err = env->signer_path(env->arg, s, at, &path, e);
+			if (!err && (path.n < 2 || path.n > REVOKE_PATH_MAX || !same_crt(path.crt[0], s)))
+				err = sg_error_set(e, SG_E_INTERNAL, "the CRL signer's path is empty");
+			if (!err)
+				err = signer_path_revocation(c, s, &path, at, e);
+			mbedtls_x509_crt_free(&path.store);
+			if (!err)
+				return s;
+			char why[sizeof(e->detail)];
+			snprintf(why, sizeof(why), "%s", e->detail);
+			sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
+				     "the CRL's separate signing certificate is not acceptable: %.400s",
+				     why);
+		}
+	}
+	if (!named)
+		sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
+			     "no certificate at hand for the CRL's signing key (not the issuer's)");
+	return NULL;
+}
+
+/* A loaded CRL: from a cache read or an HTTP body (freed together). */
+struct blob {
+	uint8_t *buf;
+	struct http_response resp;
+	struct crl crl;
+};
+
+static void blob_free(struct blob *b)
+{
+	sg_free(b->buf);
+	http_response_free(&b->resp);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Fetches url; 1 with the body in b->resp. */
+static int fetch(struct ctx *c, const char *url, struct blob *b)
+{
+	struct sg_error e;
+
 	sg_error_init(&e);
-	if (http_fetch(c->hal, url, NULL, NULL, 0, c->p->max_crl_bytes, c->p->timeout_ms, &resp,
+	if (!c->p->fetch_crl)
+		return 0;
+	if (http_fetch(c->hal, url, NULL, NULL, 0, c->p->max_crl_bytes, c->p->timeout_ms, &b->resp,
 		       &e)) {
 		c->reached += e.code == SG_E_MALFORMED;
 		trail(c, "CRL %s: %s", url, e.detail);
-		return;
+		return 0;
 	}
 	c->reached++;
-	if (resp.status != 200) {
-		trail(c, "CRL %s: HTTP status %d", url, resp.status);
-	} else if (!crl_usable(c, resp.body, resp.body_len, c->now, &res, &e)) {
-		trail(c, "CRL %s: %s", url, e.detail);
-	} else {
-		snprintf(src, sizeof(src), "CRL %s", url);
-		crl_take(&c->fresh, &res, 0, 0, src);
-		cache_write(c, name, resp.body, resp.body_len);
+	if (b->resp.status != 200) {
+		trail(c, "CRL %s: HTTP status %d", url, b->resp.status);
+		return 0;
 	}
-	http_response_free(&resp);
+	return 1;
 }
 
-static void crl_try(struct ctx *c, const mbedtls_x509_crl *crls)
+static int delta_ok(struct ctx *c, const struct crl *complete, const struct crl *d,
+		    const mbedtls_x509_crt *signer, int64_t at)
+{
+	return crl_delta_fits(complete, d) &&
+	       crl_current(d, at, c->p->skew_s, c->p->crl_max_age_s, NULL) == SG_OK &&
+	       crl_verify(d, signer, NULL) == SG_OK;
+}
+
+/* RFC 5280 6.3.3 (c), (h): a delta CRL for complete, configured or from
+ * the freshestCRL extension (the complete CRL's, else the certificate's),
+ * through the cache. NULL when there is none: the complete CRL decides. */
+static const struct crl *find_delta(struct ctx *c, const struct crl *complete,
+				    const mbedtls_x509_crt *signer, int64_t at, struct blob *b)
 {
 	struct x509ext_urls urls;
-	struct crl_result res;
-	struct sg_error e;
-	int any = 0;
+	char name[48];
 
-	for (const mbedtls_x509_crl *crl = crls; crl && crl->raw.p; crl = crl->next) {
-		if (!crl_applies(crl, c->cert, c->issuer))
+	if (!complete->number.len)
+		return NULL;
+	for (const struct crl_item *it = c->env && c->env->crls ? c->env->crls->head : NULL; it;
+	     it = it->next)
+		if (delta_ok(c, complete, &it->crl, signer, at))
+			return &it->crl;
+	if (!(complete->freshest.len ? x509ext_dp_urls(complete->freshest.p, complete->freshest.len,
+						       &urls)
+				     : x509ext_freshest_urls(c->cert, &urls)))
+		return NULL;
+	for (size_t i = 0; i < urls.n; i++) {
+		size_t len;
+
+		cache_name(name, "crl", (const uint8_t *)urls.url[i], strlen(urls.url[i]),
+			   complete->issuer.p, complete->issuer.len);
+		len = cache_read(c, name, c->p->max_crl_bytes, &b->buf);
+		if (len && crl_parse(&b->crl, b->buf, len, NULL) == SG_OK &&
+		    delta_ok(c, complete, &b->crl, signer, at))
+			return &b->crl;
+		blob_free(b);
+		if (!fetch(c, urls.url[i], b))
 			continue;
+		if (crl_parse(&b->crl, b->resp.body, b->resp.body_len, NULL) == SG_OK &&
+		    delta_ok(c, complete, &b->crl, signer, at)) {
+			cache_write(c, name, b->resp.body, b->resp.body_len);
+			return &b->crl;
+		}
+		trail(c, "delta CRL %s: not a current delta CRL for the complete CRL", urls.url[i]);
+		blob_free(b);
+	}
+	return NULL;
+}
+
+/* RFC 5280 6.3.3 for one complete CRL at time at: 1 when it counts (ev
+ * updated), 0 with why in e. */
+static int crl_take(struct ctx *c, struct crl_eval *ev, const struct crl *crl, int64_t at,
+		    const char *src, int from_cache, struct sg_error *e)
+{
+	const mbedtls_x509_crt *signer;
+	const struct crl *delta;
+	struct crl_entry en;
+	struct blob b;
+	const char *why;
+	unsigned mask = crl_scope(crl, c->cert, &why);
+	int hit = 0;
+
+	if (!mask)
+		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE, "%s", why), 0;
+	if (!(mask & ~ev->reasons))
+		return sg_error_set(e, SG_E_REVOCATION_UNAVAILABLE,
+				    "covers no reason the CRLs before it did not"), 0;
+	if (crl_current(crl, at, c->p->skew_s, c->p->crl_max_age_s, e))
+		return 0;
+	if (!(signer = crl_signer(c, crl, at, e)))
+		return 0;
+	memset(&b, 0, sizeof(b));
+	delta = find_delta(c, crl, signer, at, &b);
+	if (delta && crl_lookup(delta, c->cert, &en))
+		hit = en.reason != 8; /* removeFromCRL: off the list */
+	else
+		hit = crl_lookup(crl, c->cert, &en) && en.reason != 8;
+	blob_free(&b);
+	if (!ev->reasons && !ev->revoked) {
+		snprintf(ev->source, sizeof(ev->source), "%s%s", src, delta ? " + delta CRL" : "");
+		ev->from_cache = from_cache;
+	}
+	ev->reasons |= mask;
+	if (crl->next_update && (!ev->next_update || crl->next_update < ev->next_update))
+		ev->next_update = crl->next_update;
+	if (hit) {
+		ev->revoked = 1;
+		ev->revoked_at = en.when;
+		ev->reason = en.reason;
+		snprintf(ev->source, sizeof(ev->source), "%s%s", src, delta ? " + delta CRL" : "");
+		ev->from_cache = from_cache;
+	}
+	return 1;
+}
+
+static void eval_answer(struct answer *a, const struct crl_eval *ev, int stale)
+{
+	set_answer(a, ev->revoked ? REVOKE_REVOKED : REVOKE_GOOD, ev->revoked_at,
+		   ev->revoked ? ev->reason : -1, ev->next_update, ev->from_cache, stale,
+		   ev->source);
+}
+
+static void crl_url(struct ctx *c, struct crl_eval *ev, const char *url)
+{
+	struct sg_error e;
+	struct blob b;
+	char name[48], src[600];
+	size_t len;
+
+	memset(&b, 0, sizeof(b));
+	c->named++;
+	cache_name(name, "crl", (const uint8_t *)url, strlen(url), c->cert->issuer_raw.p,
+		   c->cert->issuer_raw.len);
+	len = cache_read(c, name, c->p->max_crl_bytes, &b.buf);
+	if (len && crl_parse(&b.crl, b.buf, len, NULL) == SG_OK) {
+		snprintf(src, sizeof(src), "CRL %s (cached)", url);
+		sg_error_init(&e);
+		if (crl_take(c, ev, &b.crl, c->now, src, 1, &e)) {
+			blob_free(&b);
+			return;
+		}
+		if (c->p->grace_s > 0 && !c->grace.have) {
+			/* Past nextUpdate (or its maximum age): judged then, within
+			 * grace, when it alone answers. */
+			struct crl_eval g;
+			int64_t nu = crl_expiry(&b.crl, c->p->crl_max_age_s);
+			memset(&g, 0, sizeof(g));
+			if (nu && nu < c->now && nu + c->p->grace_s >= c->now &&
+			    crl_take(c, &g, &b.crl, nu, src, 1, &e) && crl_done(&g))
+				eval_answer(&c->grace, &g, 1);
+		}
+	}
+	blob_free(&b);
+	if (!fetch(c, url, &b))
+		return;
+	sg_error_init(&e);
+	snprintf(src, sizeof(src), "CRL %s", url);
+	if (crl_parse(&b.crl, b.resp.body, b.resp.body_len, &e) == SG_OK &&
+	    crl_take(c, ev, &b.crl, c->now, src, 0, &e))
+		cache_write(c, name, b.resp.body, b.resp.body_len);
+	else
+		trail(c, "CRL %s: %s", url, e.detail);
+	blob_free(&b);
+}
+
+static void crl_try(struct ctx *c)
+{
+	struct x509ext_urls urls;
+	struct crl_eval ev;
+	struct sg_error e;
+	int any = 0, deltas = 0;
+
+	memset(&ev, 0, sizeof(ev));
+	for (const struct crl_item *it = c->env && c->env->crls ? c->env->crls->head : NULL;
+	     it && !crl_done(&ev); it = it->next) {
+		if (!crl_applies(&it->crl, c->cert))
+			continue;
+		if (it->crl.base.len) {
+			deltas++; /* deltas go on top of complete CRLs */
+			continue;
+		}
 		any = 1;
 		c->named++;
 		c->reached++; /* a file at hand: nothing to reach */
 		sg_error_init(&e);
-		if (crl_check_age(crl, c->cert, c->issuer, c->now, c->p->skew_s, c->p->crl_max_age_s,
-				  &res, &e) == SG_OK) {
-			crl_take(&c->fresh, &res, 0, 0, "CRL (configured)");
-			return;
-		}
-		trail(c, "CRL (configured): %s", e.detail);
+		if (!crl_take(c, &ev, &it->crl, c->now, "CRL (configured)", 0, &e))
+			trail(c, "CRL (configured): %s", e.detail);
 	}
 	x509ext_crl_dp_urls(c->cert, &urls);
-	for (size_t i = 0; i < urls.n && !c->fresh.have; i++) {
+	for (size_t i = 0; i < urls.n && !crl_done(&ev); i++) {
 		any = 1;
-		crl_url(c, urls.url[i]);
+		crl_url(c, &ev, urls.url[i]);
 	}
-	if (!any)
+	if (crl_done(&ev))
+		eval_answer(&c->fresh, &ev, 0);
+	else if (ev.reasons)
+		trail(c, "CRL: the CRLs found cover only some revocation reasons");
+	else if (deltas && !any)
+		trail(c, "CRL (configured): only delta CRLs for this issuer, no complete CRL "
+			 "they apply to");
+	else if (!any)
 		trail(c, "CRL: none configured for this issuer and the certificate names no "
 			 "distribution point");
 }
@@ -423,7 +645,7 @@ static sg_err finish(struct ctx *c, const struct answer *a, struct sg_error *e)
 
 sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
 		    const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
-		    const mbedtls_x509_crl *crls, int64_t now, struct revoke_result *r,
+		    const struct revoke_env *env, int64_t now, struct revoke_result *r,
 		    struct sg_error *e)
 {
 	struct ctx c;
@@ -435,6 +657,7 @@ sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
 	c.p = p;
 	c.cert = cert;
 	c.issuer = issuer;
+	c.env = env;
 	c.now = now;
 	c.r = r;
 	if (p->n_methods == 0) {
@@ -446,7 +669,7 @@ sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
 		if (p->methods[i] == REVOKE_OCSP)
 			ocsp_try(&c);
 		else
-			crl_try(&c, crls);
+			crl_try(&c);
 	}
 	if (c.fresh.have)
 		return finish(&c, &c.fresh, e);

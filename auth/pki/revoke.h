@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "crl.h"
 #include "hal.h"
 #include "sg_err.h"
 
@@ -91,15 +91,75 @@ void revoke_policy_default(struct revoke_policy *p);
 /* Parses "ocsp,crl", "crl,ocsp", "ocsp", "crl" or "none". SG_E_CONFIG. */
 sg_err revoke_policy_methods(struct revoke_policy *p, const char *s, struct sg_error *e);
 
-/* Checks cert (issued by issuer) at time now. crls: configured CRLs
- * (NULL for none). Returns SG_OK (good, or not checked by policy), or
+/*
+ * A CRL signed by another certificate than the one that issued cert: a
+ * separate CRL-signing key of the same CA (its name, keyUsage cRLSign) or
+ * an indirect CRL's issuer (the cRLIssuer of cert's distribution point).
+ * RFC 5280 6.3.3 (f): that signer's own path must validate to the trust
+ * anchor of cert's path, and the signer must not be revoked.
+ *
+ * revoke_check finds the candidate (a certificate in env->signers whose
+ * subject is the CRL's issuer and whose key verifies the CRL's signature)
+ * and asks the hook for its path; it then checks the revocation of every
+ * certificate of that path below the anchor itself (the usual CRL and
+ * OCSP logic, one level deeper; REVOKE_MAX_DEPTH levels at most, so a
+ * CRL signer whose status needs a CRL signed by another signer ... ends).
+ *
+ * The hook: validate signer's path to the same trust anchor as the
+ * certificate being checked, at time now; fill path->crt (signer first,
+ * the trust anchor last, n >= 2) and SG_OK, or an error with why. The
+ * certificates the hook parses for the path go into path->store (an
+ * initialised, empty mbedtls_x509_crt list revoke_check frees after use);
+ * pointers to certificates that outlive the call (env->signers) may be
+ * used as they are. certcheck's hook chains with mbedTLS's verify against
+ * the path's own anchor and the intermediates; the RFC 5280 path builder
+ * replaces it by setting env->signer_path to its own function.
+ */
+#define REVOKE_PATH_MAX 8
+#define REVOKE_MAX_DEPTH 3
+
+struct revoke_path {
+	const mbedtls_x509_crt *crt[REVOKE_PATH_MAX];
+	size_t n;
+	mbedtls_x509_crt store;
+};
+
+typedef sg_err (*revoke_signer_path_fn)(void *arg, const mbedtls_x509_crt *signer,
+					int64_t now, struct revoke_path *path,
+					struct sg_error *e);
+
+/* What a revocation check may use beyond the certificate and its issuer. */
+struct revoke_env {
+	const struct crl_list *crls;           /* configured CRLs, or NULL */
+	const mbedtls_x509_crt *signers[2];    /* where CRL signers are looked for
+						* (intermediates, anchors); NULL */
+	revoke_signer_path_fn signer_path;     /* NULL: only the issuer's own key
+						* counts for a CRL (as before) */
+	void *arg;                             /* for signer_path */
+	/* set by revoke_check for the levels it opens; start with 0/NULL */
+	int depth;
+	const mbedtls_x509_crt *checking[REVOKE_MAX_DEPTH]; /* signers being checked */
+};
+
+/* Checks cert (issued by issuer) at time now. env: configured CRLs and CRL
+ * signers (NULL for none). Returns SG_OK (good, or not checked by policy), or
  * SG_E_REVOKED (*r says when and why), or SG_E_REVOCATION_UNAVAILABLE
  * (no trustworthy answer under a hard-fail policy; the detail names what
  * was tried, r->missing why nothing answered). Blocks for at most
- * timeout_ms per source tried. */
+ * timeout_ms per source tried.
+ *
+ * CRLs (RFC 5280 6.3.3): the configured ones first, then the distribution
+ * points' (cache, then HTTP), each taken when it is current, its signer
+ * trusted (above) and it covers cert (crl_scope: issuer, IDP's
+ * distribution point and certificate kinds); a delta CRL (configured, or
+ * fetched from the freshestCRL extension of the complete CRL or cert) goes
+ * on top of the complete CRL it fits (crl_delta_fits), its entries first
+ * (removeFromCRL un-revokes). CRLs covering only some reasons are combined
+ * until every reason is covered; a revoked entry answers at once; short of
+ * every reason there is no answer. */
 sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
 		    const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
-		    const mbedtls_x509_crl *crls, int64_t now, struct revoke_result *r,
+		    const struct revoke_env *env, int64_t now, struct revoke_result *r,
 		    struct sg_error *e);
 
 /* "keyCompromise", "cACompromise", ...; "unspecified" for -1. */

@@ -17,7 +17,6 @@ static const uint8_t oid_crldp[] = {0x55, 0x1d, 0x1f};
 static const uint8_t oid_ad_ocsp[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01};
 static const uint8_t oid_ad_ca[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02};
 
-/* Finds the extension's extnValue contents. Returns 0 when absent. */
 static int find_ext(const mbedtls_x509_crt *crt, const uint8_t *oid, size_t oid_len,
 		    unsigned char **val, size_t *val_len)
 {
@@ -103,15 +102,47 @@ size_t x509ext_aia_urls(const mbedtls_x509_crt *crt, enum x509ext_aia method,
 	return out->n;
 }
 
+int x509ext_find(const mbedtls_x509_crt *crt, const uint8_t *oid, size_t oid_len,
+		 const uint8_t **val, size_t *val_len)
+{
+	unsigned char *p;
+
+	if (!find_ext(crt, oid, oid_len, &p, val_len))
+		return 0;
+	*val = p;
+	return 1;
+}
+
 size_t x509ext_crl_dp_urls(const mbedtls_x509_crt *crt, struct x509ext_urls *out)
 {
-	unsigned char *p, *end;
+	const uint8_t *p = NULL;
+	size_t len = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!x509ext_find(crt, oid_crldp, sizeof(oid_crldp), &p, &len))
+		return 0;
+	return x509ext_dp_urls(p, len, out);
+}
+
+size_t x509ext_freshest_urls(const mbedtls_x509_crt *crt, struct x509ext_urls *out)
+{
+	/* id-ce-freshestCRL 2.5.29.46 */
+	static const uint8_t oid_freshest[] = {0x55, 0x1d, 0x2e};
+	const uint8_t *p = NULL;
+	size_t len = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!x509ext_find(crt, oid_freshest, sizeof(oid_freshest), &p, &len))
+		return 0;
+	return x509ext_dp_urls(p, len, out);
+}
+
+size_t x509ext_dp_urls(const uint8_t *val, size_t val_len, struct x509ext_urls *out)
+{
+	unsigned char *p = (unsigned char *)val, *end = p + val_len;
 	size_t len;
 
 	memset(out, 0, sizeof(*out));
-	if (!find_ext(crt, oid_crldp, sizeof(oid_crldp), &p, &len))
-		return 0;
-	end = p + len;
 	/* CRLDistributionPoints ::= SEQUENCE OF DistributionPoint */
 	if (mbedtls_asn1_get_tag(&p, end, &len, CONS_SEQ))
 		return 0;

@@ -34,5 +34,15 @@ size_t x509ext_aia_urls(const mbedtls_x509_crt *crt, enum x509ext_aia method,
 
 /* URI fullNames of the CRL distribution points. Returns how many. */
 size_t x509ext_crl_dp_urls(const mbedtls_x509_crt *crt, struct x509ext_urls *out);
+/* URI fullNames of the freshestCRL extension (where delta CRLs are). */
+size_t x509ext_freshest_urls(const mbedtls_x509_crt *crt, struct x509ext_urls *out);
+/* URI fullNames in a CRLDistributionPoints value (val_len bytes, tag
+ * included: a certificate's or a CRL's freshestCRL). */
+size_t x509ext_dp_urls(const uint8_t *val, size_t val_len, struct x509ext_urls *out);
+
+/* The extnValue contents of crt's extension oid (0 when absent or the
+ * extensions do not parse); *val points into crt->v3_ext. */
+int x509ext_find(const mbedtls_x509_crt *crt, const uint8_t *oid, size_t oid_len,
+		 const uint8_t **val, size_t *val_len);
 
 #endif

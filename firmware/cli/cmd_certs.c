@@ -41,7 +41,7 @@ struct check_ctx {
 	int on;
 	const char *ca, *untrusted, *crl, *revocation;
 	mbedtls_x509_crt anchors, pool;
-	mbedtls_x509_crl crls;
+	struct crl_list crls;
 	struct certcheck_policy pol;
 	int have_anchors;
 };
@@ -60,7 +60,7 @@ static int check_prepare(struct cli *c, struct check_ctx *k, const struct token 
 
 	mbedtls_x509_crt_init(&k->anchors);
 	mbedtls_x509_crt_init(&k->pool);
-	mbedtls_x509_crl_init(&k->crls);
+	crl_list_init(&k->crls);
 	config_apply_check(&c->cfg);
 	k->pol = c->cfg.check;
 	sg_error_init(&e);
@@ -81,7 +81,7 @@ static void check_release(struct check_ctx *k)
 {
 	mbedtls_x509_crt_free(&k->anchors);
 	mbedtls_x509_crt_free(&k->pool);
-	mbedtls_x509_crl_free(&k->crls);
+	crl_list_free(&k->crls);
 }
 
 static void check_cert(struct cli *c, struct check_ctx *k, const struct token_cert *tc,
@@ -122,7 +122,7 @@ static void check_cert(struct cli *c, struct check_ctx *k, const struct token_ce
 	in.der_len = tc->der_len;
 	in.anchors = &k->anchors;
 	in.intermediates = k->pool.raw.p ? &k->pool : NULL;
-	in.crls = k->crls.raw.p ? &k->crls : NULL;
+	in.crls = &k->crls;
 	in.identity = c->user;
 	sg_error_init(&e);
 	if (certcheck_run(&c->hal, &k->pol, &in, &rep, &e) == SG_OK) {

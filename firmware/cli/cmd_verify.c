@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "certcheck.h"
@@ -39,7 +38,7 @@ struct verify_opts {
 
 struct loaded {
 	mbedtls_x509_crt anchors, pool, file;
-	mbedtls_x509_crl crls;
+	struct crl_list crls;
 	uint8_t *der;
 	size_t der_len;
 };
@@ -300,7 +299,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	mbedtls_x509_crt_init(&l.anchors);
 	mbedtls_x509_crt_init(&l.pool);
 	mbedtls_x509_crt_init(&l.file);
-	mbedtls_x509_crl_init(&l.crls);
+	crl_list_init(&l.crls);
 	sg_error_init(&e);
 	if (load_inputs(c, &o, &l, &e)) {
 		rc = cli_fail(c, &e);
@@ -310,7 +309,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	in.der_len = l.der_len;
 	in.anchors = &l.anchors;
 	in.intermediates = l.pool.raw.p ? &l.pool : NULL;
-	in.crls = l.crls.raw.p ? &l.crls : NULL;
+	in.crls = &l.crls;
 	cli_step(c, "checking %zu-byte certificate", l.der_len);
 	certcheck_run(&c->hal, &pol, &in, &rep, &e);
 	if (certinfo_parse(l.der, l.der_len, &ci, NULL) != SG_OK)
@@ -327,6 +326,6 @@ out:
 	mbedtls_x509_crt_free(&l.anchors);
 	mbedtls_x509_crt_free(&l.pool);
 	mbedtls_x509_crt_free(&l.file);
-	mbedtls_x509_crl_free(&l.crls);
+	crl_list_free(&l.crls);
 	return rc;
 }

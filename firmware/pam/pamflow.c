@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <mbedtls/platform_util.h>
-#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 #include <security/_pam_types.h>
 
@@ -160,21 +159,21 @@ static void tell_failure(const struct pamflow_conv *c, const struct pamflow_resu
 
 struct pf_trust {
 	mbedtls_x509_crt anchors, pool;
-	mbedtls_x509_crl crls;
+	struct crl_list crls;
 };
 
 static void trust_init(struct pf_trust *t)
 {
 	mbedtls_x509_crt_init(&t->anchors);
 	mbedtls_x509_crt_init(&t->pool);
-	mbedtls_x509_crl_init(&t->crls);
+	crl_list_init(&t->crls);
 }
 
 static void trust_free(struct pf_trust *t)
 {
 	mbedtls_x509_crt_free(&t->anchors);
 	mbedtls_x509_crt_free(&t->pool);
-	mbedtls_x509_crl_free(&t->crls);
+	crl_list_free(&t->crls);
 }
 
 /* Trust anchors, intermediates and CRLs from [certs]; CA certificates on
@@ -215,7 +214,7 @@ static sg_err check_cert(const struct hal *hal, const struct signet_config *cfg,
 	in.der_len = len;
 	in.anchors = &tr.anchors;
 	in.intermediates = tr.pool.raw.p ? &tr.pool : NULL;
-	in.crls = tr.crls.raw.p ? &tr.crls : NULL;
+	in.crls = &tr.crls;
 	/* The identity check is the mapping to the local user (usermap). */
 	in.identity = NULL;
 	err = certcheck_run(hal, &c.check, &in, &rep, e);

@@ -28,7 +28,7 @@ void session_init(struct session *s, struct cli *c)
 	mbedtls_x509_crt_init(&s->reg_anchors);
 	mbedtls_x509_crt_init(&s->peer);
 	mbedtls_x509_crt_init(&s->peer_issuer);
-	mbedtls_x509_crl_init(&s->crls);
+	crl_list_init(&s->crls);
 	mbedtls_pk_init(&s->key);
 }
 
@@ -175,7 +175,7 @@ sg_err session_check(struct session *s, struct sg_error *e)
 	in.der_len = tc->der_len;
 	in.anchors = &s->anchors;
 	in.intermediates = s->pool.raw.p ? &s->pool : NULL;
-	in.crls = s->crls.raw.p ? &s->crls : NULL;
+	in.crls = &s->crls;
 	in.identity = s->user;
 	sg_err err = certcheck_run(&c->hal, &pol, &in, &rep, e);
 	for (int i = 0; i < CERTCHECK__STEPS; i++)
@@ -289,6 +289,7 @@ int session_outside_loop(struct session *s)
 	struct cli *c = s->c;
 	struct revoke_policy pol;
 	struct revoke_result rr;
+	struct revoke_env renv = {.crls = &s->crls};
 	struct sg_error e;
 	int64_t now;
 
@@ -306,8 +307,8 @@ int session_outside_loop(struct session *s)
 			       "revocation check");
 	else if (hal_clock_wall(&c->hal.clock, &now) != HAL_OK)
 		sg_error_set(&e, SG_E_TIME_UNKNOWN, "the device does not know the time yet");
-	else if (revoke_check(&c->hal, &pol, &s->peer, &s->peer_issuer,
-			      s->crls.raw.p ? &s->crls : NULL, now, &rr, &e) == SG_OK)
+	else if (revoke_check(&c->hal, &pol, &s->peer, &s->peer_issuer, &renv, now, &rr, &e) ==
+		 SG_OK)
 		registrar_say(s, &pol, &rr);
 	if (e.code != SG_OK) {
 		char why[sizeof(e.detail)];
@@ -504,7 +505,7 @@ void session_release(struct session *s)
 	mbedtls_x509_crt_free(&s->reg_anchors);
 	mbedtls_x509_crt_free(&s->peer);
 	mbedtls_x509_crt_free(&s->peer_issuer);
-	mbedtls_x509_crl_free(&s->crls);
+	crl_list_free(&s->crls);
 	/* The Digest password lives in the configuration: wipe it. */
 	mbedtls_platform_zeroize(s->c->cfg.sip_password, sizeof(s->c->cfg.sip_password));
 }

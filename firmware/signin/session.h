@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include <mbedtls/pk.h>
-#include <mbedtls/x509_crl.h>
+#include "crl.h"
 #include <mbedtls/x509_crt.h>
 
 #include "cli.h"
@@ -62,7 +62,7 @@ struct session {
 	const char *untrusted_file;/* the intermediates' file in force (NULL: none) */
 	/* Material that must outlive the TLS transport. */
 	mbedtls_x509_crt anchors, chain, pool, reg_anchors;
-	mbedtls_x509_crl crls;
+	struct crl_list crls;
 	mbedtls_pk_context key;
 	struct sip_tp *tp;
 	struct sip_reg *reg;

@@ -3,6 +3,8 @@
 #include "trust.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -34,11 +36,37 @@ sg_err trust_load_certs(mbedtls_x509_crt *chain, const char *path, const char *w
 	return SG_OK;
 }
 
-sg_err trust_load_crl(mbedtls_x509_crl *crls, const char *path, const char *what,
+/* A CRL file larger than this is not one a device should hold. */
+#define TRUST_CRL_FILE_MAX (64u << 20)
+
+sg_err trust_load_crl(struct crl_list *crls, const char *path, const char *what,
 		      struct sg_error *e)
 {
-	if (mbedtls_x509_crl_parse_file(crls, path) != 0)
-		return sg_error_set(e, SG_E_CONFIG, "%s %s: not a readable CRL", what, path);
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	struct sg_error why;
+	long n = -1;
+	sg_err err;
+
+	if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    (unsigned long)n <= TRUST_CRL_FILE_MAX && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n)) && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	if (!buf)
+		return sg_error_set(e, SG_E_CONFIG, "%s %s: not a readable CRL (%s)", what, path,
+				    !f ? strerror(errno ? errno : ENOENT)
+				    : n > 0 ? "cannot be read, or larger than 64 MiB"
+					    : "empty");
+	sg_error_init(&why);
+	err = crl_list_add(crls, buf, (size_t)n, &why);
+	free(buf);
+	if (err)
+		return sg_error_set(e, SG_E_CONFIG, "%s %s: not a readable CRL (%s)", what, path,
+				    why.detail);
 	return SG_OK;
 }
 

@@ -5,9 +5,9 @@
 #ifndef TRUST_H
 #define TRUST_H
 
-#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "crl.h"
 #include "sg_err.h"
 #include "token.h"
 
@@ -17,9 +17,10 @@
 sg_err trust_load_certs(mbedtls_x509_crt *chain, const char *path, const char *what,
 			struct sg_error *e);
 
-/* Adds the CRLs of a PEM/DER file. SG_E_CONFIG "<what> <path>: not a
- * readable CRL". */
-sg_err trust_load_crl(mbedtls_x509_crl *crls, const char *path, const char *what,
+/* Adds the CRLs of a PEM/DER file (signet's reader, crl.h: a CRL with a
+ * critical issuingDistributionPoint, a delta CRL, loads). SG_E_CONFIG
+ * "<what> <path>: not a readable CRL (why)". */
+sg_err trust_load_crl(struct crl_list *crls, const char *path, const char *what,
 		      struct sg_error *e);
 
 /* The CA certificates a token carries join the intermediates (t NULL: none). */

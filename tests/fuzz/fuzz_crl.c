@@ -12,7 +12,7 @@
  * FUZZ_NOW.
  *
  * Input: byte 0 picks, the rest is the CRL (DER):
- *   bits 0-1  the way in: 0 crl_check itself, 1 the cache, 2 HTTP (a 200
+ *   bits 0-1  the way in: 0 the CRL on its own (crl.h), 1 the cache, 2 HTTP (a 200
  *             whose body it is), 3 both (cached, and fetched when the
  *             cached one does not do);
  *   bits 2-3  when: FUZZ_NOW, just past a week's nextUpdate (within the
@@ -20,10 +20,8 @@
  *   bit 4     the certificate: 0x1001 or 0x1002 (revoked in most seeds);
  *   bit 5     the RSA CA and its user instead.
  *
- * Checked: no crash, leak or sanitizer report; crl_check says "revoked"
- * only for an entry with the certificate's serial that is not
- * removeFromCRL, with that entry's reason; every entry's reason is read
- * within the CRL; revoke_check's answer is one of its promises (good,
+ * Checked: no crash, leak or sanitizer report; crl_lookup finds only an
+ * entry with the certificate's serial, inside the CRL; revoke_check's answer is one of its promises (good,
  * revoked with a date, unavailable with what was tried), what it caches
  * is what it fetched, and nothing stays registered on the loop or held in
  * memory.
@@ -34,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "crl.h"
@@ -153,46 +150,32 @@ static void setup(void)
 	port_test_log_level(pt, HAL_LOG_ERR);
 }
 
-static int same_serial(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
-{
-	return a->len == b->len && !memcmp(a->p, b->p, a->len);
-}
-
-/* crl_check on its own, against what the entries say. */
+/* The CRL on its own (crl.h), against what its entries say. */
 static void check_direct(const uint8_t *d, size_t n, const mbedtls_x509_crt *cert,
 			 const mbedtls_x509_crt *issuer, int64_t now)
 {
-	mbedtls_x509_crl crl;
-	struct crl_result res;
+	struct crl crl;
+	struct crl_entry en;
 	struct sg_error e;
 
-	mbedtls_x509_crl_init(&crl);
-	if (mbedtls_x509_crl_parse_der(&crl, d, n) != 0) {
-		mbedtls_x509_crl_free(&crl);
+	if (crl_parse(&crl, d, n, NULL) != SG_OK)
 		return;
+	int hit = crl_lookup(&crl, cert, &en);
+	if (hit) {
+		CHECK(en.serial.len == cert->serial.len &&
+		      !memcmp(en.serial.p, cert->serial.p, en.serial.len));
+		CHECK(en.serial.p >= d && en.serial.p + en.serial.len <= d + n);
+		(void)revoke_reason_name(en.reason);
 	}
-	int want = 0, want_reason = -1;
-	for (const mbedtls_x509_crl_entry *en = &crl.entry; en && en->serial.p; en = en->next) {
-		int r = crl_entry_reason(&crl, en);
-
-		if (!want && same_serial(&en->serial, &cert->serial) && r != 8) {
-			want = 1;
-			want_reason = r;
-		}
-	}
-	(void)crl_time(&crl.this_update);
-	(void)crl_time(&crl.next_update);
-	(void)crl_applies(&crl, cert, issuer);
+	(void)crl_applies(&crl, cert);
+	(void)crl_scope(&crl, cert, NULL);
+	(void)crl_expiry(&crl, 3600);
 	sg_error_init(&e);
-	if (crl_check(&crl, cert, issuer, now, 300, &res, &e) == SG_OK) {
-		CHECK(res.revoked == want);
-		if (want)
-			CHECK(res.reason == want_reason);
-		(void)revoke_reason_name(res.reason);
-	} else {
+	if (crl_verify(&crl, issuer, &e) != SG_OK)
 		CHECK(e.code == SG_E_REVOCATION_UNAVAILABLE && e.detail[0]);
-	}
-	mbedtls_x509_crl_free(&crl);
+	sg_error_init(&e);
+	if (crl_current(&crl, now, 300, CRL_MAX_AGE_DEFAULT, &e) != SG_OK)
+		CHECK(e.code == SG_E_REVOCATION_UNAVAILABLE && e.detail[0]);
 }
 
 /* ---- revoke_check: the cache serves the input, the network too --------- */

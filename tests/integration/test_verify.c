@@ -3,7 +3,8 @@
  * (tools/revpki), real `openssl ocsp` responders (inter's delegated one,
  * bare's), answers signed ahead of time by `openssl ocsp` and served as
  * files (tools/ocsp-static, as CDNs do), and CRLs served over HTTP by
- * python3's http.server, all on loopback and started here. Each row: a
+ * python3's http.server (also ones mbedTLS cannot read: a critical
+ * issuingDistributionPoint, delta CRLs), all on loopback and started here. Each row: a
  * certificate, flags, the exit code and what the output must say.
  */
 #define _GNU_SOURCE
@@ -512,6 +513,78 @@ static void test_crl_without_next_update(void **state)
 	assert_int_equal(itest_sh("cp '%s/inter.crl.orig' '%s/www/inter.crl'", pki, pki), 0);
 }
 
+/* CRLs mbedTLS's parser refuses, made by openssl ca: a critical
+ * issuingDistributionPoint naming the certificates' distribution point
+ * (users only), one naming another point (not the certificates' CRL), and
+ * a complete CRL (without the revocation) whose freshestCRL points at a
+ * delta CRL (deltaCRLIndicator through openssl's generic extension
+ * syntax) that revokes; a delta on a newer base than the complete CRL is
+ * ignored, and the complete CRL alone decides. */
+static void test_crl_idp_and_delta(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		itest_sh("(cd '%s' && set -e && "
+			 "rm -rf inter-base && cp -r inter inter-base && "
+			 "sed -i '/^R/d' inter-base/index.txt && "
+			 "sed 's|^dir = .*|dir = %s/inter-base|' inter/ca.cnf >inter-base/ca.cnf && "
+			 "printf '[full]\\nfreshestCRL = URI:http://127.0.0.1:%d/inter-delta.crl\\n' "
+			 ">>inter-base/ca.cnf && "
+			 "openssl ca -config inter-base/ca.cnf -cert inter.crt -keyfile inter.key "
+			 "-gencrl -crlexts full -out full.crl.pem && "
+			 "openssl crl -in full.crl.pem -outform DER -out full.crl && "
+			 "b=$(openssl crl -in full.crl.pem -noout -crlnumber | cut -d= -f2) && "
+			 "cp inter/ca.cnf inter/idp.cnf && "
+			 "printf '[idp]\\nissuingDistributionPoint = critical, @idps\\n"
+			 "[idps]\\nfullname = URI:http://127.0.0.1:%d/inter.crl\\nonlyuser = TRUE\\n"
+			 "[idpother]\\nissuingDistributionPoint = critical, @idpo\\n"
+			 "[idpo]\\nfullname = URI:http://127.0.0.1:%d/other.crl\\n"
+			 "[delta]\\n2.5.29.27 = critical, ASN1:INTEGER:%%s\\n"
+			 "[deltanew]\\n2.5.29.27 = critical, ASN1:INTEGER:0x7fffff\\n' $b "
+			 ">>inter/idp.cnf && "
+			 "for x in idp idpother delta deltanew; do "
+			 "openssl ca -config inter/idp.cnf -cert inter.crt -keyfile inter.key "
+			 "-gencrl -crlexts $x -out $x.crl.pem && "
+			 "openssl crl -in $x.crl.pem -outform DER -out $x.crl; done && "
+			 "cp www/inter.crl inter.crl.orig && cp idp.crl www/inter.crl) "
+			 ">'%s/crl-idp.log' 2>&1",
+			 pki, pki, http_port, http_port, http_port, itest_scratch()),
+		0);
+	/* a partitioned CRL for the certificates' own distribution point */
+	assert_int_equal(verify("revoked", "--revocation crl --no-cache"), 7);
+	expect("keyCompromise");
+	assert_int_equal(verify("alice", "--revocation crl --no-cache"), 0);
+	expect("not revoked, says CRL http://127.0.0.1");
+	/* another point's CRL says nothing about these */
+	assert_int_equal(itest_sh("cp '%s/idpother.crl' '%s/www/inter.crl'", pki, pki), 0);
+	assert_int_equal(verify("alice", "--revocation crl --no-cache"), 8);
+	expect("the CRL's distribution point is not one the certificate names");
+	/* complete + delta: the delta's revocation counts */
+	assert_int_equal(itest_sh("cp '%s/full.crl' '%s/www/inter.crl' && "
+				  "cp '%s/delta.crl' '%s/www/inter-delta.crl'",
+				  pki, pki, pki, pki),
+			 0);
+	assert_int_equal(verify("revoked", "--revocation crl --no-cache"), 7);
+	expect("keyCompromise");
+	expect("+ delta CRL");
+	assert_int_equal(verify("alice", "--revocation crl --no-cache"), 0);
+	/* a delta for a newer base than the complete CRL at hand: ignored */
+	assert_int_equal(itest_sh("cp '%s/deltanew.crl' '%s/www/inter-delta.crl'", pki, pki), 0);
+	assert_int_equal(verify("revoked", "--revocation crl --no-cache"), 0);
+	expect("not revoked, says CRL http://127.0.0.1");
+	expect_not("delta");
+	/* the same CRLs configured as files (--crl): the delta with them */
+	char flags[1400];
+	assert_int_equal(itest_sh("rm -f '%s/www/inter-delta.crl' && cat '%s/full.crl.pem' "
+				  "'%s/delta.crl.pem' >'%s/both.crl.pem'",
+				  pki, pki, pki, pki),
+			 0);
+	snprintf(flags, sizeof(flags), "--revocation crl --no-cache --crl '%s/both.crl.pem'", pki);
+	assert_int_equal(verify("revoked", flags), 7);
+	expect("CRL (configured) + delta CRL");
+	assert_int_equal(itest_sh("cp '%s/inter.crl.orig' '%s/www/inter.crl'", pki, pki), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_ocsp_answers_without_nonce),
 		cmocka_unit_test(test_ocsp_max_age),
 		cmocka_unit_test(test_crl_without_next_update),
+		cmocka_unit_test(test_crl_idp_and_delta),
 	};
 	return cmocka_run_group_tests_name("verify", tests, group_setup, group_teardown);
 }

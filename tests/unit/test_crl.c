@@ -17,7 +17,6 @@
 #include <cmocka.h>
 
 #include <mbedtls/sha256.h>
-#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "certcheck.h"
@@ -31,9 +30,10 @@
 static char dir[512];
 static int64_t t0; /* the CRLs' thisUpdate */
 static mbedtls_x509_crt root, inter, alice, revoked;
-static mbedtls_x509_crl nonu, withnu; /* without / with nextUpdate */
-static uint8_t nonu_der[8192];
-static size_t nonu_len;
+static struct crl nonu, withnu; /* without / with nextUpdate */
+static struct crl_list nonu_list;  /* nonu, as configured */
+static uint8_t nonu_der[8192], withnu_der[8192];
+static size_t nonu_len, withnu_len;
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -94,11 +94,16 @@ static int group_setup(void **state)
 		return -1;
 	nonu_len = fread(nonu_der, 1, sizeof(nonu_der), f);
 	fclose(f);
-	mbedtls_x509_crl_init(&nonu);
-	mbedtls_x509_crl_init(&withnu);
 	snprintf(p, sizeof(p), "%s/nu.der", dir);
-	if (mbedtls_x509_crl_parse_der(&nonu, nonu_der, nonu_len) ||
-	    mbedtls_x509_crl_parse_file(&withnu, p))
+	f = fopen(p, "rb");
+	if (!f)
+		return -1;
+	withnu_len = fread(withnu_der, 1, sizeof(withnu_der), f);
+	fclose(f);
+	crl_list_init(&nonu_list);
+	if (crl_parse(&nonu, nonu_der, nonu_len, NULL) ||
+	    crl_parse(&withnu, withnu_der, withnu_len, NULL) ||
+	    crl_list_add(&nonu_list, nonu_der, nonu_len, NULL))
 		return -1;
 	return 0;
 }
@@ -110,8 +115,7 @@ static int group_teardown(void **state)
 	mbedtls_x509_crt_free(&inter);
 	mbedtls_x509_crt_free(&alice);
 	mbedtls_x509_crt_free(&revoked);
-	mbedtls_x509_crl_free(&nonu);
-	mbedtls_x509_crl_free(&withnu);
+	crl_list_free(&nonu_list);
 	/* The scratch directory goes with SIGNET_SCRATCH; elsewhere, remove it. */
 	if (!getenv("SIGNET_SCRATCH"))
 		sh("cd / && rm -rf '%s/..'", dir);
@@ -122,9 +126,9 @@ static int group_teardown(void **state)
 static void test_fixtures(void **state)
 {
 	(void)state;
-	assert_int_equal(crl_time(&nonu.this_update), t0);
-	assert_int_equal(crl_time(&nonu.next_update), 0);
-	assert_int_equal(crl_time(&withnu.next_update), t0 + 3 * DAY);
+	assert_int_equal(nonu.this_update, t0);
+	assert_int_equal(nonu.next_update, 0);
+	assert_int_equal(withnu.next_update, t0 + 3 * DAY);
 	assert_int_equal(crl_expiry(&nonu, 3600), t0 + 3600);
 	assert_int_equal(crl_expiry(&withnu, 3600), t0 + 3 * DAY);
 }
@@ -132,7 +136,7 @@ static void test_fixtures(void **state)
 static const struct age_case {
 	const char *name;
 	int next;        /* the CRL with nextUpdate */
-	int max_age;     /* 0: crl_check (the default, 7 days) */
+	int max_age;     /* 0: the default, 7 days */
 	int64_t at;      /* after t0 */
 	sg_err want;
 	const char *detail;
@@ -154,23 +158,26 @@ static void test_age(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(age_cases) / sizeof(age_cases[0]); i++) {
 		const struct age_case *c = &age_cases[i];
-		const mbedtls_x509_crl *crl = c->next ? &withnu : &nonu;
-		struct crl_result res;
+		const struct crl *crl = c->next ? &withnu : &nonu;
+		struct crl_entry en;
 		struct sg_error e;
 		sg_err err;
 
 		print_message("age: %s\n", c->name);
 		sg_error_init(&e);
-		err = c->max_age ? crl_check_age(crl, &revoked, &inter, t0 + c->at, SKEW, c->max_age,
-						 &res, &e)
-				 : crl_check(crl, &revoked, &inter, t0 + c->at, SKEW, &res, &e);
+		err = crl_verify(crl, &inter, &e);
+		if (!err)
+			err = crl_current(crl, t0 + c->at, SKEW,
+					  c->max_age ? c->max_age : CRL_MAX_AGE_DEFAULT, &e);
 		if (err != c->want)
 			fail_msg("%s: got %d (%s), want %d", c->name, err, e.detail, c->want);
 		if (c->detail && !strstr(e.detail, c->detail))
 			fail_msg("%s: detail '%s' lacks '%s'", c->name, e.detail, c->detail);
 		if (!err) {
-			assert_true(res.revoked);
-			assert_int_equal(res.reason, 1); /* keyCompromise */
+			assert_int_equal(crl_scope(crl, &revoked, NULL), CRL_REASONS_ALL);
+			assert_true(crl_lookup(crl, &revoked, &en));
+			assert_int_equal(en.reason, 1); /* keyCompromise */
+			assert_false(crl_lookup(crl, &alice, &en));
 		}
 	}
 }
@@ -196,7 +203,7 @@ static void run_init(struct run *r, const mbedtls_x509_crt *who)
 	r->in.der_len = who->raw.len;
 	r->in.anchors = &root;
 	r->in.intermediates = &inter;
-	r->in.crls = &nonu;
+	r->in.crls = &nonu_list;
 	sg_error_init(&r->e);
 }
 
