@@ -490,8 +490,6 @@ static int extend(struct ctx *c)
 static sg_err run(struct ctx *c, const struct path_in *in, struct path_out *out,
 		  struct sg_error *e)
 {
-	char a[NAME];
-
 	memset(out, 0, sizeof(*out));
 	if (!in || !in->target || !in->target->raw.p)
 		return sg_error_set(e, SG_E_INVALID_ARG, "no certificate to validate");
@@ -517,9 +515,12 @@ static sg_err run(struct ctx *c, const struct path_in *in, struct path_out *out,
 		extend(c);
 	if (out->n && (out->time_ok || in->time_soft))
 		return SG_OK;
-	if (c->best_rank < 0)
+	if (c->best_rank < 0) {
+		char a[NAME];
+
 		fail(c, 0, SG_E_CERT_UNTRUSTED, 0, "no path to a trust anchor for '%s'",
 		     name_of(in->target, a));
+	}
 	out->n = c->best_n;
 	memcpy(out->crt, c->best_p, c->best_n * sizeof(c->best_p[0]));
 	out->fail = c->best_flags & ~(c->gave_up ? PATH_F_NO_ISSUER : 0u);

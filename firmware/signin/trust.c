@@ -116,7 +116,6 @@ static int load_path(mbedtls_x509_crt *chain, struct path_unread *u, struct foun
 static sg_err load(mbedtls_x509_crt *chain, struct path_unread *u, int need_parsed,
 		   const char *path, const char *what, struct found *f, struct sg_error *e)
 {
-	char why[160];
 	int rc = load_path(chain, u, f, path);
 
 	if (rc < 0)
@@ -126,6 +125,8 @@ static sg_err load(mbedtls_x509_crt *chain, struct path_unread *u, int need_pars
 		return sg_error_set(e, SG_E_CONFIG, "%s %s: no certificate could be read (%s)", what,
 				    path, "not PEM or DER certificates");
 	if (need_parsed && !f->parsed) {
+		char why[160];
+
 		mbedtls_strerror(f->rc, why, sizeof(why));
 		return sg_error_set(e, SG_E_CONFIG, "%s %s: no certificate could be read (%s)", what,
 				    path, why);
