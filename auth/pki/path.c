@@ -361,7 +361,7 @@ out:
 
 struct cand {
 	const mbedtls_x509_crt *crt;
-	int rank; /* kid_rank * 2 + (not an anchor) */
+	int rank; /* kid_rank * 4 + 0 (an anchor), 1 (issued under an anchor's name), 2 */
 };
 
 static int in_path(const struct ctx *c, const mbedtls_x509_crt *x)
@@ -372,22 +372,38 @@ static int in_path(const struct ctx *c, const mbedtls_x509_crt *x)
 	return 0;
 }
 
-static size_t gather(const struct ctx *c, const mbedtls_x509_crt *child, struct cand *cd)
+/* 1 when x's issuer has the name of a trust anchor (a likely last step). */
+static int under_anchor(const struct ctx *c, const mbedtls_x509_crt *x)
+{
+	for (const mbedtls_x509_crt *a = c->in->anchors; a && a->raw.p; a = a->next)
+		if (dn_equal(x->issuer_raw.p, x->issuer_raw.len, a->subject_raw.p, a->subject_raw.len))
+			return 1;
+	return 0;
+}
+
+/* The candidate issuers of child in the order they are tried; *looped:
+ * how many matched by name but are already in the path. */
+static size_t gather(const struct ctx *c, const mbedtls_x509_crt *child, struct cand *cd,
+		     size_t *looped)
 {
 	const struct path_in *in = c->in;
 	const mbedtls_x509_crt *lists[1 + PATH_POOLS] = {in->anchors, in->pool[0], in->pool[1]};
 	size_t k = 0;
 
+	*looped = 0;
 	for (size_t l = 0; l < 1 + PATH_POOLS; l++)
 		for (const mbedtls_x509_crt *x = lists[l]; x && x->raw.p && k < CAND_LEVEL;
 		     x = x->next) {
 			if ((l == 0 && c->only_anchor && !same_crt(x, c->only_anchor)) ||
 			    !dn_equal(child->issuer_raw.p, child->issuer_raw.len, x->subject_raw.p,
-				      x->subject_raw.len) ||
-			    in_path(c, x))
+				      x->subject_raw.len))
 				continue;
+			if (in_path(c, x)) {
+				++*looped;
+				continue;
+			}
 			cd[k].crt = x;
-			cd[k].rank = kid_rank(child, x) * 2 + (l != 0);
+			cd[k].rank = kid_rank(child, x) * 4 + (l == 0 ? 0 : under_anchor(c, x) ? 1 : 2);
 			/* insertion: stable by rank */
 			for (size_t j = k; j > 0 && cd[j - 1].rank > cd[j].rank; j--) {
 				struct cand t = cd[j];
@@ -412,7 +428,7 @@ static int extend(struct ctx *c)
 {
 	const mbedtls_x509_crt *child = c->p[c->n - 1];
 	struct cand cd[CAND_LEVEL];
-	size_t k = gather(c, child, cd);
+	size_t looped, k = gather(c, child, cd, &looped);
 	char a[NAME], b[NAME];
 
 	if (!k) {
@@ -433,10 +449,16 @@ static int extend(struct ctx *c)
 			     b, name_of(child, a), why);
 			return 0;
 		}
-		fail(c, 0, SG_E_CERT_UNTRUSTED, F_NO_ISSUER,
-		     "issuer not trusted: '%s' (issuer of '%s') is not a trust anchor and no "
-		     "intermediate for it was given",
-		     b, name_of(child, a));
+		if (looped)
+			fail(c, 0, SG_E_CERT_UNTRUSTED, 0,
+			     "issuer not trusted: '%s' (issuer of '%s') only leads back into the path "
+			     "(the certificates issue each other in a loop)",
+			     b, name_of(child, a));
+		else
+			fail(c, 0, SG_E_CERT_UNTRUSTED, F_NO_ISSUER,
+			     "issuer not trusted: '%s' (issuer of '%s') is not a trust anchor and no "
+			     "intermediate for it was given",
+			     b, name_of(child, a));
 		return 0;
 	}
 	for (size_t i = 0; i < k; i++) {
