@@ -114,7 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sg_error e;
 	size_t off = 2, rec = 0;
 	int na;
-	sg_err rc;
 
 	if (size < 2)
 		return 0;
@@ -155,6 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.time_soft = data[0] & 1;
 	in.rsa_min_bits = 1024;
 	if (target.raw.p && anchors.raw.p) {
+		sg_err rc;
+
 		sg_error_init(&e);
 		rc = path_build(&in, &out, &e);
 		check(&in, &out, rc, &e);
