@@ -33,9 +33,12 @@ sg_err est_url_parse(const char *url, char *host, size_t host_cap, uint16_t *por
 	if (hl == 0 || hl >= host_cap)
 		return sg_error_set(e, SG_E_INVALID_ARG, "the server's host name is empty or too long");
 	if (*p == ':') {
-		char *q;
-		long v = strtol(p + 1, &q, 10);
+		unsigned long v = 0;
+		const char *q = p + 1;
 
+		/* Digits only: strtol would take " 80", "+80" and "-0". */
+		while (*q >= '0' && *q <= '9' && v <= 65535)
+			v = v * 10 + (unsigned long)(*q++ - '0');
 		if (q == p + 1 || v < 1 || v > 65535 || (*q && strcmp(q, "/")))
 			return sg_error_set(e, SG_E_INVALID_ARG, "the server's port must be 1 to 65535");
 		*port = (uint16_t)v;

@@ -14,6 +14,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "certinfo.h"
+#include "dn.h"
 #include "identity.h"
 
 const char *usermap_method_name(enum usermap_method m)
@@ -67,8 +68,9 @@ static int host_is(const char *host, size_t len, const char *domain)
 	return 1;
 }
 
-/* The subject's one common name (raw bytes, NUL-terminated, printable
- * only); "" when it has none, several, or an unprintable one. */
+/* The subject's one common name (UTF-8, NUL-terminated, printable only);
+ * "" when it has none, several, one that does not decode, or an
+ * unprintable one. */
 static sg_err subject_cn(const uint8_t *der, size_t len, char *cn, size_t cap, struct sg_error *e)
 {
 	mbedtls_x509_crt crt;
@@ -83,12 +85,14 @@ static sg_err subject_cn(const uint8_t *der, size_t len, char *cn, size_t cap, s
 	for (const mbedtls_x509_name *n = &crt.subject; n && n->oid.p; n = n->next) {
 		if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid))
 			continue;
-		if (found++ || n->val.len >= cap || memchr(n->val.p, '\0', n->val.len)) {
+		/* Decoded once, as every name is shown (a BMPString CN maps too);
+		 * a NUL inside would cut the name short. */
+		int got = found++ ? -1 : dn_decode(n->val.tag, n->val.p, n->val.len, cn, cap);
+
+		if (got < 0 || (size_t)got != strlen(cn)) {
 			cn[0] = '\0';
 			break;
 		}
-		memcpy(cn, n->val.p, n->val.len);
-		cn[n->val.len] = '\0';
 	}
 	mbedtls_x509_crt_free(&crt);
 	for (const char *p = cn; *p; p++)

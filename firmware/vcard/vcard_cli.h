@@ -71,6 +71,12 @@ static inline sg_err vmgmt_set_pub(struct vmgmt *m, const struct piv_slot *s,
 	return SG_OK;
 }
 
+/* Records pub as slot s's public key in the blob: locked (the storage's
+ * lock on the blob, as the card's own state), read again, changed, written,
+ * so two processes making keys in different slots keep both records. */
+sg_err vmgmt_record_pub(const struct hal *hal, const char *blob, const struct piv_slot *s,
+			const mbedtls_pk_context *pub, struct sg_error *e);
+
 /* Opens t, the token of the CLI's virtual card (c->card_arg), for
  * administration (token_piv_admin): the management key comes from the
  * card's sealed blob when needed, and a key made on the card has its

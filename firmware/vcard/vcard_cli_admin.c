@@ -240,7 +240,7 @@ int vcli_gen_key(struct vcli *v)
 		 v->slot->ref);
 	if (piv_generate(&v->dev, v->slot->ref, v->alg, &pub, &e))
 		goto fail;
-	if (vmgmt_set_pub(&m, v->slot, &pub, &e) || vmgmt_save(&v->c->hal, v->mgmt_blob, &m, &e))
+	if (vmgmt_record_pub(&v->c->hal, v->mgmt_blob, v->slot, &pub, &e))
 		goto fail;
 	/* The old certificate belongs to the old key: it goes with it. */
 	if (piv_put_object(&v->dev, v->slot->obj_tag, NULL, 0, &e))

@@ -88,20 +88,39 @@ static sg_err vm_admin_key(void *arg, uint8_t *alg, uint8_t key[32], size_t *len
 	return err;
 }
 
+/* How long a writer of the blob waits for another (as the card's state). */
+#define VM_LOCK_WAIT_MS 10000u
+
+sg_err vmgmt_record_pub(const struct hal *hal, const char *blob, const struct piv_slot *s,
+			const mbedtls_pk_context *pub, struct sg_error *e)
+{
+	struct vmgmt m;
+	int h = -1, hr = hal_storage_lock(&hal->storage, blob, VM_LOCK_WAIT_MS, &h);
+	sg_err err;
+
+	if (hr != HAL_OK)
+		return sg_error_set(e, SG_E_IO, "the management blob %s: %s", blob,
+				    hr == HAL_ETIMEDOUT ? "another process holds its lock"
+							: "cannot lock it");
+	memset(&m, 0, sizeof(m));
+	err = vmgmt_load(hal, blob, &m, e);
+	if (!err)
+		err = vmgmt_set_pub(&m, s, pub, e);
+	if (!err)
+		err = vmgmt_save(hal, blob, &m, e);
+	vmgmt_wipe(&m);
+	(void)hal_storage_unlock(&hal->storage, h);
+	return err;
+}
+
 static sg_err vm_admin_key_made(void *arg, uint8_t ref, const mbedtls_pk_context *pub,
 				struct sg_error *e)
 {
 	struct cli *c = arg;
 	char mblob[80];
-	struct vmgmt m;
-	sg_err err = vm_load(c, mblob, sizeof(mblob), &m, e);
+	sg_err err = vm_blob_of(c, mblob, sizeof(mblob), e);
 
-	if (!err)
-		err = vmgmt_set_pub(&m, piv_slot_of(ref), pub, e);
-	if (!err)
-		err = vmgmt_save(&c->hal, mblob, &m, e);
-	vmgmt_wipe(&m);
-	return err;
+	return err ? err : vmgmt_record_pub(&c->hal, mblob, piv_slot_of(ref), pub, e);
 }
 
 sg_err vmgmt_token_admin(struct cli *c, struct token *t, struct sg_error *e)

@@ -188,6 +188,34 @@ static void test_pin_mismatch(void **st)
 			 1);
 }
 
+/* A server URL that is not coaps://HOST[:PORT] is a usage error (exit 2)
+ * before anything is sent: a port is digits only (" 80", "+80", "-0" and
+ * 0 are refused, as are a path and a missing ']'). */
+static void test_bad_server_url(void **st)
+{
+	static const struct {
+		const char *url, *says;
+	} bad[] = {
+		{"coaps://127.0.0.1: 5684", "port must be 1 to 65535"},
+		{"coaps://127.0.0.1:+5684", "port must be 1 to 65535"},
+		{"coaps://127.0.0.1:-0", "port must be 1 to 65535"},
+		{"coaps://127.0.0.1:0", "port must be 1 to 65535"},
+		{"coaps://127.0.0.1:65536", "port must be 1 to 65535"},
+		{"coaps://127.0.0.1:", "port must be 1 to 65535"},
+		{"coaps://127.0.0.1/est", "without a path"},
+		{"coaps://[::1", "needs its ']'"},
+		{"coap://127.0.0.1", "must be coaps://HOST[:PORT]"},
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		itest_run(TOKEN_PIN "\n" ALICE_PIN "\n", 2,
+			  "enroll --config %s --user alice --server '%s' --pin-fd 3", conf, bad[i].url);
+		itest_expect_out(bad[i].says);
+	}
+	assert_false(svc_log_has("via=sen"));
+}
+
 /* Wrong PINs are counted per user; the account locks after MAX_TRIES. */
 static void test_wrong_pin_and_lock(void **st)
 {
@@ -670,6 +698,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pin_mismatch),
+		cmocka_unit_test(test_bad_server_url),
 		cmocka_unit_test(test_wrong_pin_and_lock),
 		cmocka_unit_test(test_sren_needs_our_certificate),
 		cmocka_unit_test(test_enroll_softhsm),

@@ -14,7 +14,8 @@
  *   exit 5 "wrong PIN, and"       wrong PIN, compared, and it blocked the PIN
  *   exit 5 otherwise              refused as blocked, never compared
  * Also: a holder of the card's lock that never lets go makes a change
- * fail after the bounded wait with a clear message, spending nothing.
+ * fail after the bounded wait with a clear message, spending nothing; and
+ * keys made at once in two slots are both recorded in the management blob.
  *
  * All state lives in the scratch directory (SIGNET_STATE_DIR,
  * SIGNET_DEVICE_KEY); PINs go on pipes, never in argv.
@@ -319,6 +320,36 @@ static void test_stuck_lock_holder(void **st)
 	itest_run(PIN "\n", 0, "sign --verify --card vcard:race --token 'pkcs11:id=%%9a' --pin-fd 3");
 }
 
+/* Keys made at once in 9D and 9E by two processes: each records its
+ * public key in the card's management blob (what import-cert checks a
+ * certificate against and status reports). A read-modify-write without
+ * the blob's lock lets the later writer drop the other's record. */
+static void test_keys_made_at_once_are_both_recorded(void **st)
+{
+	char out[4096];
+
+	(void)st;
+	/* A fresh card each round: its blob starts with no record, so a
+	 * record lost in any round shows. */
+	for (int round = 0; round < 4; round++) {
+		int a, b, sa, sb;
+
+		itest_run(PIN "\n" PUK "\n", 0, "vcard init --name gk%d --pin-fd 3", round);
+		a = itest_spawn("genkey-9d", "exec '%s' vcard gen-key --name gk%d --slot 9d --alg p256",
+				itest_signet(), round);
+		b = itest_spawn("genkey-9e", "exec '%s' vcard gen-key --name gk%d --slot 9e --alg p256",
+				itest_signet(), round);
+		assert_int_equal(waitpid(a, &sa, 0), a);
+		assert_int_equal(waitpid(b, &sb, 0), b);
+		assert_true(WIFEXITED(sa) && WEXITSTATUS(sa) == 0);
+		assert_true(WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
+		assert_int_equal(
+			itest_signet_run(NULL, out, sizeof(out), "vcard status --name gk%d", round), 0);
+		assert_non_null(strstr(out, "slot 9d (Key Management): key present"));
+		assert_non_null(strstr(out, "slot 9e (Card Authentication): key present"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_six_wrong_at_once),
 		cmocka_unit_test(test_nine_wrong_one_right),
 		cmocka_unit_test(test_stuck_lock_holder),
+		cmocka_unit_test(test_keys_made_at_once_are_both_recorded),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
