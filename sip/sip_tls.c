@@ -20,6 +20,7 @@
 #include <mbedtls/ssl.h>
 
 #include "dn.h"
+#include "path.h"
 #include "sg_mem.h"
 #include "sip_stream.h"
 #include "sip_transports.h"
@@ -75,9 +76,10 @@ struct tls {
 	char ee_not_before[32];
 	char bad_subject[160];  /* the first CA certificate with a problem */
 	char names[TLS_NAMES_MAX];
-	/* The certificate mbedTLS verified the end entity's signature with
-	 * (depth 1 of the verified path), copied: for verify_extra. */
+	/* The end entity's issuer on the validated path (path.h), copied:
+	 * for verify_extra. */
 	mbedtls_x509_crt issuer;
+	char path_why[400];     /* why no path validated */
 
 	/* the outbound queue */
 	uint8_t *q;
@@ -158,26 +160,63 @@ static void tls_time(char *buf, size_t cap, const mbedtls_x509_time *tm)
 		 tm->hour, tm->min, tm->sec);
 }
 
-/* mbedTLS calls this for every certificate of the chain, top down. */
+/* The registrar's path (path.h) from its certificate and what it sent
+ * with it to the configured anchors. The end entity's issuer on that
+ * path (a trust anchor, or a certificate whose own path validated; never
+ * a name match over what the server sent) is copied for verify_extra. */
+static void tls_path(struct tls *t, const mbedtls_x509_crt *crt, uint32_t *flags)
+{
+	struct path_out *out = sg_calloc(1, sizeof(*out));
+	struct path_in in;
+	struct sg_error e;
+
+	mbedtls_x509_crt_free(&t->issuer);
+	mbedtls_x509_crt_init(&t->issuer);
+	t->path_why[0] = '\0';
+	if (!out) {
+		snprintf(t->path_why, sizeof(t->path_why), "out of memory");
+		*flags |= MBEDTLS_X509_BADCERT_OTHER;
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.target = crt;
+	in.anchors = t->conf.anchors;
+	in.pool[0] = crt->next;
+	in.time_soft = 1; /* mbedTLS's flags say it, in the words below */
+	if (hal_clock_wall(&t->hal->clock, &in.now) != HAL_OK)
+		in.now = 0;
+	sg_error_init(&e);
+	if (path_build(&in, out, &e) != SG_OK) {
+		snprintf(t->path_why, sizeof(t->path_why), "%.399s", e.detail);
+		*flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+	} else if (out->n >= 2 &&
+		   path_parse_der(&t->issuer, NULL, out->crt[1]->raw.p, out->crt[1]->raw.len)) {
+		*flags |= MBEDTLS_X509_BADCERT_OTHER; /* no copy: refuse */
+	}
+	sg_free(out);
+}
+
+/* mbedTLS calls this for every certificate of the chain it built, top
+ * down. Its judgement of the chain is replaced by signet's path
+ * validation (path.h, the one validator; mbedTLS still judges validity
+ * with the C library's clock, the host name and the handshake): the CA
+ * certificates keep only their validity flags, and the end entity gets
+ * NOT_TRUSTED when no path validates. */
 static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
+	const uint32_t keep = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
 	struct tls *t = p;
 
 	if (depth > 0) {
-		/* Depth 1 is the end entity's verified parent: a trust anchor
-		 * or a certificate whose own path mbedTLS checked, never a
-		 * name match over what the server sent. */
-		if (depth == 1) {
-			mbedtls_x509_crt_free(&t->issuer);
-			mbedtls_x509_crt_init(&t->issuer);
-			if (mbedtls_x509_crt_parse_der(&t->issuer, crt->raw.p, crt->raw.len))
-				*flags |= MBEDTLS_X509_BADCERT_OTHER; /* no copy: refuse */
-		}
+		*flags &= keep;
 		if (*flags && !t->chain_flags)
 			dn_format(t->bad_subject, sizeof(t->bad_subject), &crt->subject);
 		t->chain_flags |= *flags;
 		return 0;
 	}
+	*flags &= keep | MBEDTLS_X509_BADCERT_CN_MISMATCH | MBEDTLS_X509_BADCERT_KEY_USAGE |
+		  MBEDTLS_X509_BADCERT_EXT_KEY_USAGE | MBEDTLS_X509_BADCERT_NS_CERT_TYPE;
+	tls_path(t, crt, flags);
 	if (t->ip_len && !sip_tls_cert_has_ip(crt, t->ip, (size_t)t->ip_len))
 		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
 	t->ee_flags = *flags;
@@ -196,7 +235,10 @@ static void tls_cert_error(struct tls *t)
 	struct sg_error *e = &t->err;
 	const char *who = "the registrar's certificate";
 
-	if (f & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING)) {
+	if ((f & MBEDTLS_X509_BADCERT_NOT_TRUSTED) && t->path_why[0]) {
+		sg_error_set(e, SG_E_CERT_UNTRUSTED, "%s (%s) is not trusted: %s", who, t->ee_subject,
+			     t->path_why);
+	} else if (f & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING)) {
 		sg_error_set(e, SG_E_CERT_UNTRUSTED,
 			     "%s (%s) is not trusted: its issuer '%s' does not lead to any of the "
 			     "configured trust anchors",
@@ -767,6 +809,7 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	snprintf(t->expect, sizeof(t->expect), "%s", name);
 	t->ip_len = sip_tls_ip_literal(name, t->ip);
 	t->ee_flags = t->chain_flags = 0;
+	t->path_why[0] = '\0';
 	t->names[0] = t->ee_subject[0] = t->bad_subject[0] = 0;
 	mbedtls_x509_crt_free(&t->issuer);
 	mbedtls_x509_crt_init(&t->issuer);

@@ -3,6 +3,7 @@
  * and writer.
  */
 #include "est_msg.h"
+#include "path.h"
 #include "sg_hex.h"
 
 #include <string.h>
@@ -38,7 +39,7 @@ static sg_err certs_add(mbedtls_x509_crt *chain, const uint8_t **p, const uint8_
 	if (mbedtls_asn1_get_tag((unsigned char **)&q, end, &l, CONS_SEQ) != 0)
 		return sg_error_set(e, SG_E_MALFORMED, "a certificate is not a DER SEQUENCE");
 	l += (size_t)(q - *p);
-	r = mbedtls_x509_crt_parse_der(chain, *p, l);
+	r = path_parse_der(chain, NULL, *p, l); /* as the path validation wants it */
 	if (r != 0)
 		return sg_error_set(e, SG_E_MALFORMED, "a certificate does not parse (-0x%04x)",
 				    (unsigned)-r);

@@ -12,6 +12,8 @@
 #include "dn.h"
 #include "http.h"
 #include "identity.h"
+#include "path.h"
+#include "sg_mem.h"
 #include "sg_time.h"
 #include "x509ext.h"
 
@@ -21,10 +23,9 @@
 /* Microsoft smart-card logon EKU 1.3.6.1.4.1.311.20.2.2 */
 static const char oid_sc_logon[] = "\x2b\x06\x01\x04\x01\x82\x37\x14\x02\x02";
 
-/* What mbedTLS's verify callback saw, deepest (anchor) last. */
+/* The validated path (or the best one tried), anchor last. */
 struct chain {
-	const mbedtls_x509_crt *crt[CERTCHECK_MAX_CHAIN];
-	uint32_t flags[CERTCHECK_MAX_CHAIN];
+	const mbedtls_x509_crt *crt[PATH_MAX_LEN];
 	size_t n;
 };
 
@@ -77,78 +78,7 @@ static int64_t x509_time(const mbedtls_x509_time *t)
 	return sg_time_from_utc(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
-/* ---- chain --------------------------------------------------------------- */
-
-static int record(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
-{
-	struct chain *ch = arg;
-
-	/* Time is judged against the device's clock below, not libc's. */
-	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
-	if (depth >= 0 && depth < CERTCHECK_MAX_CHAIN) {
-		ch->crt[depth] = crt;
-		ch->flags[depth] = *flags;
-		if ((size_t)depth + 1 > ch->n)
-			ch->n = (size_t)depth + 1;
-	}
-	return 0;
-}
-
-static const mbedtls_x509_crt *find_subject(const mbedtls_x509_crt *list,
-					     const mbedtls_x509_buf *name)
-{
-	for (; list && list->raw.p; list = list->next)
-		if (list->subject_raw.len == name->len &&
-		    !memcmp(list->subject_raw.p, name->p, name->len))
-			return list;
-	return NULL;
-}
-
-/* Explains mbedTLS's verdict in words an administrator can act on. */
-static void chain_fail_text(const struct chain *ch, uint32_t flags,
-			    const mbedtls_x509_crt *anchors, const mbedtls_x509_crt *pool,
-			    char *out, size_t len)
-{
-	char subj[200], iss[200];
-	const mbedtls_x509_crt *top = ch->n ? ch->crt[ch->n - 1] : NULL;
-
-	/* The certificate nearest the end entity that mbedTLS flagged is the
-	 * one whose issuer failed (a bad signature flags the child). */
-	for (size_t i = 0; i < ch->n; i++) {
-		if (ch->flags[i]) {
-			top = ch->crt[i];
-			break;
-		}
-	}
-	if (!top) {
-		snprintf(out, len, "the chain could not be built");
-		return;
-	}
-	dn(subj, sizeof(subj), &top->subject);
-	dn(iss, sizeof(iss), &top->issuer);
-	if (flags & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK |
-		     MBEDTLS_X509_BADCERT_BAD_KEY)) {
-		snprintf(out, len, "a signature algorithm or key in the chain is too weak or not "
-				   "supported (flags 0x%x)", (unsigned)flags);
-	} else if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
-		const mbedtls_x509_crt *cand = find_subject(anchors, &top->issuer_raw);
-		if (!cand)
-			cand = find_subject(pool, &top->issuer_raw);
-		if (cand && top->issuer_raw.len && cand != top)
-			snprintf(out, len,
-				 "issuer not trusted: '%s' is named as issuer of '%s' but its "
-				 "signature does not verify, or it may not issue certificates "
-				 "(CA:FALSE, path length, key usage)",
-				 iss, subj);
-		else
-			snprintf(out, len,
-				 "issuer not trusted: '%s' (issuer of '%s') is not a trust anchor "
-				 "and no intermediate for it was given",
-				 iss, subj);
-	} else {
-		snprintf(out, len, "the chain does not verify (mbedTLS flags 0x%x)", (unsigned)flags);
-	}
-}
+/* ---- chain: RFC 5280 path validation (path.h) ----------------------------- */
 
 /* Parses DER or PEM certificates from a caIssuers answer into pool. */
 static int aia_add(const struct hal *hal, const mbedtls_x509_crt *top, int timeout_ms,
@@ -163,58 +93,65 @@ static int aia_add(const struct hal *hal, const mbedtls_x509_crt *top, int timeo
 	if (http_fetch(hal, urls.url[0], NULL, NULL, 0, AIA_MAX_BYTES, timeout_ms, &resp, NULL) ==
 		    SG_OK &&
 	    resp.status == 200 && resp.body_len)
-		added = mbedtls_x509_crt_parse_der(pool, resp.body, resp.body_len) == 0;
+		added = path_parse_der(pool, NULL, resp.body, resp.body_len) == 0;
 	http_response_free(&resp);
 	return added;
 }
 
-static mbedtls_x509_crt_profile profile_for(int rsa_min_bits)
-{
-	mbedtls_x509_crt_profile p = {
-		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA224) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) |
-			MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) |
-			MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
-		MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSA) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECKEY) |
-			MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECDSA) |
-			MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSASSA_PSS),
-		MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1) |
-			MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP384R1) |
-			MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP521R1),
-		(uint32_t)rsa_min_bits,
-	};
-	return p;
-}
-
 static sg_err check_chain(const struct hal *hal, const struct certcheck_policy *p,
-			  const struct certcheck_input *in, mbedtls_x509_crt *leaf,
-			  struct chain *ch, struct certcheck_report *rep)
+			  const struct certcheck_input *in, const mbedtls_x509_crt *leaf,
+			  mbedtls_x509_crt *aia, struct path_out *out, struct chain *ch,
+			  struct certcheck_report *rep)
 {
-	mbedtls_x509_crt_profile prof = profile_for(p->rsa_min_bits);
-	uint32_t flags = 0;
-	char text[600];
-	int rc;
+	struct path_in pin;
+	struct sg_error e;
+	sg_err rc;
 
+	memset(&pin, 0, sizeof(pin));
+	pin.target = leaf;
+	pin.anchors = in->anchors;
+	pin.pool[0] = in->intermediates;
+	pin.pool[1] = aia;
+	pin.unread = in->unread;
+	pin.policy = &p->policy;
+	pin.now = rep->now;
+	pin.skew_s = p->skew_s;
+	pin.time_soft = 1; /* the time check below judges and words it */
+	pin.rsa_min_bits = p->rsa_min_bits;
 	for (int round = 0;; round++) {
-		memset(ch, 0, sizeof(*ch));
-		flags = 0;
-		rc = mbedtls_x509_crt_verify_with_profile(leaf, (mbedtls_x509_crt *)in->anchors,
-							  NULL, &prof, NULL, &flags, record, ch);
-		if (rc == 0 || !(flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) || !p->aia_fetch ||
-		    round >= AIA_MAX_ROUNDS || !ch->n ||
-		    !aia_add(hal, ch->crt[ch->n - 1], p->revoke.timeout_ms, leaf))
+		sg_error_init(&e);
+		rc = path_build(&pin, out, &e);
+		if (rc != SG_E_CERT_UNTRUSTED || !(out->fail & PATH_F_NO_ISSUER) || !p->aia_fetch ||
+		    round >= AIA_MAX_ROUNDS || !out->n ||
+		    !aia_add(hal, out->crt[out->n - 1], p->revoke.timeout_ms, aia))
 			break;
 	}
+	ch->n = out->n;
+	memcpy(ch->crt, out->crt, out->n * sizeof(out->crt[0]));
 	rep->chain_len = ch->n;
-	for (size_t i = 0; i < ch->n; i++)
+	for (size_t i = 0; i < ch->n && i < CERTCHECK_MAX_CHAIN; i++)
 		dn(rep->chain[i], sizeof(rep->chain[i]), &ch->crt[i]->subject);
-	if (rc == 0 && flags == 0) {
+	if (rep->chain_len > CERTCHECK_MAX_CHAIN)
+		rep->chain_len = CERTCHECK_MAX_CHAIN;
+	rep->pol = out->pol;
+	snprintf(rep->policy.text, sizeof(rep->policy.text), "%s", out->policy);
+	snprintf(rep->names.text, sizeof(rep->names.text), "%s", out->names);
+	if (rc == SG_OK) {
+		rep->policy.verdict = rep->names.verdict = CERTCHECK_PASS;
 		step(rep, CERTCHECK_CHAIN, CERTCHECK_PASS, SG_OK, "%zu certificate(s) up to '%s'",
-		     ch->n, ch->n ? rep->chain[ch->n - 1] : "?");
+		     ch->n, ch->n ? rep->chain[rep->chain_len - 1] : "?");
 		return SG_OK;
 	}
-	chain_fail_text(ch, flags, in->anchors, leaf->next, text, sizeof(text));
-	step(rep, CERTCHECK_CHAIN, CERTCHECK_FAIL, SG_E_CERT_UNTRUSTED, "%s", text);
-	return SG_E_CERT_UNTRUSTED;
+	/* what refused the path fails; what it got through passes */
+	rep->policy.verdict = out->fail & PATH_F_POLICY			  ? CERTCHECK_FAIL
+			      : strncmp(out->policy, "not checked", 11) ? CERTCHECK_PASS
+									  : CERTCHECK_SKIP;
+	rep->names.verdict = out->fail & PATH_F_NAMES			? CERTCHECK_FAIL
+			     : strncmp(out->names, "not checked", 11) ? CERTCHECK_PASS
+								      : CERTCHECK_SKIP;
+	rc = rc == SG_E_NOMEM ? rc : SG_E_CERT_UNTRUSTED;
+	step(rep, CERTCHECK_CHAIN, CERTCHECK_FAIL, rc, "%s", e.detail);
+	return rc;
 }
 
 /* ---- time ---------------------------------------------------------------- */
@@ -385,13 +322,15 @@ static void unavailable_step(struct certcheck_report *rep, size_t i, const char 
 	}
 }
 
-/* The CRL signer's path for revoke.c (revoke_signer_path_fn): mbedTLS's
- * verify from the signer over the intermediates to the one trust anchor of
- * the path being checked, every certificate valid at now. The RFC 5280
- * path builder replaces this function (revoke_env.signer_path). */
+/* The CRL signer's path for revoke.c (revoke_signer_path_fn): the path
+ * validation's own (path_crl_signer: keyUsage cRLSign, a path over the
+ * intermediates to the one trust anchor of the path being checked, every
+ * certificate valid at now; policies do not apply, RFC 5280 6.3.3 (f)). */
 struct signer_arg {
-	const mbedtls_x509_crt *anchor; /* the checked path's trust anchor */
-	const mbedtls_x509_crt *pool;   /* intermediates */
+	const mbedtls_x509_crt *anchor;  /* the checked path's trust anchor */
+	const mbedtls_x509_crt *anchors; /* all of them (the anchor is one) */
+	const mbedtls_x509_crt *pool;    /* intermediates */
+	const struct path_unread *unread;
 	int rsa_min_bits, skew_s;
 };
 
@@ -399,43 +338,43 @@ static sg_err signer_path(void *arg, const mbedtls_x509_crt *signer, int64_t now
 			  struct revoke_path *path, struct sg_error *e)
 {
 	const struct signer_arg *a = arg;
-	mbedtls_x509_crt_profile prof = profile_for(a->rsa_min_bits);
-	mbedtls_x509_crt anchor;
-	struct chain ch;
-	uint32_t flags = 0;
-	int rc;
+	struct path_in in;
+	struct path_out *out;
+	sg_err err;
 
-	memset(&ch, 0, sizeof(ch));
-	mbedtls_x509_crt_init(&anchor);
-	rc = mbedtls_x509_crt_parse_der(&anchor, a->anchor->raw.p, a->anchor->raw.len) ||
-	     mbedtls_x509_crt_parse_der(&path->store, signer->raw.p, signer->raw.len);
-	for (const mbedtls_x509_crt *c = a->pool; !rc && c && c->raw.p; c = c->next)
-		(void)mbedtls_x509_crt_parse_der(&path->store, c->raw.p, c->raw.len);
-	if (!rc)
-		rc = mbedtls_x509_crt_verify_with_profile(&path->store, &anchor, NULL, &prof, NULL,
-							  &flags, record, &ch);
-	mbedtls_x509_crt_free(&anchor);
-	if (rc || flags || ch.n < 2)
-		return sg_error_set(e, SG_E_CERT_UNTRUSTED,
-				    "its path to the trust anchor does not validate (flags 0x%x)",
-				    (unsigned)flags);
-	for (size_t i = 0; i < ch.n; i++) {
-		const mbedtls_x509_crt *c = i + 1 < ch.n ? ch.crt[i] : a->anchor;
-		if (x509_time(&c->valid_from) - a->skew_s > now ||
-		    x509_time(&c->valid_to) + a->skew_s < now)
-			return sg_error_set(e, SG_E_CERT_EXPIRED,
-					    "a certificate of its path is not valid now");
-		path->crt[i] = c;
+	/* The signer may not outlive this call: the path points at a copy. */
+	if (path_parse_der(&path->store, NULL, signer->raw.p, signer->raw.len) != 0)
+		return sg_error_set(e, SG_E_CERT_PARSE, "the CRL signer cannot be read");
+	out = sg_calloc(1, sizeof(*out));
+	if (!out)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	memset(&in, 0, sizeof(in));
+	in.target = &path->store;
+	in.anchors = a->anchors;
+	in.pool[0] = a->pool;
+	in.unread = a->unread;
+	in.now = now;
+	in.skew_s = a->skew_s;
+	in.rsa_min_bits = a->rsa_min_bits;
+	err = path_crl_signer(&in, a->anchor, out, e);
+	if (!err && (out->n < 2 || out->n > REVOKE_PATH_MAX))
+		err = sg_error_set(e, SG_E_CERT_UNTRUSTED, "its path to the trust anchor has %zu "
+				   "certificates (2 to %d)", out->n, REVOKE_PATH_MAX);
+	if (!err) {
+		for (size_t i = 0; i < out->n; i++)
+			path->crt[i] = out->crt[i];
+		path->n = out->n;
 	}
-	path->n = ch.n;
-	return SG_OK;
+	sg_free(out);
+	return err;
 }
 
 static sg_err check_revocation(const struct hal *hal, const struct certcheck_policy *p,
-			       const struct certcheck_input *in, const mbedtls_x509_crt *leaf,
-			       const struct chain *ch, struct certcheck_report *rep)
+			       const struct certcheck_input *in, const struct chain *ch,
+			       struct certcheck_report *rep)
 {
-	struct signer_arg sa = {ch->crt[ch->n - 1], leaf->next, p->rsa_min_bits, p->skew_s};
+	struct signer_arg sa = {ch->crt[ch->n - 1], in->anchors, in->intermediates, in->unread,
+				p->rsa_min_bits, p->skew_s};
 	struct revoke_env env;
 	struct revoke_result rr;
 	struct sg_error e;
@@ -459,7 +398,7 @@ static sg_err check_revocation(const struct hal *hal, const struct certcheck_pol
 	}
 	memset(&env, 0, sizeof(env));
 	env.crls = in->crls;
-	env.signers[0] = leaf->next;
+	env.signers[0] = in->intermediates;
 	env.signers[1] = in->anchors;
 	env.signer_path = signer_path;
 	env.arg = &sa;
@@ -522,14 +461,20 @@ sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
 		     const struct certcheck_input *in, struct certcheck_report *rep,
 		     struct sg_error *e)
 {
-	mbedtls_x509_crt leaf;
+	mbedtls_x509_crt leaf, aia;
+	struct path_out *out = NULL;
 	struct chain ch;
 	sg_err err;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
+	memset(&ch, 0, sizeof(ch));
+	snprintf(rep->policy.text, sizeof(rep->policy.text), "not checked");
+	snprintf(rep->names.text, sizeof(rep->names.text), "not checked");
 	mbedtls_x509_crt_init(&leaf);
-	rc = mbedtls_x509_crt_parse_der(&leaf, in->der, in->der_len);
+	mbedtls_x509_crt_init(&aia);
+	rc = mbedtls_x509_crt_parse_der_with_ext_cb(&leaf, in->der, in->der_len, 1, path_ext_cb,
+						    NULL);
 	if (rc) {
 		char why[120];
 		mbedtls_strerror(rc, why, sizeof(why));
@@ -537,15 +482,6 @@ sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
 		     "the certificate cannot be read: %s", why);
 		goto out;
 	}
-	/* mbedTLS looks for a certificate's issuer only among the ones after
-	 * it in the list; repeating the pool puts every issuer after every
-	 * subject whatever order the intermediates came in. */
-	size_t n_pool = 0;
-	for (const mbedtls_x509_crt *c = in->intermediates; c && c->raw.p; c = c->next)
-		n_pool++;
-	for (size_t round = 0; round < n_pool && round < CERTCHECK_MAX_CHAIN; round++)
-		for (const mbedtls_x509_crt *c = in->intermediates; c && c->raw.p; c = c->next)
-			(void)mbedtls_x509_crt_parse_der(&leaf, c->raw.p, c->raw.len);
 	if (in->at_set) {
 		rep->now = in->at;
 	} else if (hal_clock_wall(&hal->clock, &rep->now) != HAL_OK) {
@@ -553,12 +489,17 @@ sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
 		     "the device does not know the date and time yet");
 		goto out;
 	}
-	err = check_chain(hal, p, in, &leaf, &ch, rep);
+	out = sg_calloc(1, sizeof(*out));
+	if (!out) {
+		step(rep, CERTCHECK_CHAIN, CERTCHECK_FAIL, SG_E_NOMEM, "out of memory");
+		goto out;
+	}
+	err = check_chain(hal, p, in, &leaf, &aia, out, &ch, rep);
 	check_time(p, &ch, &leaf, rep);
 	check_usage(p, &leaf, rep);
 	check_identity(p, in, &leaf, rep);
 	if (err == SG_OK && rep->steps[CERTCHECK_TIME].verdict != CERTCHECK_FAIL && ch.n >= 2)
-		check_revocation(hal, p, in, &leaf, &ch, rep);
+		check_revocation(hal, p, in, &ch, rep);
 	else if (err == SG_OK && ch.n < 2)
 		step(rep, CERTCHECK_REVOCATION, CERTCHECK_SKIP, SG_OK,
 		     "the certificate is itself a trust anchor");
@@ -566,6 +507,8 @@ sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
 		step(rep, CERTCHECK_REVOCATION, CERTCHECK_SKIP, SG_OK,
 		     "not checked: the chain or the time check failed");
 out:
+	sg_free(out);
+	mbedtls_x509_crt_free(&aia);
 	mbedtls_x509_crt_free(&leaf);
 	return first_failure(rep, e);
 }

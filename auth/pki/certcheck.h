@@ -2,9 +2,13 @@
  * certcheck.h: may this certificate sign a person in here?
  *
  * Five checks, each reported with its verdict and plain-words text:
- *   chain       to the trust anchors (intermediates from the token, the
- *               configuration or AIA caIssuers); signatures (RSA PKCS#1
- *               v1.5 and PSS, ECDSA); basic constraints and path length;
+ *   chain       RFC 5280 path validation to the trust anchors (path.h;
+ *               intermediates from the token, the configuration or AIA
+ *               caIssuers, tried in order, with backtracking); signatures
+ *               (RSA PKCS#1 v1.5 and PSS, ECDSA); RFC 5280 7.1 name
+ *               chaining; basic constraints and path length; key usage
+ *               keyCertSign; name constraints; certificate policies
+ *               (p->policy; the report's policy and names lines);
  *   time        every certificate of the chain against the HAL wall clock
  *               (or a given time), with a skew allowance; a device that
  *               does not know the time fails with SG_E_TIME_UNKNOWN;
@@ -37,6 +41,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "hal.h"
+#include "path.h"
 #include "policy.h"
 #include "revoke.h"
 #include "sg_err.h"
@@ -64,7 +69,7 @@ struct certcheck_policy {
 	int revocation_scope;      /* enum certcheck_scope (default chain) */
 	/* RFC 5280 6.1.1's policy inputs ([certs] policies, require_explicit_policy,
 	 * inhibit_policy_mapping, inhibit_any_policy; default: any policy, nothing
-	 * required), for the path validation (policy.h). Not applied yet. */
+	 * required), applied by the path validation (path.h, policy.h). */
 	struct pol_params policy;
 };
 
@@ -72,7 +77,9 @@ struct certcheck_input {
 	const uint8_t *der;                     /* the end-entity certificate */
 	size_t der_len;
 	const mbedtls_x509_crt *anchors;        /* trust anchors (required) */
-	const mbedtls_x509_crt *intermediates;  /* untrusted helpers, or NULL */
+	const mbedtls_x509_crt *intermediates;  /* untrusted helpers, or NULL (parsed
+						 * with path_ext_cb: path.h) */
+	const struct path_unread *unread;       /* helpers mbedTLS could not parse, or NULL */
 	const struct crl_list *crls;            /* configured CRLs, or NULL */
 	const char *identity;                   /* NULL: identity not checked */
 	int64_t at;                             /* check at this time ... */
@@ -119,6 +126,14 @@ struct certcheck_report {
 	size_t chain_len;
 	char chain[CERTCHECK_MAX_CHAIN][160]; /* subjects, end entity first */
 	struct revoke_result revocation;    /* of the end-entity certificate */
+	/* What the path validation found beside the chain check (signet
+	 * verify's policy and names lines): pass (the path's), fail (what
+	 * refused the path), skip (not reached). */
+	struct {
+		enum certcheck_verdict verdict;
+		char text[POL_SET_TEXT];
+	} policy, names;
+	struct pol_result pol;              /* the validated path's policy sets */
 	/* What to do next when the code's own diagnosis (sg_err_diagnosis)
 	 * does not fit the failure (each front end words it); NONE otherwise. */
 	enum certcheck_advice advice;

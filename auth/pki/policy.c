@@ -10,6 +10,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/x509.h>
 
+#include "dn.h"
 #include "sg_mem.h"
 
 #define CONS_SEQ (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
@@ -740,8 +741,7 @@ sg_err pol_cert(struct pol_state *st, const mbedtls_x509_crt *crt, int self_issu
 
 	if (!crt)
 		return sg_error_set(e, SG_E_INTERNAL, "policy check: no certificate");
-	if (mbedtls_x509_dn_gets(name, sizeof(name), &crt->subject) < 0)
-		snprintf(name, sizeof(name), "a certificate");
+	dn_format(name, sizeof(name), &crt->subject); /* UTF-8, controls as \xNN (dn.h) */
 	return pol_cert_ext(st, crt->v3_ext.p, crt->v3_ext.len, self_issued, name, e);
 }
 

@@ -111,9 +111,9 @@ sg_err revoke_policy_methods(struct revoke_policy *p, const char *s, struct sg_e
  * certificates the hook parses for the path go into path->store (an
  * initialised, empty mbedtls_x509_crt list revoke_check frees after use);
  * pointers to certificates that outlive the call (env->signers) may be
- * used as they are. certcheck's hook chains with mbedTLS's verify against
- * the path's own anchor and the intermediates; the RFC 5280 path builder
- * replaces it by setting env->signer_path to its own function.
+ * used as they are. certcheck's hook is the path validation's
+ * path_crl_signer (path.h) to the path's own anchor over the
+ * intermediates.
  */
 #define REVOKE_PATH_MAX 8
 #define REVOKE_MAX_DEPTH 3

@@ -69,7 +69,7 @@ static int check_prepare(struct cli *c, struct check_ctx *k, const struct token 
 	if (ca && trust_load_certs(&k->anchors, ca, "--ca", &e))
 		return cli_usage_error(c, "%s", e.detail);
 	k->have_anchors = ca != NULL;
-	if (un && trust_load_certs(&k->pool, un, "--untrusted", &e))
+	if (un && trust_load_pool(&k->pool, NULL, un, "--untrusted", &e))
 		return cli_usage_error(c, "%s", e.detail);
 	if (crl && trust_load_crl(&k->crls, crl, "--crl", &e))
 		return cli_usage_error(c, "%s", e.detail);

@@ -37,7 +37,8 @@ struct verify_opts {
 };
 
 struct loaded {
-	mbedtls_x509_crt anchors, pool, file;
+	mbedtls_x509_crt anchors, pool;
+	struct path_unread unread; /* intermediates mbedTLS cannot parse */
 	struct crl_list crls;
 	uint8_t *der;
 	size_t der_len;
@@ -149,18 +150,9 @@ static sg_err load_subject(struct cli *c, const struct verify_opts *o, struct lo
 	sg_err err;
 
 	if (o->cert) {
-		err = trust_load_certs(&l->file, o->cert, "--cert", e);
-		if (err)
-			return err;
-		l->der = malloc(l->file.raw.len);
-		if (!l->der)
-			return sg_error_set(e, SG_E_NOMEM, NULL);
-		memcpy(l->der, l->file.raw.p, l->file.raw.len);
-		l->der_len = l->file.raw.len;
 		/* The rest of the file helps build the chain. */
-		for (const mbedtls_x509_crt *x = l->file.next; x && x->raw.p; x = x->next)
-			mbedtls_x509_crt_parse_der(&l->pool, x->raw.p, x->raw.len);
-		return SG_OK;
+		return trust_load_subject(o->cert, "--cert", &l->der, &l->der_len, &l->pool,
+					  &l->unread, e);
 	}
 	err = cli_open_token(c, &t, e);
 	if (!err)
@@ -197,7 +189,7 @@ static sg_err load_inputs(struct cli *c, const struct verify_opts *o, struct loa
 				    "no trust anchors: give --ca FILE|DIR or set [certs] ca");
 	err = trust_load_certs(&l->anchors, ca, "--ca", e);
 	if (!err && un)
-		err = trust_load_certs(&l->pool, un, "--untrusted", e);
+		err = trust_load_pool(&l->pool, &l->unread, un, "--untrusted", e);
 	if (!err && crl)
 		err = trust_load_crl(&l->crls, crl, "--crl", e);
 	if (!err)
@@ -218,6 +210,11 @@ static void print_text(const struct certinfo *ci, const struct certcheck_report 
 	for (int i = 0; i < CERTCHECK__STEPS; i++)
 		printf("  %-11s %-5s %s\n", certcheck_step_name(i),
 		       certcheck_verdict_name(rep->steps[i].verdict), rep->steps[i].text);
+	/* What the chain check found on the way (part of the chain verdict). */
+	printf("  %-11s %-5s %s\n", "policy", certcheck_verdict_name(rep->policy.verdict),
+	       rep->policy.text);
+	printf("  %-11s %-5s %s\n", "names", certcheck_verdict_name(rep->names.verdict),
+	       rep->names.text);
 	if (rep->result == SG_OK) {
 		printf("Result:      acceptable\n");
 		return;
@@ -259,6 +256,20 @@ static void print_json(const struct certinfo *ci, const struct certcheck_report 
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_key(&j, "policy");
+	json_obj_begin(&j);
+	json_key(&j, "result");
+	json_str(&j, certcheck_verdict_name(rep->policy.verdict));
+	json_key(&j, "detail");
+	json_str(&j, rep->policy.text);
+	json_obj_end(&j);
+	json_key(&j, "names");
+	json_obj_begin(&j);
+	json_key(&j, "result");
+	json_str(&j, certcheck_verdict_name(rep->names.verdict));
+	json_key(&j, "detail");
+	json_str(&j, rep->names.text);
+	json_obj_end(&j);
 	if (rep->steps[CERTCHECK_TIME].verdict != CERTCHECK_FAIL && rep->not_after) {
 		json_key(&j, "days_left");
 		json_int(&j, rep->days_left);
@@ -298,7 +309,6 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	memset(&l, 0, sizeof(l));
 	mbedtls_x509_crt_init(&l.anchors);
 	mbedtls_x509_crt_init(&l.pool);
-	mbedtls_x509_crt_init(&l.file);
 	crl_list_init(&l.crls);
 	sg_error_init(&e);
 	if (load_inputs(c, &o, &l, &e)) {
@@ -309,6 +319,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	in.der_len = l.der_len;
 	in.anchors = &l.anchors;
 	in.intermediates = l.pool.raw.p ? &l.pool : NULL;
+	in.unread = &l.unread;
 	in.crls = &l.crls;
 	cli_step(c, "checking %zu-byte certificate", l.der_len);
 	certcheck_run(&c->hal, &pol, &in, &rep, &e);
@@ -325,7 +336,7 @@ out:
 	free(l.der);
 	mbedtls_x509_crt_free(&l.anchors);
 	mbedtls_x509_crt_free(&l.pool);
-	mbedtls_x509_crt_free(&l.file);
+	path_unread_free(&l.unread);
 	crl_list_free(&l.crls);
 	return rc;
 }

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/platform_util.h>
@@ -18,6 +20,7 @@
 #include "est_coap.h"
 #include "est_msg.h"
 #include "identity.h"
+#include "path.h"
 #include "sg_mem.h"
 
 #define EST_LABEL "signet" /* the new key's (and certificate's) label, where a token keeps one */
@@ -42,6 +45,57 @@ int est_renew_due(int64_t not_after, int64_t now, int days)
 }
 
 /* ---- the service, checked against the pin ---------------------------------- */
+
+/* crt (and what came with it, pool) to the pinned anchor through signet's
+ * path validation (path.h, the one validator), at the C library's time
+ * as mbedTLS's verify had it. SG_OK, or the validator's reason. */
+static sg_err est_path(const mbedtls_x509_crt *crt, const mbedtls_x509_crt *pool,
+		       const mbedtls_x509_crt *anchor, struct sg_error *e)
+{
+	struct path_out *out = sg_calloc(1, sizeof(*out));
+	struct path_in in;
+	sg_err err;
+
+	if (!out)
+		return sg_error_set(e, SG_E_NOMEM, NULL);
+	memset(&in, 0, sizeof(in));
+	in.target = crt;
+	in.anchors = anchor;
+	in.pool[0] = pool;
+	in.now = (int64_t)time(NULL);
+	err = path_build(&in, out, e);
+	sg_free(out);
+	return err;
+}
+
+/* A name as mbedTLS 2.28's verify matched it: "*." wildcard or whole. */
+static int host_is(const mbedtls_x509_buf *b, const char *host)
+{
+	size_t n = strlen(host);
+	const char *dot;
+
+	if (b->len == n && !strncasecmp((const char *)b->p, host, n))
+		return 1;
+	dot = strchr(host, '.');
+	return b->len > 2 && b->p[0] == '*' && b->p[1] == '.' && dot && dot != host &&
+	       b->len - 1 == strlen(dot) && !strncasecmp((const char *)b->p + 1, dot, b->len - 1);
+}
+
+/* The host name check mbedTLS's verify did: subjectAltName entries, or
+ * without that extension the subject's CNs. */
+static int host_ok(const mbedtls_x509_crt *c, const char *host)
+{
+	if (c->ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) {
+		for (const mbedtls_x509_sequence *s = &c->subject_alt_names; s && s->buf.p; s = s->next)
+			if (host_is(&s->buf, host))
+				return 1;
+		return 0;
+	}
+	for (const mbedtls_x509_name *nm = &c->subject; nm && nm->oid.p; nm = nm->next)
+		if (!MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &nm->oid) && host_is(&nm->val, host))
+			return 1;
+	return 0;
+}
 
 /* The anchor: the pinned CA file's certificates, which /crts must also
  * hold; or the /crts certificate whose SHA-256 is the pinned fingerprint. */
@@ -84,7 +138,6 @@ static sg_err check_service(struct est_conn *conn, const struct est_opts *o, con
 {
 	mbedtls_x509_crt crts, peer;
 	struct est_resp r;
-	uint32_t flags = 0;
 	sg_err err;
 
 	mbedtls_x509_crt_init(&crts);
@@ -105,13 +158,15 @@ static sg_err check_service(struct est_conn *conn, const struct est_opts *o, con
 	err = est_conn_peer_chain(conn, &peer, e);
 	if (err)
 		goto out;
-	if (mbedtls_x509_crt_verify(&peer, anchor, NULL, host, &flags, NULL, NULL) != 0) {
-		char why[200];
+	if (est_path(&peer, peer.next, anchor, e) != SG_OK) {
+		char why[sizeof(e->detail)];
 
-		mbedtls_x509_crt_verify_info(why, sizeof(why), "", flags);
-		why[strcspn(why, "\n")] = 0;
+		snprintf(why, sizeof(why), "%s", e->detail);
 		err = sg_error_set(e, SG_E_CERT_UNTRUSTED, "the service's certificate does not match "
-				   "the pinned CA or the name %s (%s); nothing was sent", host, why);
+				   "the pinned CA (%.300s); nothing was sent", why);
+	} else if (!host_ok(&peer, host)) {
+		err = sg_error_set(e, SG_E_CERT_UNTRUSTED, "the service's certificate does not name "
+				   "%s; nothing was sent", host);
 	}
 out:
 	est_resp_free(&r);
@@ -161,7 +216,6 @@ static sg_err check_issued(const struct est_resp *r, const mbedtls_pk_context *p
 	uint8_t a[600], b[600];
 	mbedtls_x509_crt crt;
 	struct certinfo ci;
-	uint32_t flags = 0;
 	int la, lb;
 	sg_err err;
 
@@ -185,10 +239,12 @@ static sg_err check_issued(const struct est_resp *r, const mbedtls_pk_context *p
 				   identity);
 		goto out;
 	}
-	if (mbedtls_x509_crt_verify(&crt, (mbedtls_x509_crt *)anchor, NULL, NULL, &flags, NULL,
-				    NULL) != 0) {
+	if (est_path(&crt, crt.next, anchor, e) != SG_OK) {
+		char why[sizeof(e->detail)];
+
+		snprintf(why, sizeof(why), "%s", e->detail);
 		err = sg_error_set(e, SG_E_CERT_UNTRUSTED, "the issued certificate does not chain "
-				   "to the pinned CA (flags 0x%x)", (unsigned)flags);
+				   "to the pinned CA (%.300s)", why);
 		goto out;
 	}
 	*der = sg_calloc(1, crt.raw.len);

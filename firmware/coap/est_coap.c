@@ -14,6 +14,7 @@
 #include <gnutls/pkcs11.h>
 
 #include "est_coap_msg.h"
+#include "path.h"
 #include "est_msg.h"
 #include "est_tlskey.h"
 #include "sg_mem.h"
@@ -262,7 +263,7 @@ sg_err est_conn_peer_chain(struct est_conn *c, mbedtls_x509_crt *chain, struct s
 	if (!peers || n == 0)
 		return sg_error_set(e, SG_E_CERT_UNTRUSTED, "the server presented no certificate");
 	for (unsigned i = 0; i < n && i < EST_MAX_CERTS; i++)
-		if (mbedtls_x509_crt_parse_der(chain, peers[i].data, peers[i].size) != 0)
+		if (path_parse_der(chain, NULL, peers[i].data, peers[i].size) != 0)
 			return sg_error_set(e, SG_E_CERT_PARSE, "the server's certificate %u does not "
 					    "parse", i);
 	return SG_OK;

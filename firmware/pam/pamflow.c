@@ -187,7 +187,7 @@ static sg_err trust_load(struct pf_trust *tr, const struct signet_config *cfg,
 		return sg_error_set(e, SG_E_CONFIG, "no trust anchors: set [certs] ca");
 	err = trust_load_certs(&tr->anchors, cfg->ca, "[certs] ca", e);
 	if (!err && cfg->untrusted[0])
-		err = trust_load_certs(&tr->pool, cfg->untrusted, "[certs] untrusted", e);
+		err = trust_load_pool(&tr->pool, NULL, cfg->untrusted, "[certs] untrusted", e);
 	if (!err && cfg->crl[0])
 		err = trust_load_crl(&tr->crls, cfg->crl, "[certs] crl", e);
 	if (!err)

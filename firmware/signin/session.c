@@ -116,7 +116,7 @@ static sg_err load_trust(struct session *s, struct sg_error *e)
 				    "no trust anchors: give --ca FILE|DIR or set [certs] ca");
 	err = trust_load_certs(&s->anchors, ca, "ca", e);
 	if (!err && un)
-		err = trust_load_certs(&s->pool, un, "untrusted", e);
+		err = trust_load_pool(&s->pool, NULL, un, "untrusted", e);
 	s->untrusted_file = un;
 	if (!err && crl)
 		err = trust_load_crl(&s->crls, crl, "crl", e);
@@ -491,7 +491,7 @@ void session_close(struct session *s)
 	mbedtls_x509_crt_free(&s->pool);
 	mbedtls_x509_crt_init(&s->pool);
 	if (s->untrusted_file)
-		mbedtls_x509_crt_parse_file(&s->pool, s->untrusted_file);
+		(void)trust_load_pool(&s->pool, NULL, s->untrusted_file, "untrusted", NULL);
 	s->stopping = 0;
 	s->expiry_warning = 0;
 	s->expiry_text[0] = '\0';

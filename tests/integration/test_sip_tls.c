@@ -416,6 +416,77 @@ static void test_verify_hook_gets_verified_issuer(void **state)
 	stop(pid);
 }
 
+/* The registrar's chain goes through signet's path validation (path.h):
+ * an intermediate CA whose (non-critical, so mbedTLS alone ignores them)
+ * name constraints leave out the registrar's name fails the handshake
+ * with the constraint named; when they include it, the handshake
+ * completes and the hook's issuer is that intermediate. */
+static void test_registrar_name_constraints(void **state)
+{
+	static const char *const nc[2] = {"permitted;DNS:other.test",
+					  "permitted;DNS:" REGISTRAR ",permitted;IP:127.0.0.1/"
+					  "255.255.255.255"};
+	char dir[700];
+	(void)state;
+
+	for (int ok = 0; ok < 2; ok++) {
+		mbedtls_x509_crt anchor;
+		struct conn c;
+		int port = itest_free_port(), pid;
+
+		snprintf(dir, sizeof(dir), "%s/nc%d", itest_scratch(), ok);
+		assert_int_equal(
+			itest_sh("set -e; mkdir -p '%1$s'; cd '%1$s'; "
+				 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+				 "-keyout root.key -subj '/O=signet test/CN=nc root' -days 30 "
+				 "-addext 'basicConstraints=critical,CA:TRUE' -out root.crt 2>/dev/null; "
+				 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+				 "-keyout inter.key -subj '/O=signet test/CN=nc inter' -out inter.csr "
+				 "2>/dev/null; "
+				 "printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n"
+				 "nameConstraints=%2$s\n' >inter.ext; "
+				 "openssl x509 -req -in inter.csr -CA root.crt -CAkey root.key "
+				 "-CAcreateserial -days 30 -extfile inter.ext -out inter.crt 2>/dev/null; "
+				 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+				 "-keyout server.key -subj '/O=signet test/CN=" REGISTRAR "' "
+				 "-out server.csr 2>/dev/null; "
+				 "printf 'subjectAltName=DNS:" REGISTRAR ",IP:127.0.0.1\n"
+				 "extendedKeyUsage=serverAuth\n' >server.ext; "
+				 "openssl x509 -req -in server.csr -CA inter.crt -CAkey inter.key "
+				 "-CAcreateserial -days 30 -extfile server.ext -out server.crt "
+				 "2>/dev/null",
+				 dir, nc[ok]),
+			0);
+		mbedtls_x509_crt_init(&anchor);
+		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/root.crt");
+		assert_int_equal(mbedtls_x509_crt_parse_file(&anchor, dir), 0);
+		dir[strlen(dir) - strlen("/root.crt")] = '\0';
+		pid = track(itest_spawn(ok ? "s_server-nc1" : "s_server-nc0",
+					"openssl s_server -Verify 1 -accept 127.0.0.1:%d -cert "
+					"'%s/server.crt' -key '%s/server.key' -cert_chain '%s/inter.crt' "
+					"-CAfile '%s/pki/ca.crt' -tls1_2 -rev -naccept 1 </dev/null",
+					port, dir, dir, dir, tokdir));
+		assert_int_equal(itest_wait_log(ok ? "s_server-nc1" : "s_server-nc0", "ACCEPT"), 0);
+		memset(&vx, 0, sizeof(vx));
+		conn_verify = ok ? record_verify : NULL;
+		conn_open(&c, &alice, &anchor, REGISTRAR, port, 10000);
+		conn_verify = NULL;
+		if (ok) {
+			assert_true(c.up);
+			assert_int_equal(vx.calls, 1);
+			assert_false(vx.issuer_is_anchor); /* the intermediate */
+		} else {
+			assert_true(c.down);
+			assert_int_equal(c.err.code, SG_E_CERT_UNTRUSTED);
+			assert_non_null(strstr(c.err.detail, "name constraints"));
+			assert_non_null(strstr(c.err.detail, "nc inter"));
+		}
+		conn_free(&c);
+		stop(pid);
+		mbedtls_x509_crt_free(&anchor);
+	}
+}
+
 /* ---- Kamailio ------------------------------------------------------------ */
 
 static void dump_contains(const char *dir, const char *text, int want)
@@ -786,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_ip_literal),
 		cmocka_unit_test(test_new_refuses_bad_conf),
 		cmocka_unit_test(test_openssl_s_server),
+		cmocka_unit_test(test_registrar_name_constraints),
 		cmocka_unit_test(test_verify_hook_gets_verified_issuer),
 		cmocka_unit_test(test_kamailio_register),
 		cmocka_unit_test(test_registrar_name),

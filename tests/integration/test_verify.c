@@ -585,6 +585,89 @@ static void test_crl_idp_and_delta(void **state)
 	assert_int_equal(itest_sh("cp '%s/inter.crl.orig' '%s/www/inter.crl'", pki, pki), 0);
 }
 
+/* Path validation (issue 15): a sub-CA with a critical name constraint
+ * (DNS and e-mail under example.test, directory names under O=signet
+ * test) that asks for an explicit policy (requireExplicitPolicy 0) and
+ * names one. The user under it validates with the policy and the
+ * constraint shown; a user named outside the constraint, or a
+ * configuration that accepts another policy, is refused with the
+ * constraint (and the CA that imposes it) named; --untrusted holding a
+ * certificate mbedTLS cannot parse is a refusal naming it (exit 6), not
+ * a configuration error. */
+static void test_constrained_sub_ca(void **state)
+{
+	const char *s = itest_scratch();
+	char c[2048];
+	(void)state;
+
+	assert_int_equal(
+		itest_sh("set -e; mkdir -p '%1$s/pc'; cd '%1$s/pc'; "
+			 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+			 "-keyout root.key -subj '/O=signet test/CN=pc root' -days 30 "
+			 "-addext 'basicConstraints=critical,CA:TRUE' "
+			 "-addext 'keyUsage=keyCertSign,cRLSign' -out root.crt 2>/dev/null; "
+			 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+			 "-keyout sub.key -subj '/O=signet test/CN=pc sub' -out sub.csr 2>/dev/null; "
+			 "printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n"
+			 "certificatePolicies=2.16.840.1.101.3.2.1.48.1\n"
+			 "policyConstraints=requireExplicitPolicy:0\n"
+			 "nameConstraints=critical,permitted;DNS:example.test,permitted;email:example.test,"
+			 "permitted;dirName:d\n[d]\nO=signet test\n' >sub.ext; "
+			 "openssl x509 -req -in sub.csr -CA root.crt -CAkey root.key -CAcreateserial "
+			 "-days 30 -extfile sub.ext -out sub.crt 2>/dev/null; "
+			 "for u in good:alice.example.test bad:mallory.other.test; do "
+			 "n=${u%%%%:*}; h=${u#*:}; "
+			 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+			 "-keyout $n.key -subj \"/O=signet test/CN=$n\" -out $n.csr 2>/dev/null; "
+			 "printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n"
+			 "certificatePolicies=2.16.840.1.101.3.2.1.48.1\nsubjectAltName=DNS:%%s\n' $h "
+			 ">$n.ext; "
+			 "openssl x509 -req -in $n.csr -CA sub.crt -CAkey sub.key -CAcreateserial "
+			 "-days 30 -extfile $n.ext -out $n.crt 2>/dev/null; done; "
+			 "printf '[certs]\npolicies = 2.16.840.1.101.3.2.1.48.1\n"
+			 "require_explicit_policy = yes\n' >ok.conf; "
+			 "printf '[certs]\npolicies = 2.16.840.1.101.3.2.1.48.2\n' >other.conf",
+			 s),
+		0);
+	snprintf(c, sizeof(c), "--ca '%1$s/pc/root.crt' --untrusted '%1$s/pc/sub.crt' "
+		 "--revocation none", s);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert '%s/pc/good.crt' %s --config '%s/pc/ok.conf'",
+					  s, c, s),
+			 0);
+	assert_non_null(strstr(out, "policy      pass  2.16.840.1.101.3.2.1.48.1"));
+	assert_non_null(strstr(out, "names       pass  within O=signet test, CN=pc sub's "
+				    "constraints"));
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert '%s/pc/bad.crt' %s --config '%s/pc/ok.conf'",
+					  s, c, s),
+			 6);
+	assert_non_null(strstr(out, "names       fail  the name dNSName mallory.other.test is "
+				    "outside the permitted subtrees of O=signet test, CN=pc sub"));
+	assert_non_null(strstr(out, "Diagnosis:   name constraints: "));
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert '%s/pc/good.crt' %s --config '%s/pc/other.conf' "
+					  "--json",
+					  s, c, s),
+			 6);
+	assert_non_null(strstr(out, "\"policy\":{\"result\":\"fail\""));
+	assert_non_null(strstr(out, "explicit policy required by O=signet test, CN=pc sub"));
+	/* an intermediate mbedTLS cannot parse (its signature algorithm's OID
+	 * altered): a refusal that names it, not a usage error */
+	assert_int_equal(itest_sh("cd '%s/pc' && openssl x509 -in sub.crt -outform DER | "
+				  "python3 -c 'import sys; d = sys.stdin.buffer.read(); "
+				  "i = d.rindex(bytes.fromhex(\"2a8648ce3d040302\")); "
+				  "sys.stdout.buffer.write(d[:i + 7] + b\"\\x7f\" + d[i + 8:])' >bad-sub.der",
+				  s),
+			 0);
+	assert_int_equal(itest_signet_run(NULL, out, sizeof(out),
+					  "verify --cert '%1$s/pc/good.crt' --ca '%1$s/pc/root.crt' "
+					  "--untrusted '%1$s/pc/bad-sub.der' --revocation none",
+					  s),
+			 6);
+	assert_non_null(strstr(out, "was given but cannot be read"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_ocsp_max_age),
 		cmocka_unit_test(test_crl_without_next_update),
 		cmocka_unit_test(test_crl_idp_and_delta),
+		cmocka_unit_test(test_constrained_sub_ca),
 	};
 	return cmocka_run_group_tests_name("verify", tests, group_setup, group_teardown);
 }
