@@ -297,9 +297,11 @@ sg_err p11_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *h
 {
 	struct p11 *p = (struct p11 *)t;
 	const struct token_cert *c = &t->certs[ci];
-	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
-	sg_err err = p11_key_for(p, c->id, c->id_len, c->label, &key, e);
+	CK_OBJECT_HANDLE key = p->keys[ci];
+	sg_err err = key ? SG_OK : p11_key_for(p, c->id, c->id_len, c->label, &key, e);
 
+	if (!err)
+		p->keys[ci] = key;
 	return err ? err : p11_sign_with(p, key, sig, hash, hash_len, out, out_len, e);
 }
 
@@ -308,6 +310,8 @@ void p11_logout(struct token *t)
 	struct p11 *p = (struct p11 *)t;
 
 	p->f->C_Logout(p->session);
+	/* A module may drop the handles of private objects at logout. */
+	memset(p->keys, 0, sizeof(p->keys));
 }
 
 void p11_close(struct token *t)

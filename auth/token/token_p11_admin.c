@@ -147,6 +147,7 @@ static sg_err p11_store_cert(struct token *t, const struct token_key *k, const u
 	p->made_priv = p->made_pub = 0; /* the key has its certificate: it stays */
 	err = token_cert_put(t, k, der, len, &ci, e);
 	if (!err) {
+		p->keys[ci] = 0; /* a new certificate there: its key is looked up again */
 		t->certs[ci].handle = h;
 		p11uri_format_object(t->certs[ci].uri, sizeof(t->certs[ci].uri), &p->ti, "cert",
 				     (const uint8_t *)t->certs[ci].label,

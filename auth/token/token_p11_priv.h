@@ -24,6 +24,9 @@ struct p11 {
 	int have_rw;
 	CK_OBJECT_HANDLE made_priv, made_pub; /* the pair token_generate_key made last */
 	CK_TOKEN_INFO ti; /* for the URIs of certificates stored later */
+	/* The private key of each certificate, found at its first signature
+	 * (0: not looked up yet): later signatures skip C_FindObjects. */
+	CK_OBJECT_HANDLE keys[TOKEN_MAX_CERTS];
 };
 
 /* Records a failed call in e: "C_Sign: CKR_DEVICE_REMOVED (0x32)". */

@@ -198,6 +198,19 @@ static void test_sign_and_verify(void **state)
 		assert_int_equal(sig_verify_cert(t->certs[ci].der, t->certs[ci].der_len, kind, hash,
 						 32, sig, sig_len, &e),
 				 SG_E_SIGNATURE);
+		/* Signed again, and after a logout and a new login (the next
+		 * sign-in of `signet run` on the same token): the backend keeps
+		 * the key's handle between signatures, and a module drops
+		 * private handles at logout. */
+		sig_len = sizeof(sig);
+		assert_int_equal(token_sign(t, ci, kind, hash, 32, sig, &sig_len, &e), SG_OK);
+		token_logout(t);
+		login_ok(t);
+		sig_len = sizeof(sig);
+		assert_int_equal(token_sign(t, ci, kind, hash, 32, sig, &sig_len, &e), SG_OK);
+		assert_int_equal(sig_verify_cert(t->certs[ci].der, t->certs[ci].der_len, kind, hash,
+						 32, sig, sig_len, &e),
+				 SG_OK);
 		token_close(t);
 	}
 }
