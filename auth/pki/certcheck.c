@@ -473,8 +473,7 @@ sg_err certcheck_run(const struct hal *hal, const struct certcheck_policy *p,
 	snprintf(rep->names.text, sizeof(rep->names.text), "not checked");
 	mbedtls_x509_crt_init(&leaf);
 	mbedtls_x509_crt_init(&aia);
-	rc = mbedtls_x509_crt_parse_der_with_ext_cb(&leaf, in->der, in->der_len, 1, path_ext_cb,
-						    NULL);
+	rc = path_parse_der(&leaf, NULL, in->der, in->der_len);
 	if (rc) {
 		char why[120];
 		mbedtls_strerror(rc, why, sizeof(why));

@@ -50,11 +50,74 @@ int path_ext_cb(void *ctx, mbedtls_x509_crt const *crt, mbedtls_x509_buf const *
 	return nc_crt_ext_cb(ctx, crt, oid, critical, p, end);
 }
 
+/* Where a certificate's issuerUniqueID and subjectUniqueID start
+ * (RFC 5280 4.1.2.8: [1] and [2] IMPLICIT BIT STRING, tags 0x81 and
+ * 0x82), after version, serial, signature, issuer, validity, subject and
+ * subjectPublicKeyInfo. Returns how many (0: none, or not a certificate). */
+static size_t uid_offsets(const uint8_t *der, size_t len, size_t off[2])
+{
+	unsigned char *p = (unsigned char *)der, *end = p + len;
+	size_t l, n = 0;
+
+	if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) ||
+	    mbedtls_asn1_get_tag(&p, p + l, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+		return 0;
+	end = p + l; /* the TBSCertificate's end */
+	if (p < end && *p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)) {
+		if (mbedtls_asn1_get_tag(&p, end, &l, *p))
+			return 0;
+		p += l;
+	}
+	for (int i = 0; i < 6; i++) {
+		if (p >= end || mbedtls_asn1_get_tag(&p, end, &l, *p))
+			return 0;
+		p += l;
+	}
+	for (unsigned char t = 0x81; t <= 0x82 && p < end; t++) {
+		if (*p != t)
+			continue;
+		off[n++] = (size_t)(p - der);
+		if (mbedtls_asn1_get_tag(&p, end, &l, t))
+			return 0;
+		p += l;
+	}
+	return n;
+}
+
+/* mbedTLS 2.28 reads the unique identifiers as constructed [1]/[2]
+ * (0xA1/0xA2), so it refuses every certificate that carries one (PKITS
+ * 4.3.6). Such a certificate is parsed from a copy with the tags mbedTLS
+ * expects; then the original bytes go back into mbedTLS's own copy, so
+ * the signature is checked over what the CA signed. */
+static int parse_with_uids(mbedtls_x509_crt *chain, const uint8_t *der, size_t len)
+{
+	size_t off[2], n = uid_offsets(der, len, off);
+	uint8_t *cp;
+	int rc;
+
+	if (!n || len > PATH_MAX_DER || !(cp = sg_calloc(1, len)))
+		return -1;
+	memcpy(cp, der, len);
+	for (size_t i = 0; i < n; i++)
+		cp[off[i]] |= MBEDTLS_ASN1_CONSTRUCTED;
+	rc = mbedtls_x509_crt_parse_der_with_ext_cb(chain, cp, len, 1, path_ext_cb, NULL);
+	sg_free(cp);
+	if (rc)
+		return rc;
+	while (chain->next)
+		chain = chain->next;
+	for (size_t i = 0; i < n; i++)
+		chain->raw.p[off[i]] = der[off[i]];
+	return 0;
+}
+
 int path_parse_der(mbedtls_x509_crt *chain, struct path_unread *u, const uint8_t *der,
 		   size_t len)
 {
 	int rc = mbedtls_x509_crt_parse_der_with_ext_cb(chain, der, len, 1, path_ext_cb, NULL);
 
+	if (rc && parse_with_uids(chain, der, len) == 0)
+		rc = 0;
 	if (!rc)
 		return 0;
 	if (!u || u->n >= PATH_MAX_UNREAD || !len || len > PATH_MAX_DER)
