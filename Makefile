@@ -83,7 +83,12 @@ CPPFLAGS += $(LAYER_INC) $(LAYER_DEFS) $(SYS_INCLUDES) \
 	-DSIGNET_VERSION='"$(shell cat VERSION 2>/dev/null || echo 0.1.0)"' \
 	$(BOARD_CFLAGS)
 LDFLAGS += $(BOARD_LDFLAGS) $(SYS_LDFLAGS)
-LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
+# The resolver (hal_dns) on c-ares: FEATURE_DNS=0 (default on the cross
+# boards, whose sysroots do not carry c-ares yet) links
+# ports/linux/off/linux_dns_off.c instead: no SRV/NAPTR, A/AAAA through
+# hal_net as before.
+FEATURE_DNS ?= $(if $(CROSS),0,1)
+LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
 CFLAGS := -O1 -g -std=c11 $(WARN) -fPIC $(SANFLAGS)
@@ -105,9 +110,11 @@ P11_CLIENT_SRC := auth/token/token_p11.c auth/token/token_p11_admin.c
 CORE_SRC := $(sort $(if $(filter 0,$(FEATURE_P11)),\
 	$(filter-out $(P11_CLIENT_SRC),$(wildcard auth/*/*.c)) auth/token/off/token_p11_off.c,\
 	$(wildcard auth/*/*.c)) $(wildcard sip/*.c))
-# A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11)
+# A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11,
+# FEATURE_DNS=0: dns)
 # comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset.
-PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11)
+PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11) \
+	$(if $(filter 0,$(FEATURE_DNS)),dns)
 PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(d).c),\
 	$(wildcard ports/$(PORT)/*.c)) $(foreach d,$(PORT_OFF),ports/$(PORT)/off/$(PORT)_$(d)_off.c))
 # The board's entry (boards/board.h): its board.c and what the boards on

@@ -212,6 +212,12 @@ static const struct cfg_setting settings[] = {
 	{"sip", "insecure_transport", CFG_BOOL, FIELD(sip_insecure_transport),
 	 .help = "allow a registrar over plain UDP or TCP (sip:HOST, transport=udp|tcp): no "
 		 "TLS, no registrar authentication, REGISTER in clear; for labs only"},
+	{"sip", "dns", CFG_STRING, STRING(sip_dns), .arg = "ADDR[:PORT][,...]",
+	 .help = "DNS servers for finding the registrar (NAPTR, SRV, A/AAAA), instead of "
+		 "the system's; IPv6 as [ADDR]:PORT; empty: the system's"},
+	{"sip", "accept_target_name", CFG_BOOL, FIELD(sip_accept_target_name),
+	 .help = "also accept a registrar certificate that names the SRV target found in "
+		 "DNS rather than the domain (RFC 5922 wants the domain)"},
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},

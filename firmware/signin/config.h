@@ -63,6 +63,8 @@ struct signet_config {
 	int sip_revocation;      /* its sources: enum config_revocation (not [certs]') */
 	int sip_on_unavailable;  /* no answer for it: enum revoke_on_fail (default soft) */
 	int sip_insecure_transport; /* allow sip: over UDP/TCP (no TLS): labs only */
+	char sip_dns[256];       /* DNS servers "ADDR[:PORT][,...]" ("" = the system's) */
+	int sip_accept_target_name; /* the registrar may be named by its SRV target */
 	/* [enroll]: certificate enrolment and renewal over EST-coaps (est.h). */
 	char enroll_server[256];      /* coaps://host[:port] */
 	char enroll_renew_server[256];/* its re-enrolment address ("": server) */
