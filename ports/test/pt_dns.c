@@ -161,13 +161,15 @@ static void pt_dns_answer(void *arg)
 	struct pt_dns_q *q = arg;
 	struct port_test *pt = q->pt;
 	struct hal_dns_rr rr[HAL_DNS_MAX_RR];
-	size_t n = 0, i;
-	int status = q->status, known = 0;
+	size_t n = 0;
+	int status = q->status;
 	hal_dns_done_h h = q->h;
 	void *harg = q->arg;
 
 	if (status == HAL_OK) {
-		for (i = 0; i < pt->ndns; i++) {
+		int known = 0;
+
+		for (size_t i = 0; i < pt->ndns; i++) {
 			const struct pt_dns_ent *e = &pt->dns[i];
 
 			if (!e->type || strcasecmp(e->name, q->name))
