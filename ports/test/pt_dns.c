@@ -172,7 +172,15 @@ static void pt_dns_answer(void *arg)
 		for (size_t i = 0; i < pt->ndns; i++) {
 			const struct pt_dns_ent *e = &pt->dns[i];
 
-			if (!e->type || strcasecmp(e->name, q->name))
+			size_t el = strlen(e->name), ql = strlen(q->name);
+
+			if (!e->type)
+				continue;
+			/* A name above a known one exists too (no records). */
+			if (el > ql && e->name[el - ql - 1] == '.' &&
+			    !strcasecmp(e->name + el - ql, q->name))
+				known = 1;
+			if (strcasecmp(e->name, q->name))
 				continue;
 			known = 1;
 			if (e->type == q->type && n < HAL_DNS_MAX_RR)
