@@ -90,7 +90,8 @@ struct vcard {
 	/* persistent: a copy of the blob, refreshed (vc_refresh, vc_begin)
 	 * before each command that uses it, since other processes change it */
 	struct vc_state st;
-	uint8_t seen[32]; /* SHA-256 of the sealed blob st came from / went to */
+	uint8_t seen[32]; /* nonce, tag and length of the sealed blob st came
+			   * from / went to (vc_digest) */
 	size_t seen_len;  /* ... and its length: the next re-read's buffer */
 	int locked, lock_h; /* vc_begin .. vc_end */
 	/* volatile: cleared by vcard_power() */

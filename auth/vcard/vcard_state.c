@@ -28,7 +28,6 @@
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
 
 #include "sg_log.h"
 #include "sg_mem.h"
@@ -449,9 +448,24 @@ static sg_err vc_lock(struct vcard *c)
 	return r;
 }
 
+/* What tells one sealed blob from another: its nonce (fresh from the rng
+ * at every write), its GCM tag and its length. A writer never repeats a
+ * nonce, and two different states sealed under one nonce still differ in
+ * their tags. Bytes changed by someone without the key, nonce and tag
+ * left alone, would not unseal: the card keeps the state it has, as it
+ * would after refusing them. Cheaper than hashing the blob before every
+ * command (the card re-reads it each time). */
 static void vc_digest(const uint8_t *sealed, size_t len, uint8_t out[32])
 {
-	(void)mbedtls_sha256_ret(sealed, len, out, 0);
+	memset(out, 0, 32);
+	if (len >= VC_MAGIC_LEN + VC_NONCE_LEN + VC_TAG_LEN) {
+		memcpy(out, sealed + VC_MAGIC_LEN, VC_NONCE_LEN);
+		memcpy(out + VC_NONCE_LEN, sealed + len - VC_TAG_LEN, VC_TAG_LEN);
+	}
+	out[28] = (uint8_t)(len >> 24);
+	out[29] = (uint8_t)(len >> 16);
+	out[30] = (uint8_t)(len >> 8);
+	out[31] = (uint8_t)len;
 }
 
 /* What vc_serialise can write for this card, at most: a field's header

@@ -132,19 +132,36 @@ int itest_read_file(const char *path, char *buf, size_t cap)
 	return 0;
 }
 
+/* A port free now on 127.0.0.1 and not handed out before by this process:
+ * a test takes several before it starts its servers, and a kernel may hand
+ * the port it just freed to the next bind(0). */
 int itest_free_port(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	static int given[256];
+	static size_t n_given;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
+	for (int tries = 0; tries < 64; tries++) {
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		socklen_t len = sizeof(a);
+		int s = socket(AF_INET, SOCK_STREAM, 0), port = -1, seen = 0;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    getsockname(s, (struct sockaddr *)&a, &len) == 0)
+			port = ntohs(a.sin_port);
+		if (s >= 0)
+			close(s);
+		if (port < 0)
+			return -1;
+		for (size_t i = 0; i < n_given; i++)
+			seen |= given[i] == port;
+		if (seen)
+			continue;
+		if (n_given < sizeof(given) / sizeof(given[0]))
+			given[n_given++] = port;
+		return port;
+	}
+	return -1;
 }
 
 /* Every process itest_spawn started and nobody stopped yet: a case that

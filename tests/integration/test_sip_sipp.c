@@ -248,7 +248,9 @@ static int sipp_wait(struct sipp *s)
 {
 	int i, st;
 
-	for (i = 0; i < 300; i++) {
+	/* Up to 60 s: sipp's scenario decides the outcome; the bound only
+	 * keeps a hung sipp from hanging the test (a loaded machine is slow). */
+	for (i = 0; i < 1200; i++) {
 		pid_t r = waitpid(s->pid, &st, WNOHANG);
 
 		if (r == s->pid)
