@@ -20,6 +20,7 @@
 #define REG_KEEPALIVE_S 120u
 #define REG_PONG_MS 10000u
 #define REG_STOP_MS 5000u
+#define REG_RESOLVE_MS 10000u
 #define REG_MAX_CONTACTS 16
 #define REG_BUF 4096
 
@@ -129,12 +130,13 @@ uint32_t sip_reg_granted(const struct sip_msg *m, const char *contact_uri, const
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void report(struct sip_reg *r, enum sip_reg_state st, const struct sg_error *err,
-		   int will_retry, uint32_t retry_ms)
+static void report_info(struct sip_reg *r, enum sip_reg_state st, const struct sg_error *err,
+			int will_retry, uint32_t retry_ms, int failover)
 {
 	struct sip_reg_info info;
 
 	memset(&info, 0, sizeof(info));
+	info.failover = failover;
 	info.state = st;
 	info.expires = r->granted;
 	info.status = r->last_status;
@@ -143,6 +145,12 @@ static void report(struct sip_reg *r, enum sip_reg_state st, const struct sg_err
 	info.retry_ms = retry_ms;
 	if (r->on_state)
 		r->on_state(&info, r->arg);
+}
+
+static void report(struct sip_reg *r, enum sip_reg_state st, const struct sg_error *err,
+		   int will_retry, uint32_t retry_ms)
+{
+	report_info(r, st, err, will_retry, retry_ms, 0);
 }
 
 void reg_cancel(struct sip_reg *r, int *id)
@@ -283,6 +291,8 @@ static void go_idle(struct sip_reg *r)
 	sip_tx_abort(r->tx);
 	reg_keepalive_off(r);
 	reg_cancel(r, &r->timer);
+	sip_target_free(r->res);
+	r->res = NULL;
 	tp_close(r);
 	r->ph = PH_IDLE;
 	r->bound = 0;
@@ -300,6 +310,24 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 	reg_keepalive_off(r);
 	if (reconnect)
 		tp_close(r);
+	if (r->tl && r->tl->n && !(r->ph == PH_REGISTERED && r->failures == 0)) {
+		if (r->ti + 1 < r->tl->n) {
+			/* RFC 3263 4.3: the next target of this attempt, at once */
+			tp_close(r);
+			r->ti++;
+			r->redirected = 0;
+			r->ph = PH_WAIT_RETRY;
+			if (arm(r, 0) != HAL_OK)
+				r->ph = PH_IDLE;
+			sg_info(&r->hal->log, "sip: %s; trying the next target %s:%u", err->detail,
+				r->tl->t[r->ti].name, (unsigned)r->tl->t[r->ti].port);
+			report_info(r, SIP_REG_FAILED, err, r->ph == PH_WAIT_RETRY, 0, 1);
+			return;
+		}
+		r->tl->n = 0; /* all failed: the next attempt resolves again */
+		r->ti = 0;
+		tp_close(r);
+	}
 	if (r->ph == PH_REGISTERED && r->failures == 0) {
 		ms = 0; /* a flow lost while registered: reconnect at once, once */
 	} else {
@@ -586,33 +614,11 @@ static void on_event(enum sip_tp_event ev, const struct sg_error *e, void *arg)
 	}
 }
 
-static void connect_now(struct sip_reg *r)
+static void open_now(struct sip_reg *r)
 {
 	struct sg_error err;
 
 	sg_error_init(&err);
-	if (!r->redirected) {
-		snprintf(r->cur_host, sizeof(r->cur_host), "%s", r->host);
-		r->cur_port = r->port;
-		snprintf(r->req_uri, sizeof(r->req_uri), "%s", r->req_uri_cfg);
-		if (!r->cur_port && r->srv) {
-			char svc[300], host[256];
-			uint16_t port = 0;
-			struct sg_error se;
-
-			sg_error_init(&se);
-			snprintf(svc, sizeof(svc), "_%s._%s.%s",
-				 r->tp->kind == SIP_TP_TLS ? "sips" : "sip",
-				 r->tp->kind == SIP_TP_UDP ? "udp" : "tcp", r->domain);
-			if (r->srv(svc, host, sizeof(host), &port, r->srv_arg, &se) == SG_OK &&
-			    port) {
-				snprintf(r->cur_host, sizeof(r->cur_host), "%s", host);
-				r->cur_port = port;
-			}
-		}
-		if (!r->cur_port)
-			r->cur_port = r->tp->kind == SIP_TP_TLS ? 5061 : 5060;
-	}
 	tp_close(r);
 	if (r->ph != PH_UNREGISTERING)
 		r->ph = PH_CONNECTING;
@@ -623,6 +629,68 @@ static void connect_now(struct sip_reg *r)
 		else
 			fail_retry(r, &err, 0, 0);
 	}
+}
+
+static void use_target(struct sip_reg *r)
+{
+	const struct sip_target *t = &r->tl->t[r->ti];
+
+	snprintf(r->cur_host, sizeof(r->cur_host), "%s", t->addr[0] ? t->addr : t->name);
+	r->cur_port = t->port;
+}
+
+static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
+			const struct sip_target_list *l)
+{
+	struct sip_reg *r = arg;
+	struct sg_error err;
+
+	sip_target_free(r->res);
+	r->res = NULL;
+	if (code != SG_OK) {
+		err = *e;
+		if (r->ph == PH_UNREGISTERING)
+			finish_unreg(r, &err);
+		else
+			fail_retry(r, &err, 0, 0);
+		return;
+	}
+	*r->tl = *l;
+	r->ti = 0;
+	use_target(r);
+	open_now(r);
+}
+
+static void connect_now(struct sip_reg *r)
+{
+	struct sg_error err;
+
+	sg_error_init(&err);
+	if (!r->redirected) {
+		snprintf(r->cur_host, sizeof(r->cur_host), "%s", r->host);
+		r->cur_port = r->port;
+		snprintf(r->req_uri, sizeof(r->req_uri), "%s", r->req_uri_cfg);
+		if (r->tl && r->tl->n) {
+			use_target(r);
+		} else if (r->tl) {
+			tp_close(r);
+			if (r->ph != PH_UNREGISTERING)
+				r->ph = PH_CONNECTING;
+			sip_target_free(r->res);
+			r->res = NULL;
+			if (sip_target_resolve(&r->res, r->hal, r->host, r->resolve_ms, on_resolved, r,
+					       &err) != SG_OK) {
+				if (r->ph == PH_UNREGISTERING)
+					finish_unreg(r, &err);
+				else
+					fail_retry(r, &err, 0, 0);
+			}
+			return;
+		}
+		if (!r->cur_port)
+			r->cur_port = r->tp->kind == SIP_TP_TLS ? 5061 : 5060;
+	}
+	open_now(r);
 }
 
 static void on_timer(void *arg)
@@ -711,8 +779,11 @@ sg_err sip_reg_new(struct sip_reg **out, const struct hal *hal, const struct sip
 	r->tp = cfg->tp;
 	r->on_state = cfg->on_state;
 	r->arg = cfg->arg;
-	r->srv = cfg->srv;
-	r->srv_arg = cfg->srv_arg;
+	r->resolve_ms = cfg->resolve_timeout_ms ? cfg->resolve_timeout_ms : REG_RESOLVE_MS;
+	if (cfg->resolve && !(r->tl = sg_calloc(1, sizeof(*r->tl)))) {
+		sg_free(r);
+		return sg_error_set(e, SG_E_NOMEM, "SIP registration: out of memory");
+	}
 	r->timer = r->ka_timer = r->pong_timer = r->stop_timer = -1;
 	r->port = cfg->registrar_port;
 	r->expires_cfg = cfg->expires ? cfg->expires : REG_EXPIRES_DEFAULT;
@@ -794,6 +865,8 @@ void sip_reg_free(struct sip_reg *r)
 	reg_cancel(r, &r->timer);
 	reg_keepalive_off(r);
 	reg_cancel(r, &r->stop_timer);
+	sip_target_free(r->res);
+	sg_free(r->tl);
 	sip_tx_free(r->tx);
 	if (r->tp && r->tp->arg == r) {
 		r->tp->ops->close(r->tp->ctx);
@@ -826,6 +899,8 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e)
 	reg_cancel(r, &r->stop_timer);
 	reg_keepalive_off(r);
 	sip_tx_abort(r->tx);
+	sip_target_free(r->res);
+	r->res = NULL;
 	if (!was_bound) {
 		tp_close(r);
 		r->ph = PH_IDLE;
@@ -841,4 +916,11 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e)
 	    arm(r, 0) != HAL_OK)
 		return sg_error_set(e, SG_E_INTERNAL, "SIP: cannot add a loop timer");
 	return SG_OK;
+}
+
+const struct sip_target_list *sip_reg_targets(const struct sip_reg *r, size_t *cur)
+{
+	if (cur)
+		*cur = r->tl ? r->ti : 0;
+	return r->tl;
 }

@@ -23,6 +23,7 @@
 #include "sip_digest.h"
 #include "sip_msg.h"
 #include "sip_reg.h"
+#include "sip_target.h"
 #include "sip_tp.h"
 
 struct sip_tx;
@@ -42,8 +43,6 @@ struct sip_reg {
 	struct sip_tx *tx;
 	sip_reg_state_h on_state;
 	void *arg;
-	sip_reg_srv_h srv;
-	void *srv_arg;
 
 	/* configuration */
 	char host[256];
@@ -63,6 +62,13 @@ struct sip_reg {
 	uint16_t cur_port;
 	char req_uri[300];
 	int redirected;
+
+	/* RFC 3263 (cfg.resolve): the targets of this attempt, the one in use */
+	int resolve;
+	uint32_t resolve_ms;
+	struct sip_target_res *res; /* a resolution running */
+	struct sip_target_list *tl; /* NULL without resolve; n = 0: resolve first */
+	size_t ti;
 
 	/* the registration's identity (RFC 3261 10.2.4: the same for refreshes) */
 	char call_id[40];

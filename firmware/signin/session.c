@@ -13,6 +13,7 @@
 #include "certinfo.h"
 #include "revoke.h"
 #include "sip_msg.h"
+#include "sip_target.h"
 #include "sip_tls.h"
 #include "trust.h"
 #include "sip_transports.h"
@@ -79,6 +80,7 @@ static sg_err parse_registrar(struct session *s, struct sg_error *e)
 			return sg_error_set(e, SG_E_CONFIG, "the user's domain is too long");
 		s->kind = SIP_TP_TLS;
 		s->port = 5061;
+		s->resolve = 1; /* RFC 3263: NAPTR, SRV, A/AAAA (sip_target.h) */
 		return SG_OK;
 	}
 	snprintf(buf, sizeof(buf), "%s", reg);
@@ -141,6 +143,10 @@ sg_err session_settle(struct session *s, struct sg_error *e)
 	c->user = s->user; /* the certificate must name this user */
 	if (parse_registrar(s, e) || load_trust(s, e))
 		return e ? e->code : SG_E_CONFIG;
+	/* [sip] dns: the servers to ask instead of the system's. */
+	if (c->cfg.sip_dns[0] && hal_dns_servers(&c->hal.dns, c->cfg.sip_dns) == HAL_EINVAL)
+		return sg_error_set(e, SG_E_CONFIG, "[sip] dns: cannot read \"%.200s\"",
+				    c->cfg.sip_dns);
 	return SG_OK;
 }
 
@@ -347,6 +353,21 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 
 	switch (info->state) {
 	case SIP_REG_SENT: /* when it is sent: after the registrar's checks */
+		if (s->resolve) {
+			size_t i;
+			const struct sip_target_list *l = sip_reg_targets(s->reg, &i);
+
+			if (l && i < l->n) {
+				if (s->c->verbose && s->target_shown == 0 && l->trace[0])
+					session_say(s, "RFC 3263 resolution of %s:\n%s", s->host,
+						    l->trace);
+				session_say(s, "REGISTER sent to %s:%u (target %zu of %zu: %s)",
+					    l->t[i].addr[0] ? l->t[i].addr : l->t[i].name,
+					    (unsigned)l->t[i].port, i + 1, l->n, l->t[i].name);
+				s->target_shown = i + 1;
+				return;
+			}
+		}
 		session_say(s, "REGISTER sent to %s:%u", s->host, s->port);
 		return;
 	case SIP_REG_REGISTERED:
@@ -356,6 +377,11 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		ev = SESSION_REGISTERED;
 		break;
 	case SIP_REG_FAILED:
+		if (info->failover && info->will_retry) { /* not a failure of the attempt yet */
+			session_say(s, "registrar failed (%s): trying the next target",
+				    info->err ? info->err->detail : "?");
+			return;
+		}
 		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
 		break;
 	case SIP_REG_UNREGISTERED:
@@ -394,6 +420,7 @@ static sg_err start_registration(struct session *s, struct sg_error *e)
 	struct sip_reg_cfg rc = {
 		.registrar_host = s->host,
 		.registrar_port = s->port,
+		.resolve = s->resolve,
 		.tp = s->tp,
 		.aor = s->user,
 		.expires = (uint32_t)s->expires,
@@ -429,8 +456,12 @@ sg_err session_connect(struct session *s, struct sg_error *e)
 	s->registered_ms = 0;
 	if (build_chain(s, e) || make_transport(s, e) || start_registration(s, e))
 		return e ? e->code : SG_E_INTERNAL;
-	session_say(s, "connecting to %s:%u over %s", s->host, s->port,
-		    s->kind == SIP_TP_TLS ? "TLS" : s->kind == SIP_TP_TCP ? "TCP" : "UDP");
+	s->target_shown = 0;
+	if (s->resolve)
+		session_say(s, "resolving %s (RFC 3263: NAPTR, SRV _sips._tcp, A/AAAA)", s->host);
+	else
+		session_say(s, "connecting to %s:%u over %s", s->host, s->port,
+			    s->kind == SIP_TP_TLS ? "TLS" : s->kind == SIP_TP_TCP ? "TCP" : "UDP");
 	return SG_OK;
 }
 

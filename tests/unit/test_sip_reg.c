@@ -20,6 +20,7 @@
 #include "sg_mem.h"
 #include "sip_msg.h"
 #include "sip_reg.h"
+#include "sip_target.h"
 #include "sip_transports.h"
 #include "sip_tx.h"
 
@@ -258,6 +259,105 @@ static void test_retry_schedule_without_network(void **state)
 	assert_int_equal(sg_mem_current(), 0);
 }
 
+/* RFC 3263 targets (cfg.resolve) on a device without network: every
+ * connect fails. The first target's failure moves to the second at once
+ * (a failover report, no back-off); the back-off comes only after both
+ * failed, and the next attempt resolves again. NXDOMAIN is a retried
+ * network failure naming the query. */
+static void test_failover_between_targets(void **state)
+{
+	struct port_test *pt = port_test_new();
+	struct hal hal;
+	struct sip_tp *tp = NULL;
+	struct sip_reg *r = NULL;
+	struct sip_reg_cfg cfg;
+	struct seen s;
+	struct sg_error e;
+	const struct sip_target_list *l;
+	size_t cur = 9;
+
+	(void)state;
+	assert_non_null(pt);
+	port_test_hal(pt, &hal);
+	assert_int_equal(port_test_dns(pt, "SRV _sips._tcp.example.org 10 0 5061 a.example.org 300\n"
+					   "SRV _sips._tcp.example.org 20 0 5062 b.example.org 300\n"
+					   "A a.example.org 192.0.2.1 300\n"
+					   "A b.example.org 192.0.2.2 300\n"
+					   "NXDOMAIN nx.example\n"),
+			 0);
+	memset(&s, 0, sizeof(s));
+	s.pt = pt;
+	sg_error_init(&e);
+	assert_int_equal(sip_tp_udp_new(&hal, &tp, &e), SG_OK);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.registrar_host = "example.org";
+	cfg.resolve = 1;
+	cfg.tp = tp;
+	cfg.aor = "sips:alice@example.org";
+	cfg.on_state = on_state;
+	cfg.arg = &s;
+	assert_int_equal(sip_reg_new(&r, &hal, &cfg, &e), SG_OK);
+	l = sip_reg_targets(r, &cur);
+	assert_non_null(l);
+	assert_int_equal(l->n, 0);
+	assert_int_equal(sip_reg_start(r, &e), SG_OK);
+	/* up to the first back-off: REGISTERING, FAILED (a: failover),
+	 * REGISTERING (b), FAILED (b: back-off) */
+	while (s.n < 4 && port_test_loop_run_for(pt, 1000) == HAL_OK && port_test_clock_mono(pt) < 60000)
+		;
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.st[0], SIP_REG_REGISTERING);
+	assert_int_equal(s.st[1], SIP_REG_FAILED);
+	assert_int_equal(s.st[2], SIP_REG_REGISTERING);
+	assert_int_equal(s.st[3], SIP_REG_FAILED);
+	/* the second target was tried at once: the same simulated instant */
+	assert_int_equal(s.retry_ms[1], 0);
+	assert_true(s.will_retry[1]);
+	assert_true(s.at[3] == s.at[1]);
+	assert_true(s.will_retry[3]);
+	assert_true(s.retry_ms[3] >= sip_reg_backoff_ms(1, 30, 1800, 0));
+	assert_true(s.retry_ms[3] <= sip_reg_backoff_ms(1, 30, 1800, 500));
+	l = sip_reg_targets(r, &cur);
+	assert_int_equal(l->n, 0); /* all failed: resolved again next time */
+	assert_non_null(strstr(s.detail, "192.0.2.2:5062"));
+	/* the next attempt resolves again, then fails over again */
+	assert_non_null(strstr(port_test_dns_log(pt), "SRV _sips._tcp.example.org"));
+	{
+		const char *log, *p;
+		int srv = 0;
+
+		(void)port_test_loop_run_for(pt, s.retry_ms[3] + 1000);
+		log = port_test_dns_log(pt);
+		for (p = log; (p = strstr(p, "SRV _sips._tcp.example.org")) != NULL; p++)
+			srv++;
+		if (srv != 2)
+			fail_msg("%d SRV queries: %s", srv, log);
+	}
+	assert_int_equal(sip_reg_stop(r, 1000, &e), SG_OK);
+	(void)port_test_loop_run_for(pt, 3600u * 1000u);
+	sip_reg_free(r);
+
+	/* NXDOMAIN: a retried SG_E_NETWORK failure naming the query */
+	memset(&s, 0, sizeof(s));
+	s.pt = pt;
+	cfg.registrar_host = "nx.example";
+	cfg.aor = "sips:alice@nx.example";
+	assert_int_equal(sip_reg_new(&r, &hal, &cfg, &e), SG_OK);
+	assert_int_equal(sip_reg_start(r, &e), SG_OK);
+	while (s.n < 2 && port_test_loop_run_for(pt, 1000) == HAL_OK && port_test_clock_mono(pt) < 7200000)
+		;
+	assert_true(s.n >= 2);
+	assert_int_equal(s.st[1], SIP_REG_FAILED);
+	assert_true(s.will_retry[1]);
+	assert_true(s.retry_ms[1] > 0);
+	assert_non_null(strstr(s.detail, "nx.example"));
+	assert_non_null(strstr(s.detail, "NXDOMAIN"));
+	sip_reg_free(r);
+	tp->ops->destroy(tp->ctx);
+	port_test_free(pt);
+	assert_int_equal(sg_mem_current(), 0);
+}
+
 struct cfg_case {
 	const char *host, *aor, *instance, *contact_user;
 	sg_err err;
@@ -321,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_timer_e),
 		cmocka_unit_test(test_granted),
 		cmocka_unit_test(test_retry_schedule_without_network),
+		cmocka_unit_test(test_failover_between_targets),
 		cmocka_unit_test(test_config),
 	};
 
