@@ -137,6 +137,8 @@ static void report_info(struct sip_reg *r, enum sip_reg_state st, const struct s
 
 	memset(&info, 0, sizeof(info));
 	info.failover = failover;
+	info.resolution = st == SIP_REG_FAILED && r->res_failed;
+	r->res_failed = 0;
 	info.state = st;
 	info.expires = r->granted;
 	info.status = r->last_status;
@@ -649,6 +651,7 @@ static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 	r->res = NULL;
 	if (code != SG_OK) {
 		err = *e;
+		r->res_failed = 1;
 		if (r->ph == PH_UNREGISTERING)
 			finish_unreg(r, &err);
 		else

@@ -72,6 +72,8 @@ struct sip_reg_info {
 	uint32_t retry_ms;           /* FAILED: in how long */
 	int failover;                /* FAILED: 1 when the next RFC 3263 target of this
 				      * attempt is tried at once (not a back-off) */
+	int resolution;              /* FAILED: the RFC 3263 resolution failed (err names
+				      * the query: NXDOMAIN, no usable record, no answer) */
 };
 
 /* Called on every state change. May call sip_reg_stop(); must not free. */

@@ -180,6 +180,7 @@ struct seen {
 	enum sip_reg_state st[32];
 	uint32_t retry_ms[32];
 	int will_retry[32];
+	int failover[32], resolution[32];
 	uint64_t at[32];
 	struct port_test *pt;
 	char detail[512];
@@ -193,6 +194,8 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		s->st[s->n] = info->state;
 		s->retry_ms[s->n] = info->retry_ms;
 		s->will_retry[s->n] = info->will_retry;
+		s->failover[s->n] = info->failover;
+		s->resolution[s->n] = info->resolution;
 		s->at[s->n] = port_test_clock_mono(s->pt);
 		if (info->err)
 			snprintf(s->detail, sizeof(s->detail), "%s", info->err->detail);
@@ -313,6 +316,9 @@ static void test_failover_between_targets(void **state)
 	/* the second target was tried at once: the same simulated instant */
 	assert_int_equal(s.retry_ms[1], 0);
 	assert_true(s.will_retry[1]);
+	assert_true(s.failover[1]);
+	assert_false(s.failover[3]);
+	assert_false(s.resolution[1] || s.resolution[3]);
 	assert_true(s.at[3] == s.at[1]);
 	assert_true(s.will_retry[3]);
 	assert_true(s.retry_ms[3] >= sip_reg_backoff_ms(1, 30, 1800, 0));
@@ -350,6 +356,8 @@ static void test_failover_between_targets(void **state)
 	assert_int_equal(s.st[1], SIP_REG_FAILED);
 	assert_true(s.will_retry[1]);
 	assert_true(s.retry_ms[1] > 0);
+	assert_true(s.resolution[1]);
+	assert_false(s.failover[1]);
 	assert_non_null(strstr(s.detail, "nx.example"));
 	assert_non_null(strstr(s.detail, "NXDOMAIN"));
 	sip_reg_free(r);
