@@ -647,10 +647,11 @@ static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 	struct sip_reg *r = arg;
 	struct sg_error err;
 
-	sip_target_free(r->res);
-	r->res = NULL;
+	/* e and l live in the resolution: copied before it is freed */
 	if (code != SG_OK) {
 		err = *e;
+		sip_target_free(r->res);
+		r->res = NULL;
 		r->res_failed = 1;
 		if (r->ph == PH_UNREGISTERING)
 			finish_unreg(r, &err);
@@ -659,6 +660,8 @@ static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 		return;
 	}
 	*r->tl = *l;
+	sip_target_free(r->res);
+	r->res = NULL;
 	r->ti = 0;
 	use_target(r);
 	open_now(r);
