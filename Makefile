@@ -83,11 +83,10 @@ CPPFLAGS += $(LAYER_INC) $(LAYER_DEFS) $(SYS_INCLUDES) \
 	-DSIGNET_VERSION='"$(shell cat VERSION 2>/dev/null || echo 0.1.0)"' \
 	$(BOARD_CFLAGS)
 LDFLAGS += $(BOARD_LDFLAGS) $(SYS_LDFLAGS)
-# The resolver (hal_dns) on c-ares: FEATURE_DNS=0 (default on the cross
-# boards, whose sysroots do not carry c-ares yet) links
-# ports/linux/off/linux_dns_off.c instead: no SRV/NAPTR, A/AAAA through
-# hal_net as before.
-FEATURE_DNS ?= $(if $(CROSS),0,1)
+# The resolver (hal_dns) on c-ares (in every board's sysroot): FEATURE_DNS=0
+# links ports/linux/off/linux_dns_off.c instead: no SRV/NAPTR, A/AAAA
+# through hal_net.
+FEATURE_DNS ?= 1
 LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
@@ -112,10 +111,11 @@ CORE_SRC := $(sort $(if $(filter 0,$(FEATURE_P11)),\
 	$(wildcard auth/*/*.c)) $(wildcard sip/*.c))
 # A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11,
 # FEATURE_DNS=0: dns)
-# comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset.
+# comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset
+# (<port>_<dev>.c and its helpers <port>_<dev>_*.c are left out).
 PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11) \
 	$(if $(filter 0,$(FEATURE_DNS)),dns)
-PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(d).c),\
+PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(d).c ports/$(PORT)/$(PORT)_$(d)_%.c),\
 	$(wildcard ports/$(PORT)/*.c)) $(foreach d,$(PORT_OFF),ports/$(PORT)/off/$(PORT)_$(d)_off.c))
 # The board's entry (boards/board.h): its board.c and what the boards on
 # its port share (boards/board_<port>.c).
@@ -140,7 +140,7 @@ COAP_SRC := $(PLUGIN_SRC) firmware/coap/est_plugin.c firmware/coap/est.c \
 FW_SRC := $(sort $(filter-out firmware/pam/pam_signet.c $(PLUGIN_SRC) \
 	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*/*.c)) \
 	$(if $(filter 0,$(FEATURE_COAP)),firmware/coap/off/est_off.c) \
-	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c))
+	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c firmware/static/mbedtls_strerror.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 TOOL_SRC := $(sort $(wildcard tools/*.c))
@@ -485,13 +485,13 @@ board-size: deps $(SIGNET) $(O)/size/signet.map $(O)/size/signet-heap $(O)/tools
 
 empty :=
 space := $(empty) $(empty)
-# Debian's armhf mbedTLS has a 32-bit time_t; a board built with
-# -D_TIME_BITS=64 must not pass a time_t (or a struct holding one) to it.
+# Debian's armhf mbedTLS and c-ares have a 32-bit time_t; a board built with
+# -D_TIME_BITS=64 must not pass a time_t (or a struct holding one) to them.
 abi-check:
 	$(Q)if [ -n "$(strip $(BOARD_ABI_FORBID))" ] && grep -rnwE '$(subst $(space),|,$(strip $(BOARD_ABI_FORBID)))' auth sip firmware ports \
 		--include='*.c' --include='*.h'; then \
-		echo "abi-check: $(BOARD): the lines above use mbedTLS interfaces where a time_t" >&2; \
-		echo "  crosses into Debian's $(ARCH) mbedTLS (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
+		echo "abi-check: $(BOARD): the lines above use mbedTLS or c-ares interfaces where a time_t" >&2; \
+		echo "  crosses into Debian's $(ARCH) libraries (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
 		exit 1; fi
 
 demo: test-deps all

@@ -25,9 +25,11 @@ LCD_DEVICE       := /dev/lcd
 # signet binary does not call.
 BOARD_CFLAGS     := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -Os -ffunction-sections -fdata-sections
 BOARD_LDFLAGS    := -Wl,--gc-sections
-# mbedTLS identifiers whose layout or arguments hold a time_t.
+# mbedTLS and c-ares identifiers whose layout or arguments hold a time_t
+# (Debian's armhf c-ares keeps a 32-bit time_t too).
 BOARD_ABI_FORBID := mbedtls_ssl_session mbedtls_ssl_cache mbedtls_platform_gmtime_r \
-	mbedtls_platform_set_time mbedtls_time mbedtls_ssl_ticket
+	mbedtls_platform_set_time mbedtls_time mbedtls_ssl_ticket \
+	ares_timeout
 # Features (1 = built in). No PKCS#11 module loading: a phone uses the
 # card's PIV edge natively (no OpenSC to carry), or the virtual card.
 FEATURE_P11      := 0

@@ -1,7 +1,11 @@
 /*
  * linux_dns.c: the resolver device (hal_dns.h) on c-ares, driven by the
- * port's event loop: c-ares tells which sockets to watch (sock_state_cb)
- * and when to wake up (ares_timeout); the loop calls back into it.
+ * port's event loop: c-ares tells which sockets to watch (sock_state_cb);
+ * while a query is outstanding a DNS_TICK_MS timer lets it retransmit and
+ * time out. (c-ares' own "when to wake up" call is not used: it passes a
+ * struct timeval, whose time_t is 32 bits in Debian's armhf c-ares and 64
+ * bits in signet's armhf build, -D_TIME_BITS=64; that board forbids it,
+ * BOARD_ABI_FORBID.)
  *
  * One channel, made at the first query (so commands that never resolve
  * do not read resolv.conf). Each query is a slot: c-ares' answer is
@@ -20,13 +24,14 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "linux_dev.h"
+#include "linux_dns_answer.h"
 
 #define DNS_MAX_SLOTS 16
 #define DNS_TRY_MS 1000 /* c-ares' first timeout; it doubles per round */
 #define DNS_TRIES 2
+#define DNS_TICK_MS 100 /* how often c-ares looks at its timeouts */
 #define DNS_HOSTS_TTL 3600
 
 struct dns_ctx;
@@ -91,19 +96,19 @@ static void dns_on_timer(void *arg)
 
 static void dns_reschedule(struct dns_ctx *dc)
 {
-	struct timeval tv, *t;
-	uint32_t ms;
+	size_t i;
 
 	if (dc->timer >= 0)
 		hal_loop_cancel_timer(dc->loop, dc->timer);
 	dc->timer = -1;
 	if (!dc->ch_ok)
 		return;
-	t = ares_timeout(dc->ch, NULL, &tv);
-	if (!t)
-		return;
-	ms = (uint32_t)t->tv_sec * 1000u + (uint32_t)t->tv_usec / 1000u + 1u;
-	if (hal_loop_add_timer(dc->loop, ms, dns_on_timer, dc, &dc->timer) != HAL_OK)
+	for (i = 0; i < DNS_MAX_SLOTS; i++)
+		if (dc->slot[i] && dc->slot[i]->ares_busy)
+			break;
+	if (i == DNS_MAX_SLOTS)
+		return; /* nothing outstanding: no timer */
+	if (hal_loop_add_timer(dc->loop, DNS_TICK_MS, dns_on_timer, dc, &dc->timer) != HAL_OK)
 		dc->timer = -1;
 }
 
@@ -171,146 +176,9 @@ static void dns_on_deadline(void *arg)
 	dns_deliver(s);
 }
 
-/* Skips a (compressed) name at p; NULL when it does not fit. */
-static const unsigned char *dns_skip_name(const unsigned char *p, const unsigned char *abuf,
-					  int alen)
-{
-	char *name = NULL;
-	long len = 0;
-
-	if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
-		return NULL;
-	ares_free_string(name);
-	if (len <= 0 || len > abuf + alen - p)
-		return NULL;
-	return p + len;
-}
-
-/* The smallest TTL among the answers of type (0 when none can be read). */
-static uint32_t dns_min_ttl(const unsigned char *abuf, int alen, int type)
-{
-	const unsigned char *p = abuf + 12, *end = abuf + alen;
-	unsigned qd, an, i;
-	uint32_t best = 0;
-	int seen = 0;
-
-	if (alen < 12)
-		return 0;
-	qd = (unsigned)abuf[4] << 8 | abuf[5];
-	an = (unsigned)abuf[6] << 8 | abuf[7];
-	for (i = 0; i < qd && p; i++) {
-		p = dns_skip_name(p, abuf, alen);
-		if (p && end - p < 4)
-			return 0;
-		if (p)
-			p += 4;
-	}
-	for (i = 0; i < an && p; i++) {
-		unsigned t, rdlen;
-		uint32_t ttl;
-
-		p = dns_skip_name(p, abuf, alen);
-		if (!p || end - p < 10)
-			break;
-		t = (unsigned)p[0] << 8 | p[1];
-		ttl = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-		rdlen = (unsigned)p[8] << 8 | p[9];
-		p += 10;
-		if ((size_t)(end - p) < rdlen)
-			break;
-		p += rdlen;
-		if ((int)t == type && (!seen || ttl < best)) {
-			best = ttl & 0x7fffffffu;
-			seen = 1;
-		}
-	}
-	return best;
-}
-
-static void dns_copy(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static void dns_parse(struct dns_slot *s, const unsigned char *abuf, int alen)
 {
-	uint32_t ttl = dns_min_ttl(abuf, alen, s->type);
-	int r = ARES_ENODATA;
-
-	s->n = 0;
-	if (s->type == HAL_DNS_SRV) {
-		struct ares_srv_reply *l = NULL, *it;
-
-		r = ares_parse_srv_reply(abuf, alen, &l);
-		for (it = l; r == ARES_SUCCESS && it && s->n < HAL_DNS_MAX_RR; it = it->next) {
-			struct hal_dns_rr *rr = &s->rr[s->n++];
-
-			rr->priority = it->priority;
-			rr->weight = it->weight;
-			rr->port = it->port;
-			rr->ttl = ttl;
-			dns_copy(rr->target, sizeof(rr->target), it->host);
-		}
-		if (l)
-			ares_free_data(l);
-	} else if (s->type == HAL_DNS_NAPTR) {
-		struct ares_naptr_reply *l = NULL, *it;
-
-		r = ares_parse_naptr_reply(abuf, alen, &l);
-		for (it = l; r == ARES_SUCCESS && it && s->n < HAL_DNS_MAX_RR; it = it->next) {
-			struct hal_dns_rr *rr = &s->rr[s->n];
-			size_t k;
-
-			if (it->regexp && it->regexp[0])
-				continue;
-			s->n++;
-			rr->priority = it->order;
-			rr->weight = it->preference;
-			rr->ttl = ttl;
-			dns_copy(rr->flags, sizeof(rr->flags), (const char *)it->flags);
-			for (k = 0; rr->flags[k]; k++)
-				if (rr->flags[k] >= 'A' && rr->flags[k] <= 'Z')
-					rr->flags[k] = (char)(rr->flags[k] - 'A' + 'a');
-			dns_copy(rr->services, sizeof(rr->services), (const char *)it->service);
-			dns_copy(rr->target, sizeof(rr->target), it->replacement);
-		}
-		if (l)
-			ares_free_data(l);
-	} else if (s->type == HAL_DNS_A) {
-		struct ares_addrttl a[HAL_DNS_MAX_RR];
-		int na = HAL_DNS_MAX_RR, i;
-
-		r = ares_parse_a_reply(abuf, alen, NULL, a, &na);
-		for (i = 0; r == ARES_SUCCESS && i < na; i++) {
-			struct hal_dns_rr *rr = &s->rr[s->n++];
-
-			inet_ntop(AF_INET, &a[i].ipaddr, rr->target, sizeof(rr->target));
-			rr->ttl = a[i].ttl > 0 ? (uint32_t)a[i].ttl : 0;
-		}
-	} else {
-		struct ares_addr6ttl a[HAL_DNS_MAX_RR];
-		int na = HAL_DNS_MAX_RR, i;
-
-		r = ares_parse_aaaa_reply(abuf, alen, NULL, a, &na);
-		for (i = 0; r == ARES_SUCCESS && i < na; i++) {
-			struct hal_dns_rr *rr = &s->rr[s->n++];
-
-			inet_ntop(AF_INET6, &a[i].ip6addr, rr->target, sizeof(rr->target));
-			rr->ttl = a[i].ttl > 0 ? (uint32_t)a[i].ttl : 0;
-		}
-	}
-	if (r == ARES_ENOMEM)
-		s->status = HAL_ENOMEM;
-	else if (r == ARES_SUCCESS || r == ARES_ENODATA)
-		s->status = HAL_OK;
-	else
-		s->status = HAL_EIO; /* an answer c-ares could not read */
+	s->status = linux_dns_answer(s->type, abuf, alen, s->rr, &s->n);
 }
 
 static void dns_on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
