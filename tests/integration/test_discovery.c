@@ -353,7 +353,7 @@ static void test_run_failover(void **state)
 	run_pid = itest_spawn("run", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("run", "-> REGISTERED", 1, 30), 0);
+	assert_int_equal(wait_count("run", "status: Registered", 1, 30), 0);
 	sent_to(0, want, sizeof(want));
 	assert_true(count("run", want) >= 1);
 	assert_true(bound(0));
@@ -363,7 +363,7 @@ static void test_run_failover(void **state)
 	cluster_kill(0);
 	sent_to(1, want, sizeof(want));
 	assert_int_equal(wait_count("run", want, 1, 60), 0);
-	assert_int_equal(wait_count("run", "-> REGISTERED", 2, 60), 0);
+	assert_int_equal(wait_count("run", "status: Registered", 2, 60), 0);
 	print_message("failover: registered on b %.2f s after a was killed\n", now_s() - t0);
 	/* Why: the lost registrar is said, and b named as the target. */
 	assert_true(count("run", "target 2 of 2: b.example.test") >= 1);
@@ -382,14 +382,14 @@ static void test_both_down_backoff(void **state)
 	run_pid = itest_spawn("run2", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("run2", "-> REGISTERED", 1, 30), 0);
+	assert_int_equal(wait_count("run2", "status: Registered", 1, 30), 0);
 	cluster_kill(0);
 	cluster_kill(1);
 	assert_int_equal(wait_count("run2", "retrying in", 1, 60), 0);
 	assert_true(count("run2", "trying the next target") >= 1);
 	assert_int_equal(cluster_node_start(1, ""), 0);
 	sent_to(1, want, sizeof(want));
-	assert_int_equal(wait_count("run2", "-> REGISTERED", 2, 60), 0);
+	assert_int_equal(wait_count("run2", "status: Registered", 2, 60), 0);
 	assert_true(count("run2", want) >= 1);
 	assert_int_equal(wait_bound(1, 1, 20), 0);
 }
