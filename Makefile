@@ -502,6 +502,7 @@ bench: test-deps all
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)
 	$(Q)tools/bench-renew $(O)
+	$(Q)tools/bench-failover $(O)
 
 # `make install` (DESTDIR works unprivileged): the binary, the example
 # configuration, the systemd unit for `signet run` (@PREFIX@ filled in) and
