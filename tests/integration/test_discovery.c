@@ -368,7 +368,10 @@ static void test_run_failover(void **state)
 	assert_int_equal(wait_count("run", want, 1, 60), 0);
 	assert_int_equal(wait_count("run", "status: Registered", 2, 60), 0);
 	print_message("failover: registered on b %.2f s after a was killed\n", now_s() - t0);
-	/* Why: the lost registrar is said, and b named as the target. */
+	/* Why: the lost registrar is said, a's failure skipped to the next
+	 * target, and b named as the target. */
+	assert_true(count("run", "registration failed (the registrar 127.0.0.2:") >= 1);
+	assert_true(count("run", "trying the next target") >= 1);
 	assert_true(count("run", "target 2 of 2: b.example.test") >= 1);
 	assert_true(bound(1));
 }
