@@ -502,6 +502,7 @@ bench: test-deps all
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)
 	$(Q)tools/bench-renew $(O)
+	$(Q)tools/bench-failover $(O)
 
 # `make install` (DESTDIR works unprivileged): the binary, the example
 # configuration, the systemd unit for `signet run` (@PREFIX@ filled in) and
@@ -536,9 +537,11 @@ help:
 	@echo "                     ASan+UBSan run, the fuzz corpus replay and cppcheck"
 	@echo "  make demo          the virtual smart card (created on first run): list its"
 	@echo "                     certificate, PIN, sign and verify a challenge, then the full"
-	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio"
+	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio, then the"
+	@echo "                     registrar found through its own dnsmasq (DEMO_DNS=0: not)"
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
-	@echo "                     the virtual card, PAM, verify, sign-in and EST renewal, each"
+	@echo "                     the virtual card, PAM, verify, sign-in, EST renewal and registrar"
+	@echo "                     failover (two Kamailio nodes, dnsmasq), each"
 	@echo "                     against a reference measured in the same run"
 	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each), then a table per harness"
 	@echo "  make install       signet in PREFIX/bin (PREFIX=$(PREFIX)), pam_signet.so in PAMDIR,"
