@@ -118,8 +118,12 @@ static int enter_namespace(void)
 			      "runs as root)\n");
 		return -1;
 	}
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		print_message("FAIL: unshare/mount: %s\n", strerror(errno));
+	/* A network namespace too: the addresses and routes changed below
+	 * are seen by nobody else, and go with the namespace. */
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    itest_sh("ip link set lo up") != 0) {
+		print_message("FAIL: unshare/mount/ip link: %s\n", strerror(errno));
 		return -1;
 	}
 	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
@@ -250,10 +254,54 @@ static void test_pcscd_restart(void **state)
 	stop(&run_pid);
 }
 
+#define NEW_ADDR "10.9.9.9"
+/* The local route of 127.0.0.1 as the kernel makes it, and one that has
+ * connections to it leave from NEW_ADDR. */
+#define ROUTE_KERNEL "ip route replace local 127.0.0.1 dev lo proto kernel scope host src 127.0.0.1 table local"
+#define ROUTE_NEW "ip route replace local 127.0.0.1 dev lo scope host src " NEW_ADDR " table local"
+
+static int addr_teardown(void **state)
+{
+	(void)state;
+	stop(&run_pid);
+	(void)itest_sh(ROUTE_KERNEL " 2>/dev/null; ip addr del " NEW_ADDR "/32 dev lo 2>/dev/null");
+	return 0;
+}
+
+static int contact_at(const char *host)
+{
+	return itest_sh("%s/tools/kamailio-run '%s' lookup alice | grep -q 'alice@%s:'",
+			itest_top(), kam, host) == 0;
+}
+
+/* The connection's local address goes away under a registration: a new
+ * connection from the address that replaced it, and the Contact follows.
+ * (127.0.0.0/8 is local on lo whatever its addresses, so a second
+ * 127.0.0.x cannot go away: the test adds NEW_ADDR to lo and routes
+ * 127.0.0.1 from it, then puts the kernel's route back and removes it.) */
+static void test_address_change(void **state)
+{
+	(void)state;
+	assert_int_equal(itest_sh("ip addr add " NEW_ADDR "/32 dev lo && " ROUTE_NEW), 0);
+	run_pid = spawn("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
+			"\nEOF",
+			itest_signet(), conf);
+	assert_int_equal(wait_count("run2", "run: CONNECTING -> REGISTERED", 1, 30), 0);
+	assert_true(contact_at(NEW_ADDR));
+
+	assert_int_equal(itest_sh(ROUTE_KERNEL " && ip addr del " NEW_ADDR "/32 dev lo"), 0);
+	assert_int_equal(wait_count("run2", "local address " NEW_ADDR " went away", 1, 60), 0);
+	assert_int_equal(wait_count("run2", "run: NETWORK_LOST -> REGISTERED", 1, 60), 0);
+	assert_true(contact_at("127.0.0.1"));
+	assert_int_equal(count("run2", "PIN_ENTRY -> LOGGING_IN"), 1);
+	stop(&run_pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pcscd_restart),
+		cmocka_unit_test_teardown(test_address_change, addr_teardown),
 	};
 	return cmocka_run_group_tests_name("run_faults", tests, group_setup, group_teardown);
 }
