@@ -115,19 +115,17 @@ static int card_list(void *ctx, struct hal_reader *readers, size_t max, size_t *
 {
 	struct card_ctx *cc = ctx;
 	SCARD_READERSTATE st[HAL_CARD_MAX_READERS];
-	DWORD len = 0;
+	DWORD len;
 	const char *p;
 	size_t i, count = 0;
 	LONG rv;
-	int r;
 
 	*n = 0;
 	/* A context from before a pcscd restart fails once (no service,
 	 * invalid handle): made again, one more try, no more. */
 	for (int tries = 0;; tries++) {
-		int had = cc->have_sc;
+		int had = cc->have_sc, r = card_context(cc);
 
-		r = card_context(cc);
 		if (r != HAL_OK)
 			return r;
 		free(cc->names);

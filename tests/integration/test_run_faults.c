@@ -11,8 +11,13 @@
  * the card (doc/daemon.md). Then a forced reconnect (Kamailio restarted)
  * registers again with a new signature from the card, without a PIN.
  *
- * Needs root (a mount namespace for pcscd; CI runs as root): without it
- * the test fails, saying so.
+ * The network address changing under a registration: the connection's
+ * local address removed -> a new connection registers again at once and
+ * Kamailio's location table has the Contact at the new address.
+ *
+ * Needs root (mount and network namespaces of its own: pcscd's socket
+ * path, and addresses and routes nobody else sees; CI runs as root):
+ * without it the test fails, saying so.
  */
 #define _GNU_SOURCE
 #include <errno.h>
