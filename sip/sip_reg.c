@@ -864,6 +864,18 @@ out:
 	return SG_OK;
 }
 
+void sip_reg_reconnect(struct sip_reg *r, const char *why)
+{
+	struct sg_error err;
+
+	if (!r || r->ph != PH_REGISTERED)
+		return;
+	sg_error_init(&err);
+	sg_error_set(&err, SG_E_NETWORK, "%s", why ? why : "the network changed");
+	r->failures = 0;
+	fail_retry(r, &err, 0, 1);
+}
+
 void sip_reg_free(struct sip_reg *r)
 {
 	if (!r)

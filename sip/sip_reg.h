@@ -123,6 +123,13 @@ sg_err sip_reg_new(struct sip_reg **out, const struct hal *hal, const struct sip
  * Not from a callback. */
 void sip_reg_free(struct sip_reg *r);
 
+/* The network under the connection changed (its local address went
+ * away): registered, the transport is closed and a new connection
+ * registers again at once (the Contact carries the new local address);
+ * in other phases nothing (an attempt under way, or one scheduled,
+ * connects anew anyway). why: for the report. */
+void sip_reg_reconnect(struct sip_reg *r, const char *why);
+
 /* Starts registering (connect, REGISTER); progress comes through
  * on_state. SG_E_INTERNAL when the loop refuses a timer. */
 sg_err sip_reg_start(struct sip_reg *r, struct sg_error *e);

@@ -23,6 +23,7 @@ void session_init(struct session *s, struct cli *c)
 {
 	memset(s, 0, sizeof(*s));
 	s->c = c;
+	s->addr_h = -1;
 	mbedtls_x509_crt_init(&s->anchors);
 	mbedtls_x509_crt_init(&s->chain);
 	mbedtls_x509_crt_init(&s->pool);
@@ -450,12 +451,48 @@ static sg_err start_registration(struct session *s, struct sg_error *e)
 	return err;
 }
 
+/* A local address went away: when it is the connection's, a new
+ * connection registers again (the Contact follows the new address). */
+static void on_addr(int handle, int events, void *arg)
+{
+	struct session *s = arg;
+	char gone[64], local[80], *colon;
+	const char *l;
+
+	(void)events;
+	if (hal_net_addr_event(&s->c->hal.net, handle, gone, sizeof(gone)) != HAL_OK || !s->reg ||
+	    !s->tp || !s->tp->ops->local || !(l = s->tp->ops->local(s->tp->ctx)))
+		return;
+	snprintf(local, sizeof(local), "%s", l[0] == '[' ? l + 1 : l);
+	colon = strrchr(local, l[0] == '[' ? ']' : ':');
+	if (colon)
+		*colon = '\0';
+	if (strcmp(local, gone))
+		return;
+	session_say(s, "local address %s went away: reconnecting", gone);
+	sip_reg_reconnect(s->reg, "the connection's local address went away");
+}
+
+static void watch_addresses(struct session *s)
+{
+	const struct hal *h = &s->c->hal;
+
+	if (s->addr_h >= 0 || hal_net_addr_watch(&h->net, &s->addr_h) != HAL_OK) {
+		return;
+	}
+	if (hal_loop_watch(&h->loop, s->addr_h, HAL_LOOP_READ, on_addr, s) != HAL_OK) {
+		hal_net_close(&h->net, s->addr_h);
+		s->addr_h = -1;
+	}
+}
+
 sg_err session_connect(struct session *s, struct sg_error *e)
 {
 	s->stopping = 0;
 	s->registered_ms = 0;
 	if (build_chain(s, e) || make_transport(s, e) || start_registration(s, e))
 		return e ? e->code : SG_E_INTERNAL;
+	watch_addresses(s);
 	s->target_shown = 0;
 	if (s->resolve)
 		session_say(s, "resolving %s (RFC 3263: NAPTR, SRV _sips._tcp, A/AAAA)", s->host);
@@ -509,6 +546,11 @@ void session_close(struct session *s)
 	if (s->reg)
 		sip_reg_free(s->reg);
 	s->reg = NULL;
+	if (s->addr_h >= 0) {
+		hal_loop_watch(&s->c->hal.loop, s->addr_h, 0, NULL, NULL);
+		hal_net_close(&s->c->hal.net, s->addr_h);
+		s->addr_h = -1;
+	}
 	if (s->tp)
 		s->tp->ops->destroy(s->tp->ctx);
 	s->tp = NULL;

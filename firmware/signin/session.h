@@ -68,6 +68,7 @@ struct session {
 	mbedtls_pk_context key;
 	struct sip_tp *tp;
 	struct sip_reg *reg;
+	int addr_h;                /* the HAL's address-change handle (-1: none) */
 	/* [sip] check_revocation: the registrar's certificate is checked for
 	 * revocation outside the loop (it may fetch OCSP/CRL over HTTP), with
 	 * [sip] revocation and on_unavailable. */
