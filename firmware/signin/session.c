@@ -436,6 +436,8 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 				    info->err ? info->err->detail : "?");
 			return;
 		}
+		if (info->target)
+			session_say(s, "registrar %s", s->reg_why);
 		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
 		break;
 	case SIP_REG_UNREGISTERED:
