@@ -782,10 +782,11 @@ static void refresh_resolved(struct sip_reg *r, sg_err code, const struct sg_err
 			     const struct sip_target_list *l)
 {
 	struct sip_target cur = r->tl->t[r->ti];
-	size_t k;
 
 	r->rres = 0;
 	if (code == SG_OK) {
+		size_t k;
+
 		set_list(r, l);
 		for (k = 0; k < r->tl->n; k++)
 			if (r->tl->t[k].port == cur.port && !strcmp(r->tl->t[k].name, cur.name) &&
