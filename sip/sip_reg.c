@@ -138,7 +138,10 @@ static void report_info(struct sip_reg *r, enum sip_reg_state st, const struct s
 	memset(&info, 0, sizeof(info));
 	info.failover = failover;
 	info.resolution = st == SIP_REG_FAILED && r->res_failed;
-	r->res_failed = 0;
+	info.failback = r->rep_fb;
+	info.target = r->rep_t ? r->rep_t : r->tl && r->ti < r->tl->n ? &r->tl->t[r->ti] : NULL;
+	r->res_failed = r->rep_fb = 0;
+	r->rep_t = NULL;
 	info.state = st;
 	info.expires = r->granted;
 	info.status = r->last_status;
@@ -295,12 +298,16 @@ static void go_idle(struct sip_reg *r)
 	reg_cancel(r, &r->timer);
 	sip_target_free(r->res);
 	r->res = NULL;
+	r->rres = 0;
+	r->fb = 0;
 	tp_close(r);
 	r->ph = PH_IDLE;
 	r->bound = 0;
 }
 
 static void connect_now(struct sip_reg *r);
+static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
+			const struct sip_target_list *l);
 
 /* A failure that is retried. */
 static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t retry_after_s,
@@ -308,11 +315,38 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 {
 	uint64_t ms;
 
+	if (r->rres) { /* a refresh's re-resolution: the flow matters first */
+		sip_target_free(r->res);
+		r->res = NULL;
+		r->rres = 0;
+	}
 	sip_tx_abort(r->tx);
 	reg_keepalive_off(r);
 	if (reconnect)
 		tp_close(r);
+	if (r->fb && r->tl && r->ti < r->tl->n) {
+		/* failback: the next preferred target, else the current one, at once */
+		r->rep_t = &r->tl->t[r->ti];
+		r->rep_fb = 1;
+		tp_close(r);
+		if (r->ti + 2 < r->fb) {
+			r->ti++;
+		} else {
+			r->ti = r->fb - 1;
+			r->fb = 0;
+		}
+		r->redirected = 0;
+		r->ph = PH_WAIT_RETRY;
+		if (arm(r, 0) != HAL_OK)
+			r->ph = PH_IDLE;
+		sg_info(&r->hal->log, "sip: failback: %s; trying %s:%u", err->detail,
+			r->tl->t[r->ti].name, (unsigned)r->tl->t[r->ti].port);
+		report_info(r, SIP_REG_FAILED, err, r->ph == PH_WAIT_RETRY, 0, 1);
+		return;
+	}
+	r->fb = 0;
 	if (r->tl && r->tl->n && !(r->ph == PH_REGISTERED && r->failures == 0)) {
+		r->rep_t = r->ti < r->tl->n ? &r->tl->t[r->ti] : NULL;
 		if (r->ti + 1 < r->tl->n) {
 			/* RFC 3263 4.3: the next target of this attempt, at once */
 			tp_close(r);
@@ -420,9 +454,12 @@ static void on_ok(struct sip_reg *r, const struct sip_msg *m)
 	}
 	r->failures = 0;
 	r->ph = PH_REGISTERED;
+	r->rep_fb = r->fb != 0;
+	r->fb = 0;
 	(void)arm(r, sip_reg_refresh_ms(r->granted));
 	reg_keepalive_start(r, m);
-	sg_info(&r->hal->log, "sip: registered for %u s", (unsigned)r->granted);
+	sg_info(&r->hal->log, "sip: registered for %u s at %s:%u%s", (unsigned)r->granted,
+		r->cur_host, (unsigned)r->cur_port, r->rep_fb ? " (failback)" : "");
 	report(r, SIP_REG_REGISTERED, NULL, 0, 0);
 }
 
@@ -624,6 +661,8 @@ static void open_now(struct sip_reg *r)
 	tp_close(r);
 	if (r->ph != PH_UNREGISTERING)
 		r->ph = PH_CONNECTING;
+	r->tp->target_name = r->tl && !r->redirected && r->ti < r->tl->n ? r->tl->t[r->ti].name
+									 : NULL;
 	if (r->tp->ops->open(r->tp->ctx, r->cur_host, r->cur_port, (int)r->connect_ms, &err) !=
 	    SG_OK) {
 		if (r->ph == PH_UNREGISTERING)
@@ -641,12 +680,81 @@ static void use_target(struct sip_reg *r)
 	r->cur_port = t->port;
 }
 
+/* Takes a new list (copied): resolved now, valid for its smallest TTL. */
+static void set_list(struct sip_reg *r, const struct sip_target_list *l)
+{
+	size_t i;
+
+	*r->tl = *l;
+	r->tl_at = hal_clock_mono_ms(&r->hal->clock);
+	r->tl_ttl = 0;
+	for (i = 0; i < r->tl->n; i++)
+		if (r->tl->t[i].ttl && (!r->tl_ttl || r->tl->t[i].ttl < r->tl_ttl))
+			r->tl_ttl = r->tl->t[i].ttl;
+}
+
+static int list_expired(struct sip_reg *r)
+{
+	return r->tl_ttl &&
+	       hal_clock_mono_ms(&r->hal->clock) - r->tl_at >= (uint64_t)r->tl_ttl * 1000u;
+}
+
+/* Failback (sip_reg.h): registered on target ti > 0; try 0.. first. */
+static void failback_start(struct sip_reg *r)
+{
+	sg_info(&r->hal->log, "sip: failback: trying the preferred target %s:%u before %s:%u",
+		r->tl->t[0].name, (unsigned)r->tl->t[0].port, r->tl->t[r->ti].name,
+		(unsigned)r->tl->t[r->ti].port);
+	r->fb = r->ti + 1;
+	sip_tx_abort(r->tx);
+	reg_keepalive_off(r);
+	tp_close(r);
+	r->ti = 0;
+	r->ph = PH_CONNECTING;
+	connect_now(r);
+}
+
+static void refresh_resolved(struct sip_reg *r, sg_err code, const struct sg_error *e,
+			     const struct sip_target_list *l);
+
+/* The refresh timer: re-resolve once the list expired, fail back when
+ * registered on a target that is not the preferred one, else refresh
+ * over the flow (reopened when it is down). */
+static void refresh(struct sip_reg *r)
+{
+	if (r->tl && r->tl->n && r->ti < r->tl->n && !r->redirected) {
+		if (!r->rres && list_expired(r)) {
+			sip_target_free(r->res);
+			r->res = NULL;
+			r->rres = 1;
+			if (sip_target_resolve(&r->res, r->hal, r->host, r->resolve_ms, on_resolved,
+					       r, NULL) == SG_OK)
+				return;
+			r->rres = 0;
+			r->tl_at = hal_clock_mono_ms(&r->hal->clock);
+		}
+		if (r->ti > 0) {
+			failback_start(r);
+			return;
+		}
+	}
+	if (r->tp_up) {
+		send_now(r);
+		return;
+	}
+	connect_now(r);
+}
+
 static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 			const struct sip_target_list *l)
 {
 	struct sip_reg *r = arg;
 	struct sg_error err;
 
+	if (r->rres) {
+		refresh_resolved(r, code, e, l);
+		return;
+	}
 	/* e and l live in the resolution: copied before it is freed */
 	if (code != SG_OK) {
 		err = *e;
@@ -659,12 +767,44 @@ static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 			fail_retry(r, &err, 0, 0);
 		return;
 	}
-	*r->tl = *l;
+	set_list(r, l);
 	sip_target_free(r->res);
 	r->res = NULL;
 	r->ti = 0;
 	use_target(r);
 	open_now(r);
+}
+
+/* A refresh's re-resolution: the registration goes on; the target in use
+ * is found in the new list (kept as its last entry when it left it), and
+ * a failure keeps the old list for another TTL. */
+static void refresh_resolved(struct sip_reg *r, sg_err code, const struct sg_error *e,
+			     const struct sip_target_list *l)
+{
+	struct sip_target cur = r->tl->t[r->ti];
+
+	r->rres = 0;
+	if (code == SG_OK) {
+		size_t k;
+
+		set_list(r, l);
+		for (k = 0; k < r->tl->n; k++)
+			if (r->tl->t[k].port == cur.port && !strcmp(r->tl->t[k].name, cur.name) &&
+			    !strcmp(r->tl->t[k].addr, cur.addr))
+				break;
+		if (k == r->tl->n) {
+			k = k < SIP_TARGET_MAX ? k : SIP_TARGET_MAX - 1;
+			r->tl->t[k] = cur;
+			r->tl->n = k + 1;
+		}
+		r->ti = k;
+	} else {
+		sg_info(&r->hal->log, "sip: %s; keeping the targets resolved before", e->detail);
+		r->tl_at = hal_clock_mono_ms(&r->hal->clock);
+	}
+	sip_target_free(r->res);
+	r->res = NULL;
+	refresh(r);
 }
 
 static void connect_now(struct sip_reg *r)
@@ -706,12 +846,7 @@ static void on_timer(void *arg)
 	r->timer = -1;
 	switch (r->ph) {
 	case PH_REGISTERED:
-		/* refresh */
-		if (r->tp_up) {
-			send_now(r);
-			return;
-		}
-		connect_now(r);
+		refresh(r);
 		return;
 	case PH_WAIT_RETRY:
 	case PH_CONNECTING:
@@ -886,6 +1021,8 @@ void sip_reg_free(struct sip_reg *r)
 	sip_target_free(r->res);
 	sg_free(r->tl);
 	sip_tx_free(r->tx);
+	if (r->tp)
+		r->tp->target_name = NULL;
 	if (r->tp && r->tp->arg == r) {
 		r->tp->ops->close(r->tp->ctx);
 		r->tp->on_msg = NULL;
@@ -919,6 +1056,12 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e)
 	sip_tx_abort(r->tx);
 	sip_target_free(r->res);
 	r->res = NULL;
+	r->rres = 0;
+	if (r->fb && r->tl) { /* failback under way: unregister where we were */
+		r->ti = r->fb - 1;
+		tp_close(r);
+	}
+	r->fb = 0;
 	if (!was_bound) {
 		tp_close(r);
 		r->ph = PH_IDLE;

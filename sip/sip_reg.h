@@ -40,6 +40,17 @@
  * resolution that fails (NXDOMAIN, no usable record, no DNS answer) is a
  * retried SG_E_NETWORK failure naming the query. A flow lost while
  * registered is reopened to the same target first.
+ *
+ * The target list is kept until its smallest TTL expires (no DNS query
+ * per refresh or retry while it is valid) and resolved again at the
+ * first refresh after that, and at the next attempt once all targets of
+ * an attempt failed. Failback: at refresh time, when registered on a
+ * target that is not the first of the (re-resolved) list, the flow is
+ * closed (no unregistration: see sip/README.md) and the preferred
+ * targets are tried in order; the first that answers 2xx holds the
+ * registration (REGISTERED, info.failback); when all of them fail, the
+ * refresh goes to the current target at once (no back-off). A failed
+ * re-resolution at refresh keeps the old list.
  */
 #ifndef SIP_REG_H
 #define SIP_REG_H
@@ -62,6 +73,8 @@ enum sip_reg_state {
 			       * re-sends, nor the unregistration */
 };
 
+struct sip_target;
+
 struct sip_reg_info {
 	enum sip_reg_state state;
 	uint32_t expires;            /* REGISTERED: seconds granted */
@@ -74,6 +87,14 @@ struct sip_reg_info {
 				      * attempt is tried at once (not a back-off) */
 	int resolution;              /* FAILED: the RFC 3263 resolution failed (err names
 				      * the query: NXDOMAIN, no usable record, no answer) */
+	int failback;                /* REGISTERED: the registration moved back to a
+				      * preferred target at refresh; FAILED (with
+				      * failover): a preferred target failed during
+				      * failback, the next preferred one or the current
+				      * target is tried at once */
+	const struct sip_target *target; /* with cfg.resolve: the target this report is
+				      * about (FAILED: the one that failed; SENT,
+				      * REGISTERED: the one in use); NULL otherwise */
 };
 
 /* Called on every state change. May call sip_reg_stop(); must not free. */

@@ -70,6 +70,13 @@ struct sip_reg {
 	struct sip_target_list *tl; /* NULL without resolve; n = 0: resolve first */
 	size_t ti;
 	int res_failed;             /* the failure being reported is the resolution's */
+	uint64_t tl_at;             /* when tl was resolved (monotonic ms) */
+	uint32_t tl_ttl;            /* its smallest TTL (s); 0: none from DNS */
+	int rres;                   /* res is a refresh's re-resolution (registered) */
+	size_t fb;                  /* failback: 1 + the index of the target registered
+				     * on while the preferred ones are tried; 0: none */
+	int rep_fb;                 /* the report being made is about failback */
+	const struct sip_target *rep_t; /* the target the report is about */
 
 	/* the registration's identity (RFC 3261 10.2.4: the same for refreshes) */
 	char call_id[40];

@@ -340,17 +340,58 @@ static sg_err make_transport(struct session *s, struct sg_error *e)
 		.anchors = s->reg_anchors.raw.p ? &s->reg_anchors : &s->anchors,
 		.client_chain = &s->chain,
 		.client_key = &s->key,
-		.server_name = s->host,
+		.server_name = s->host, /* RFC 5922: with RFC 3263, the domain */
+		.accept_target_name = c->cfg.sip_accept_target_name,
 		.verify_extra = c->cfg.sip_check_revocation ? registrar_verify : NULL,
 		.verify_arg = s,
 	};
 	return sip_tp_tls_new(&c->hal, &tc, &s->tp, e);
 }
 
+/* "name:port" of a target, or the configured registrar. */
+static void target_text(const struct session *s, const struct sip_target *t, char *buf,
+			size_t cap)
+{
+	if (t)
+		snprintf(buf, cap, "%s:%u", t->name, (unsigned)t->port);
+	else
+		snprintf(buf, cap, "%s:%u", s->host, (unsigned)s->port);
+}
+
+/* Which registrar is in use, said when it changes, and why. */
+static void say_registrar(struct session *s, const struct sip_reg_info *info)
+{
+	const struct sip_target *t = info->target;
+	char now[300];
+
+	target_text(s, t, now, sizeof(now));
+	if (!strcmp(now, s->reg_at)) {
+		s->reg_why[0] = '\0';
+		return;
+	}
+	if (!s->reg_at[0])
+		session_say(s, "registrar: %s (%s:%u)%s", now,
+			    t && t->addr[0] ? t->addr : t ? t->name : s->host,
+			    (unsigned)(t ? t->port : s->port),
+			    t ? ", chosen by RFC 3263" : "");
+	else if (info->failback)
+		session_say(s, "registrar: now %s (%s:%u): failback, the preferred registrar "
+			       "answers again (was %s)",
+			    now, t && t->addr[0] ? t->addr : now, (unsigned)(t ? t->port : 0),
+			    s->reg_at);
+	else
+		session_say(s, "registrar: now %s (%s:%u): %s", now,
+			    t && t->addr[0] ? t->addr : now, (unsigned)(t ? t->port : 0),
+			    s->reg_why[0] ? s->reg_why : "the previous one failed");
+	snprintf(s->reg_at, sizeof(s->reg_at), "%s", now);
+	s->reg_why[0] = '\0';
+}
+
 static void on_state(const struct sip_reg_info *info, void *arg)
 {
 	struct session *s = arg;
 	enum session_event ev;
+	char at[300];
 
 	switch (info->state) {
 	case SIP_REG_SENT: /* when it is sent: after the registrar's checks */
@@ -375,14 +416,29 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		if (!s->registered_ms)
 			s->registered_ms = hal_clock_mono_ms(&s->c->hal.clock) - s->c->t0;
 		session_say(s, "registered as %s (expires in %u s)", s->user, info->expires);
+		say_registrar(s, info);
 		ev = SESSION_REGISTERED;
 		break;
 	case SIP_REG_FAILED:
+		target_text(s, info->target, at, sizeof(at));
+		snprintf(s->reg_why, sizeof(s->reg_why), "%s failed (%.300s)", at,
+			 info->err ? info->err->detail : "?");
+		if (info->failback && info->will_retry) {
+			size_t i;
+			const struct sip_target_list *l = sip_reg_targets(s->reg, &i);
+
+			session_say(s, "failback: the preferred registrar %s; trying %s", s->reg_why,
+				    l && i < l->n ? l->t[i].name : "the next target");
+			s->reg_why[0] = '\0'; /* back where it was: nothing changed */
+			return;
+		}
 		if (info->failover && info->will_retry) { /* not a failure of the attempt yet */
 			session_say(s, "registrar failed (%s): trying the next target",
 				    info->err ? info->err->detail : "?");
 			return;
 		}
+		if (info->target)
+			session_say(s, "registrar %s", s->reg_why);
 		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
 		break;
 	case SIP_REG_UNREGISTERED:

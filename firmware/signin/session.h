@@ -59,6 +59,8 @@ struct session {
 	enum sip_tp_kind kind;
 	int resolve;               /* no registrar given: RFC 3263 on the domain in host */
 	size_t target_shown;       /* --verbose: the target last said (+1; 0: none) */
+	char reg_at[300];          /* the registrar registered with ("": none yet) */
+	char reg_why[640];         /* why the next one may differ ("": nothing failed) */
 	uint64_t registered_ms;    /* since start, when the 200 OK came (0: not yet) */
 	int stopping;
 	const char *untrusted_file;/* the intermediates' file in force (NULL: none) */

@@ -180,7 +180,7 @@ struct seen {
 	enum sip_reg_state st[32];
 	uint32_t retry_ms[32];
 	int will_retry[32];
-	int failover[32], resolution[32];
+	int failover[32], resolution[32], failback[32];
 	uint64_t at[32];
 	struct port_test *pt;
 	char detail[512];
@@ -196,6 +196,7 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		s->will_retry[s->n] = info->will_retry;
 		s->failover[s->n] = info->failover;
 		s->resolution[s->n] = info->resolution;
+		s->failback[s->n] = info->failback;
 		s->at[s->n] = port_test_clock_mono(s->pt);
 		if (info->err)
 			snprintf(s->detail, sizeof(s->detail), "%s", info->err->detail);
@@ -366,6 +367,238 @@ static void test_failover_between_targets(void **state)
 	assert_int_equal(sg_mem_current(), 0);
 }
 
+/* ---- a scripted registrar transport: RFC 3263 targets that refuse or
+ * answer 200, on the simulated loop ------------------------------------- */
+
+struct stp {
+	struct sip_tp tp;
+	const struct hal *hal;
+	char host[64];      /* the address opened */
+	char down[64];      /* an address that refuses the connection ("": none) */
+	int up, timer, opens;
+	char resp[1024];
+	size_t resp_len;
+};
+
+static void stp_fire(void *arg)
+{
+	struct stp *t = arg;
+	struct sg_error e;
+
+	t->timer = -1;
+	if (t->resp_len) {
+		size_t n = t->resp_len;
+
+		t->resp_len = 0;
+		t->tp.on_msg((const uint8_t *)t->resp, n, t->tp.arg);
+		return;
+	}
+	if (t->down[0] && !strcmp(t->host, t->down)) {
+		sg_error_init(&e);
+		sg_error_set(&e, SG_E_NETWORK, "TLS connect to %s: connection refused", t->host);
+		t->tp.on_event(SIP_TP_DOWN, &e, t->tp.arg);
+		return;
+	}
+	t->up = 1;
+	t->tp.on_event(SIP_TP_UP, NULL, t->tp.arg);
+}
+
+static sg_err stp_open(void *ctx, const char *host, uint16_t port, int timeout_ms,
+		       struct sg_error *e)
+{
+	struct stp *t = ctx;
+
+	(void)port, (void)timeout_ms, (void)e;
+	snprintf(t->host, sizeof(t->host), "%s", host);
+	t->opens++;
+	(void)hal_loop_add_timer(&t->hal->loop, 10, stp_fire, t, &t->timer);
+	return SG_OK;
+}
+
+/* Copies the request's header line "name: ...\r\n" into out. */
+static void stp_hdr(const char *req, const char *name, char *out, size_t cap)
+{
+	const char *p = strstr(req, name), *end = p ? strstr(p + 2, "\r\n") : NULL;
+	size_t used = strlen(out);
+
+	if (p && end && used + (size_t)(end - p) + 1 < cap) {
+		memcpy(out + used, p + 2, (size_t)(end - p));
+		out[used + (size_t)(end - p)] = 0;
+	}
+}
+
+static sg_err stp_send(void *ctx, const uint8_t *buf, size_t len, struct sg_error *e)
+{
+	struct stp *t = ctx;
+	char req[4096];
+
+	(void)e;
+	if (!t->up || len >= sizeof(req))
+		return sg_error_set(e, SG_E_NETWORK, "down");
+	memcpy(req, buf, len);
+	req[len] = 0;
+	snprintf(t->resp, sizeof(t->resp), "SIP/2.0 200 OK\r\n");
+	stp_hdr(req, "\r\nVia:", t->resp, sizeof(t->resp));
+	stp_hdr(req, "\r\nFrom:", t->resp, sizeof(t->resp));
+	stp_hdr(req, "\r\nTo:", t->resp, sizeof(t->resp));
+	stp_hdr(req, "\r\nCall-ID:", t->resp, sizeof(t->resp));
+	stp_hdr(req, "\r\nCSeq:", t->resp, sizeof(t->resp));
+	snprintf(t->resp + strlen(t->resp), sizeof(t->resp) - strlen(t->resp),
+		 "Expires: 60\r\nContent-Length: 0\r\n\r\n");
+	t->resp_len = strlen(t->resp);
+	(void)hal_loop_add_timer(&t->hal->loop, 10, stp_fire, t, &t->timer);
+	return SG_OK;
+}
+
+static void stp_close(void *ctx)
+{
+	struct stp *t = ctx;
+
+	if (t->timer >= 0)
+		(void)hal_loop_cancel_timer(&t->hal->loop, t->timer);
+	t->timer = -1;
+	t->up = 0;
+	t->resp_len = 0;
+}
+
+static const char *stp_name(void *ctx)
+{
+	(void)ctx;
+	return "TLS";
+}
+
+static const char *stp_local(void *ctx)
+{
+	(void)ctx;
+	return "192.0.2.9:5555";
+}
+
+static void stp_destroy(void *ctx)
+{
+	stp_close(ctx);
+}
+
+static const struct sip_tp_ops stp_ops = {stp_open, stp_send, stp_close, stp_name, stp_local,
+					  stp_destroy};
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Registered on the second target because the first refuses; at each
+ * refresh (every 54 s for 60 s granted) the first is tried again (a
+ * failback report, then the refresh on the current one at the same
+ * instant: no back-off); once the first answers, the registration moves
+ * there (REGISTERED with failback). The target list is reused for its
+ * smallest TTL (300 s): one DNS query set per TTL, not per refresh. */
+static void test_failback_and_ttl(void **state)
+{
+	struct port_test *pt = port_test_new();
+	struct hal hal;
+	struct stp t;
+	struct sip_reg *r = NULL;
+	struct sip_reg_cfg cfg;
+	struct seen s;
+	struct sg_error e;
+	const struct sip_target_list *l;
+	size_t cur = 9;
+	int i, fb_fail = 0, last_reg = 0;
+
+	(void)state;
+	assert_non_null(pt);
+	port_test_hal(pt, &hal);
+	assert_int_equal(port_test_dns(pt, "SRV _sips._tcp.example.org 10 0 5061 a.example.org 300\n"
+					   "SRV _sips._tcp.example.org 20 0 5062 b.example.org 600\n"
+					   "A a.example.org 192.0.2.1 900\n"
+					   "A b.example.org 192.0.2.2 900\n"),
+			 0);
+	memset(&t, 0, sizeof(t));
+	t.tp.ops = &stp_ops;
+	t.tp.ctx = &t;
+	t.tp.kind = SIP_TP_TLS;
+	t.tp.reliable = 1;
+	t.hal = &hal;
+	t.timer = -1;
+	snprintf(t.down, sizeof(t.down), "192.0.2.1");
+	memset(&s, 0, sizeof(s));
+	s.pt = pt;
+	sg_error_init(&e);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.registrar_host = "example.org";
+	cfg.resolve = 1;
+	cfg.tp = &t.tp;
+	cfg.aor = "sips:alice@example.org";
+	cfg.expires = 60;
+	cfg.on_state = on_state;
+	cfg.arg = &s;
+	assert_int_equal(sip_reg_new(&r, &hal, &cfg, &e), SG_OK);
+	assert_int_equal(sip_reg_start(r, &e), SG_OK);
+	/* a refuses: registered on b */
+	(void)port_test_loop_run_for(pt, 5000);
+	l = sip_reg_targets(r, &cur);
+	assert_int_equal(l->n, 2);
+	assert_int_equal(cur, 1);
+	assert_int_equal(s.st[s.n - 1], SIP_REG_REGISTERED);
+	assert_string_equal(t.host, "192.0.2.2");
+	assert_string_equal(t.tp.target_name, "b.example.org");
+	assert_int_equal(count(port_test_dns_log(pt), "SRV _sips._tcp.example.org"), 1);
+
+	/* two refreshes with a still down: failback tried, refresh on b at once */
+	s.n = 0;
+	(void)port_test_loop_run_for(pt, 2 * 54000);
+	for (i = 0; i < s.n; i++) {
+		if (s.st[i] == SIP_REG_FAILED) {
+			assert_true(s.failover[i] && s.will_retry[i] && s.failback[i]);
+			assert_int_equal(s.retry_ms[i], 0);
+			fb_fail++;
+		}
+		if (s.st[i] == SIP_REG_REGISTERED) {
+			assert_false(s.failback[i]); /* stayed on b */
+			if (i > 0 && s.st[i - 1] != SIP_REG_REGISTERED)
+				assert_true(s.at[i] - s.at[i - 1] < 1000); /* no back-off */
+		}
+	}
+	assert_int_equal(fb_fail, 2);
+	assert_non_null(strstr(s.detail, "192.0.2.1"));
+	sip_reg_targets(r, &cur);
+	assert_int_equal(cur, 1);
+	assert_int_equal(s.st[s.n - 1], SIP_REG_REGISTERED);
+
+	/* a is back: the next refresh moves the registration there */
+	t.down[0] = 0;
+	s.n = 0;
+	memset(s.st, 0, sizeof(s.st));
+	(void)port_test_loop_run_for(pt, 54000);
+	for (i = 0; i < s.n; i++)
+		if (s.st[i] == SIP_REG_REGISTERED)
+			last_reg = i;
+	assert_int_equal(s.st[last_reg], SIP_REG_REGISTERED);
+	sip_reg_targets(r, &cur);
+	assert_int_equal(cur, 0);
+	assert_string_equal(t.host, "192.0.2.1");
+	assert_true(s.failback[last_reg]); /* the move is reported */
+	/* 162 s so far, 3 refreshes: still the one resolution */
+	assert_int_equal(count(port_test_dns_log(pt), "SRV _sips._tcp.example.org"), 1);
+	/* past the smallest TTL (300 s): the refresh at 324 s resolves again, once */
+	(void)port_test_loop_run_for(pt, 400000 - port_test_clock_mono(pt));
+	assert_int_equal(count(port_test_dns_log(pt), "SRV _sips._tcp.example.org"), 2);
+	sip_reg_targets(r, &cur);
+	assert_int_equal(cur, 0);
+	assert_int_equal(s.st[s.n - 1], SIP_REG_REGISTERED);
+
+	assert_int_equal(sip_reg_stop(r, 1000, &e), SG_OK);
+	(void)port_test_loop_run_for(pt, 10000);
+	sip_reg_free(r);
+	stp_destroy(&t);
+	port_test_free(pt);
+	assert_int_equal(sg_mem_current(), 0);
+}
+
 struct cfg_case {
 	const char *host, *aor, *instance, *contact_user;
 	sg_err err;
@@ -430,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_granted),
 		cmocka_unit_test(test_retry_schedule_without_network),
 		cmocka_unit_test(test_failover_between_targets),
+		cmocka_unit_test(test_failback_and_ttl),
 		cmocka_unit_test(test_config),
 	};
 
