@@ -334,6 +334,8 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 		} else {
 			r->ti = r->fb - 1;
 			r->fb = 0;
+			/* the preferred ones just failed: the current one, then those after it */
+			r->t_left = r->tl->n - r->ti;
 		}
 		r->redirected = 0;
 		r->ph = PH_WAIT_RETRY;
@@ -347,10 +349,11 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 	r->fb = 0;
 	if (r->tl && r->tl->n && !(r->ph == PH_REGISTERED && r->failures == 0)) {
 		r->rep_t = r->ti < r->tl->n ? &r->tl->t[r->ti] : NULL;
-		if (r->ti + 1 < r->tl->n) {
+		if (r->t_left > 1) {
 			/* RFC 3263 4.3: the next target of this attempt, at once */
 			tp_close(r);
-			r->ti++;
+			r->t_left--;
+			r->ti = (r->ti + 1) % r->tl->n;
 			r->redirected = 0;
 			r->ph = PH_WAIT_RETRY;
 			if (arm(r, 0) != HAL_OK)
@@ -366,6 +369,8 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 	}
 	if (r->ph == PH_REGISTERED && r->failures == 0) {
 		ms = 0; /* a flow lost while registered: reconnect at once, once */
+		/* a new attempt: this target first, then every other one */
+		r->t_left = r->tl ? r->tl->n : 0;
 	} else {
 		r->failures++;
 		ms = retry_after_s
@@ -771,6 +776,7 @@ static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 	sip_target_free(r->res);
 	r->res = NULL;
 	r->ti = 0;
+	r->t_left = r->tl->n;
 	use_target(r);
 	open_now(r);
 }

@@ -69,6 +69,8 @@ struct sip_reg {
 	struct sip_target_res *res; /* a resolution running */
 	struct sip_target_list *tl; /* NULL without resolve; n = 0: resolve first */
 	size_t ti;
+	size_t t_left;              /* targets of this attempt not yet tried, ti's
+				     * included (tried from ti on, wrapping round) */
 	int res_failed;             /* the failure being reported is the resolution's */
 	uint64_t tl_at;             /* when tl was resolved (monotonic ms) */
 	uint32_t tl_ttl;            /* its smallest TTL (s); 0: none from DNS */

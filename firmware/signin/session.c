@@ -99,6 +99,9 @@ static sg_err parse_registrar(struct session *s, struct sg_error *e)
 			return sg_error_set(e, SG_E_CONFIG, "transport must be udp, tcp or tls");
 	}
 	s->port = ru.port ? ru.port : s->kind == SIP_TP_TLS ? 5061 : 5060;
+	/* RFC 3263 4.2: a TLS registrar named without a port is looked up
+	 * (NAPTR, SRV, then A/AAAA on 5061); a port means that host as given. */
+	s->resolve = s->kind == SIP_TP_TLS && !ru.port;
 	return check_transport(s, e);
 }
 

@@ -599,6 +599,84 @@ static void test_failback_and_ttl(void **state)
 	assert_int_equal(sg_mem_current(), 0);
 }
 
+/* Registered on the last target of the list (b: a refused); b's
+ * connection is lost and b refuses from then on while a answers again:
+ * after the one immediate reconnect to b, a is tried at once (the attempt
+ * wraps round the list) instead of a back-off. */
+static void test_last_target_lost_tries_the_first(void **state)
+{
+	struct port_test *pt = port_test_new();
+	struct hal hal;
+	struct stp t;
+	struct sip_reg *r = NULL;
+	struct sip_reg_cfg cfg;
+	struct seen s;
+	struct sg_error e, lost;
+	size_t cur = 9;
+	uint64_t t0;
+	int i;
+
+	(void)state;
+	assert_non_null(pt);
+	port_test_hal(pt, &hal);
+	assert_int_equal(port_test_dns(pt, "SRV _sips._tcp.example.org 10 0 5061 a.example.org 300\n"
+					   "SRV _sips._tcp.example.org 20 0 5062 b.example.org 300\n"
+					   "A a.example.org 192.0.2.1 900\n"
+					   "A b.example.org 192.0.2.2 900\n"),
+			 0);
+	memset(&t, 0, sizeof(t));
+	t.tp.ops = &stp_ops;
+	t.tp.ctx = &t;
+	t.tp.kind = SIP_TP_TLS;
+	t.tp.reliable = 1;
+	t.hal = &hal;
+	t.timer = -1;
+	snprintf(t.down, sizeof(t.down), "192.0.2.1");
+	memset(&s, 0, sizeof(s));
+	s.pt = pt;
+	sg_error_init(&e);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.registrar_host = "example.org";
+	cfg.resolve = 1;
+	cfg.tp = &t.tp;
+	cfg.aor = "sips:alice@example.org";
+	cfg.expires = 600;
+	cfg.retry_base_s = 30;
+	cfg.on_state = on_state;
+	cfg.arg = &s;
+	assert_int_equal(sip_reg_new(&r, &hal, &cfg, &e), SG_OK);
+	assert_int_equal(sip_reg_start(r, &e), SG_OK);
+	(void)port_test_loop_run_for(pt, 5000);
+	sip_reg_targets(r, &cur);
+	assert_int_equal(cur, 1);
+	assert_int_equal(s.st[s.n - 1], SIP_REG_REGISTERED);
+
+	/* b's flow drops; from now on b refuses and a answers */
+	snprintf(t.down, sizeof(t.down), "192.0.2.2");
+	s.n = 0;
+	t0 = port_test_clock_mono(pt);
+	sg_error_init(&lost);
+	sg_error_set(&lost, SG_E_NETWORK, "connection to 192.0.2.2:5062 lost");
+	t.up = 0;
+	t.tp.on_event(SIP_TP_DOWN, &lost, t.tp.arg);
+	(void)port_test_loop_run_for(pt, 5000);
+	sip_reg_targets(r, &cur);
+	assert_int_equal(cur, 0);
+	assert_string_equal(t.host, "192.0.2.1");
+	assert_int_equal(s.st[s.n - 1], SIP_REG_REGISTERED);
+	assert_true(s.at[s.n - 1] - t0 < 1000); /* simulated time: no 30 s back-off */
+	for (i = 0; i < s.n; i++)
+		if (s.st[i] == SIP_REG_FAILED)
+			assert_int_equal(s.retry_ms[i], 0);
+
+	assert_int_equal(sip_reg_stop(r, 1000, &e), SG_OK);
+	(void)port_test_loop_run_for(pt, 10000);
+	sip_reg_free(r);
+	stp_destroy(&t);
+	port_test_free(pt);
+	assert_int_equal(sg_mem_current(), 0);
+}
+
 struct cfg_case {
 	const char *host, *aor, *instance, *contact_user;
 	sg_err err;
@@ -664,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_retry_schedule_without_network),
 		cmocka_unit_test(test_failover_between_targets),
 		cmocka_unit_test(test_failback_and_ttl),
+		cmocka_unit_test(test_last_target_lost_tries_the_first),
 		cmocka_unit_test(test_config),
 	};
 
