@@ -641,6 +641,41 @@ static void use_target(struct sip_reg *r)
 	r->cur_port = t->port;
 }
 
+#if SIGNET_SIP_FLOWS > 1
+/* Two flows go to two targets: the other flow's (while it holds a
+ * connection there) leaves this flow's list, unless it is the only one. */
+static void avoid_other(struct sip_reg *r)
+{
+	const struct sip_reg *o = r->avoid;
+	size_t i, k = 0;
+
+	if (!o || o->ph == PH_IDLE || o->ph == PH_WAIT_RETRY || !o->tl || o->ti >= o->tl->n)
+		return;
+	for (i = 0; i < r->tl->n; i++) {
+		const struct sip_target *t = &r->tl->t[i];
+
+		if (t->port == o->cur_port &&
+		    !strcmp(t->addr[0] ? t->addr : t->name, o->cur_host))
+			continue;
+		if (k != i)
+			r->tl->t[k] = *t;
+		k++;
+	}
+	if (k && k < r->tl->n) {
+		sg_info(&r->hal->log, "sip: %s:%u is the other flow's target: left out",
+			o->cur_host, (unsigned)o->cur_port);
+		r->tl->n = k;
+	}
+}
+
+void sip_reg_avoid(struct sip_reg *r, const struct sip_reg *other)
+{
+	r->avoid = other;
+}
+#else
+#define avoid_other(r) ((void)0)
+#endif
+
 static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 			const struct sip_target_list *l)
 {
@@ -663,6 +698,7 @@ static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 	sip_target_free(r->res);
 	r->res = NULL;
 	r->ti = 0;
+	avoid_other(r);
 	use_target(r);
 	open_now(r);
 }

@@ -70,6 +70,7 @@ struct sip_reg {
 	struct sip_target_list *tl; /* NULL without resolve; n = 0: resolve first */
 	size_t ti;
 	int res_failed;             /* the failure being reported is the resolution's */
+	const struct sip_reg *avoid; /* the other flow (sip_reg_avoid) */
 
 	/* the registration's identity (RFC 3261 10.2.4: the same for refreshes) */
 	char call_id[40];

@@ -40,6 +40,15 @@ enum session_event {
 typedef void (*session_event_h)(enum session_event ev, const struct sip_reg_info *info,
 				void *arg);
 
+/* [sip] flows = 2 (RFC 5626): one of the two registrations. Flow 1's
+ * transport and client are session.tp and session.reg; flow 2's here. */
+struct session_flow {
+	struct session *s;
+	struct sip_tp *tp;         /* flow 2 only */
+	struct sip_reg *reg;       /* flow 2 only */
+	int started, tried, registered, unreg;
+};
+
 struct session {
 	struct cli *c;
 	/* Settings (NULL: from the configuration, see session_settle). */
@@ -80,6 +89,10 @@ struct session {
 	sip_tp_event_h reg_event;  /* --verbose: the client's handlers, wrapped */
 	sip_tp_msg_h reg_msg;      /* (both: the transport has one arg for both) */
 	void *reg_arg;
+	struct sip_tp *verify_tp;  /* the transport whose registrar is being checked */
+	int flows;                 /* 2: [sip] flows = 2 (fl[]), else 1 */
+	int flows_told;            /* SESSION_REGISTERED given once both flows were tried */
+	struct session_flow fl[2];
 };
 
 void session_init(struct session *s, struct cli *c);
