@@ -300,6 +300,45 @@ static void go_idle(struct sip_reg *r)
 	r->bound = 0;
 }
 
+#if SIGNET_SIP_FLOWS > 1
+/* Two flows go to two targets: t is the other flow's (sip_reg_avoid)
+ * while it holds a connection there. */
+static int others(const struct sip_reg *r, const struct sip_target *t)
+{
+	const struct sip_reg *o = r->avoid;
+
+	return o && o->ph != PH_IDLE && o->ph != PH_WAIT_RETRY && o->tl && o->ti < o->tl->n &&
+	       t->port == o->cur_port && !strcmp(t->addr[0] ? t->addr : t->name, o->cur_host);
+}
+
+/* The other flow's target leaves this flow's list, unless it is the only one. */
+static void avoid_other(struct sip_reg *r)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->tl->n; i++) {
+		if (others(r, &r->tl->t[i]))
+			continue;
+		if (k != i)
+			r->tl->t[k] = r->tl->t[i];
+		k++;
+	}
+	if (k && k < r->tl->n) {
+		sg_info(&r->hal->log, "sip: %s:%u is the other flow's target: left out",
+			r->avoid->cur_host, (unsigned)r->avoid->cur_port);
+		r->tl->n = k;
+	}
+}
+
+void sip_reg_avoid(struct sip_reg *r, const struct sip_reg *other)
+{
+	r->avoid = other;
+}
+#else
+#define avoid_other(r) ((void)0)
+#define others(r, t) 0
+#endif
+
 static void connect_now(struct sip_reg *r);
 
 /* A failure that is retried. */
@@ -313,10 +352,14 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 	if (reconnect)
 		tp_close(r);
 	if (r->tl && r->tl->n && !(r->ph == PH_REGISTERED && r->failures == 0)) {
-		if (r->ti + 1 < r->tl->n) {
+		size_t nx = r->ti + 1;
+
+		while (nx < r->tl->n && others(r, &r->tl->t[nx]))
+			nx++; /* the other flow's target: not for this flow */
+		if (nx < r->tl->n) {
 			/* RFC 3263 4.3: the next target of this attempt, at once */
 			tp_close(r);
-			r->ti++;
+			r->ti = nx;
 			r->redirected = 0;
 			r->ph = PH_WAIT_RETRY;
 			if (arm(r, 0) != HAL_OK)
@@ -640,41 +683,6 @@ static void use_target(struct sip_reg *r)
 	snprintf(r->cur_host, sizeof(r->cur_host), "%s", t->addr[0] ? t->addr : t->name);
 	r->cur_port = t->port;
 }
-
-#if SIGNET_SIP_FLOWS > 1
-/* Two flows go to two targets: the other flow's (while it holds a
- * connection there) leaves this flow's list, unless it is the only one. */
-static void avoid_other(struct sip_reg *r)
-{
-	const struct sip_reg *o = r->avoid;
-	size_t i, k = 0;
-
-	if (!o || o->ph == PH_IDLE || o->ph == PH_WAIT_RETRY || !o->tl || o->ti >= o->tl->n)
-		return;
-	for (i = 0; i < r->tl->n; i++) {
-		const struct sip_target *t = &r->tl->t[i];
-
-		if (t->port == o->cur_port &&
-		    !strcmp(t->addr[0] ? t->addr : t->name, o->cur_host))
-			continue;
-		if (k != i)
-			r->tl->t[k] = *t;
-		k++;
-	}
-	if (k && k < r->tl->n) {
-		sg_info(&r->hal->log, "sip: %s:%u is the other flow's target: left out",
-			o->cur_host, (unsigned)o->cur_port);
-		r->tl->n = k;
-	}
-}
-
-void sip_reg_avoid(struct sip_reg *r, const struct sip_reg *other)
-{
-	r->avoid = other;
-}
-#else
-#define avoid_other(r) ((void)0)
-#endif
 
 static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 			const struct sip_target_list *l)

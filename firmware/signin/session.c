@@ -427,13 +427,13 @@ static void on_tp_msg(const uint8_t *msg, size_t len, void *arg)
 #if SIGNET_SIP_FLOWS > 1
 /* ---- [sip] flows = 2: two RFC 5626 flows (reg-id 1 and 2) ------------- */
 
-static struct sip_reg *flow_reg(struct session *s, int i)
+static const struct sip_reg *flow_reg(const struct session *s, int i)
 {
 	return i ? s->fl[1].reg : s->reg;
 }
 
 /* "ADDR:PORT (NAME)" of the target flow i uses now. */
-static void flow_where(struct session *s, int i, char *buf, size_t cap)
+static void flow_where(const struct session *s, int i, char *buf, size_t cap)
 {
 	size_t k;
 	const struct sip_target_list *l = sip_reg_targets(flow_reg(s, i), &k);
@@ -530,6 +530,24 @@ static void on_flow_state(const struct sip_reg_info *info, void *arg)
 		s->on_event(info->will_retry ? SESSION_RETRYING : SESSION_FAILED, info, s->arg);
 }
 
+void session_flows_text(const struct session *s, char *buf, size_t cap)
+{
+	char where[2][300];
+	const char *st[2];
+
+	buf[0] = '\0';
+	if (!s->fl[1].reg || !cap)
+		return;
+	for (int i = 0; i < 2; i++) {
+		const struct session_flow *f = &s->fl[i];
+
+		flow_where(s, i, where[i], sizeof(where[i]));
+		st[i] = f->registered ? "registered" : f->unreg ? "unregistered"
+			: !f->started && i ? "waiting" : f->tried ? "failed" : "registering";
+	}
+	snprintf(buf, cap, "1 %s %.200s; 2 %s %.200s", st[0], where[0], st[1], where[1]);
+}
+
 /* Flow 2: its own TLS transport and client, reg-id 2; started later. */
 static sg_err flow2_new(struct session *s, struct sip_reg_cfg *rc, struct sg_error *e)
 {
@@ -546,6 +564,13 @@ static sg_err flow2_new(struct session *s, struct sip_reg_cfg *rc, struct sg_err
 	sip_reg_avoid(s->reg, s->fl[1].reg);
 	sip_reg_avoid(s->fl[1].reg, s->reg);
 	return SG_OK;
+}
+#else
+void session_flows_text(const struct session *s, char *buf, size_t cap)
+{
+	(void)s;
+	if (cap)
+		buf[0] = '\0';
 }
 #endif
 
@@ -575,6 +600,7 @@ static sg_err start_registration(struct session *s, struct sg_error *e)
 #if SIGNET_SIP_FLOWS > 1
 	memset(s->fl, 0, sizeof(s->fl));
 	s->flows_told = 0;
+	s->fl[0].started = 1;
 	if (s->flows == 2) {
 		s->fl[0].s = s->fl[1].s = s;
 		rc.reg_id = 1;

@@ -135,6 +135,10 @@ sg_err session_cert_renewed(struct session *s, struct sg_error *e);
  * registration client, or it could not start). Once only. */
 int session_stop(struct session *s, const char *why, uint32_t timeout_ms);
 
+/* [sip] flows = 2: each flow's state and target, "1 registered
+ * ADDR:PORT (NAME); 2 failed ..." into buf; "" with one flow. */
+void session_flows_text(const struct session *s, char *buf, size_t cap);
+
 /* Releases the per-card part: registration client, transport, key and
  * chain, the token (logged out). The settings and trust stay. */
 void session_close(struct session *s);

@@ -206,19 +206,41 @@ static void test_flows_config_errors(void **state)
 	assert_non_null(strstr(out, "flows = 2 needs outbound = yes and an instance"));
 }
 
+/* The state resource's JSON (coap-client) into out. */
+static void get_state(int port, char *out, size_t cap)
+{
+	char path[700];
+
+	assert_int_equal(itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state > "
+				  "'%s/state.json' 2>&1",
+				  port, itest_scratch()),
+			 0);
+	snprintf(path, sizeof(path), "%s/state.json", itest_scratch());
+	assert_true(itest_read_file(path, out, cap) >= 0);
+	print_message("state: %s\n", out);
+}
+
 static void test_run_node_lost_and_back(void **state)
 {
-	int id[2], lost, other;
+	int id[2], lost, other, port = itest_free_port();
+	char c2[700], js[4096];
 
 	(void)state;
+	snprintf(c2, sizeof(c2), "%s/run.conf", itest_scratch());
+	assert_int_equal(itest_sh("cp '%s' '%s' && printf '[enroll]\\nstate_port = %d\\n' >> '%s'",
+				  conf, c2, port, c2),
+			 0);
 	run_pid = itest_spawn("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\nEOF",
-			      itest_signet(), conf);
+			      itest_signet(), c2);
 	assert_int_equal(wait_count("run", "(2 of 2 flows)", 1), 0);
 	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 1), 0);
 	id[0] = bound_reg_id(0);
 	id[1] = bound_reg_id(1);
 	print_message("reg-id at node a: %d, at node b: %d\n", id[0], id[1]);
 	assert_true((id[0] == 1 && id[1] == 2) || (id[0] == 2 && id[1] == 1));
+	get_state(port, js, sizeof(js));
+	assert_non_null(strstr(js, "\"flows\":\"1 registered "));
+	assert_non_null(strstr(js, "; 2 registered "));
 
 	/* Node a dies: its flow fails and retries, the other keeps alice. */
 	lost = id[0];
@@ -232,6 +254,10 @@ static void test_run_node_lost_and_back(void **state)
 	assert_int_equal(wait_count("run", failed, 1), 0);
 	assert_int_equal(bound_reg_id(1), other);
 	assert_int_equal(count("run", "REGISTERED -> NETWORK_LOST"), 0);
+	get_state(port, js, sizeof(js));
+	assert_non_null(strstr(js, "\"registration\":\"registered\""));
+	assert_non_null(strstr(js, other == 1 ? "\"flows\":\"1 registered " : "; 2 registered "));
+	assert_non_null(strstr(js, lost == 1 ? "\"flows\":\"1 failed " : "; 2 failed "));
 
 	/* Node a back: the lost flow registers there again. */
 	assert_int_equal(node_start(&kam[0], "kama2"), 0);
