@@ -256,6 +256,11 @@ static void registrar_verify(struct sip_tp *tp, const mbedtls_x509_crt *peer,
 {
 	struct session *s = arg;
 
+	if (s->verify_pending && s->verify_tp != tp) {
+		s->verify_busy = tp; /* one check at a time: this handshake is retried */
+		hal_loop_stop(&s->c->hal.loop);
+		return;
+	}
 	s->verify_tp = tp;
 	s->peer_ok = peer && !copy_one(&s->peer, peer) && !copy_one(&s->peer_issuer, issuer);
 	s->verify_pending = 1;
@@ -308,6 +313,15 @@ int session_outside_loop(struct session *s)
 	struct sg_error e;
 	int64_t now;
 
+	if (s->verify_busy) {
+		sg_error_init(&e);
+		sg_error_set(&e, SG_E_NETWORK, "the other flow's registrar certificate was being "
+			     "checked for revocation: handshake retried");
+		sip_tp_tls_verified(s->verify_busy, &e);
+		s->verify_busy = NULL;
+		if (!s->verify_pending)
+			return 1;
+	}
 	if (!s->verify_pending)
 		return 0;
 	s->verify_pending = 0;
@@ -696,6 +710,7 @@ void session_close(struct session *s)
 	if (s->reg)
 		sip_reg_free(s->reg);
 	s->reg = NULL;
+	s->verify_tp = s->verify_busy = NULL;
 	if (s->tp)
 		s->tp->ops->destroy(s->tp->ctx);
 	s->tp = NULL;

@@ -90,6 +90,8 @@ struct session {
 	sip_tp_msg_h reg_msg;      /* (both: the transport has one arg for both) */
 	void *reg_arg;
 	struct sip_tp *verify_tp;  /* the transport whose registrar is being checked */
+	struct sip_tp *verify_busy;/* flows = 2: the other flow's handshake, arrived
+				    * meanwhile: failed (retried) outside the loop */
 	int flows;                 /* 2: [sip] flows = 2 (fl[]), else 1 */
 	int flows_told;            /* SESSION_REGISTERED given once both flows were tried */
 	struct session_flow fl[2];

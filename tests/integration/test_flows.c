@@ -60,8 +60,7 @@ static int write_conf(const char *path, const char *extra)
 		return -1;
 	fprintf(f, "[token]\nbackend = vcard\nuri = pkcs11:id=%%9a\n[vcard]\nname = alice\n"
 		"[certs]\nca = %s/card/ca.pem\nrevocation = none\n[sip]\nuser = " USER "\n"
-		"ca = %s/regca.pem\ndns = 127.0.0.1:%d\nretry_base = 1\nexpires = 60\n"
-		"check_revocation = no\n%s",
+		"ca = %s/regca.pem\ndns = 127.0.0.1:%d\nretry_base = 1\nexpires = 60\n%s",
 		itest_scratch(), itest_scratch(), dns_port, extra);
 	return fclose(f) ? -1 : 0;
 }
