@@ -87,6 +87,11 @@ LDFLAGS += $(BOARD_LDFLAGS) $(SYS_LDFLAGS)
 # links ports/linux/off/linux_dns_off.c instead: no SRV/NAPTR, A/AAAA
 # through hal_net.
 FEATURE_DNS ?= 1
+# RFC 5626 with two flows ([sip] flows = 2): FEATURE_FLOWS=0 (a board whose
+# heap budget has no room for a second TLS connection) builds one flow only
+# and refuses flows = 2 with a configuration error.
+FEATURE_FLOWS ?= 1
+CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
 LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)

@@ -305,6 +305,45 @@ static void go_idle(struct sip_reg *r)
 	r->bound = 0;
 }
 
+#if SIGNET_SIP_FLOWS > 1
+/* Two flows go to two targets: t is the other flow's (sip_reg_avoid)
+ * while it holds a connection there. */
+static int others(const struct sip_reg *r, const struct sip_target *t)
+{
+	const struct sip_reg *o = r->avoid;
+
+	return o && o->ph != PH_IDLE && o->ph != PH_WAIT_RETRY && o->tl && o->ti < o->tl->n &&
+	       t->port == o->cur_port && !strcmp(t->addr[0] ? t->addr : t->name, o->cur_host);
+}
+
+/* The other flow's target leaves this flow's list, unless it is the only one. */
+static void avoid_other(struct sip_reg *r)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->tl->n; i++) {
+		if (others(r, &r->tl->t[i]))
+			continue;
+		if (k != i)
+			r->tl->t[k] = r->tl->t[i];
+		k++;
+	}
+	if (k && k < r->tl->n) {
+		sg_info(&r->hal->log, "sip: %s:%u is the other flow's target: left out",
+			r->avoid->cur_host, (unsigned)r->avoid->cur_port);
+		r->tl->n = k;
+	}
+}
+
+void sip_reg_avoid(struct sip_reg *r, const struct sip_reg *other)
+{
+	r->avoid = other;
+}
+#else
+#define avoid_other(r) ((void)0)
+#define others(r, t) 0
+#endif
+
 static void connect_now(struct sip_reg *r);
 static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 			const struct sip_target_list *l);
@@ -348,12 +387,19 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 	}
 	r->fb = 0;
 	if (r->tl && r->tl->n && !(r->ph == PH_REGISTERED && r->failures == 0)) {
+		size_t nx = r->ti;
+		int found = 0;
+
 		r->rep_t = r->ti < r->tl->n ? &r->tl->t[r->ti] : NULL;
-		if (r->t_left > 1) {
+		while (r->t_left > 1 && !found) {
+			r->t_left--;
+			nx = (nx + 1) % r->tl->n;
+			found = !others(r, &r->tl->t[nx]); /* the other flow's: not for this one */
+		}
+		if (found) {
 			/* RFC 3263 4.3: the next target of this attempt, at once */
 			tp_close(r);
-			r->t_left--;
-			r->ti = (r->ti + 1) % r->tl->n;
+			r->ti = nx;
 			r->redirected = 0;
 			r->ph = PH_WAIT_RETRY;
 			if (arm(r, 0) != HAL_OK)
@@ -776,6 +822,7 @@ static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
 	sip_target_free(r->res);
 	r->res = NULL;
 	r->ti = 0;
+	avoid_other(r);
 	r->t_left = r->tl->n;
 	use_target(r);
 	open_now(r);
@@ -794,6 +841,7 @@ static void refresh_resolved(struct sip_reg *r, sg_err code, const struct sg_err
 		size_t k;
 
 		set_list(r, l);
+		avoid_other(r);
 		for (k = 0; k < r->tl->n; k++)
 			if (r->tl->t[k].port == cur.port && !strcmp(r->tl->t[k].name, cur.name) &&
 			    !strcmp(r->tl->t[k].addr, cur.addr))

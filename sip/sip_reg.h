@@ -167,6 +167,16 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e);
 struct sip_target_list;
 const struct sip_target_list *sip_reg_targets(const struct sip_reg *r, size_t *cur);
 
+/* RFC 5626 with two flows (the layer above owns both clients): with
+ * cfg.resolve, r leaves out of each resolved target list the target other
+ * is connected or connecting to, unless it is the only one; NULL: none.
+ * Not compiled in when the build has SIGNET_SIP_FLOWS 1 (a board that
+ * allows one flow). */
+#ifndef SIGNET_SIP_FLOWS
+#define SIGNET_SIP_FLOWS 2
+#endif
+void sip_reg_avoid(struct sip_reg *r, const struct sip_reg *other);
+
 /* ---- the arithmetic, exposed for tests ------------------------------- */
 
 /* Back-off after `failures` consecutive failures (>= 1): min(max_s,

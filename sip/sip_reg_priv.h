@@ -79,6 +79,7 @@ struct sip_reg {
 				     * on while the preferred ones are tried; 0: none */
 	int rep_fb;                 /* the report being made is about failback */
 	const struct sip_target *rep_t; /* the target the report is about */
+	const struct sip_reg *avoid; /* the other flow (sip_reg_avoid) */
 
 	/* the registration's identity (RFC 3261 10.2.4: the same for refreshes) */
 	char call_id[40];

@@ -54,6 +54,10 @@ size_t est_state_json(const struct est_state_info *info, char *buf, size_t cap)
 	json_str(&j, info->registration);
 	json_key(&j, "last_error");
 	json_str(&j, info->last_error);
+	if (info->flows[0]) {
+		json_key(&j, "flows");
+		json_str(&j, info->flows);
+	}
 	json_obj_end(&j);
 	fflush(f);
 	n = ftell(f);

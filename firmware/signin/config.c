@@ -193,6 +193,10 @@ static const struct cfg_setting settings[] = {
 	 .help = "+sip.instance of this device (urn:uuid:...); empty: none"},
 	{"sip", "reg_id", CFG_INT, FIELD(sip_reg_id), .min = 0, .max = 65535, .scale = 1,
 	 .help = "RFC 5626 reg-id (with instance); 0: none"},
+	{"sip", "flows", CFG_INT, FIELD(sip_flows), .min = 1, .max = 2, .scale = 1,
+	 .help = "RFC 5626 flows: 2 keeps two registrations (reg-id 1 and 2, two TLS "
+		 "connections, to two targets when DNS gives two) and needs outbound and "
+		 "instance (reg_id is then ignored); 1: one"},
 	{"sip", "auth_user", CFG_STRING, STRING(sip_auth_user), .arg = "NAME",
 	 .help = "Digest user name when the registrar also asks for a password; empty: "
 		 "the user part of the address of record"},
@@ -519,6 +523,7 @@ void config_defaults(struct signet_config *c)
 	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
 	c->sip_expires = 600;
 	c->sip_retry_base = 30;
+	c->sip_flows = 1;
 	/* The registrar's certificate: checked by default, soft-fail (as
 	 * Schannel treats server certificates), its own sources. */
 	c->sip_check_revocation = 1;

@@ -58,6 +58,7 @@ struct signet_config {
 	int sip_expires;         /* seconds asked for */
 	int sip_reg_id;          /* RFC 5626 reg-id (0: none) */
 	int sip_outbound;        /* ask for RFC 5626 outbound */
+	int sip_flows;           /* RFC 5626 flows: 1 or 2 (reg-id 1 and 2) */
 	int sip_retry_base;      /* first back-off after a failure, seconds */
 	int sip_check_revocation;/* check the registrar's certificate for revocation */
 	int sip_revocation;      /* its sources: enum config_revocation (not [certs]') */

@@ -40,6 +40,15 @@ enum session_event {
 typedef void (*session_event_h)(enum session_event ev, const struct sip_reg_info *info,
 				void *arg);
 
+/* [sip] flows = 2 (RFC 5626): one of the two registrations. Flow 1's
+ * transport and client are session.tp and session.reg; flow 2's here. */
+struct session_flow {
+	struct session *s;
+	struct sip_tp *tp;         /* flow 2 only */
+	struct sip_reg *reg;       /* flow 2 only */
+	int started, tried, registered, unreg;
+};
+
 struct session {
 	struct cli *c;
 	/* Settings (NULL: from the configuration, see session_settle). */
@@ -83,6 +92,12 @@ struct session {
 	sip_tp_event_h reg_event;  /* --verbose: the client's handlers, wrapped */
 	sip_tp_msg_h reg_msg;      /* (both: the transport has one arg for both) */
 	void *reg_arg;
+	struct sip_tp *verify_tp;  /* the transport whose registrar is being checked */
+	struct sip_tp *verify_busy;/* flows = 2: the other flow's handshake, arrived
+				    * meanwhile: failed (retried) outside the loop */
+	int flows;                 /* 2: [sip] flows = 2 (fl[]), else 1 */
+	int flows_told;            /* SESSION_REGISTERED given once both flows were tried */
+	struct session_flow fl[2];
 };
 
 void session_init(struct session *s, struct cli *c);
@@ -124,6 +139,10 @@ sg_err session_cert_renewed(struct session *s, struct sg_error *e);
  * the loop. Returns 0, or -1 when there is nothing to wait for (no
  * registration client, or it could not start). Once only. */
 int session_stop(struct session *s, const char *why, uint32_t timeout_ms);
+
+/* [sip] flows = 2: each flow's state and target, "1 registered
+ * ADDR:PORT (NAME); 2 failed ..." into buf; "" with one flow. */
+void session_flows_text(const struct session *s, char *buf, size_t cap);
 
 /* Releases the per-card part: registration client, transport, key and
  * chain, the token (logged out). The settings and trust stay. */

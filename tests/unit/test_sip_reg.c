@@ -695,6 +695,127 @@ static const struct cfg_case cfg_cases[] = {
 	{"h x", "sip:alice@example.org", NULL, NULL, SG_E_CONFIG},
 };
 
+/* [sip] flows = 2 (sip_reg_avoid): a transport that only records where it
+ * was asked to connect (never up). Flow 2 leaves out the target flow 1 is
+ * connecting to, whichever order the weighted choice gave; with one target
+ * only, both flows go to it. */
+struct hold_tp {
+	char host[64];
+	uint16_t port;
+	int opens;
+};
+
+static sg_err hold_open(void *ctx, const char *host, uint16_t port, int timeout_ms,
+			struct sg_error *e)
+{
+	struct hold_tp *h = ctx;
+
+	(void)timeout_ms;
+	(void)e;
+	snprintf(h->host, sizeof(h->host), "%s", host);
+	h->port = port;
+	h->opens++;
+	return SG_OK;
+}
+
+static sg_err hold_send(void *ctx, const uint8_t *buf, size_t len, struct sg_error *e)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	return sg_error_set(e, SG_E_NETWORK, "down");
+}
+
+static void hold_nop(void *ctx)
+{
+	(void)ctx;
+}
+
+static const char *hold_name(void *ctx)
+{
+	(void)ctx;
+	return "TLS";
+}
+
+static const struct sip_tp_ops hold_ops = {hold_open, hold_send, hold_nop, hold_name, NULL,
+					   hold_nop};
+
+static void two_flows(const char *script, const char *want1, const char *want2)
+{
+	struct port_test *pt = port_test_new();
+	struct hal hal;
+	struct hold_tp h[2];
+	struct sip_tp tp[2];
+	struct sip_reg *r[2] = {NULL, NULL};
+	struct sip_reg_cfg cfg;
+	struct seen s[2];
+	struct sg_error e;
+
+	assert_non_null(pt);
+	port_test_hal(pt, &hal);
+	assert_int_equal(port_test_dns(pt, script), 0);
+	memset(h, 0, sizeof(h));
+	memset(s, 0, sizeof(s));
+	sg_error_init(&e);
+	for (int i = 0; i < 2; i++) {
+		memset(&tp[i], 0, sizeof(tp[i]));
+		tp[i].ops = &hold_ops;
+		tp[i].ctx = &h[i];
+		tp[i].kind = SIP_TP_TLS;
+		tp[i].reliable = 1;
+		s[i].pt = pt;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.registrar_host = "example.org";
+		cfg.resolve = 1;
+		cfg.tp = &tp[i];
+		cfg.aor = "sips:alice@example.org";
+		cfg.instance = "urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+		cfg.reg_id = (uint32_t)i + 1;
+		cfg.outbound = 1;
+		cfg.on_state = on_state;
+		cfg.arg = &s[i];
+		assert_int_equal(sip_reg_new(&r[i], &hal, &cfg, &e), SG_OK);
+	}
+	sip_reg_avoid(r[0], r[1]);
+	sip_reg_avoid(r[1], r[0]);
+	assert_int_equal(sip_reg_start(r[0], &e), SG_OK);
+	while (!h[0].opens && port_test_loop_run_for(pt, 100) == HAL_OK &&
+	       port_test_clock_mono(pt) < 5000)
+		;
+	assert_int_equal(h[0].opens, 1);
+	assert_int_equal(sip_reg_start(r[1], &e), SG_OK);
+	while (!h[1].opens && port_test_loop_run_for(pt, 100) == HAL_OK &&
+	       port_test_clock_mono(pt) < 10000)
+		;
+	assert_int_equal(h[1].opens, 1);
+	if (want1)
+		assert_string_equal(h[0].host, want1);
+	if (want2)
+		assert_string_equal(h[1].host, want2);
+	else
+		assert_string_not_equal(h[0].host, h[1].host);
+	for (int i = 0; i < 2; i++)
+		sip_reg_free(r[i]);
+	port_test_free(pt);
+}
+
+static void test_two_flows_two_targets(void **state)
+{
+	static const char two[] = "SRV _sips._tcp.example.org 10 50 5061 a.example.org 300\n"
+				  "SRV _sips._tcp.example.org 10 50 5061 b.example.org 300\n"
+				  "A a.example.org 192.0.2.1 300\n"
+				  "A b.example.org 192.0.2.2 300\n";
+
+	(void)state;
+	/* equal weights: whichever flow 1 got, flow 2 goes to the other */
+	for (int i = 0; i < 20; i++)
+		two_flows(two, NULL, NULL);
+	/* one target: both flows share it */
+	two_flows("SRV _sips._tcp.example.org 10 0 5061 a.example.org 300\n"
+		  "A a.example.org 192.0.2.1 300\n",
+		  "192.0.2.1", "192.0.2.1");
+}
+
 static void test_config(void **state)
 {
 	struct port_test *pt = port_test_new();
@@ -743,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_failover_between_targets),
 		cmocka_unit_test(test_failback_and_ttl),
 		cmocka_unit_test(test_last_target_lost_tries_the_first),
+		cmocka_unit_test(test_two_flows_two_targets),
 		cmocka_unit_test(test_config),
 	};
 
