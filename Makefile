@@ -377,6 +377,7 @@ check: test-deps $(CHECK_UNIT) $(if $(CHECK_INTEG),all $(O)/signet-run)
 ifneq ($(CHECK_INTEG),)
 	$(Q)$(MAKE) --no-print-directory BOARD=linux-desktop TEST_RUNNER= $(CHECK_INTEG)
 	$(Q)$(BOARD_TMP) $(CHECK_ENV) TEST_RUNNER= SIGNET_TARGET_BIN=$(abspath $(O)/signet-run) \
+		SIGNET_TARGET_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2) \
 		tests/run-tests integration $(HOST_O) $(CHECK_INTEG)
 endif
 endif
@@ -446,6 +447,7 @@ endif
 ifneq ($(BOARD_ITESTS),)
 	$(Q)$(MAKE) --no-print-directory BOARD=linux-desktop TEST_RUNNER= $(BOARD_ITEST_BINS)
 	$(Q)$(BOARD_TMP) TEST_RUNNER= SIGNET_TARGET_BIN=$(abspath $(O)/signet-run) \
+		SIGNET_TARGET_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2) \
 		tests/run-tests integration $(HOST_O) $(BOARD_ITEST_BINS)
 endif
 	@echo "board-test: $(BOARD) passed under $(QEMU)"

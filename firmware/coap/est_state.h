@@ -31,6 +31,9 @@ struct est_state_info {
 	int64_t cert_not_after;  /* the certificate's expiry; 0 when unknown */
 	char registration[32];   /* "registered", "unregistered", "failed", ... */
 	char last_error[256];    /* "" when none; never a secret */
+	char registrar[300];     /* "NAME:PORT" in use ("": none yet) */
+	char registrar_change[700]; /* why that one: "chosen by RFC 3263", a failover's
+				  * or a failback's reason */
 	char flows[300];         /* [sip] flows = 2: "1 registered HOST:PORT (NAME); 2 ..."
 				  * (the key "flows" is left out when "") */
 };

@@ -397,19 +397,23 @@ static void say_registrar(struct session *s, const struct sip_reg_info *info)
 		return;
 	}
 	if (!s->reg_at[0])
+		snprintf(s->reg_change, sizeof(s->reg_change), "%s",
+			 t ? "chosen by RFC 3263" : "configured");
+	else if (info->failback)
+		snprintf(s->reg_change, sizeof(s->reg_change),
+			 "failback, the preferred registrar answers again (was %s)", s->reg_at);
+	else
+		snprintf(s->reg_change, sizeof(s->reg_change), "%s",
+			 s->reg_why[0] ? s->reg_why : "the previous one failed");
+	if (!s->reg_at[0])
 		session_say(s, "registrar: %s (%s:%u)%s", now,
 			    t && t->addr[0] ? t->addr : t ? t->name : s->host,
 			    (unsigned)(t ? t->port : s->port),
 			    t ? ", chosen by RFC 3263" : "");
-	else if (info->failback)
-		session_say(s, "registrar: now %s (%s:%u): failback, the preferred registrar "
-			       "answers again (was %s)",
-			    now, t && t->addr[0] ? t->addr : now, (unsigned)(t ? t->port : 0),
-			    s->reg_at);
 	else
 		session_say(s, "registrar: now %s (%s:%u): %s", now,
 			    t && t->addr[0] ? t->addr : now, (unsigned)(t ? t->port : 0),
-			    s->reg_why[0] ? s->reg_why : "the previous one failed");
+			    s->reg_change);
 	snprintf(s->reg_at, sizeof(s->reg_at), "%s", now);
 	s->reg_why[0] = '\0';
 }
@@ -739,6 +743,7 @@ sg_err session_connect(struct session *s, struct sg_error *e)
 {
 	s->stopping = 0;
 	s->registered_ms = 0;
+	s->reg_at[0] = s->reg_why[0] = s->reg_change[0] = '\0'; /* a new sign-in */
 	if (build_chain(s, e) || make_transport(s, &s->tp, e) || start_registration(s, e))
 		return e ? e->code : SG_E_INTERNAL;
 	watch_addresses(s);

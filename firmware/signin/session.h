@@ -70,6 +70,7 @@ struct session {
 	size_t target_shown;       /* --verbose: the target last said (+1; 0: none) */
 	char reg_at[300];          /* the registrar registered with ("": none yet) */
 	char reg_why[640];         /* why the next one may differ ("": nothing failed) */
+	char reg_change[700];      /* why reg_at is the one in use ("": not said yet) */
 	uint64_t registered_ms;    /* since start, when the 200 OK came (0: not yet) */
 	int stopping;
 	const char *untrusted_file;/* the intermediates' file in force (NULL: none) */
