@@ -8,12 +8,12 @@
  * from the user's domain. Everything is started and stopped here, on
  * ports from itest_free_port().
  *
- * The test bed (cluster_start, cluster_kill, dns_start, conf_write) is
- * meant for more cases: failback at refresh needs a node started again
- * with cluster_node_start() under a signet run with a short expiry
- * ([sip] expires via --expires); accept_target_name needs a cluster
- * started with the SAN "DNS:a.example.test,DNS:b.example.test" and
- * conf_write(..., "accept_target_name = yes\n").
+ * The test bed (cluster_start, cluster_node_start, cluster_kill,
+ * dns_start, conf_write) is meant for more cases: accept_target_name
+ * needs a node started with --server-san "DNS:a.example.test" and
+ * conf_write(..., "accept_target_name = yes\n"). A case that restarts
+ * nodes with other options (test_run_failback: a 20 s expiry) kills them
+ * at its end; case_teardown starts them again with the usual ones.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
