@@ -8,12 +8,12 @@
  * from the user's domain. Everything is started and stopped here, on
  * ports from itest_free_port().
  *
- * The test bed (cluster_start, cluster_kill, dns_start, conf_write) is
- * meant for more cases: failback at refresh needs a node started again
- * with cluster_node_start() under a signet run with a short expiry
- * ([sip] expires via --expires); accept_target_name needs a cluster
- * started with the SAN "DNS:a.example.test,DNS:b.example.test" and
- * conf_write(..., "accept_target_name = yes\n").
+ * The test bed (cluster_start, cluster_node_start, cluster_kill,
+ * dns_start, conf_write) is meant for more cases: accept_target_name
+ * needs a node started with --server-san "DNS:a.example.test" and
+ * conf_write(..., "accept_target_name = yes\n"). A case that restarts
+ * nodes with other options (test_run_failback: a 20 s expiry) kills them
+ * at its end; case_teardown starts them again with the usual ones.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -50,6 +50,13 @@ struct node {
 };
 static struct node nodes[NODES] = {{.addr = "127.0.0.2"}, {.addr = "127.0.0.3"}};
 static int dns_pid, run_pid, seq;
+static char dns_dir[700]; /* the running dnsmasq's directory (dns-run DIR) */
+/* The registrars' certificate: the domain, both SRV targets and both
+ * addresses (a registrar given as sips:127.0.0.3:PORT is checked by IP). */
+#define CLUSTER_SAN "DNS:example.test,DNS:a.example.test,DNS:b.example.test,IP:127.0.0.2,IP:127.0.0.3"
+/* Node options of the failback case: the registrar grants 20 s whatever
+ * the client asks (signet asks 60 s at least), so a refresh comes at 18 s. */
+#define SHORT_EXPIRY "--min-expires 10 --default-expires 20 --max-expires 20"
 
 /* Starts (or starts again, with the same ports, CA and certificate) node
  * i of the cluster, its DMQ peers being all the other nodes; waits until
@@ -67,7 +74,7 @@ static int cluster_node_start(int i, const char *extra)
 			     "exec %s/tools/kamailio-run '%s' start --addr %s --udp %d --tcp %d "
 			     "--tls %d --client-ca '%s/pki/ca.crt' --dmq-peer %s --server-san '%s' %s",
 			     itest_top(), n->dir, n->addr, n->udp, n->udp, n->tls, tok, peers,
-			     "DNS:example.test,DNS:a.example.test,DNS:b.example.test", extra);
+			     CLUSTER_SAN, extra);
 	if (n->pid <= 0 || itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), n->dir))
 		return -1;
 	return 0;
@@ -138,7 +145,7 @@ static int wait_bound(int i, int want, int seconds)
  * "@T" stands for the cluster's TLS port); returns its port. */
 static int dns_start(const char *records)
 {
-	char dir[700], recs[1200], *d = recs;
+	char recs[1200], *d = recs;
 	int port = itest_free_port();
 
 	if (dns_pid > 0)
@@ -152,10 +159,10 @@ static int dns_start(const char *records)
 		}
 	}
 	*d = 0;
-	snprintf(dir, sizeof(dir), "%s/dns%d", itest_scratch(), ++seq);
+	snprintf(dns_dir, sizeof(dns_dir), "%s/dns%d", itest_scratch(), ++seq);
 	dns_pid = itest_spawn("dns", "exec %s/tools/dns-run '%s' start --port %d %s", itest_top(),
-			      dir, port, recs);
-	if (dns_pid <= 0 || itest_sh("%s/tools/dns-run '%s' wait", itest_top(), dir))
+			      dns_dir, port, recs);
+	if (dns_pid <= 0 || itest_sh("%s/tools/dns-run '%s' wait", itest_top(), dns_dir))
 		return -1;
 	return port;
 }
@@ -171,6 +178,22 @@ static void conf_write(char *path, size_t cap, int dns_port, const char *sip_ext
 		"dns = 127.0.0.1:%d\nretry_base = 1\n%s",
 		SOFTHSM, tok, nodes[0].dir, dns_port, sip_extra ? sip_extra : "");
 	assert_int_equal(fclose(f), 0);
+}
+
+/* Queries the running dnsmasq answered so far (tools/dns-run DIR queries). */
+static int dns_queries(void)
+{
+	char cmd[900];
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "%s/tools/dns-run '%s' queries", itest_top(), dns_dir);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fscanf(p, "%d", &n) != 1)
+		n = -1;
+	pclose(p);
+	return n;
 }
 
 static int signin_once(const char *conf)
@@ -376,6 +399,100 @@ static void test_run_failover(void **state)
 	assert_true(bound(1));
 }
 
+/* Failback at refresh: signet run on a (preferred); a crashes: on b,
+ * which grants 20 s; a started again: the next refresh (18 s) tries a
+ * first, a answers 200 and holds the registration again. */
+static void test_run_failback(void **state)
+{
+	char conf[700], want_a[100], want_b[100], line[300];
+	(void)state;
+
+	/* Both nodes grant 20 s (b holds the registration between the two
+	 * moves; a keeps it after the failback). */
+	for (int i = 0; i < NODES; i++) {
+		cluster_kill(i);
+		assert_int_equal(cluster_node_start(i, SHORT_EXPIRY), 0);
+	}
+	int port = dns_start(SRV_AB(10, 50, 20, 50));
+	assert_true(port > 0);
+	conf_write(conf, sizeof(conf), port, NULL);
+	sent_to(0, want_a, sizeof(want_a));
+	sent_to(1, want_b, sizeof(want_b));
+	run_pid = itest_spawn("run-fb", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN
+			      "\nEOF",
+			      itest_signet(), conf);
+	assert_int_equal(wait_count("run-fb", "status: Registered", 1, 30), 0);
+	assert_true(count("run-fb", want_a) >= 1);
+	assert_true(count("run-fb", "registered as sip:alice@example.test (expires in 20 s)") >= 1);
+
+	double t0 = now_s();
+	cluster_kill(0);
+	assert_int_equal(wait_count("run-fb", "registrar: now b.example.test", 1, 60), 0);
+	assert_int_equal(wait_bound(1, 1, 20), 0);
+	double t1 = now_s();
+	print_message("failback case: on b %.2f s after a was killed\n", t1 - t0);
+
+	int sent_a = count("run-fb", want_a);
+	assert_int_equal(cluster_node_start(0, SHORT_EXPIRY), 0);
+	double t2 = now_s();
+	snprintf(line, sizeof(line),
+		 "registrar: now a.example.test:%d (127.0.0.2:%d): failback, the preferred "
+		 "registrar answers again (was b.example.test:%d)",
+		 nodes[0].tls, nodes[0].tls, nodes[1].tls);
+	if (wait_count("run-fb", line, 1, 60)) {
+		itest_sh("cat '%s/run-fb.log'", itest_scratch());
+		fail_msg("no failback to a within 60 s of its restart (wanted: %s)", line);
+	}
+	print_message("failback case: back on a %.2f s after it was started again\n",
+		      now_s() - t2);
+	itest_sh("grep -E 'registrar|failback|REGISTER sent|registered as' '%s/run-fb.log'",
+		 itest_scratch());
+	/* The refresh went to a (a new REGISTER to it), a holds the contact,
+	 * and signet stays registered. */
+	assert_true(count("run-fb", want_a) > sent_a);
+	assert_true(bound(0));
+	assert_int_equal(kill(run_pid, 0), 0);
+	/* case_teardown starts both nodes again with the usual expiries. */
+	cluster_kill(0);
+	cluster_kill(1);
+}
+
+/* --registrar sips:example.test (no port): RFC 3263 on example.test, the
+ * preferred node; --registrar sips:127.0.0.3:PORT: that node, no DNS. */
+static void test_registrar_domain_flag(void **state)
+{
+	char conf[700], want[100];
+	(void)state;
+
+	int port = dns_start(SRV_AB(10, 50, 20, 50));
+	assert_true(port > 0);
+	conf_write(conf, sizeof(conf), port, NULL);
+	int rc = itest_signet_run(PIN "\n", out, sizeof(out),
+				  "signin --once --verbose --config '%s' --registrar sips:example.test "
+				  "--pin-fd 3",
+				  conf);
+	printf("--registrar sips:example.test: %d\n%s", rc, out);
+	assert_int_equal(rc, 0);
+	sent_to(0, want, sizeof(want));
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "resolving example.test"));
+	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
+	int q = dns_queries();
+	assert_true(q >= 1);
+
+	rc = itest_signet_run(PIN "\n", out, sizeof(out),
+			      "signin --once --verbose --config '%s' --registrar sips:127.0.0.3:%d "
+			      "--pin-fd 3",
+			      conf, nodes[1].tls);
+	printf("--registrar sips:127.0.0.3:%d: %d\n%s", nodes[1].tls, rc, out);
+	assert_int_equal(rc, 0);
+	sent_to(1, want, sizeof(want));
+	assert_non_null(strstr(out, want));
+	assert_null(strstr(out, "resolving"));
+	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
+	assert_int_equal(dns_queries(), q);
+}
+
 /* Both down: the back-off is said; one node back: registered on it. */
 static void test_both_down_backoff(void **state)
 {
@@ -500,6 +617,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_srv_preferred, case_teardown),
 		cmocka_unit_test_teardown(test_a_only_5061, case_teardown),
 		cmocka_unit_test_teardown(test_run_failover, case_teardown),
+		cmocka_unit_test_teardown(test_run_failback, case_teardown),
+		cmocka_unit_test_teardown(test_registrar_domain_flag, case_teardown),
 		cmocka_unit_test_teardown(test_both_down_backoff, case_teardown),
 		cmocka_unit_test_teardown(test_srv_weights, case_teardown),
 		cmocka_unit_test_teardown(test_dns_failures, case_teardown),
