@@ -368,14 +368,32 @@ static void test_a_only_5061(void **state)
 
 /* signet run on a; a crashes (SIGKILL): registered on b, which already
  * had the binding through dmq and keeps it. */
+/* The state resource's JSON (signet run's [enroll] state_port, read with
+ * coap-client) into out. */
+static void get_state(int port, char *js, size_t cap)
+{
+	char path[700];
+
+	assert_int_equal(itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state > "
+				  "'%s/state.json' 2>&1",
+				  port, itest_scratch()),
+			 0);
+	snprintf(path, sizeof(path), "%s/state.json", itest_scratch());
+	assert_int_equal(itest_read_file(path, js, cap), 0);
+	print_message("state: %s\n", js);
+}
+
 static void test_run_failover(void **state)
 {
-	char conf[700], want[100];
+	char conf[700], want[100], js[4096];
+	int state_port = itest_free_port();
 	(void)state;
 
 	int port = dns_start(SRV_AB(10, 50, 20, 50));
 	assert_true(port > 0);
 	conf_write(conf, sizeof(conf), port, NULL);
+	assert_int_equal(itest_sh("printf '[enroll]\\nstate_port = %d\\n' >> '%s'", state_port, conf),
+			 0);
 	run_pid = itest_spawn("run", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
@@ -384,6 +402,9 @@ static void test_run_failover(void **state)
 	assert_true(count("run", want) >= 1);
 	assert_true(bound(0));
 	assert_int_equal(wait_bound(1, 1, 20), 0); /* replication works */
+	get_state(state_port, js, sizeof(js));
+	assert_non_null(strstr(js, "\"registrar\":\"a.example.test:"));
+	assert_non_null(strstr(js, "\"registrar_change\":\"chosen by RFC 3263\""));
 
 	double t0 = now_s();
 	cluster_kill(0);
@@ -397,6 +418,12 @@ static void test_run_failover(void **state)
 	assert_true(count("run", "trying the next target") >= 1);
 	assert_true(count("run", "target 2 of 2: b.example.test") >= 1);
 	assert_true(bound(1));
+	/* the state resource says so too: b in use, because a failed */
+	get_state(state_port, js, sizeof(js));
+	assert_non_null(strstr(js, "\"registration\":\"registered\""));
+	assert_non_null(strstr(js, "\"registrar\":\"b.example.test:"));
+	assert_non_null(strstr(js, "\"registrar_change\":\"a.example.test:"));
+	assert_non_null(strstr(js, "failed ("));
 }
 
 /* Failback at refresh: signet run on a (preferred); a crashes: on b,
