@@ -83,7 +83,16 @@ CPPFLAGS += $(LAYER_INC) $(LAYER_DEFS) $(SYS_INCLUDES) \
 	-DSIGNET_VERSION='"$(shell cat VERSION 2>/dev/null || echo 0.1.0)"' \
 	$(BOARD_CFLAGS)
 LDFLAGS += $(BOARD_LDFLAGS) $(SYS_LDFLAGS)
-LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
+# The resolver (hal_dns) on c-ares (in every board's sysroot): FEATURE_DNS=0
+# links ports/linux/off/linux_dns_off.c instead: no SRV/NAPTR, A/AAAA
+# through hal_net.
+FEATURE_DNS ?= 1
+# RFC 5626 with two flows ([sip] flows = 2): FEATURE_FLOWS=0 (a board whose
+# heap budget has no room for a second TLS connection) builds one flow only
+# and refuses flows = 2 with a configuration error.
+FEATURE_FLOWS ?= 1
+CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
+LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
 CFLAGS := -O1 -g -std=c11 $(WARN) -fPIC $(SANFLAGS)
@@ -105,10 +114,13 @@ P11_CLIENT_SRC := auth/token/token_p11.c auth/token/token_p11_admin.c
 CORE_SRC := $(sort $(if $(filter 0,$(FEATURE_P11)),\
 	$(filter-out $(P11_CLIENT_SRC),$(wildcard auth/*/*.c)) auth/token/off/token_p11_off.c,\
 	$(wildcard auth/*/*.c)) $(wildcard sip/*.c))
-# A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11)
-# comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset.
-PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11)
-PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(d).c),\
+# A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11,
+# FEATURE_DNS=0: dns)
+# comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset
+# (<port>_<dev>.c and its helpers <port>_<dev>_*.c are left out).
+PORT_OFF := $(if $(filter 0,$(FEATURE_PCSC)),card) $(if $(filter 0,$(FEATURE_P11)),p11) \
+	$(if $(filter 0,$(FEATURE_DNS)),dns)
+PORT_SRC := $(sort $(filter-out $(foreach d,$(PORT_OFF),ports/$(PORT)/$(PORT)_$(d).c ports/$(PORT)/$(PORT)_$(d)_%.c),\
 	$(wildcard ports/$(PORT)/*.c)) $(foreach d,$(PORT_OFF),ports/$(PORT)/off/$(PORT)_$(d)_off.c))
 # The board's entry (boards/board.h): its board.c and what the boards on
 # its port share (boards/board_<port>.c).
@@ -133,7 +145,7 @@ COAP_SRC := $(PLUGIN_SRC) firmware/coap/est_plugin.c firmware/coap/est.c \
 FW_SRC := $(sort $(filter-out firmware/pam/pam_signet.c $(PLUGIN_SRC) \
 	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*/*.c)) \
 	$(if $(filter 0,$(FEATURE_COAP)),firmware/coap/off/est_off.c) \
-	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c))
+	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c firmware/static/mbedtls_strerror.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 TOOL_SRC := $(sort $(wildcard tools/*.c))
@@ -365,6 +377,7 @@ check: test-deps $(CHECK_UNIT) $(if $(CHECK_INTEG),all $(O)/signet-run)
 ifneq ($(CHECK_INTEG),)
 	$(Q)$(MAKE) --no-print-directory BOARD=linux-desktop TEST_RUNNER= $(CHECK_INTEG)
 	$(Q)$(BOARD_TMP) $(CHECK_ENV) TEST_RUNNER= SIGNET_TARGET_BIN=$(abspath $(O)/signet-run) \
+		SIGNET_TARGET_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2) \
 		tests/run-tests integration $(HOST_O) $(CHECK_INTEG)
 endif
 endif
@@ -434,6 +447,7 @@ endif
 ifneq ($(BOARD_ITESTS),)
 	$(Q)$(MAKE) --no-print-directory BOARD=linux-desktop TEST_RUNNER= $(BOARD_ITEST_BINS)
 	$(Q)$(BOARD_TMP) TEST_RUNNER= SIGNET_TARGET_BIN=$(abspath $(O)/signet-run) \
+		SIGNET_TARGET_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2) \
 		tests/run-tests integration $(HOST_O) $(BOARD_ITEST_BINS)
 endif
 	@echo "board-test: $(BOARD) passed under $(QEMU)"
@@ -478,13 +492,13 @@ board-size: deps $(SIGNET) $(O)/size/signet.map $(O)/size/signet-heap $(O)/tools
 
 empty :=
 space := $(empty) $(empty)
-# Debian's armhf mbedTLS has a 32-bit time_t; a board built with
-# -D_TIME_BITS=64 must not pass a time_t (or a struct holding one) to it.
+# Debian's armhf mbedTLS and c-ares have a 32-bit time_t; a board built with
+# -D_TIME_BITS=64 must not pass a time_t (or a struct holding one) to them.
 abi-check:
 	$(Q)if [ -n "$(strip $(BOARD_ABI_FORBID))" ] && grep -rnwE '$(subst $(space),|,$(strip $(BOARD_ABI_FORBID)))' auth sip firmware ports \
 		--include='*.c' --include='*.h'; then \
-		echo "abi-check: $(BOARD): the lines above use mbedTLS interfaces where a time_t" >&2; \
-		echo "  crosses into Debian's $(ARCH) mbedTLS (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
+		echo "abi-check: $(BOARD): the lines above use mbedTLS or c-ares interfaces where a time_t" >&2; \
+		echo "  crosses into Debian's $(ARCH) libraries (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
 		exit 1; fi
 
 demo: test-deps all
@@ -495,6 +509,7 @@ bench: test-deps all
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)
 	$(Q)tools/bench-renew $(O)
+	$(Q)tools/bench-failover $(O)
 
 # `make install` (DESTDIR works unprivileged): the binary, the example
 # configuration, the systemd unit for `signet run` (@PREFIX@ filled in) and
@@ -529,9 +544,11 @@ help:
 	@echo "                     ASan+UBSan run, the fuzz corpus replay and cppcheck"
 	@echo "  make demo          the virtual smart card (created on first run): list its"
 	@echo "                     certificate, PIN, sign and verify a challenge, then the full"
-	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio"
+	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio, then the"
+	@echo "                     registrar found through its own dnsmasq (DEMO_DNS=0: not)"
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
-	@echo "                     the virtual card, PAM, verify, sign-in and EST renewal, each"
+	@echo "                     the virtual card, PAM, verify, sign-in, EST renewal and registrar"
+	@echo "                     failover (two Kamailio nodes, dnsmasq), each"
 	@echo "                     against a reference measured in the same run"
 	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each), then a table per harness"
 	@echo "  make install       signet in PREFIX/bin (PREFIX=$(PREFIX)), pam_signet.so in PAMDIR,"

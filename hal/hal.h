@@ -11,7 +11,7 @@
  *              hal without them is refused where it is attached
  *              (board_open, port_test_hal; hal_missing below), so the
  *              core never meets them missing.
- *   optional   keypad, display, card, storage, net, loop, p11, devkey:
+ *   optional   keypad, display, card, storage, net, loop, p11, devkey, dns:
  *              a board that lacks one leaves ops == NULL and every call
  *              on it returns HAL_ENOTSUP ("this device cannot"). No state
  *              directory (storage) is not an error.
@@ -23,6 +23,7 @@
 #include "hal_clock.h"
 #include "hal_devkey.h"
 #include "hal_display.h"
+#include "hal_dns.h"
 #include "hal_err.h"
 #include "hal_keypad.h"
 #include "hal_log.h"
@@ -44,6 +45,7 @@ struct hal {
 	struct hal_log log;
 	struct hal_p11 p11;
 	struct hal_devkey devkey;
+	struct hal_dns dns;
 };
 
 /* NULL when hal has every mandatory device, else the name of the first

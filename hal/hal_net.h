@@ -35,6 +35,14 @@ struct hal_net_ops {
 	/* Optional: the local address of a connected handle as "host:port"
 	 * ("[v6]:port" for IPv6) into buf; HAL_ENOMEM when cap is short. */
 	int (*local)(void *ctx, int handle, char *buf, size_t cap);
+	/* Optional: a handle (closed with close) that the loop watches for
+	 * HAL_LOOP_READ: readable when a local address was added or removed
+	 * (Linux: rtnetlink RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR). */
+	int (*addr_watch)(void *ctx, int *handle);
+	/* Optional: drains addr_watch's handle. HAL_OK: an address went away,
+	 * the last one (text, no port) in gone (cap bytes); HAL_EAGAIN: none
+	 * went away (added ones only, or nothing). */
+	int (*addr_event)(void *ctx, int handle, char *gone, size_t cap);
 };
 
 struct hal_net {
@@ -68,6 +76,16 @@ static inline int hal_net_close(const struct hal_net *n, int h)
 static inline int hal_net_local(const struct hal_net *n, int h, char *buf, size_t cap)
 {
 	return HAL_CALL(n, local, h, buf, cap);
+}
+
+static inline int hal_net_addr_watch(const struct hal_net *n, int *handle)
+{
+	return HAL_CALL(n, addr_watch, handle);
+}
+
+static inline int hal_net_addr_event(const struct hal_net *n, int h, char *gone, size_t cap)
+{
+	return HAL_CALL(n, addr_event, h, gone, cap);
 }
 
 #endif

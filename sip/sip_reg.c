@@ -20,6 +20,7 @@
 #define REG_KEEPALIVE_S 120u
 #define REG_PONG_MS 10000u
 #define REG_STOP_MS 5000u
+#define REG_RESOLVE_MS 10000u
 #define REG_MAX_CONTACTS 16
 #define REG_BUF 4096
 
@@ -129,12 +130,18 @@ uint32_t sip_reg_granted(const struct sip_msg *m, const char *contact_uri, const
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void report(struct sip_reg *r, enum sip_reg_state st, const struct sg_error *err,
-		   int will_retry, uint32_t retry_ms)
+static void report_info(struct sip_reg *r, enum sip_reg_state st, const struct sg_error *err,
+			int will_retry, uint32_t retry_ms, int failover)
 {
 	struct sip_reg_info info;
 
 	memset(&info, 0, sizeof(info));
+	info.failover = failover;
+	info.resolution = st == SIP_REG_FAILED && r->res_failed;
+	info.failback = r->rep_fb;
+	info.target = r->rep_t ? r->rep_t : r->tl && r->ti < r->tl->n ? &r->tl->t[r->ti] : NULL;
+	r->res_failed = r->rep_fb = 0;
+	r->rep_t = NULL;
 	info.state = st;
 	info.expires = r->granted;
 	info.status = r->last_status;
@@ -143,6 +150,12 @@ static void report(struct sip_reg *r, enum sip_reg_state st, const struct sg_err
 	info.retry_ms = retry_ms;
 	if (r->on_state)
 		r->on_state(&info, r->arg);
+}
+
+static void report(struct sip_reg *r, enum sip_reg_state st, const struct sg_error *err,
+		   int will_retry, uint32_t retry_ms)
+{
+	report_info(r, st, err, will_retry, retry_ms, 0);
 }
 
 void reg_cancel(struct sip_reg *r, int *id)
@@ -283,12 +296,57 @@ static void go_idle(struct sip_reg *r)
 	sip_tx_abort(r->tx);
 	reg_keepalive_off(r);
 	reg_cancel(r, &r->timer);
+	sip_target_free(r->res);
+	r->res = NULL;
+	r->rres = 0;
+	r->fb = 0;
 	tp_close(r);
 	r->ph = PH_IDLE;
 	r->bound = 0;
 }
 
+#if SIGNET_SIP_FLOWS > 1
+/* Two flows go to two targets: t is the other flow's (sip_reg_avoid)
+ * while it holds a connection there. */
+static int others(const struct sip_reg *r, const struct sip_target *t)
+{
+	const struct sip_reg *o = r->avoid;
+
+	return o && o->ph != PH_IDLE && o->ph != PH_WAIT_RETRY && o->tl && o->ti < o->tl->n &&
+	       t->port == o->cur_port && !strcmp(t->addr[0] ? t->addr : t->name, o->cur_host);
+}
+
+/* The other flow's target leaves this flow's list, unless it is the only one. */
+static void avoid_other(struct sip_reg *r)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->tl->n; i++) {
+		if (others(r, &r->tl->t[i]))
+			continue;
+		if (k != i)
+			r->tl->t[k] = r->tl->t[i];
+		k++;
+	}
+	if (k && k < r->tl->n) {
+		sg_info(&r->hal->log, "sip: %s:%u is the other flow's target: left out",
+			r->avoid->cur_host, (unsigned)r->avoid->cur_port);
+		r->tl->n = k;
+	}
+}
+
+void sip_reg_avoid(struct sip_reg *r, const struct sip_reg *other)
+{
+	r->avoid = other;
+}
+#else
+#define avoid_other(r) ((void)0)
+#define others(r, t) 0
+#endif
+
 static void connect_now(struct sip_reg *r);
+static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
+			const struct sip_target_list *l);
 
 /* A failure that is retried. */
 static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t retry_after_s,
@@ -296,12 +354,69 @@ static void fail_retry(struct sip_reg *r, const struct sg_error *err, uint32_t r
 {
 	uint64_t ms;
 
+	if (r->rres) { /* a refresh's re-resolution: the flow matters first */
+		sip_target_free(r->res);
+		r->res = NULL;
+		r->rres = 0;
+	}
 	sip_tx_abort(r->tx);
 	reg_keepalive_off(r);
 	if (reconnect)
 		tp_close(r);
+	if (r->fb && r->tl && r->ti < r->tl->n) {
+		/* failback: the next preferred target, else the current one, at once */
+		r->rep_t = &r->tl->t[r->ti];
+		r->rep_fb = 1;
+		tp_close(r);
+		if (r->ti + 2 < r->fb) {
+			r->ti++;
+		} else {
+			r->ti = r->fb - 1;
+			r->fb = 0;
+			/* the preferred ones just failed: the current one, then those after it */
+			r->t_left = r->tl->n - r->ti;
+		}
+		r->redirected = 0;
+		r->ph = PH_WAIT_RETRY;
+		if (arm(r, 0) != HAL_OK)
+			r->ph = PH_IDLE;
+		sg_info(&r->hal->log, "sip: failback: %s; trying %s:%u", err->detail,
+			r->tl->t[r->ti].name, (unsigned)r->tl->t[r->ti].port);
+		report_info(r, SIP_REG_FAILED, err, r->ph == PH_WAIT_RETRY, 0, 1);
+		return;
+	}
+	r->fb = 0;
+	if (r->tl && r->tl->n && !(r->ph == PH_REGISTERED && r->failures == 0)) {
+		size_t nx = r->ti;
+		int found = 0;
+
+		r->rep_t = r->ti < r->tl->n ? &r->tl->t[r->ti] : NULL;
+		while (r->t_left > 1 && !found) {
+			r->t_left--;
+			nx = (nx + 1) % r->tl->n;
+			found = !others(r, &r->tl->t[nx]); /* the other flow's: not for this one */
+		}
+		if (found) {
+			/* RFC 3263 4.3: the next target of this attempt, at once */
+			tp_close(r);
+			r->ti = nx;
+			r->redirected = 0;
+			r->ph = PH_WAIT_RETRY;
+			if (arm(r, 0) != HAL_OK)
+				r->ph = PH_IDLE;
+			sg_info(&r->hal->log, "sip: %s; trying the next target %s:%u", err->detail,
+				r->tl->t[r->ti].name, (unsigned)r->tl->t[r->ti].port);
+			report_info(r, SIP_REG_FAILED, err, r->ph == PH_WAIT_RETRY, 0, 1);
+			return;
+		}
+		r->tl->n = 0; /* all failed: the next attempt resolves again */
+		r->ti = 0;
+		tp_close(r);
+	}
 	if (r->ph == PH_REGISTERED && r->failures == 0) {
 		ms = 0; /* a flow lost while registered: reconnect at once, once */
+		/* a new attempt: this target first, then every other one */
+		r->t_left = r->tl ? r->tl->n : 0;
 	} else {
 		r->failures++;
 		ms = retry_after_s
@@ -390,9 +505,12 @@ static void on_ok(struct sip_reg *r, const struct sip_msg *m)
 	}
 	r->failures = 0;
 	r->ph = PH_REGISTERED;
+	r->rep_fb = r->fb != 0;
+	r->fb = 0;
 	(void)arm(r, sip_reg_refresh_ms(r->granted));
 	reg_keepalive_start(r, m);
-	sg_info(&r->hal->log, "sip: registered for %u s", (unsigned)r->granted);
+	sg_info(&r->hal->log, "sip: registered for %u s at %s:%u%s", (unsigned)r->granted,
+		r->cur_host, (unsigned)r->cur_port, r->rep_fb ? " (failback)" : "");
 	report(r, SIP_REG_REGISTERED, NULL, 0, 0);
 }
 
@@ -586,36 +704,16 @@ static void on_event(enum sip_tp_event ev, const struct sg_error *e, void *arg)
 	}
 }
 
-static void connect_now(struct sip_reg *r)
+static void open_now(struct sip_reg *r)
 {
 	struct sg_error err;
 
 	sg_error_init(&err);
-	if (!r->redirected) {
-		snprintf(r->cur_host, sizeof(r->cur_host), "%s", r->host);
-		r->cur_port = r->port;
-		snprintf(r->req_uri, sizeof(r->req_uri), "%s", r->req_uri_cfg);
-		if (!r->cur_port && r->srv) {
-			char svc[300], host[256];
-			uint16_t port = 0;
-			struct sg_error se;
-
-			sg_error_init(&se);
-			snprintf(svc, sizeof(svc), "_%s._%s.%s",
-				 r->tp->kind == SIP_TP_TLS ? "sips" : "sip",
-				 r->tp->kind == SIP_TP_UDP ? "udp" : "tcp", r->domain);
-			if (r->srv(svc, host, sizeof(host), &port, r->srv_arg, &se) == SG_OK &&
-			    port) {
-				snprintf(r->cur_host, sizeof(r->cur_host), "%s", host);
-				r->cur_port = port;
-			}
-		}
-		if (!r->cur_port)
-			r->cur_port = r->tp->kind == SIP_TP_TLS ? 5061 : 5060;
-	}
 	tp_close(r);
 	if (r->ph != PH_UNREGISTERING)
 		r->ph = PH_CONNECTING;
+	r->tp->target_name = r->tl && !r->redirected && r->ti < r->tl->n ? r->tl->t[r->ti].name
+									 : NULL;
 	if (r->tp->ops->open(r->tp->ctx, r->cur_host, r->cur_port, (int)r->connect_ms, &err) !=
 	    SG_OK) {
 		if (r->ph == PH_UNREGISTERING)
@@ -625,6 +723,176 @@ static void connect_now(struct sip_reg *r)
 	}
 }
 
+static void use_target(struct sip_reg *r)
+{
+	const struct sip_target *t = &r->tl->t[r->ti];
+
+	snprintf(r->cur_host, sizeof(r->cur_host), "%s", t->addr[0] ? t->addr : t->name);
+	r->cur_port = t->port;
+}
+
+/* Takes a new list (copied): resolved now, valid for its smallest TTL. */
+static void set_list(struct sip_reg *r, const struct sip_target_list *l)
+{
+	size_t i;
+
+	*r->tl = *l;
+	r->tl_at = hal_clock_mono_ms(&r->hal->clock);
+	r->tl_ttl = 0;
+	for (i = 0; i < r->tl->n; i++)
+		if (r->tl->t[i].ttl && (!r->tl_ttl || r->tl->t[i].ttl < r->tl_ttl))
+			r->tl_ttl = r->tl->t[i].ttl;
+}
+
+static int list_expired(struct sip_reg *r)
+{
+	return r->tl_ttl &&
+	       hal_clock_mono_ms(&r->hal->clock) - r->tl_at >= (uint64_t)r->tl_ttl * 1000u;
+}
+
+/* Failback (sip_reg.h): registered on target ti > 0; try 0.. first. */
+static void failback_start(struct sip_reg *r)
+{
+	sg_info(&r->hal->log, "sip: failback: trying the preferred target %s:%u before %s:%u",
+		r->tl->t[0].name, (unsigned)r->tl->t[0].port, r->tl->t[r->ti].name,
+		(unsigned)r->tl->t[r->ti].port);
+	r->fb = r->ti + 1;
+	sip_tx_abort(r->tx);
+	reg_keepalive_off(r);
+	tp_close(r);
+	r->ti = 0;
+	r->ph = PH_CONNECTING;
+	connect_now(r);
+}
+
+static void refresh_resolved(struct sip_reg *r, sg_err code, const struct sg_error *e,
+			     const struct sip_target_list *l);
+
+/* The refresh timer: re-resolve once the list expired, fail back when
+ * registered on a target that is not the preferred one, else refresh
+ * over the flow (reopened when it is down). */
+static void refresh(struct sip_reg *r)
+{
+	if (r->tl && r->tl->n && r->ti < r->tl->n && !r->redirected) {
+		if (!r->rres && list_expired(r)) {
+			sip_target_free(r->res);
+			r->res = NULL;
+			r->rres = 1;
+			if (sip_target_resolve(&r->res, r->hal, r->host, r->resolve_ms, on_resolved,
+					       r, NULL) == SG_OK)
+				return;
+			r->rres = 0;
+			r->tl_at = hal_clock_mono_ms(&r->hal->clock);
+		}
+		if (r->ti > 0) {
+			failback_start(r);
+			return;
+		}
+	}
+	if (r->tp_up) {
+		send_now(r);
+		return;
+	}
+	connect_now(r);
+}
+
+static void on_resolved(void *arg, sg_err code, const struct sg_error *e,
+			const struct sip_target_list *l)
+{
+	struct sip_reg *r = arg;
+	struct sg_error err;
+
+	if (r->rres) {
+		refresh_resolved(r, code, e, l);
+		return;
+	}
+	/* e and l live in the resolution: copied before it is freed */
+	if (code != SG_OK) {
+		err = *e;
+		sip_target_free(r->res);
+		r->res = NULL;
+		r->res_failed = 1;
+		if (r->ph == PH_UNREGISTERING)
+			finish_unreg(r, &err);
+		else
+			fail_retry(r, &err, 0, 0);
+		return;
+	}
+	set_list(r, l);
+	sip_target_free(r->res);
+	r->res = NULL;
+	r->ti = 0;
+	avoid_other(r);
+	r->t_left = r->tl->n;
+	use_target(r);
+	open_now(r);
+}
+
+/* A refresh's re-resolution: the registration goes on; the target in use
+ * is found in the new list (kept as its last entry when it left it), and
+ * a failure keeps the old list for another TTL. */
+static void refresh_resolved(struct sip_reg *r, sg_err code, const struct sg_error *e,
+			     const struct sip_target_list *l)
+{
+	struct sip_target cur = r->tl->t[r->ti];
+
+	r->rres = 0;
+	if (code == SG_OK) {
+		size_t k;
+
+		set_list(r, l);
+		avoid_other(r);
+		for (k = 0; k < r->tl->n; k++)
+			if (r->tl->t[k].port == cur.port && !strcmp(r->tl->t[k].name, cur.name) &&
+			    !strcmp(r->tl->t[k].addr, cur.addr))
+				break;
+		if (k == r->tl->n) {
+			k = k < SIP_TARGET_MAX ? k : SIP_TARGET_MAX - 1;
+			r->tl->t[k] = cur;
+			r->tl->n = k + 1;
+		}
+		r->ti = k;
+	} else {
+		sg_info(&r->hal->log, "sip: %s; keeping the targets resolved before", e->detail);
+		r->tl_at = hal_clock_mono_ms(&r->hal->clock);
+	}
+	sip_target_free(r->res);
+	r->res = NULL;
+	refresh(r);
+}
+
+static void connect_now(struct sip_reg *r)
+{
+	struct sg_error err;
+
+	sg_error_init(&err);
+	if (!r->redirected) {
+		snprintf(r->cur_host, sizeof(r->cur_host), "%s", r->host);
+		r->cur_port = r->port;
+		snprintf(r->req_uri, sizeof(r->req_uri), "%s", r->req_uri_cfg);
+		if (r->tl && r->tl->n) {
+			use_target(r);
+		} else if (r->tl) {
+			tp_close(r);
+			if (r->ph != PH_UNREGISTERING)
+				r->ph = PH_CONNECTING;
+			sip_target_free(r->res);
+			r->res = NULL;
+			if (sip_target_resolve(&r->res, r->hal, r->host, r->resolve_ms, on_resolved, r,
+					       &err) != SG_OK) {
+				if (r->ph == PH_UNREGISTERING)
+					finish_unreg(r, &err);
+				else
+					fail_retry(r, &err, 0, 0);
+			}
+			return;
+		}
+		if (!r->cur_port)
+			r->cur_port = r->tp->kind == SIP_TP_TLS ? 5061 : 5060;
+	}
+	open_now(r);
+}
+
 static void on_timer(void *arg)
 {
 	struct sip_reg *r = arg;
@@ -632,12 +900,7 @@ static void on_timer(void *arg)
 	r->timer = -1;
 	switch (r->ph) {
 	case PH_REGISTERED:
-		/* refresh */
-		if (r->tp_up) {
-			send_now(r);
-			return;
-		}
-		connect_now(r);
+		refresh(r);
 		return;
 	case PH_WAIT_RETRY:
 	case PH_CONNECTING:
@@ -711,8 +974,11 @@ sg_err sip_reg_new(struct sip_reg **out, const struct hal *hal, const struct sip
 	r->tp = cfg->tp;
 	r->on_state = cfg->on_state;
 	r->arg = cfg->arg;
-	r->srv = cfg->srv;
-	r->srv_arg = cfg->srv_arg;
+	r->resolve_ms = cfg->resolve_timeout_ms ? cfg->resolve_timeout_ms : REG_RESOLVE_MS;
+	if (cfg->resolve && !(r->tl = sg_calloc(1, sizeof(*r->tl)))) {
+		sg_free(r);
+		return sg_error_set(e, SG_E_NOMEM, "SIP registration: out of memory");
+	}
 	r->timer = r->ka_timer = r->pong_timer = r->stop_timer = -1;
 	r->port = cfg->registrar_port;
 	r->expires_cfg = cfg->expires ? cfg->expires : REG_EXPIRES_DEFAULT;
@@ -787,6 +1053,18 @@ out:
 	return SG_OK;
 }
 
+void sip_reg_reconnect(struct sip_reg *r, const char *why)
+{
+	struct sg_error err;
+
+	if (!r || r->ph != PH_REGISTERED)
+		return;
+	sg_error_init(&err);
+	sg_error_set(&err, SG_E_NETWORK, "%s", why ? why : "the network changed");
+	r->failures = 0;
+	fail_retry(r, &err, 0, 1);
+}
+
 void sip_reg_free(struct sip_reg *r)
 {
 	if (!r)
@@ -794,7 +1072,11 @@ void sip_reg_free(struct sip_reg *r)
 	reg_cancel(r, &r->timer);
 	reg_keepalive_off(r);
 	reg_cancel(r, &r->stop_timer);
+	sip_target_free(r->res);
+	sg_free(r->tl);
 	sip_tx_free(r->tx);
+	if (r->tp)
+		r->tp->target_name = NULL;
 	if (r->tp && r->tp->arg == r) {
 		r->tp->ops->close(r->tp->ctx);
 		r->tp->on_msg = NULL;
@@ -826,6 +1108,14 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e)
 	reg_cancel(r, &r->stop_timer);
 	reg_keepalive_off(r);
 	sip_tx_abort(r->tx);
+	sip_target_free(r->res);
+	r->res = NULL;
+	r->rres = 0;
+	if (r->fb && r->tl) { /* failback under way: unregister where we were */
+		r->ti = r->fb - 1;
+		tp_close(r);
+	}
+	r->fb = 0;
 	if (!was_bound) {
 		tp_close(r);
 		r->ph = PH_IDLE;
@@ -841,4 +1131,11 @@ sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e)
 	    arm(r, 0) != HAL_OK)
 		return sg_error_set(e, SG_E_INTERNAL, "SIP: cannot add a loop timer");
 	return SG_OK;
+}
+
+const struct sip_target_list *sip_reg_targets(const struct sip_reg *r, size_t *cur)
+{
+	if (cur)
+		*cur = r->tl ? r->ti : 0;
+	return r->tl;
 }

@@ -30,11 +30,27 @@
  * Requests from the registrar (OPTIONS, NOTIFY) are ignored. Responses
  * that do not belong to the current request are dropped.
  *
- * Server resolution: host and port as configured. DNS SRV
- * (_sips._tcp.domain, RFC 3263) is not available through the HAL today:
- * when registrar_port is 0 and cfg.srv is set, the client asks it for a
- * host and port; without it, port 0 means the default (5060, or 5061 for
- * TLS) on registrar_host.
+ * Server resolution: host and port as configured (port 0: 5060, or 5061
+ * for TLS). With cfg.resolve, registrar_host is a domain resolved by RFC
+ * 3263 (sip_target.h: NAPTR, SRV, A/AAAA) at the start of every attempt;
+ * the targets of one attempt are tried in order: a target that refuses,
+ * times out, fails the TLS handshake or answers a retried failure (503,
+ * ...) is reported (SIP_REG_FAILED, will_retry, retry_ms 0) and the next
+ * one is tried at once; the back-off applies once all of them failed. A
+ * resolution that fails (NXDOMAIN, no usable record, no DNS answer) is a
+ * retried SG_E_NETWORK failure naming the query. A flow lost while
+ * registered is reopened to the same target first.
+ *
+ * The target list is kept until its smallest TTL expires (no DNS query
+ * per refresh or retry while it is valid) and resolved again at the
+ * first refresh after that, and at the next attempt once all targets of
+ * an attempt failed. Failback: at refresh time, when registered on a
+ * target that is not the first of the (re-resolved) list, the flow is
+ * closed (no unregistration: see sip/README.md) and the preferred
+ * targets are tried in order; the first that answers 2xx holds the
+ * registration (REGISTERED, info.failback); when all of them fail, the
+ * refresh goes to the current target at once (no back-off). A failed
+ * re-resolution at refresh keeps the old list.
  */
 #ifndef SIP_REG_H
 #define SIP_REG_H
@@ -57,6 +73,8 @@ enum sip_reg_state {
 			       * re-sends, nor the unregistration */
 };
 
+struct sip_target;
+
 struct sip_reg_info {
 	enum sip_reg_state state;
 	uint32_t expires;            /* REGISTERED: seconds granted */
@@ -65,20 +83,26 @@ struct sip_reg_info {
 				      * confirm the removal): the reason */
 	int will_retry;              /* FAILED: 1 when a retry is scheduled */
 	uint32_t retry_ms;           /* FAILED: in how long */
+	int failover;                /* FAILED: 1 when the next RFC 3263 target of this
+				      * attempt is tried at once (not a back-off) */
+	int resolution;              /* FAILED: the RFC 3263 resolution failed (err names
+				      * the query: NXDOMAIN, no usable record, no answer) */
+	int failback;                /* REGISTERED: the registration moved back to a
+				      * preferred target at refresh; FAILED (with
+				      * failover): a preferred target failed during
+				      * failback, the next preferred one or the current
+				      * target is tried at once */
+	const struct sip_target *target; /* with cfg.resolve: the target this report is
+				      * about (FAILED: the one that failed; SENT,
+				      * REGISTERED: the one in use); NULL otherwise */
 };
 
 /* Called on every state change. May call sip_reg_stop(); must not free. */
 typedef void (*sip_reg_state_h)(const struct sip_reg_info *info, void *arg);
 
-/* The hook for DNS SRV: fills host (cap bytes) and port for service
- * ("_sips._tcp.example.org"); SG_OK or any error (then the client falls
- * back to domain:default port). */
-typedef sg_err (*sip_reg_srv_h)(const char *service, char *host, size_t cap, uint16_t *port,
-				void *arg, struct sg_error *e);
-
 struct sip_reg_cfg {
-	/* Where to send: host name or IP literal, port (0: SRV hook or the
-	 * default port). The transport decides UDP/TCP/TLS; its kind also
+	/* Where to send: host name or IP literal, port (0: the default
+	 * port); with resolve, the domain to resolve (port unused). The transport decides UDP/TCP/TLS; its kind also
 	 * sets the URI scheme (sips for TLS) and ;transport= in Contact. */
 	const char *registrar_host;
 	uint16_t registrar_port;
@@ -97,8 +121,8 @@ struct sip_reg_cfg {
 	const char *auth_user;       /* NULL: the AoR's user */
 	const char *password;
 	size_t password_len;
-	sip_reg_srv_h srv;           /* NULL: no SRV lookup (see above) */
-	void *srv_arg;
+	int resolve;                 /* registrar_host is a domain: RFC 3263 (see above) */
+	uint32_t resolve_timeout_ms; /* [10000] the whole resolution of one attempt */
 	sip_reg_state_h on_state;
 	void *arg;
 	/* Tuning; 0 means the default in brackets. */
@@ -120,6 +144,13 @@ sg_err sip_reg_new(struct sip_reg **out, const struct hal *hal, const struct sip
  * Not from a callback. */
 void sip_reg_free(struct sip_reg *r);
 
+/* The network under the connection changed (its local address went
+ * away): registered, the transport is closed and a new connection
+ * registers again at once (the Contact carries the new local address);
+ * in other phases nothing (an attempt under way, or one scheduled,
+ * connects anew anyway). why: for the report. */
+void sip_reg_reconnect(struct sip_reg *r, const char *why);
+
 /* Starts registering (connect, REGISTER); progress comes through
  * on_state. SG_E_INTERNAL when the loop refuses a timer. */
 sg_err sip_reg_start(struct sip_reg *r, struct sg_error *e);
@@ -129,6 +160,22 @@ sg_err sip_reg_start(struct sip_reg *r, struct sg_error *e);
  * with info->err set. When nothing was registered, UNREGISTERED follows
  * at once (from the loop). Afterwards the client stays idle. */
 sg_err sip_reg_stop(struct sip_reg *r, uint32_t timeout_ms, struct sg_error *e);
+
+/* With cfg.resolve: the targets of the current attempt and the
+ * resolution's trace (n = 0 before the first resolution), and which one
+ * is in use (*cur; may be n when none is). NULL without cfg.resolve. */
+struct sip_target_list;
+const struct sip_target_list *sip_reg_targets(const struct sip_reg *r, size_t *cur);
+
+/* RFC 5626 with two flows (the layer above owns both clients): with
+ * cfg.resolve, r leaves out of each resolved target list the target other
+ * is connected or connecting to, unless it is the only one; NULL: none.
+ * Not compiled in when the build has SIGNET_SIP_FLOWS 1 (a board that
+ * allows one flow). */
+#ifndef SIGNET_SIP_FLOWS
+#define SIGNET_SIP_FLOWS 2
+#endif
+void sip_reg_avoid(struct sip_reg *r, const struct sip_reg *other);
 
 /* ---- the arithmetic, exposed for tests ------------------------------- */
 

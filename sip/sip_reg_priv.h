@@ -23,6 +23,7 @@
 #include "sip_digest.h"
 #include "sip_msg.h"
 #include "sip_reg.h"
+#include "sip_target.h"
 #include "sip_tp.h"
 
 struct sip_tx;
@@ -42,8 +43,6 @@ struct sip_reg {
 	struct sip_tx *tx;
 	sip_reg_state_h on_state;
 	void *arg;
-	sip_reg_srv_h srv;
-	void *srv_arg;
 
 	/* configuration */
 	char host[256];
@@ -63,6 +62,24 @@ struct sip_reg {
 	uint16_t cur_port;
 	char req_uri[300];
 	int redirected;
+
+	/* RFC 3263 (cfg.resolve): the targets of this attempt, the one in use */
+	int resolve;
+	uint32_t resolve_ms;
+	struct sip_target_res *res; /* a resolution running */
+	struct sip_target_list *tl; /* NULL without resolve; n = 0: resolve first */
+	size_t ti;
+	size_t t_left;              /* targets of this attempt not yet tried, ti's
+				     * included (tried from ti on, wrapping round) */
+	int res_failed;             /* the failure being reported is the resolution's */
+	uint64_t tl_at;             /* when tl was resolved (monotonic ms) */
+	uint32_t tl_ttl;            /* its smallest TTL (s); 0: none from DNS */
+	int rres;                   /* res is a refresh's re-resolution (registered) */
+	size_t fb;                  /* failback: 1 + the index of the target registered
+				     * on while the preferred ones are tried; 0: none */
+	int rep_fb;                 /* the report being made is about failback */
+	const struct sip_target *rep_t; /* the target the report is about */
+	const struct sip_reg *avoid; /* the other flow (sip_reg_avoid) */
 
 	/* the registration's identity (RFC 3261 10.2.4: the same for refreshes) */
 	char call_id[40];

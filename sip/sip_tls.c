@@ -61,6 +61,8 @@ struct tls {
 	char local[64];         /* our address once connected, for Via/Contact */
 	uint16_t port;
 	char expect[256];       /* the name the certificate must carry */
+	char alt[256];          /* tp.target_name at open ("" none, or = expect) */
+	int alt_named;          /* the certificate names alt (not expect) */
 	uint8_t ip[16];         /* expect as an IP literal ... */
 	int ip_len;             /* ... 4, 16, or 0 for a DNS name */
 	int timeout_ms;
@@ -196,6 +198,33 @@ static void tls_path(struct tls *t, const mbedtls_x509_crt *crt, uint32_t *flags
 	sg_free(out);
 }
 
+static int tls_ieq(const uint8_t *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int x = a[i], y = (unsigned char)b[i];
+
+		x += x >= 'A' && x <= 'Z' ? 32 : 0;
+		y += y >= 'A' && y <= 'Z' ? 32 : 0;
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when crt has a dNSName SAN equal (any case, no wildcard: RFC 5922
+ * 7.2) to name. */
+static int tls_names_dns(const mbedtls_x509_crt *crt, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; n && s && s->buf.p;
+	     s = s->next)
+		if (s->buf.tag == TLS_SAN_DNS && s->buf.len == n &&
+		    tls_ieq(s->buf.p, name, n))
+			return 1;
+	return 0;
+}
+
 /* mbedTLS calls this for every certificate of the chain it built, top
  * down. Its judgement of the chain is replaced by signet's path
  * validation (path.h, the one validator; mbedTLS still judges validity
@@ -219,12 +248,15 @@ static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	tls_path(t, crt, flags);
 	if (t->ip_len && !sip_tls_cert_has_ip(crt, t->ip, (size_t)t->ip_len))
 		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
-	t->ee_flags = *flags;
 	dn_format(t->ee_subject, sizeof(t->ee_subject), &crt->subject);
 	dn_format(t->ee_issuer, sizeof(t->ee_issuer), &crt->issuer);
 	tls_time(t->ee_not_after, sizeof(t->ee_not_after), &crt->valid_to);
 	tls_time(t->ee_not_before, sizeof(t->ee_not_before), &crt->valid_from);
 	tls_collect_names(t, crt);
+	t->alt_named = (*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) && tls_names_dns(crt, t->alt);
+	if (t->alt_named && t->conf.accept_target_name)
+		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+	t->ee_flags = *flags;
 	return 0;
 }
 
@@ -254,6 +286,12 @@ static void tls_cert_error(struct tls *t)
 		sg_error_set(e, SG_E_CERT_UNTRUSTED,
 			     "%s chain includes a CA certificate outside its validity (%s)", who,
 			     t->bad_subject);
+	} else if ((t->ee_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) && t->alt_named) {
+		sg_error_set(e, SG_E_CERT_UNTRUSTED,
+			     "%s names the SRV target %s but not the domain %s (RFC 5922: the "
+			     "domain is expected; [sip] accept_target_name = yes accepts the "
+			     "target's name)",
+			     who, t->alt, t->expect);
 	} else if (t->ee_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
 		sg_error_set(e, SG_E_CERT_UNTRUSTED,
 			     "%s does not match the host name: expected %s%s, the certificate "
@@ -808,6 +846,10 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	name = t->server_name[0] ? t->server_name : host;
 	snprintf(t->expect, sizeof(t->expect), "%s", name);
 	t->ip_len = sip_tls_ip_literal(name, t->ip);
+	snprintf(t->alt, sizeof(t->alt), "%s", t->tp.target_name ? t->tp.target_name : "");
+	if (strlen(t->alt) == strlen(name) && tls_ieq((const uint8_t *)t->alt, name, strlen(name)))
+		t->alt[0] = '\0'; /* the domain itself: nothing else to accept */
+	t->alt_named = 0;
 	t->ee_flags = t->chain_flags = 0;
 	t->path_why[0] = '\0';
 	t->names[0] = t->ee_subject[0] = t->bad_subject[0] = 0;

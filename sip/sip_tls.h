@@ -75,6 +75,11 @@ struct sip_tls_conf {
 	/* The name the registrar's certificate must carry: a DNS name or an
 	 * IPv4/IPv6 literal ("[...]" allowed). NULL: the host given to open. */
 	const char *server_name;
+	/* RFC 5922: the certificate must name server_name (the domain). 1:
+	 * a certificate naming tp->target_name (the SRV target, dNSName
+	 * SAN, exact, no wildcard) is accepted too ([sip]
+	 * accept_target_name); 0: refused with a diagnosis saying so. */
+	int accept_target_name;
 	/* Optional extra check (see above); NULL: none. */
 	sip_tls_verify_h verify_extra;
 	void *verify_arg;

@@ -63,6 +63,11 @@ struct sip_tp {
 	sip_tp_msg_h on_msg;    /* set by the owner before open */
 	sip_tp_event_h on_event;
 	void *arg;
+	/* Set by the owner before open (NULL: none): the RFC 3263 target
+	 * (SRV target name) this connection is for. TLS accepts a
+	 * certificate naming it instead of the domain only when configured
+	 * (sip_tls_conf.accept_target_name), and says so when it refuses. */
+	const char *target_name;
 };
 
 #endif

@@ -62,6 +62,12 @@ static void run_state_fill(void *arg, struct est_state_info *out)
 	else if (r->rs.renew_err.code != SG_OK)
 		snprintf(out->last_error, sizeof(out->last_error), "certificate renewal: %.200s",
 			 r->rs.renew_err.detail);
+	if (in) {
+		snprintf(out->registrar, sizeof(out->registrar), "%s", r->rs.s.reg_at);
+		snprintf(out->registrar_change, sizeof(out->registrar_change), "%s",
+			 r->rs.s.reg_change);
+	}
+	session_flows_text(&r->rs.s, out->flows, sizeof(out->flows));
 }
 
 static void on_transition(enum run_state from, enum run_event ev, enum run_state to, void *arg)

@@ -109,7 +109,9 @@ static void on_event(enum session_event ev, const struct sip_reg_info *info, voi
 		break;
 	case SESSION_RETRYING:
 	case SESSION_FAILED:
-		if (ev == SESSION_RETRYING && !s->once) { /* --once does not wait for a retry */
+		/* --once does not wait for a retry; nor does a registrar that DNS
+		 * cannot find (NXDOMAIN, no record, no answer: exit 9) */
+		if (ev == SESSION_RETRYING && !s->once && !info->resolution) {
 			if (info->err)
 				s->err = *info->err;
 			session_say(&s->ss, "registration failed (%s); retrying in %u s",

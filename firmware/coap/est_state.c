@@ -54,6 +54,14 @@ size_t est_state_json(const struct est_state_info *info, char *buf, size_t cap)
 	json_str(&j, info->registration);
 	json_key(&j, "last_error");
 	json_str(&j, info->last_error);
+	json_key(&j, "registrar");
+	json_str(&j, info->registrar);
+	json_key(&j, "registrar_change");
+	json_str(&j, info->registrar_change);
+	if (info->flows[0]) {
+		json_key(&j, "flows");
+		json_str(&j, info->flows);
+	}
 	json_obj_end(&j);
 	fflush(f);
 	n = ftell(f);
@@ -70,7 +78,7 @@ static void on_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 {
 	struct est_state *st = coap_get_app_data(coap_session_get_context(s));
 	struct est_state_info info;
-	char buf[1024];
+	char buf[4096]; /* room for every field of est_state_info at its longest */
 	size_t n;
 
 	memset(&info, 0, sizeof(info));

@@ -5,6 +5,9 @@
  *   {"user":"sip:alice@example.org","cert_not_after":"2027-01-01T00:00:00Z",
  *    "registration":"registered","last_error":""}
  *
+ * (with [sip] flows = 2 also "flows":"1 registered 127.0.0.1:5061
+ * (a.example.org); 2 failed ...": each flow's state and target)
+ *
  * and the resource is observable (RFC 7641): `coap-client -s 10 URI` gets
  * a notification each time est_state_changed() is called.
  *
@@ -28,6 +31,11 @@ struct est_state_info {
 	int64_t cert_not_after;  /* the certificate's expiry; 0 when unknown */
 	char registration[32];   /* "registered", "unregistered", "failed", ... */
 	char last_error[256];    /* "" when none; never a secret */
+	char registrar[300];     /* "NAME:PORT" in use ("": none yet) */
+	char registrar_change[700]; /* why that one: "chosen by RFC 3263", a failover's
+				  * or a failback's reason */
+	char flows[300];         /* [sip] flows = 2: "1 registered HOST:PORT (NAME); 2 ..."
+				  * (the key "flows" is left out when "") */
 };
 
 /* Fills *out with the current state (called on each GET / notification). */

@@ -193,6 +193,10 @@ static const struct cfg_setting settings[] = {
 	 .help = "+sip.instance of this device (urn:uuid:...); empty: none"},
 	{"sip", "reg_id", CFG_INT, FIELD(sip_reg_id), .min = 0, .max = 65535, .scale = 1,
 	 .help = "RFC 5626 reg-id (with instance); 0: none"},
+	{"sip", "flows", CFG_INT, FIELD(sip_flows), .min = 1, .max = 2, .scale = 1,
+	 .help = "RFC 5626 flows: 2 keeps two registrations (reg-id 1 and 2, two TLS "
+		 "connections, to two targets when DNS gives two) and needs outbound and "
+		 "instance (reg_id is then ignored); 1: one"},
 	{"sip", "auth_user", CFG_STRING, STRING(sip_auth_user), .arg = "NAME",
 	 .help = "Digest user name when the registrar also asks for a password; empty: "
 		 "the user part of the address of record"},
@@ -212,6 +216,12 @@ static const struct cfg_setting settings[] = {
 	{"sip", "insecure_transport", CFG_BOOL, FIELD(sip_insecure_transport),
 	 .help = "allow a registrar over plain UDP or TCP (sip:HOST, transport=udp|tcp): no "
 		 "TLS, no registrar authentication, REGISTER in clear; for labs only"},
+	{"sip", "dns", CFG_STRING, STRING(sip_dns), .arg = "ADDR[:PORT][,...]",
+	 .help = "DNS servers for finding the registrar (NAPTR, SRV, A/AAAA), instead of "
+		 "the system's; IPv6 as [ADDR]:PORT; empty: the system's"},
+	{"sip", "accept_target_name", CFG_BOOL, FIELD(sip_accept_target_name),
+	 .help = "also accept a registrar certificate that names the SRV target found in "
+		 "DNS rather than the domain (RFC 5922 wants the domain)"},
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},
@@ -513,6 +523,7 @@ void config_defaults(struct signet_config *c)
 	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
 	c->sip_expires = 600;
 	c->sip_retry_base = 30;
+	c->sip_flows = 1;
 	/* The registrar's certificate: checked by default, soft-fail (as
 	 * Schannel treats server certificates), its own sources. */
 	c->sip_check_revocation = 1;

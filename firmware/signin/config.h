@@ -58,11 +58,14 @@ struct signet_config {
 	int sip_expires;         /* seconds asked for */
 	int sip_reg_id;          /* RFC 5626 reg-id (0: none) */
 	int sip_outbound;        /* ask for RFC 5626 outbound */
+	int sip_flows;           /* RFC 5626 flows: 1 or 2 (reg-id 1 and 2) */
 	int sip_retry_base;      /* first back-off after a failure, seconds */
 	int sip_check_revocation;/* check the registrar's certificate for revocation */
 	int sip_revocation;      /* its sources: enum config_revocation (not [certs]') */
 	int sip_on_unavailable;  /* no answer for it: enum revoke_on_fail (default soft) */
 	int sip_insecure_transport; /* allow sip: over UDP/TCP (no TLS): labs only */
+	char sip_dns[256];       /* DNS servers "ADDR[:PORT][,...]" ("" = the system's) */
+	int sip_accept_target_name; /* the registrar may be named by its SRV target */
 	/* [enroll]: certificate enrolment and renewal over EST-coaps (est.h). */
 	char enroll_server[256];      /* coaps://host[:port] */
 	char enroll_renew_server[256];/* its re-enrolment address ("": server) */

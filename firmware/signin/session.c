@@ -13,6 +13,7 @@
 #include "certinfo.h"
 #include "revoke.h"
 #include "sip_msg.h"
+#include "sip_target.h"
 #include "sip_tls.h"
 #include "trust.h"
 #include "sip_transports.h"
@@ -22,6 +23,7 @@ void session_init(struct session *s, struct cli *c)
 {
 	memset(s, 0, sizeof(*s));
 	s->c = c;
+	s->addr_h = -1;
 	mbedtls_x509_crt_init(&s->anchors);
 	mbedtls_x509_crt_init(&s->chain);
 	mbedtls_x509_crt_init(&s->pool);
@@ -79,6 +81,7 @@ static sg_err parse_registrar(struct session *s, struct sg_error *e)
 			return sg_error_set(e, SG_E_CONFIG, "the user's domain is too long");
 		s->kind = SIP_TP_TLS;
 		s->port = 5061;
+		s->resolve = 1; /* RFC 3263: NAPTR, SRV, A/AAAA (sip_target.h) */
 		return SG_OK;
 	}
 	snprintf(buf, sizeof(buf), "%s", reg);
@@ -96,6 +99,9 @@ static sg_err parse_registrar(struct session *s, struct sg_error *e)
 			return sg_error_set(e, SG_E_CONFIG, "transport must be udp, tcp or tls");
 	}
 	s->port = ru.port ? ru.port : s->kind == SIP_TP_TLS ? 5061 : 5060;
+	/* RFC 3263 4.2: a TLS registrar named without a port is looked up
+	 * (NAPTR, SRV, then A/AAAA on 5061); a port means that host as given. */
+	s->resolve = s->kind == SIP_TP_TLS && !ru.port;
 	return check_transport(s, e);
 }
 
@@ -141,6 +147,19 @@ sg_err session_settle(struct session *s, struct sg_error *e)
 	c->user = s->user; /* the certificate must name this user */
 	if (parse_registrar(s, e) || load_trust(s, e))
 		return e ? e->code : SG_E_CONFIG;
+	s->flows = c->cfg.sip_flows == 2 ? 2 : 1;
+	if (s->flows == 2 && SIGNET_SIP_FLOWS < 2)
+		return sg_error_set(e, SG_E_CONFIG,
+				    "[sip] flows = 2: this board (%s) keeps one flow only (a second TLS "
+				    "connection does not fit its heap budget); set flows = 1",
+				    SIGNET_BOARD);
+	if (s->flows == 2 && (!c->cfg.sip_outbound || !c->cfg.sip_instance[0]))
+		return sg_error_set(e, SG_E_CONFIG,
+				    "[sip] flows = 2 needs outbound = yes and an instance (urn:uuid:...)");
+	/* [sip] dns: the servers to ask instead of the system's. */
+	if (c->cfg.sip_dns[0] && hal_dns_servers(&c->hal.dns, c->cfg.sip_dns) == HAL_EINVAL)
+		return sg_error_set(e, SG_E_CONFIG, "[sip] dns: cannot read \"%.200s\"",
+				    c->cfg.sip_dns);
 	return SG_OK;
 }
 
@@ -241,7 +260,12 @@ static void registrar_verify(struct sip_tp *tp, const mbedtls_x509_crt *peer,
 {
 	struct session *s = arg;
 
-	(void)tp;
+	if (s->verify_pending && s->verify_tp != tp) {
+		s->verify_busy = tp; /* one check at a time: this handshake is retried */
+		hal_loop_stop(&s->c->hal.loop);
+		return;
+	}
+	s->verify_tp = tp;
 	s->peer_ok = peer && !copy_one(&s->peer, peer) && !copy_one(&s->peer_issuer, issuer);
 	s->verify_pending = 1;
 	hal_loop_stop(&s->c->hal.loop);
@@ -293,6 +317,15 @@ int session_outside_loop(struct session *s)
 	struct sg_error e;
 	int64_t now;
 
+	if (s->verify_busy) {
+		sg_error_init(&e);
+		sg_error_set(&e, SG_E_NETWORK, "the other flow's registrar certificate was being "
+			     "checked for revocation: handshake retried");
+		sip_tp_tls_verified(s->verify_busy, &e);
+		s->verify_busy = NULL;
+		if (!s->verify_pending)
+			return 1;
+	}
 	if (!s->verify_pending)
 		return 0;
 	s->verify_pending = 0;
@@ -317,45 +350,126 @@ int session_outside_loop(struct session *s)
 		sg_error_set(&e, e.code, "the registrar's certificate%s: %.400s",
 			     e.code == SG_E_REVOKED ? " is revoked" : "", why);
 	}
-	sip_tp_tls_verified(s->tp, &e);
+	sip_tp_tls_verified(s->verify_tp ? s->verify_tp : s->tp, &e);
+	s->verify_tp = NULL;
 	return 1;
 }
 
-static sg_err make_transport(struct session *s, struct sg_error *e)
+static sg_err make_transport(struct session *s, struct sip_tp **tp, struct sg_error *e)
 {
 	struct cli *c = s->c;
 
 	if (s->kind == SIP_TP_UDP)
-		return sip_tp_udp_new(&c->hal, &s->tp, e);
+		return sip_tp_udp_new(&c->hal, tp, e);
 	if (s->kind == SIP_TP_TCP)
-		return sip_tp_tcp_new(&c->hal, &s->tp, e);
+		return sip_tp_tcp_new(&c->hal, tp, e);
 	struct sip_tls_conf tc = {
 		.anchors = s->reg_anchors.raw.p ? &s->reg_anchors : &s->anchors,
 		.client_chain = &s->chain,
 		.client_key = &s->key,
-		.server_name = s->host,
+		.server_name = s->host, /* RFC 5922: with RFC 3263, the domain */
+		.accept_target_name = c->cfg.sip_accept_target_name,
 		.verify_extra = c->cfg.sip_check_revocation ? registrar_verify : NULL,
 		.verify_arg = s,
 	};
-	return sip_tp_tls_new(&c->hal, &tc, &s->tp, e);
+	return sip_tp_tls_new(&c->hal, &tc, tp, e);
+}
+
+/* "name:port" of a target, or the configured registrar. */
+static void target_text(const struct session *s, const struct sip_target *t, char *buf,
+			size_t cap)
+{
+	if (t)
+		snprintf(buf, cap, "%s:%u", t->name, (unsigned)t->port);
+	else
+		snprintf(buf, cap, "%s:%u", s->host, (unsigned)s->port);
+}
+
+/* Which registrar is in use, said when it changes, and why. */
+static void say_registrar(struct session *s, const struct sip_reg_info *info)
+{
+	const struct sip_target *t = info->target;
+	char now[300];
+
+	target_text(s, t, now, sizeof(now));
+	if (!strcmp(now, s->reg_at)) {
+		s->reg_why[0] = '\0';
+		return;
+	}
+	if (!s->reg_at[0])
+		snprintf(s->reg_change, sizeof(s->reg_change), "%s",
+			 t ? "chosen by RFC 3263" : "configured");
+	else if (info->failback)
+		snprintf(s->reg_change, sizeof(s->reg_change),
+			 "failback, the preferred registrar answers again (was %s)", s->reg_at);
+	else
+		snprintf(s->reg_change, sizeof(s->reg_change), "%s",
+			 s->reg_why[0] ? s->reg_why : "the previous one failed");
+	if (!s->reg_at[0])
+		session_say(s, "registrar: %s (%s:%u)%s", now,
+			    t && t->addr[0] ? t->addr : t ? t->name : s->host,
+			    (unsigned)(t ? t->port : s->port),
+			    t ? ", chosen by RFC 3263" : "");
+	else
+		session_say(s, "registrar: now %s (%s:%u): %s", now,
+			    t && t->addr[0] ? t->addr : now, (unsigned)(t ? t->port : 0),
+			    s->reg_change);
+	snprintf(s->reg_at, sizeof(s->reg_at), "%s", now);
+	s->reg_why[0] = '\0';
 }
 
 static void on_state(const struct sip_reg_info *info, void *arg)
 {
 	struct session *s = arg;
 	enum session_event ev;
+	char at[300];
 
 	switch (info->state) {
 	case SIP_REG_SENT: /* when it is sent: after the registrar's checks */
+		if (s->resolve) {
+			size_t i;
+			const struct sip_target_list *l = sip_reg_targets(s->reg, &i);
+
+			if (l && i < l->n) {
+				if (s->c->verbose && s->target_shown == 0 && l->trace[0])
+					session_say(s, "RFC 3263 resolution of %s:\n%s", s->host,
+						    l->trace);
+				session_say(s, "REGISTER sent to %s:%u (target %zu of %zu: %s)",
+					    l->t[i].addr[0] ? l->t[i].addr : l->t[i].name,
+					    (unsigned)l->t[i].port, i + 1, l->n, l->t[i].name);
+				s->target_shown = i + 1;
+				return;
+			}
+		}
 		session_say(s, "REGISTER sent to %s:%u", s->host, s->port);
 		return;
 	case SIP_REG_REGISTERED:
 		if (!s->registered_ms)
 			s->registered_ms = hal_clock_mono_ms(&s->c->hal.clock) - s->c->t0;
 		session_say(s, "registered as %s (expires in %u s)", s->user, info->expires);
+		say_registrar(s, info);
 		ev = SESSION_REGISTERED;
 		break;
 	case SIP_REG_FAILED:
+		target_text(s, info->target, at, sizeof(at));
+		snprintf(s->reg_why, sizeof(s->reg_why), "%s failed (%.300s)", at,
+			 info->err ? info->err->detail : "?");
+		if (info->failback && info->will_retry) {
+			size_t i;
+			const struct sip_target_list *l = sip_reg_targets(s->reg, &i);
+
+			session_say(s, "failback: the preferred registrar %s; trying %s", s->reg_why,
+				    l && i < l->n ? l->t[i].name : "the next target");
+			s->reg_why[0] = '\0'; /* back where it was: nothing changed */
+			return;
+		}
+		if (info->failover && info->will_retry) { /* not a failure of the attempt yet */
+			session_say(s, "registrar failed (%s): trying the next target",
+				    info->err ? info->err->detail : "?");
+			return;
+		}
+		if (info->target)
+			session_say(s, "registrar %s", s->reg_why);
 		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
 		break;
 	case SIP_REG_UNREGISTERED:
@@ -388,12 +502,163 @@ static void on_tp_msg(const uint8_t *msg, size_t len, void *arg)
 	s->reg_msg(msg, len, s->reg_arg);
 }
 
+#if SIGNET_SIP_FLOWS > 1
+/* ---- [sip] flows = 2: two RFC 5626 flows (reg-id 1 and 2) ------------- */
+
+static const struct sip_reg *flow_reg(const struct session *s, int i)
+{
+	return i ? s->fl[1].reg : s->reg;
+}
+
+/* "ADDR:PORT (NAME)" of the target flow i uses now. */
+static void flow_where(const struct session *s, int i, char *buf, size_t cap)
+{
+	size_t k;
+	const struct sip_target_list *l = sip_reg_targets(flow_reg(s, i), &k);
+
+	if (l && k < l->n)
+		snprintf(buf, cap, "%s:%u (%s)", l->t[k].addr[0] ? l->t[k].addr : l->t[k].name,
+			 (unsigned)l->t[k].port, l->t[k].name);
+	else
+		snprintf(buf, cap, "%s:%u", s->host, (unsigned)s->port);
+}
+
+/* Flow 2 starts once flow 1 has a target (or failed), so that it can
+ * leave flow 1's target out (sip_reg_avoid). */
+static void flow2_start(struct session *s, const struct sip_reg_info *info)
+{
+	struct sg_error e;
+
+	if (s->fl[1].started || s->stopping)
+		return;
+	s->fl[1].started = 1;
+	/* a failure that flow 2 would meet too: not tried again */
+	if (info->state == SIP_REG_FAILED && (!info->will_retry || info->resolution)) {
+		s->fl[1].tried = 1;
+		return;
+	}
+	sg_error_init(&e);
+	if (sip_reg_start(s->fl[1].reg, &e) != SG_OK) {
+		session_say(s, "flow 2: cannot start: %s", e.detail);
+		s->fl[1].tried = 1;
+	}
+}
+
+static void on_flow_state(const struct sip_reg_info *info, void *arg)
+{
+	struct session_flow *f = arg;
+	struct session *s = f->s;
+	int i = f == &s->fl[1], n;
+	char where[400];
+
+	flow_where(s, i, where, sizeof(where));
+	switch (info->state) {
+	case SIP_REG_SENT:
+		session_say(s, "flow %d: REGISTER sent to %s", i + 1, where);
+		break;
+	case SIP_REG_REGISTERED:
+		f->registered = f->tried = 1;
+		session_say(s, "flow %d: registered at %s (reg-id %d, expires in %u s)", i + 1,
+			    where, i + 1, info->expires);
+		break;
+	case SIP_REG_FAILED:
+		f->registered = 0;
+		if (info->failover && info->will_retry) {
+			session_say(s, "flow %d: %s failed (%s): trying the next target", i + 1,
+				    where, info->err ? info->err->detail : "?");
+			return;
+		}
+		f->tried = 1;
+		session_say(s, "flow %d: failed at %s (%s)%s%u%s", i + 1, where,
+			    info->err ? info->err->detail : "?",
+			    info->will_retry ? "; retrying in " : "",
+			    info->will_retry ? info->retry_ms / 1000 : 0, info->will_retry ? " s" : "");
+		break;
+	case SIP_REG_UNREGISTERED:
+		f->unreg = 1;
+		f->registered = 0;
+		session_say(s, "flow %d: unregistered%s%s", i + 1, info->err ? ": " : "",
+			    info->err ? info->err->detail : "");
+		if (s->fl[!i].unreg) {
+			session_say(s, "unregistered");
+			if (s->on_event)
+				s->on_event(SESSION_UNREGISTERED, info, s->arg);
+		}
+		return;
+	default:
+		return;
+	}
+	if (!i)
+		flow2_start(s, info);
+	if (!s->fl[0].tried || !s->fl[1].tried || info->state == SIP_REG_SENT)
+		return; /* both flows are attempted before the sign-in says how it went */
+	n = s->fl[0].registered + s->fl[1].registered;
+	if (n) {
+		if (info->state != SIP_REG_REGISTERED && s->flows_told)
+			return; /* one flow lost, the other still registered */
+		s->flows_told = 1;
+		if (!s->registered_ms)
+			s->registered_ms = hal_clock_mono_ms(&s->c->hal.clock) - s->c->t0;
+		session_say(s, "registered as %s (%d of 2 flows)", s->user, n);
+		if (s->on_event)
+			s->on_event(SESSION_REGISTERED, info, s->arg);
+		return;
+	}
+	if (s->on_event)
+		s->on_event(info->will_retry ? SESSION_RETRYING : SESSION_FAILED, info, s->arg);
+}
+
+void session_flows_text(const struct session *s, char *buf, size_t cap)
+{
+	char where[2][300];
+	const char *st[2];
+
+	buf[0] = '\0';
+	if (!s->fl[1].reg || !cap)
+		return;
+	for (int i = 0; i < 2; i++) {
+		const struct session_flow *f = &s->fl[i];
+
+		flow_where(s, i, where[i], sizeof(where[i]));
+		st[i] = f->registered ? "registered" : f->unreg ? "unregistered"
+			: !f->started && i ? "waiting" : f->tried ? "failed" : "registering";
+	}
+	snprintf(buf, cap, "1 %s %.200s; 2 %s %.200s", st[0], where[0], st[1], where[1]);
+}
+
+/* Flow 2: its own TLS transport and client, reg-id 2; started later. */
+static sg_err flow2_new(struct session *s, struct sip_reg_cfg *rc, struct sg_error *e)
+{
+	sg_err err = make_transport(s, &s->fl[1].tp, e);
+
+	if (err)
+		return err;
+	rc->tp = s->fl[1].tp;
+	rc->reg_id = 2;
+	rc->arg = &s->fl[1];
+	err = sip_reg_new(&s->fl[1].reg, &s->c->hal, rc, e);
+	if (err)
+		return err;
+	sip_reg_avoid(s->reg, s->fl[1].reg);
+	sip_reg_avoid(s->fl[1].reg, s->reg);
+	return SG_OK;
+}
+#else
+void session_flows_text(const struct session *s, char *buf, size_t cap)
+{
+	(void)s;
+	if (cap)
+		buf[0] = '\0';
+}
+#endif
+
 static sg_err start_registration(struct session *s, struct sg_error *e)
 {
 	struct cli *c = s->c;
 	struct sip_reg_cfg rc = {
 		.registrar_host = s->host,
 		.registrar_port = s->port,
+		.resolve = s->resolve,
 		.tp = s->tp,
 		.aor = s->user,
 		.expires = (uint32_t)s->expires,
@@ -408,8 +673,24 @@ static sg_err start_registration(struct session *s, struct sg_error *e)
 		.arg = s,
 		.retry_base_s = (uint32_t)c->cfg.sip_retry_base,
 	};
-	sg_err err = sip_reg_new(&s->reg, &c->hal, &rc, e);
+	sg_err err;
 
+#if SIGNET_SIP_FLOWS > 1
+	memset(s->fl, 0, sizeof(s->fl));
+	s->flows_told = 0;
+	s->fl[0].started = 1;
+	if (s->flows == 2) {
+		s->fl[0].s = s->fl[1].s = s;
+		rc.reg_id = 1;
+		rc.on_state = on_flow_state;
+		rc.arg = &s->fl[0];
+	}
+#endif
+	err = sip_reg_new(&s->reg, &c->hal, &rc, e);
+#if SIGNET_SIP_FLOWS > 1
+	if (!err && s->flows == 2)
+		err = flow2_new(s, &rc, e);
+#endif
 	if (!err && c->verbose) {
 		s->reg_event = s->tp->on_event;
 		s->reg_msg = s->tp->on_msg;
@@ -423,14 +704,55 @@ static sg_err start_registration(struct session *s, struct sg_error *e)
 	return err;
 }
 
+/* A local address went away: when it is the connection's, a new
+ * connection registers again (the Contact follows the new address). */
+static void on_addr(int handle, int events, void *arg)
+{
+	struct session *s = arg;
+	char gone[64], local[80], *colon;
+	const char *l;
+
+	(void)events;
+	if (hal_net_addr_event(&s->c->hal.net, handle, gone, sizeof(gone)) != HAL_OK || !s->reg ||
+	    !s->tp || !s->tp->ops->local || !(l = s->tp->ops->local(s->tp->ctx)))
+		return;
+	snprintf(local, sizeof(local), "%s", l[0] == '[' ? l + 1 : l);
+	colon = strrchr(local, l[0] == '[' ? ']' : ':');
+	if (colon)
+		*colon = '\0';
+	if (strcmp(local, gone))
+		return;
+	session_say(s, "local address %s went away: reconnecting", gone);
+	sip_reg_reconnect(s->reg, "the connection's local address went away");
+}
+
+static void watch_addresses(struct session *s)
+{
+	const struct hal *h = &s->c->hal;
+
+	if (s->addr_h >= 0 || hal_net_addr_watch(&h->net, &s->addr_h) != HAL_OK) {
+		return;
+	}
+	if (hal_loop_watch(&h->loop, s->addr_h, HAL_LOOP_READ, on_addr, s) != HAL_OK) {
+		hal_net_close(&h->net, s->addr_h);
+		s->addr_h = -1;
+	}
+}
+
 sg_err session_connect(struct session *s, struct sg_error *e)
 {
 	s->stopping = 0;
 	s->registered_ms = 0;
-	if (build_chain(s, e) || make_transport(s, e) || start_registration(s, e))
+	s->reg_at[0] = s->reg_why[0] = s->reg_change[0] = '\0'; /* a new sign-in */
+	if (build_chain(s, e) || make_transport(s, &s->tp, e) || start_registration(s, e))
 		return e ? e->code : SG_E_INTERNAL;
-	session_say(s, "connecting to %s:%u over %s", s->host, s->port,
-		    s->kind == SIP_TP_TLS ? "TLS" : s->kind == SIP_TP_TCP ? "TCP" : "UDP");
+	watch_addresses(s);
+	s->target_shown = 0;
+	if (s->resolve)
+		session_say(s, "resolving %s (RFC 3263: NAPTR, SRV _sips._tcp, A/AAAA)", s->host);
+	else
+		session_say(s, "connecting to %s:%u over %s", s->host, s->port,
+			    s->kind == SIP_TP_TLS ? "TLS" : s->kind == SIP_TP_TCP ? "TCP" : "UDP");
 	return SG_OK;
 }
 
@@ -442,6 +764,17 @@ int session_stop(struct session *s, const char *why, uint32_t timeout_ms)
 	if (!s->reg)
 		return -1;
 	session_say(s, "%s: unregistering", why);
+#if SIGNET_SIP_FLOWS > 1
+	if (s->fl[1].reg) {
+		int ok;
+
+		s->fl[0].unreg = s->fl[1].unreg = 0;
+		ok = sip_reg_stop(s->reg, timeout_ms, NULL) == SG_OK;
+		if (sip_reg_stop(s->fl[1].reg, timeout_ms, NULL) != SG_OK)
+			s->fl[1].unreg = 1;
+		return ok ? 0 : -1;
+	}
+#endif
 	return sip_reg_stop(s->reg, timeout_ms, NULL) == SG_OK ? 0 : -1;
 }
 
@@ -478,9 +811,21 @@ void session_close(struct session *s)
 	if (s->reg)
 		sip_reg_free(s->reg);
 	s->reg = NULL;
+	if (s->addr_h >= 0) {
+		hal_loop_watch(&s->c->hal.loop, s->addr_h, 0, NULL, NULL);
+		hal_net_close(&s->c->hal.net, s->addr_h);
+		s->addr_h = -1;
+	}
+	s->verify_tp = s->verify_busy = NULL;
 	if (s->tp)
 		s->tp->ops->destroy(s->tp->ctx);
 	s->tp = NULL;
+#if SIGNET_SIP_FLOWS > 1
+	sip_reg_free(s->fl[1].reg);
+	if (s->fl[1].tp)
+		s->fl[1].tp->ops->destroy(s->fl[1].tp->ctx);
+	memset(s->fl, 0, sizeof(s->fl));
+#endif
 	token_pk_free(&s->key);
 	mbedtls_pk_init(&s->key);
 	mbedtls_x509_crt_free(&s->chain);

@@ -40,6 +40,15 @@ enum session_event {
 typedef void (*session_event_h)(enum session_event ev, const struct sip_reg_info *info,
 				void *arg);
 
+/* [sip] flows = 2 (RFC 5626): one of the two registrations. Flow 1's
+ * transport and client are session.tp and session.reg; flow 2's here. */
+struct session_flow {
+	struct session *s;
+	struct sip_tp *tp;         /* flow 2 only */
+	struct sip_reg *reg;       /* flow 2 only */
+	int started, tried, registered, unreg;
+};
+
 struct session {
 	struct cli *c;
 	/* Settings (NULL: from the configuration, see session_settle). */
@@ -57,6 +66,11 @@ struct session {
 	char host[256];
 	uint16_t port;
 	enum sip_tp_kind kind;
+	int resolve;               /* no registrar given: RFC 3263 on the domain in host */
+	size_t target_shown;       /* --verbose: the target last said (+1; 0: none) */
+	char reg_at[300];          /* the registrar registered with ("": none yet) */
+	char reg_why[640];         /* why the next one may differ ("": nothing failed) */
+	char reg_change[700];      /* why reg_at is the one in use ("": not said yet) */
 	uint64_t registered_ms;    /* since start, when the 200 OK came (0: not yet) */
 	int stopping;
 	const char *untrusted_file;/* the intermediates' file in force (NULL: none) */
@@ -66,6 +80,7 @@ struct session {
 	mbedtls_pk_context key;
 	struct sip_tp *tp;
 	struct sip_reg *reg;
+	int addr_h;                /* the HAL's address-change handle (-1: none) */
 	/* [sip] check_revocation: the registrar's certificate is checked for
 	 * revocation outside the loop (it may fetch OCSP/CRL over HTTP), with
 	 * [sip] revocation and on_unavailable. */
@@ -78,6 +93,12 @@ struct session {
 	sip_tp_event_h reg_event;  /* --verbose: the client's handlers, wrapped */
 	sip_tp_msg_h reg_msg;      /* (both: the transport has one arg for both) */
 	void *reg_arg;
+	struct sip_tp *verify_tp;  /* the transport whose registrar is being checked */
+	struct sip_tp *verify_busy;/* flows = 2: the other flow's handshake, arrived
+				    * meanwhile: failed (retried) outside the loop */
+	int flows;                 /* 2: [sip] flows = 2 (fl[]), else 1 */
+	int flows_told;            /* SESSION_REGISTERED given once both flows were tried */
+	struct session_flow fl[2];
 };
 
 void session_init(struct session *s, struct cli *c);
@@ -119,6 +140,10 @@ sg_err session_cert_renewed(struct session *s, struct sg_error *e);
  * the loop. Returns 0, or -1 when there is nothing to wait for (no
  * registration client, or it could not start). Once only. */
 int session_stop(struct session *s, const char *why, uint32_t timeout_ms);
+
+/* [sip] flows = 2: each flow's state and target, "1 registered
+ * ADDR:PORT (NAME); 2 failed ..." into buf; "" with one flow. */
+void session_flows_text(const struct session *s, char *buf, size_t cap);
 
 /* Releases the per-card part: registration client, transport, key and
  * chain, the token (logged out). The settings and trust stay. */

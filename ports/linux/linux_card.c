@@ -2,7 +2,13 @@
  * linux_card.c: smart-card readers through pcsc-lite (pcscd).
  *
  * The PC/SC context is made on first use and made again after pcscd went
- * away, so the port starts without pcscd and survives its restart.
+ * away (SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED, SCARD_E_INVALID_HANDLE),
+ * so the port starts without pcscd and survives its restart: list() tries
+ * once more with a new context, no more (the caller's poll paces retries).
+ * A card handle does not survive a restart (pcscd powers the card down, so
+ * the card forgets its PIN): transmit() then says HAL_EREMOVED, as for
+ * SCARD_W_RESET_CARD (another program reset the card), and the caller
+ * connects again.
  * wait() watches the readers given plus the "\\?PnP?\Notification"
  * pseudo-reader, so a reader plugged in (or pulled) also ends the wait:
  * the caller lists the readers again after any HAL_OK.
@@ -109,27 +115,35 @@ static int card_list(void *ctx, struct hal_reader *readers, size_t max, size_t *
 {
 	struct card_ctx *cc = ctx;
 	SCARD_READERSTATE st[HAL_CARD_MAX_READERS];
-	DWORD len = 0;
+	DWORD len;
 	const char *p;
 	size_t i, count = 0;
 	LONG rv;
-	int r;
 
 	*n = 0;
-	r = card_context(cc);
-	if (r != HAL_OK)
-		return r;
-	free(cc->names);
-	cc->names = NULL;
-	rv = SCardListReaders(cc->sc, NULL, NULL, &len);
-	if (rv == SCARD_S_SUCCESS) {
-		cc->names = malloc(len ? len : 1);
-		if (!cc->names)
-			return HAL_ENOMEM;
-		rv = SCardListReaders(cc->sc, NULL, cc->names, &len);
+	/* A context from before a pcscd restart fails once (no service,
+	 * invalid handle): made again, one more try, no more. */
+	for (int tries = 0;; tries++) {
+		int had = cc->have_sc, r = card_context(cc);
+
+		if (r != HAL_OK)
+			return r;
+		free(cc->names);
+		cc->names = NULL;
+		len = 0;
+		rv = SCardListReaders(cc->sc, NULL, NULL, &len);
+		if (rv == SCARD_S_SUCCESS) {
+			cc->names = malloc(len ? len : 1);
+			if (!cc->names)
+				return HAL_ENOMEM;
+			rv = SCardListReaders(cc->sc, NULL, cc->names, &len);
+		}
+		if (rv == SCARD_S_SUCCESS)
+			break;
+		r = card_check(cc, rv);
+		if (tries || !had || cc->have_sc)
+			return r;
 	}
-	if (rv != SCARD_S_SUCCESS)
-		return card_check(cc, rv);
 	if (max > HAL_CARD_MAX_READERS)
 		max = HAL_CARD_MAX_READERS;
 	memset(st, 0, sizeof(st));

@@ -60,6 +60,11 @@ int linux_log_init(struct hal_log *l, const char *ident, int use_syslog,
 		   enum hal_log_level level);
 void linux_log_fini(struct hal_log *l);
 
+/* The resolver on c-ares, on loop (linux_dns.c); a board without c-ares
+ * (FEATURE_DNS=0) links off/linux_dns_off.c, which leaves it unset. */
+int linux_dns_init(struct hal_dns *d, const struct hal_loop *loop);
+void linux_dns_fini(struct hal_dns *d);
+
 int linux_p11_init(struct hal_p11 *p);
 void linux_p11_fini(struct hal_p11 *p);
 

@@ -21,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
 #include "linux_dev.h"
 
 struct net_lookup {
@@ -331,7 +334,72 @@ static int net_local(void *ctx, int handle, char *buf, size_t cap)
 	return n > 0 && (size_t)n < cap ? HAL_OK : HAL_ENOMEM;
 }
 
+/* rtnetlink: the kernel's address notices, on a non-blocking socket. */
+static int net_addr_watch(void *ctx, int *handle)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	(void)ctx;
+	if (fd < 0)
+		return HAL_EIO;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return HAL_EIO;
+	}
+	*handle = fd;
+	return HAL_OK;
+}
+
+/* One RTM_DELADDR's address (IFA_LOCAL, else IFA_ADDRESS) into gone. */
+static int net_addr_gone(const struct nlmsghdr *h, char *gone, size_t cap)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifa));
+	const void *addr = NULL;
+	char text[INET6_ADDRSTRLEN];
+
+	if (len < 0 || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return 0;
+	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		size_t want = ifa->ifa_family == AF_INET ? 4 : 16;
+
+		if ((a->rta_type == IFA_LOCAL || (a->rta_type == IFA_ADDRESS && !addr)) &&
+		    RTA_PAYLOAD(a) == want)
+			addr = RTA_DATA(a);
+	}
+	if (!addr || !inet_ntop(ifa->ifa_family, addr, text, sizeof(text)))
+		return 0;
+	return snprintf(gone, cap, "%s", text) > 0;
+}
+
+static int net_addr_event(void *ctx, int handle, char *gone, size_t cap)
+{
+	uint32_t buf[2048]; /* 8 KB, aligned for nlmsghdr */
+	int r = HAL_EAGAIN;
+
+	(void)ctx;
+	if (handle < 0 || !gone || !cap)
+		return HAL_EINVAL;
+	gone[0] = '\0';
+	for (int i = 0; i < 64; i++) { /* drain, bounded */
+		ssize_t n = recv(handle, buf, sizeof(buf), MSG_DONTWAIT);
+		int left = (int)n;
+
+		if (n <= 0)
+			break;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left))
+			if (h->nlmsg_type == RTM_DELADDR && net_addr_gone(h, gone, cap))
+				r = HAL_OK;
+	}
+	return r;
+}
+
 static const struct hal_net_ops net_ops = {
+	.addr_watch = net_addr_watch,
+	.addr_event = net_addr_event,
 	.connect = net_connect,
 	.send = net_send,
 	.recv = net_recv,

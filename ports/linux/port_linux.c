@@ -27,6 +27,8 @@ int port_linux_init(struct hal *hal, const struct port_linux_opts *opts)
 	if (r == HAL_OK)
 		r = linux_net_init(&hal->net);
 	if (r == HAL_OK)
+		r = linux_dns_init(&hal->dns, &hal->loop);
+	if (r == HAL_OK)
 		r = linux_card_init(&hal->card);
 	if (r == HAL_OK)
 		r = linux_p11_init(&hal->p11);
@@ -64,6 +66,7 @@ void port_linux_fini(struct hal *hal)
 	linux_p11_fini(&hal->p11);
 	linux_card_fini(&hal->card);
 	linux_net_fini(&hal->net);
+	linux_dns_fini(&hal->dns);
 	linux_loop_fini(&hal->loop);
 	linux_storage_fini(&hal->storage);
 	linux_devkey_fini(&hal->devkey);

@@ -89,6 +89,7 @@ void port_test_free(struct port_test *pt)
 		return;
 	pt_keypad_free(pt);
 	pt_storage_free(pt);
+	pt_dns_free(pt);
 	pt_loop_free(pt);
 	pt_text_free(&pt->transcript);
 	pt_text_free(&pt->log);
@@ -114,6 +115,8 @@ void port_test_hal(struct port_test *pt, struct hal *hal)
 	hal->loop.ctx = pt;
 	hal->devkey.ops = &pt_devkey_ops;
 	hal->devkey.ctx = pt;
+	hal->dns.ops = &pt_dns_ops;
+	hal->dns.ctx = pt;
 	/* The mandatory devices (hal.h) are always there. */
 	assert(hal_missing(hal) == NULL);
 }

@@ -114,6 +114,27 @@ void port_test_loop_ready(struct port_test *pt, int handle, int events);
 int port_test_loop_run_for(struct port_test *pt, uint64_t ms);
 size_t port_test_loop_timers(const struct port_test *pt);
 
+/* --- dns -------------------------------------------------------------
+ * A scripted resolver. Until port_test_dns() is called every query says
+ * HAL_ENOTSUP (a board without a resolver). The script has one line per
+ * record or fate (fields separated by spaces):
+ *   NAPTR name order pref flags services replacement ttl
+ *   SRV name priority weight port target ttl
+ *   A name address ttl          AAAA name address ttl
+ *   NXDOMAIN name    TIMEOUT name    SERVFAIL name
+ * A query gets the records of its name and type (at most HAL_DNS_MAX_RR,
+ * in script order) after the answer delay (default 5 ms); a name the
+ * script knows but without that type answers no records; a name it does
+ * not know is NXDOMAIN; TIMEOUT answers HAL_ETIMEDOUT once the query's
+ * timeout has passed, SERVFAIL HAL_EIO. Returns 0, or -1 (and loads
+ * nothing more) at a line it cannot read. Adds to what was loaded. */
+int port_test_dns(struct port_test *pt, const char *script);
+void port_test_dns_delay(struct port_test *pt, uint32_t ms);
+/* The queries asked so far, "TYPE name\n" each. */
+const char *port_test_dns_log(const struct port_test *pt);
+/* The last list given to hal_dns_servers ("" for none). */
+const char *port_test_dns_servers(const struct port_test *pt);
+
 /* --- faults ---------------------------------------------------------- */
 enum port_test_fault {
 	PORT_TEST_FAULT_RNG,           /* fill fails with HAL_EIO */

@@ -51,6 +51,27 @@ struct pt_ready {
 	int fd, events;
 };
 
+#define PT_DNS_MAX 64
+#define PT_DNS_QMAX 16
+
+/* One line of the DNS script: a record (type != 0), or a name's fate
+ * (type 0, status HAL_ENOENT / HAL_ETIMEDOUT / HAL_EIO). */
+struct pt_dns_ent {
+	int type;
+	int status;
+	char name[HAL_DNS_NAME_MAX + 1];
+	struct hal_dns_rr rr;
+};
+
+struct port_test;
+struct pt_dns_q {
+	struct port_test *pt;
+	int used, id, timer, type, status;
+	char name[HAL_DNS_NAME_MAX + 1];
+	hal_dns_done_h h;
+	void *arg;
+};
+
 struct port_test {
 	/* keypad */
 	char *keys;
@@ -86,6 +107,15 @@ struct port_test {
 	struct pt_ready ready[PT_MAX_READY];
 	size_t nready;
 	int stop, running;
+	/* dns */
+	int dns_on;
+	struct pt_dns_ent dns[PT_DNS_MAX];
+	size_t ndns;
+	struct pt_dns_q dnsq[PT_DNS_QMAX];
+	int dns_next_id;
+	uint32_t dns_delay;
+	struct pt_text dns_log;
+	char dns_servers[128];
 	/* faults: -1 disarmed, else calls left before the failing one */
 	int fault[PORT_TEST_FAULT_COUNT_];
 };
@@ -101,9 +131,11 @@ extern const struct hal_storage_ops pt_storage_ops;
 extern const struct hal_log_ops pt_log_ops;
 extern const struct hal_loop_ops pt_loop_ops;
 extern const struct hal_devkey_ops pt_devkey_ops;
+extern const struct hal_dns_ops pt_dns_ops;
 
 void pt_keypad_free(struct port_test *pt);
 void pt_storage_free(struct port_test *pt);
 void pt_loop_free(struct port_test *pt);
+void pt_dns_free(struct port_test *pt);
 
 #endif

@@ -40,6 +40,9 @@ FUZZ_FLAGS ?=
 FUZZ_TESTPORT := $(wildcard ports/test/*.c)
 
 FUZZ_EXTRA_config := firmware/signin/config.c
+# c-ares reads the records; linux_dns_answer.c walks the answer for TTLs.
+FUZZ_EXTRA_dns := ports/linux/linux_dns_answer.c
+FUZZ_LIBS_dns := -lcares
 FUZZ_EXTRA_apdu := $(FUZZ_TESTPORT) tests/fuzz/fz_card.c
 # libcoap parses the CoAP message; est_coap_msg.c takes the answer out of it.
 FUZZ_EXTRA_estcoap := firmware/coap/est_coap_msg.c

@@ -255,6 +255,9 @@ static void run_until(struct conn *c, const int *what)
 
 /* The verify_extra hook of the next conn_open (NULL: none). */
 static sip_tls_verify_h conn_verify;
+/* RFC 3263 target name and accept_target_name of the next conn_open. */
+static const char *conn_target;
+static int conn_accept;
 
 /* Opens a TLS transport to 127.0.0.1:port and runs until up or down. */
 static void conn_open(struct conn *c, const struct client *cl, const mbedtls_x509_crt *anchors,
@@ -266,6 +269,7 @@ static void conn_open(struct conn *c, const struct client *cl, const mbedtls_x50
 		.client_key = cl ? (mbedtls_pk_context *)&cl->key : NULL,
 		.server_name = server_name,
 		.verify_extra = conn_verify,
+		.accept_target_name = conn_accept,
 	};
 	struct sg_error e;
 
@@ -278,6 +282,7 @@ static void conn_open(struct conn *c, const struct client *cl, const mbedtls_x50
 	c->tp->on_msg = on_msg;
 	c->tp->on_event = on_event;
 	c->tp->arg = c;
+	c->tp->target_name = conn_target;
 	assert_int_equal(c->tp->ops->open(c->tp->ctx, "127.0.0.1", (uint16_t)port, timeout_ms, &e),
 			 SG_OK);
 	/* never reported from inside open() */
@@ -547,6 +552,8 @@ static void test_kamailio_register(void **state)
 struct name_case {
 	const char *server_name;
 	int untrusted_anchors;
+	const char *target; /* tp->target_name (RFC 3263 SRV target) */
+	int accept;         /* accept_target_name */
 	sg_err want;
 	const char *words[3];
 };
@@ -565,16 +572,25 @@ static void check_down(const struct conn *c, sg_err want, const char *const *wor
 static void test_registrar_name(void **state)
 {
 	static const struct name_case cases[] = {
-		{REGISTRAR, 0, SG_OK, {NULL}},
-		{"127.0.0.1", 0, SG_OK, {NULL}},
-		{"[127.0.0.1]", 0, SG_E_CERT_UNTRUSTED, {"host name", NULL}}, /* not an IPv6 literal */
-		{"wrong.example.test", 0, SG_E_CERT_UNTRUSTED,
+		{REGISTRAR, 0, NULL, 0, SG_OK, {NULL}},
+		{"127.0.0.1", 0, NULL, 0, SG_OK, {NULL}},
+		{"[127.0.0.1]", 0, NULL, 0, SG_E_CERT_UNTRUSTED, {"host name", NULL}}, /* not IPv6 */
+		{"wrong.example.test", 0, NULL, 0, SG_E_CERT_UNTRUSTED,
 		 {"registrar's certificate", "host name", "expected wrong.example.test"}},
-		{"::1", 0, SG_E_CERT_UNTRUSTED, {"expected IP address ::1", "IP 127.0.0.1", NULL}},
-		{"127.0.0.2", 0, SG_E_CERT_UNTRUSTED,
+		{"::1", 0, NULL, 0, SG_E_CERT_UNTRUSTED,
+		 {"expected IP address ::1", "IP 127.0.0.1", NULL}},
+		{"127.0.0.2", 0, NULL, 0, SG_E_CERT_UNTRUSTED,
 		 {"expected IP address 127.0.0.2", REGISTRAR, NULL}},
-		{REGISTRAR, 1, SG_E_CERT_UNTRUSTED,
+		{REGISTRAR, 1, NULL, 0, SG_E_CERT_UNTRUSTED,
 		 {"registrar's certificate", "not trusted", "signet test registrar CA"}},
+		/* RFC 5922: the domain is expected; the SRV target only when allowed */
+		{"domain.example.test", 0, REGISTRAR, 0, SG_E_CERT_UNTRUSTED,
+		 {"names the SRV target " REGISTRAR, "not the domain domain.example.test",
+		  "accept_target_name = yes"}},
+		{"domain.example.test", 0, REGISTRAR, 1, SG_OK, {NULL}},
+		{"DOMAIN.example.test", 0, "REGISTRAR-not-named.example.test", 1, SG_E_CERT_UNTRUSTED,
+		 {"host name", "expected DOMAIN.example.test", NULL}},
+		{REGISTRAR, 0, "other.example.test", 0, SG_OK, {NULL}}, /* the domain is named */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -582,8 +598,12 @@ static void test_registrar_name(void **state)
 		struct conn c;
 
 		print_message("case %zu: %s\n", i, k->server_name);
+		conn_target = k->target;
+		conn_accept = k->accept;
 		conn_open(&c, &alice, k->untrusted_anchors ? &client_ca : &server_ca, k->server_name,
 			  kam_tls, 10000);
+		conn_target = NULL;
+		conn_accept = 0;
 		if (k->want == SG_OK)
 			assert_true(c.up);
 		else
