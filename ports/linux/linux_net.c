@@ -385,14 +385,25 @@ static int net_addr_event(void *ctx, int handle, char *gone, size_t cap)
 	gone[0] = '\0';
 	for (int i = 0; i < 64; i++) { /* drain, bounded */
 		ssize_t n = recv(handle, buf, sizeof(buf), MSG_DONTWAIT);
-		int left = (int)n;
+		const unsigned char *p = (const unsigned char *)buf;
+		size_t left = n > 0 ? (size_t)n : 0;
 
 		if (n <= 0)
 			break;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left))
+		/* NLMSG_OK/NLMSG_NEXT by hand: their int length mixes signs */
+		while (left >= sizeof(struct nlmsghdr)) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)(const void *)p;
+			size_t len = h->nlmsg_len, step = NLMSG_ALIGN(len);
+
+			if (len < sizeof(*h) || len > left)
+				break;
 			if (h->nlmsg_type == RTM_DELADDR && net_addr_gone(h, gone, cap))
 				r = HAL_OK;
+			if (step >= left)
+				break;
+			p += step;
+			left -= step;
+		}
 	}
 	return r;
 }
