@@ -256,6 +256,50 @@ void itest_stop(int pid)
 	waitpid(pid, NULL, 0);
 }
 
+int itest_log_count(const char *name, const char *text)
+{
+	char path[700], line[4096];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.log", itest_scratch(), name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	fclose(f);
+	return n;
+}
+
+int itest_wait_count(const char *name, const char *text, int n, int seconds)
+{
+	for (int i = 0; i < seconds * 10; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		if (itest_log_count(name, text) >= n)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "waited %d s for %d x '%s' in %s.log\n", seconds, n, text, name);
+	return -1;
+}
+
+int itest_state_json(int port, char *out, size_t cap)
+{
+	char path[700];
+
+	if (itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state > '%s/state.json' "
+		     "2>&1",
+		     port, itest_scratch()))
+		return -1;
+	snprintf(path, sizeof(path), "%s/state.json", itest_scratch());
+	if (itest_read_file(path, out, cap))
+		return -1;
+	fprintf(stderr, "state: %s\n", out);
+	return 0;
+}
+
 int itest_wait_log(const char *name, const char *text)
 {
 	char path[600], buf[8192];

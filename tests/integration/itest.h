@@ -49,6 +49,18 @@ int itest_spawn(const char *name, const char *fmt, ...) __attribute__((format(pr
 /* Waits up to 20 s until 127.0.0.1:port accepts a connection. */
 int itest_wait_port(int port);
 
+/* Lines of scratch/<name>.log (a process started by itest_spawn) that
+ * contain text; 0 when there is no such log. */
+int itest_log_count(const char *name, const char *text);
+
+/* Waits up to seconds for the n-th such line: 0, or -1 (said) when it did
+ * not come. */
+int itest_wait_count(const char *name, const char *text, int n, int seconds);
+
+/* GETs `signet run`'s state resource (coap://127.0.0.1:port/state, see
+ * doc/enrolment.md) into out (printed); 0, or -1 when coap-client failed. */
+int itest_state_json(int port, char *out, size_t cap);
+
 /* Waits up to 20 s until scratch/<name>.log contains text (for servers
  * that a bare connect would upset, like `openssl ocsp`). */
 int itest_wait_log(const char *name, const char *text);

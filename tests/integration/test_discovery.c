@@ -204,32 +204,6 @@ static int signin_once(const char *conf)
 				conf);
 }
 
-/* Lines of scratch/<name>.log containing text. */
-static int count(const char *name, const char *text)
-{
-	char path[700], line[4096];
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/%s.log", itest_scratch(), name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, text) != NULL;
-	fclose(f);
-	return n;
-}
-
-static int wait_count(const char *name, const char *text, int n, int seconds)
-{
-	for (int i = 0; i < seconds * 10; i++) {
-		if (count(name, text) >= n)
-			return 0;
-		usleep(100 * 1000);
-	}
-	return -1;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -303,10 +277,10 @@ static void test_srv_preferred(void **state)
 			      "exec %s signin --verbose --config '%s' --user sip:alice@example.test "
 			      "--token 'pkcs11:object=alice' --pin-fd 3 3<<EOF\n" PIN "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("signin-srv", "registered as sip:alice@example.test", 1, 30), 0);
+	assert_int_equal(itest_wait_count("signin-srv", "registered as sip:alice@example.test", 1, 30), 0);
 	sent_to(0, want, sizeof(want));
-	assert_int_equal(count("signin-srv", want), 1);
-	assert_true(count("signin-srv", "target 1 of 2: a.example.test") >= 1);
+	assert_int_equal(itest_log_count("signin-srv", want), 1);
+	assert_true(itest_log_count("signin-srv", "target 1 of 2: a.example.test") >= 1);
 	assert_true(bound(0));
 	/* Replicated: node b learns the binding through dmq_usrloc. */
 	assert_int_equal(wait_bound(1, 1, 20), 0);
@@ -366,23 +340,6 @@ static void test_a_only_5061(void **state)
 	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
 }
 
-/* signet run on a; a crashes (SIGKILL): registered on b, which already
- * had the binding through dmq and keeps it. */
-/* The state resource's JSON (signet run's [enroll] state_port, read with
- * coap-client) into out. */
-static void get_state(int port, char *js, size_t cap)
-{
-	char path[700];
-
-	assert_int_equal(itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state > "
-				  "'%s/state.json' 2>&1",
-				  port, itest_scratch()),
-			 0);
-	snprintf(path, sizeof(path), "%s/state.json", itest_scratch());
-	assert_int_equal(itest_read_file(path, js, cap), 0);
-	print_message("state: %s\n", js);
-}
-
 static void test_run_failover(void **state)
 {
 	char conf[700], want[100], js[4096];
@@ -397,29 +354,29 @@ static void test_run_failover(void **state)
 	run_pid = itest_spawn("run", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("run", "status: Registered", 1, 30), 0);
+	assert_int_equal(itest_wait_count("run", "status: Registered", 1, 30), 0);
 	sent_to(0, want, sizeof(want));
-	assert_true(count("run", want) >= 1);
+	assert_true(itest_log_count("run", want) >= 1);
 	assert_true(bound(0));
 	assert_int_equal(wait_bound(1, 1, 20), 0); /* replication works */
-	get_state(state_port, js, sizeof(js));
+	assert_int_equal(itest_state_json(state_port, js, sizeof(js)), 0);
 	assert_non_null(strstr(js, "\"registrar\":\"a.example.test:"));
 	assert_non_null(strstr(js, "\"registrar_change\":\"chosen by RFC 3263\""));
 
 	double t0 = now_s();
 	cluster_kill(0);
 	sent_to(1, want, sizeof(want));
-	assert_int_equal(wait_count("run", want, 1, 60), 0);
-	assert_int_equal(wait_count("run", "status: Registered", 2, 60), 0);
+	assert_int_equal(itest_wait_count("run", want, 1, 60), 0);
+	assert_int_equal(itest_wait_count("run", "status: Registered", 2, 60), 0);
 	print_message("failover: registered on b %.2f s after a was killed\n", now_s() - t0);
 	/* Why: the lost registrar is said, a's failure skipped to the next
 	 * target, and b named as the target. */
-	assert_true(count("run", "registration failed (the registrar 127.0.0.2:") >= 1);
-	assert_true(count("run", "trying the next target") >= 1);
-	assert_true(count("run", "target 2 of 2: b.example.test") >= 1);
+	assert_true(itest_log_count("run", "registration failed (the registrar 127.0.0.2:") >= 1);
+	assert_true(itest_log_count("run", "trying the next target") >= 1);
+	assert_true(itest_log_count("run", "target 2 of 2: b.example.test") >= 1);
 	assert_true(bound(1));
 	/* the state resource says so too: b in use, because a failed */
-	get_state(state_port, js, sizeof(js));
+	assert_int_equal(itest_state_json(state_port, js, sizeof(js)), 0);
 	assert_non_null(strstr(js, "\"registration\":\"registered\""));
 	assert_non_null(strstr(js, "\"registrar\":\"b.example.test:"));
 	assert_non_null(strstr(js, "\"registrar_change\":\"a.example.test:"));
@@ -448,25 +405,25 @@ static void test_run_failback(void **state)
 	run_pid = itest_spawn("run-fb", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("run-fb", "status: Registered", 1, 30), 0);
-	assert_true(count("run-fb", want_a) >= 1);
-	assert_true(count("run-fb", "registered as sip:alice@example.test (expires in 20 s)") >= 1);
+	assert_int_equal(itest_wait_count("run-fb", "status: Registered", 1, 30), 0);
+	assert_true(itest_log_count("run-fb", want_a) >= 1);
+	assert_true(itest_log_count("run-fb", "registered as sip:alice@example.test (expires in 20 s)") >= 1);
 
 	double t0 = now_s();
 	cluster_kill(0);
-	assert_int_equal(wait_count("run-fb", "registrar: now b.example.test", 1, 60), 0);
+	assert_int_equal(itest_wait_count("run-fb", "registrar: now b.example.test", 1, 60), 0);
 	assert_int_equal(wait_bound(1, 1, 20), 0);
 	double t1 = now_s();
 	print_message("failback case: on b %.2f s after a was killed\n", t1 - t0);
 
-	int sent_a = count("run-fb", want_a);
+	int sent_a = itest_log_count("run-fb", want_a);
 	assert_int_equal(cluster_node_start(0, SHORT_EXPIRY), 0);
 	double t2 = now_s();
 	snprintf(line, sizeof(line),
 		 "registrar: now a.example.test:%d (127.0.0.2:%d): failback, the preferred "
 		 "registrar answers again (was b.example.test:%d)",
 		 nodes[0].tls, nodes[0].tls, nodes[1].tls);
-	if (wait_count("run-fb", line, 1, 60)) {
+	if (itest_wait_count("run-fb", line, 1, 60)) {
 		itest_sh("cat '%s/run-fb.log'", itest_scratch());
 		fail_msg("no failback to a within 60 s of its restart (wanted: %s)", line);
 	}
@@ -476,7 +433,7 @@ static void test_run_failback(void **state)
 		 itest_scratch());
 	/* The refresh went to a (a new REGISTER to it), a holds the contact,
 	 * and signet stays registered. */
-	assert_true(count("run-fb", want_a) > sent_a);
+	assert_true(itest_log_count("run-fb", want_a) > sent_a);
 	assert_true(bound(0));
 	assert_int_equal(kill(run_pid, 0), 0);
 	/* case_teardown starts both nodes again with the usual expiries. */
@@ -532,15 +489,15 @@ static void test_both_down_backoff(void **state)
 	run_pid = itest_spawn("run2", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("run2", "status: Registered", 1, 30), 0);
+	assert_int_equal(itest_wait_count("run2", "status: Registered", 1, 30), 0);
 	cluster_kill(0);
 	cluster_kill(1);
-	assert_int_equal(wait_count("run2", "retrying in", 1, 60), 0);
-	assert_true(count("run2", "trying the next target") >= 1);
+	assert_int_equal(itest_wait_count("run2", "retrying in", 1, 60), 0);
+	assert_true(itest_log_count("run2", "trying the next target") >= 1);
 	assert_int_equal(cluster_node_start(1, ""), 0);
 	sent_to(1, want, sizeof(want));
-	assert_int_equal(wait_count("run2", "status: Registered", 2, 60), 0);
-	assert_true(count("run2", want) >= 1);
+	assert_int_equal(itest_wait_count("run2", "status: Registered", 2, 60), 0);
+	assert_true(itest_log_count("run2", want) >= 1);
 	assert_int_equal(wait_bound(1, 1, 20), 0);
 }
 

@@ -125,33 +125,6 @@ static int test_teardown(void **state)
 	return 0;
 }
 
-/* Lines in scratch/<name>.log that contain text. */
-static int count(const char *name, const char *text)
-{
-	char path[700], line[2048];
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/%s.log", itest_scratch(), name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, text) != NULL;
-	fclose(f);
-	return n;
-}
-
-/* Waits (up to 60 s) for the n-th line with text. */
-static int wait_count(const char *name, const char *text, int n)
-{
-	for (int i = 0; i < 600; i++) {
-		if (count(name, text) >= n)
-			return 0;
-		usleep(100 * 1000);
-	}
-	return -1;
-}
-
 /* The reg-id of alice's binding at node i (0: none; -1: more than one). */
 static int bound_reg_id(int i)
 {
@@ -205,20 +178,6 @@ static void test_flows_config_errors(void **state)
 	assert_non_null(strstr(out, "flows = 2 needs outbound = yes and an instance"));
 }
 
-/* The state resource's JSON (coap-client) into out. */
-static void get_state(int port, char *out, size_t cap)
-{
-	char path[700];
-
-	assert_int_equal(itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state > "
-				  "'%s/state.json' 2>&1",
-				  port, itest_scratch()),
-			 0);
-	snprintf(path, sizeof(path), "%s/state.json", itest_scratch());
-	assert_true(itest_read_file(path, out, cap) >= 0);
-	print_message("state: %s\n", out);
-}
-
 static void test_run_node_lost_and_back(void **state)
 {
 	int id[2], lost, other, port = itest_free_port();
@@ -231,13 +190,13 @@ static void test_run_node_lost_and_back(void **state)
 			 0);
 	run_pid = itest_spawn("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\nEOF",
 			      itest_signet(), c2);
-	assert_int_equal(wait_count("run", "(2 of 2 flows)", 1), 0);
-	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_int_equal(itest_wait_count("run", "(2 of 2 flows)", 1, 60), 0);
+	assert_int_equal(itest_wait_count("run", "run: CONNECTING -> REGISTERED", 1, 60), 0);
 	id[0] = bound_reg_id(0);
 	id[1] = bound_reg_id(1);
 	print_message("reg-id at node a: %d, at node b: %d\n", id[0], id[1]);
 	assert_true((id[0] == 1 && id[1] == 2) || (id[0] == 2 && id[1] == 1));
-	get_state(port, js, sizeof(js));
+	assert_int_equal(itest_state_json(port, js, sizeof(js)), 0);
 	assert_non_null(strstr(js, "\"flows\":\"1 registered "));
 	assert_non_null(strstr(js, "; 2 registered "));
 
@@ -249,23 +208,23 @@ static void test_run_node_lost_and_back(void **state)
 	char failed[64], reg[64];
 	snprintf(failed, sizeof(failed), "flow %d: failed at", lost);
 	snprintf(reg, sizeof(reg), "flow %d: registered at", lost);
-	int before = count("run", reg);
-	assert_int_equal(wait_count("run", failed, 1), 0);
+	int before = itest_log_count("run", reg);
+	assert_int_equal(itest_wait_count("run", failed, 1, 60), 0);
 	assert_int_equal(bound_reg_id(1), other);
-	assert_int_equal(count("run", "REGISTERED -> NETWORK_LOST"), 0);
-	get_state(port, js, sizeof(js));
+	assert_int_equal(itest_log_count("run", "REGISTERED -> NETWORK_LOST"), 0);
+	assert_int_equal(itest_state_json(port, js, sizeof(js)), 0);
 	assert_non_null(strstr(js, "\"registration\":\"registered\""));
 	assert_non_null(strstr(js, other == 1 ? "\"flows\":\"1 registered " : "; 2 registered "));
 	assert_non_null(strstr(js, lost == 1 ? "\"flows\":\"1 failed " : "; 2 failed "));
 
 	/* Node a back: the lost flow registers there again. */
 	assert_int_equal(node_start(&kam[0], "kama2"), 0);
-	assert_int_equal(wait_count("run", reg, before + 1), 0);
+	assert_int_equal(itest_wait_count("run", reg, before + 1, 60), 0);
 	for (int i = 0; i < 100 && bound_reg_id(0) != lost; i++)
 		usleep(100 * 1000);
 	assert_int_equal(bound_reg_id(0), lost);
 	assert_int_equal(bound_reg_id(1), other);
-	assert_int_equal(count("run", "REGISTERED -> NETWORK_LOST"), 0);
+	assert_int_equal(itest_log_count("run", "REGISTERED -> NETWORK_LOST"), 0);
 }
 
 int main(void)

@@ -84,33 +84,6 @@ static int bound(void)
 			kam) == 0;
 }
 
-/* Lines in scratch/<name>.log that contain text. */
-static int count(const char *name, const char *text)
-{
-	char path[700], line[2048];
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/%s.log", itest_scratch(), name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, text) != NULL;
-	fclose(f);
-	return n;
-}
-
-/* Waits (generously: 20 s) for the n-th line with text. */
-static int wait_count(const char *name, const char *text, int n)
-{
-	for (int i = 0; i < 200; i++) {
-		if (count(name, text) >= n)
-			return 0;
-		usleep(100 * 1000);
-	}
-	return -1;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -153,29 +126,29 @@ static void test_card_pulled_and_back(void **state)
 	int pid = run_pid = itest_spawn("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_int_equal(itest_wait_count("run", "run: CONNECTING -> REGISTERED", 1, 20), 0);
 	assert_true(bound());
-	assert_int_equal(count("run", PIN), 0);
+	assert_int_equal(itest_log_count("run", PIN), 0);
 
 	/* Pulled: unregistered and locked, well within a generous bound. */
 	double t0 = now_s();
 	assert_int_equal(itest_sh("touch '%s'", marker), 0);
-	assert_int_equal(wait_count("run", "UNREGISTERING -> LOCKED", 1), 0);
+	assert_int_equal(itest_wait_count("run", "UNREGISTERING -> LOCKED", 1, 20), 0);
 	double took = now_s() - t0;
 	print_message("card pulled -> locked in %.0f ms\n", took * 1000);
 	assert_true(took < 10.0);
-	assert_int_equal(count("run", "REGISTERED -> UNREGISTERING (card removed)"), 1);
+	assert_int_equal(itest_log_count("run", "REGISTERED -> UNREGISTERING (card removed)"), 1);
 	assert_false(bound());
 
 	/* Back in: signed in again with the second PIN. */
 	assert_int_equal(itest_sh("rm -f '%s'", marker), 0);
-	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 2), 0);
+	assert_int_equal(itest_wait_count("run", "run: CONNECTING -> REGISTERED", 2, 20), 0);
 	assert_true(bound());
 
 	/* SIGTERM: unregistered, exit 0. */
 	assert_int_equal(stop_and_wait(pid), 0);
-	assert_true(count("run", "shutting down: unregistering") >= 1);
-	assert_true(count("run", "-> STOPPED") >= 1);
+	assert_true(itest_log_count("run", "shutting down: unregistering") >= 1);
+	assert_true(itest_log_count("run", "-> STOPPED") >= 1);
 	assert_false(bound());
 }
 
@@ -194,7 +167,7 @@ static void test_state_resource(void **state)
 	int pid = run_pid = itest_spawn("run3", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
 					"\nEOF",
 					itest_signet(), c2);
-	assert_int_equal(wait_count("run3", "run: CONNECTING -> REGISTERED", 1), 0);
+	assert_int_equal(itest_wait_count("run3", "run: CONNECTING -> REGISTERED", 1, 20), 0);
 	assert_int_equal(itest_sh("coap-client-gnutls -m get -B 5 coap://127.0.0.1:%d/state > '%s/state.json' 2>&1",
 				  port, itest_scratch()),
 			 0);
@@ -217,11 +190,11 @@ static void test_wrong_pin_then_right(void **state)
 	int pid = run_pid = itest_spawn("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n000000\n" PIN
 			      "\nEOF",
 			      itest_signet(), conf);
-	assert_int_equal(wait_count("run2", "run: CONNECTING -> REGISTERED", 1), 0);
-	assert_true(count("run2", "LOGGING_IN -> PIN_WRONG (wrong PIN)") == 1);
-	assert_true(count("run2", "status: Wrong PIN, 2 tries left") == 1);
-	assert_true(count("run2", "screen: Signed in as sip:alice@example.test") >= 1);
-	assert_int_equal(count("run2", "000000"), 0);
+	assert_int_equal(itest_wait_count("run2", "run: CONNECTING -> REGISTERED", 1, 20), 0);
+	assert_true(itest_log_count("run2", "LOGGING_IN -> PIN_WRONG (wrong PIN)") == 1);
+	assert_true(itest_log_count("run2", "status: Wrong PIN, 2 tries left") == 1);
+	assert_true(itest_log_count("run2", "screen: Signed in as sip:alice@example.test") >= 1);
+	assert_int_equal(itest_log_count("run2", "000000"), 0);
 	assert_int_equal(stop_and_wait(pid), 0);
 	assert_false(bound());
 }
@@ -260,11 +233,11 @@ static void test_errors_cite_no_flag(void **state)
 		assert_int_equal(write_conf(c2, cases[i].token), 0);
 		int pid = run_pid = itest_spawn(cases[i].name, "exec %s run --config '%s' %s",
 						itest_signet(), c2, cases[i].pin);
-		assert_int_equal(wait_count(cases[i].name, "Sign-in failed", 1), 0);
-		assert_int_equal(wait_count(cases[i].name, cases[i].says, 1), 0);
-		assert_int_equal(count(cases[i].name, "--"), 0);
-		assert_int_equal(count(cases[i].name, "signet --"), 0);
-		assert_int_equal(count(cases[i].name, "command line"), 0);
+		assert_int_equal(itest_wait_count(cases[i].name, "Sign-in failed", 1, 20), 0);
+		assert_int_equal(itest_wait_count(cases[i].name, cases[i].says, 1, 20), 0);
+		assert_int_equal(itest_log_count(cases[i].name, "--"), 0);
+		assert_int_equal(itest_log_count(cases[i].name, "signet --"), 0);
+		assert_int_equal(itest_log_count(cases[i].name, "command line"), 0);
 		assert_int_equal(stop_and_wait(pid), 0);
 	}
 }

@@ -82,34 +82,6 @@ static pid_t spawn(const char *name, const char *fmt, ...)
 	return pid;
 }
 
-/* Lines in dir/<name>.log that contain text. */
-static int count(const char *name, const char *text)
-{
-	char path[700], line[4096];
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/%s.log", dir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, text) != NULL;
-	fclose(f);
-	return n;
-}
-
-/* Waits (up to secs) for the n-th line with text. */
-static int wait_count(const char *name, const char *text, int n, int secs)
-{
-	for (int i = 0; i < secs * 10; i++) {
-		if (count(name, text) >= n)
-			return 0;
-		nap_ms(100);
-	}
-	print_message("waited %d s for %d x '%s' in %s.log\n", secs, n, text, name);
-	return -1;
-}
-
 static int bound(void)
 {
 	return itest_sh("%s/tools/kamailio-run '%s' lookup alice | grep -q Contact", itest_top(),
@@ -200,7 +172,7 @@ static int group_setup(void **state)
 		return -1;
 	serve_pid = spawn("serve", "exec '%s' vcard serve --name alice --port %d --verbose",
 			  itest_signet(), vpcd_port);
-	if (wait_count("serve", "connected to vpcd", 1, 20))
+	if (itest_wait_count("serve", "connected to vpcd", 1, 20))
 		return -1;
 	snprintf(conf, sizeof(conf), "%s/signet.conf", dir);
 	FILE *f = fopen(conf, "w");
@@ -237,25 +209,25 @@ static void test_pcscd_restart(void **state)
 	run_pid = spawn("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
 			"\nEOF",
 			itest_signet(), conf);
-	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 1, 30), 0);
+	assert_int_equal(itest_wait_count("run", "run: CONNECTING -> REGISTERED", 1, 30), 0);
 	assert_true(bound());
 
 	/* pcscd goes and comes back; serve dials the new one's vpcd. */
 	stop(&pcscd_pid);
 	assert_int_equal(start_pcscd(), 0);
-	assert_int_equal(wait_count("serve", "connected to vpcd", 2, 30), 0);
+	assert_int_equal(itest_wait_count("serve", "connected to vpcd", 2, 30), 0);
 	/* The card forgot the PIN: signed in again with the second one. */
-	assert_int_equal(wait_count("run", "run: CONNECTING -> REGISTERED", 2, 30), 0);
+	assert_int_equal(itest_wait_count("run", "run: CONNECTING -> REGISTERED", 2, 30), 0);
 	assert_true(bound());
 
 	/* A forced reconnect: Kamailio restarted (its location table goes
 	 * with it); the new TLS handshake is signed by the card, no PIN. */
 	stop(&kam_pid);
 	assert_int_equal(start_kamailio(), 0);
-	assert_int_equal(wait_count("run", "run: NETWORK_LOST -> REGISTERED", 1, 60), 0);
+	assert_int_equal(itest_wait_count("run", "run: NETWORK_LOST -> REGISTERED", 1, 60), 0);
 	assert_true(bound());
-	assert_int_equal(count("run", PIN), 0);
-	assert_int_equal(count("run", "PIN_ENTRY -> LOGGING_IN"), 2);
+	assert_int_equal(itest_log_count("run", PIN), 0);
+	assert_int_equal(itest_log_count("run", "PIN_ENTRY -> LOGGING_IN"), 2);
 	stop(&run_pid);
 }
 
@@ -291,14 +263,14 @@ static void test_address_change(void **state)
 	run_pid = spawn("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
 			"\nEOF",
 			itest_signet(), conf);
-	assert_int_equal(wait_count("run2", "run: CONNECTING -> REGISTERED", 1, 30), 0);
+	assert_int_equal(itest_wait_count("run2", "run: CONNECTING -> REGISTERED", 1, 30), 0);
 	assert_true(contact_at(NEW_ADDR));
 
 	assert_int_equal(itest_sh(ROUTE_KERNEL " && ip addr del " NEW_ADDR "/32 dev lo"), 0);
-	assert_int_equal(wait_count("run2", "local address " NEW_ADDR " went away", 1, 60), 0);
-	assert_int_equal(wait_count("run2", "run: NETWORK_LOST -> REGISTERED", 1, 60), 0);
+	assert_int_equal(itest_wait_count("run2", "local address " NEW_ADDR " went away", 1, 60), 0);
+	assert_int_equal(itest_wait_count("run2", "run: NETWORK_LOST -> REGISTERED", 1, 60), 0);
 	assert_true(contact_at("127.0.0.1"));
-	assert_int_equal(count("run2", "PIN_ENTRY -> LOGGING_IN"), 1);
+	assert_int_equal(itest_log_count("run2", "PIN_ENTRY -> LOGGING_IN"), 1);
 	stop(&run_pid);
 }
 

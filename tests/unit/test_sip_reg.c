@@ -490,6 +490,52 @@ static int count(const char *hay, const char *needle)
 	return n;
 }
 
+/* The scripted registrar behind SRV a.example.org (priority 10, 192.0.2.1,
+ * TTL 300) and b.example.org (20, 192.0.2.2, TTL 600), a refusing: a client
+ * (expires 60) started and run until it is registered on b. */
+static struct sip_reg *registered_on_b(struct port_test *pt, struct hal *hal, struct stp *t,
+				       struct seen *s)
+{
+	struct sip_reg *r = NULL;
+	struct sip_reg_cfg cfg;
+	struct sg_error e;
+	size_t cur = 9;
+
+	assert_non_null(pt);
+	port_test_hal(pt, hal);
+	assert_int_equal(port_test_dns(pt, "SRV _sips._tcp.example.org 10 0 5061 a.example.org 300\n"
+					   "SRV _sips._tcp.example.org 20 0 5062 b.example.org 600\n"
+					   "A a.example.org 192.0.2.1 900\n"
+					   "A b.example.org 192.0.2.2 900\n"),
+			 0);
+	memset(t, 0, sizeof(*t));
+	t->tp.ops = &stp_ops;
+	t->tp.ctx = t;
+	t->tp.kind = SIP_TP_TLS;
+	t->tp.reliable = 1;
+	t->hal = hal;
+	t->timer = -1;
+	snprintf(t->down, sizeof(t->down), "192.0.2.1");
+	memset(s, 0, sizeof(*s));
+	s->pt = pt;
+	sg_error_init(&e);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.registrar_host = "example.org";
+	cfg.resolve = 1;
+	cfg.tp = &t->tp;
+	cfg.aor = "sips:alice@example.org";
+	cfg.expires = 60;
+	cfg.on_state = on_state;
+	cfg.arg = s;
+	assert_int_equal(sip_reg_new(&r, hal, &cfg, &e), SG_OK);
+	assert_int_equal(sip_reg_start(r, &e), SG_OK);
+	(void)port_test_loop_run_for(pt, 5000);
+	sip_reg_targets(r, &cur);
+	assert_int_equal(cur, 1);
+	assert_int_equal(s->st[s->n - 1], SIP_REG_REGISTERED);
+	return r;
+}
+
 /* Registered on the second target because the first refuses; at each
  * refresh (every 54 s for 60 s granted) the first is tried again (a
  * failback report, then the refresh on the current one at the same
@@ -501,8 +547,7 @@ static void test_failback_and_ttl(void **state)
 	struct port_test *pt = port_test_new();
 	struct hal hal;
 	struct stp t;
-	struct sip_reg *r = NULL;
-	struct sip_reg_cfg cfg;
+	struct sip_reg *r;
 	struct seen s;
 	struct sg_error e;
 	const struct sip_target_list *l;
@@ -510,40 +555,11 @@ static void test_failback_and_ttl(void **state)
 	int i, fb_fail = 0, last_reg = 0;
 
 	(void)state;
-	assert_non_null(pt);
-	port_test_hal(pt, &hal);
-	assert_int_equal(port_test_dns(pt, "SRV _sips._tcp.example.org 10 0 5061 a.example.org 300\n"
-					   "SRV _sips._tcp.example.org 20 0 5062 b.example.org 600\n"
-					   "A a.example.org 192.0.2.1 900\n"
-					   "A b.example.org 192.0.2.2 900\n"),
-			 0);
-	memset(&t, 0, sizeof(t));
-	t.tp.ops = &stp_ops;
-	t.tp.ctx = &t;
-	t.tp.kind = SIP_TP_TLS;
-	t.tp.reliable = 1;
-	t.hal = &hal;
-	t.timer = -1;
-	snprintf(t.down, sizeof(t.down), "192.0.2.1");
-	memset(&s, 0, sizeof(s));
-	s.pt = pt;
 	sg_error_init(&e);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.registrar_host = "example.org";
-	cfg.resolve = 1;
-	cfg.tp = &t.tp;
-	cfg.aor = "sips:alice@example.org";
-	cfg.expires = 60;
-	cfg.on_state = on_state;
-	cfg.arg = &s;
-	assert_int_equal(sip_reg_new(&r, &hal, &cfg, &e), SG_OK);
-	assert_int_equal(sip_reg_start(r, &e), SG_OK);
 	/* a refuses: registered on b */
-	(void)port_test_loop_run_for(pt, 5000);
+	r = registered_on_b(pt, &hal, &t, &s);
 	l = sip_reg_targets(r, &cur);
 	assert_int_equal(l->n, 2);
-	assert_int_equal(cur, 1);
-	assert_int_equal(s.st[s.n - 1], SIP_REG_REGISTERED);
 	assert_string_equal(t.host, "192.0.2.2");
 	assert_string_equal(t.tp.target_name, "b.example.org");
 	assert_int_equal(count(port_test_dns_log(pt), "SRV _sips._tcp.example.org"), 1);
@@ -608,8 +624,7 @@ static void test_last_target_lost_tries_the_first(void **state)
 	struct port_test *pt = port_test_new();
 	struct hal hal;
 	struct stp t;
-	struct sip_reg *r = NULL;
-	struct sip_reg_cfg cfg;
+	struct sip_reg *r;
 	struct seen s;
 	struct sg_error e, lost;
 	size_t cur = 9;
@@ -617,39 +632,8 @@ static void test_last_target_lost_tries_the_first(void **state)
 	int i;
 
 	(void)state;
-	assert_non_null(pt);
-	port_test_hal(pt, &hal);
-	assert_int_equal(port_test_dns(pt, "SRV _sips._tcp.example.org 10 0 5061 a.example.org 300\n"
-					   "SRV _sips._tcp.example.org 20 0 5062 b.example.org 300\n"
-					   "A a.example.org 192.0.2.1 900\n"
-					   "A b.example.org 192.0.2.2 900\n"),
-			 0);
-	memset(&t, 0, sizeof(t));
-	t.tp.ops = &stp_ops;
-	t.tp.ctx = &t;
-	t.tp.kind = SIP_TP_TLS;
-	t.tp.reliable = 1;
-	t.hal = &hal;
-	t.timer = -1;
-	snprintf(t.down, sizeof(t.down), "192.0.2.1");
-	memset(&s, 0, sizeof(s));
-	s.pt = pt;
 	sg_error_init(&e);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.registrar_host = "example.org";
-	cfg.resolve = 1;
-	cfg.tp = &t.tp;
-	cfg.aor = "sips:alice@example.org";
-	cfg.expires = 600;
-	cfg.retry_base_s = 30;
-	cfg.on_state = on_state;
-	cfg.arg = &s;
-	assert_int_equal(sip_reg_new(&r, &hal, &cfg, &e), SG_OK);
-	assert_int_equal(sip_reg_start(r, &e), SG_OK);
-	(void)port_test_loop_run_for(pt, 5000);
-	sip_reg_targets(r, &cur);
-	assert_int_equal(cur, 1);
-	assert_int_equal(s.st[s.n - 1], SIP_REG_REGISTERED);
+	r = registered_on_b(pt, &hal, &t, &s);
 
 	/* b's flow drops; from now on b refuses and a answers */
 	snprintf(t.down, sizeof(t.down), "192.0.2.2");
