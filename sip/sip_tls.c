@@ -22,6 +22,7 @@
 #include "dn.h"
 #include "path.h"
 #include "sg_mem.h"
+#include "sip_msg.h"
 #include "sip_stream.h"
 #include "sip_transports.h"
 #include "token_pk.h"
@@ -198,19 +199,6 @@ static void tls_path(struct tls *t, const mbedtls_x509_crt *crt, uint32_t *flags
 	sg_free(out);
 }
 
-static int tls_ieq(const uint8_t *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int x = a[i], y = (unsigned char)b[i];
-
-		x += x >= 'A' && x <= 'Z' ? 32 : 0;
-		y += y >= 'A' && y <= 'Z' ? 32 : 0;
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 /* 1 when crt has a dNSName SAN equal (any case, no wildcard: RFC 5922
  * 7.2) to name. */
 static int tls_names_dns(const mbedtls_x509_crt *crt, const char *name)
@@ -219,8 +207,8 @@ static int tls_names_dns(const mbedtls_x509_crt *crt, const char *name)
 
 	for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; n && s && s->buf.p;
 	     s = s->next)
-		if (s->buf.tag == TLS_SAN_DNS && s->buf.len == n &&
-		    tls_ieq(s->buf.p, name, n))
+		if (s->buf.tag == TLS_SAN_DNS &&
+		    sip_str_ieq((struct sip_str){(const char *)s->buf.p, s->buf.len}, name))
 			return 1;
 	return 0;
 }
@@ -847,7 +835,7 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	snprintf(t->expect, sizeof(t->expect), "%s", name);
 	t->ip_len = sip_tls_ip_literal(name, t->ip);
 	snprintf(t->alt, sizeof(t->alt), "%s", t->tp.target_name ? t->tp.target_name : "");
-	if (strlen(t->alt) == strlen(name) && tls_ieq((const uint8_t *)t->alt, name, strlen(name)))
+	if (sip_str_ieq((struct sip_str){t->alt, strlen(t->alt)}, name))
 		t->alt[0] = '\0'; /* the domain itself: nothing else to accept */
 	t->alt_named = 0;
 	t->ee_flags = t->chain_flags = 0;
