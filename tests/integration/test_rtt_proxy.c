@@ -4,7 +4,8 @@
  * that the bench cannot silently break. Flight counts are deterministic
  * (only the times vary): a request/answer exchange done three times, each
  * side writing in two pieces, is 3 answered flights + the TCP handshake;
- * a last request nobody answers is no round trip; SIGUSR1 drops the
+ * a last request nobody answers is no round trip, nor is a second answer
+ * to the same client flight; SIGUSR1 drops the
  * connection (the client sees it end); OpenSSL's s_client against
  * s_server (-rev: a line in, the line reversed out) through the proxy is
  * 3 round trips with TLS 1.3 (the data goes with the client's Finished)
@@ -43,9 +44,9 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Starts the proxy (5 ms each way) in front of 127.0.0.1:upstream; returns
- * its pid, its port in *port. name: its log's name. */
-static int start_proxy(const char *name, int upstream, int *port)
+/* Starts the proxy (delay ms each way) in front of 127.0.0.1:upstream;
+ * returns its pid, its port in *port. name: its log's name. */
+static int start_proxy_delay(const char *name, int upstream, int *port, int delay)
 {
 	int pid;
 
@@ -53,11 +54,16 @@ static int start_proxy(const char *name, int upstream, int *port)
 	snprintf(stats, sizeof(stats), "%s/%s.json", itest_scratch(), name);
 	pid = itest_spawn(name,
 			  "exec '%s/tools/rtt-proxy' --listen 127.0.0.1:%d --upstream 127.0.0.1:%d "
-			  "--delay 5 --stats '%s'",
-			  itest_top(), *port, upstream, stats);
+			  "--delay %d --stats '%s'",
+			  itest_top(), *port, upstream, delay, stats);
 	assert_true(pid > 0);
 	assert_int_equal(itest_wait_log(name, "listening on"), 0);
 	return pid;
+}
+
+static int start_proxy(const char *name, int upstream, int *port)
+{
+	return start_proxy_delay(name, upstream, port, 5);
 }
 
 /* The proxy's counters (SIGUSR2: it writes the file, replacing it). */
@@ -193,6 +199,41 @@ static void test_exchanges_and_drop(void **state)
 	itest_stop(pid);
 }
 
+/* A client flight delivered in two pieces, each answered by the server
+ * (as a TLS 1.3 server sends its session tickets on the client's Finished,
+ * then the reply to the data after it): two server flights, one round trip
+ * besides the TCP handshake, since the client waited once. The client's
+ * second piece is written right after the server's first answer, which the
+ * proxy holds for 100 ms: it is still part of the client's first flight. */
+static void test_unasked_server_flight(void **state)
+{
+	int up_port, port, lsn, cli, srv, pid;
+	const char *doc;
+
+	(void)state;
+	lsn = listen_loopback(&up_port);
+	pid = start_proxy_delay("rtt-unasked", up_port, &port, 100);
+	cli = connect_loopback(port);
+	assert_true(wait_readable(lsn));
+	srv = accept(lsn, NULL, NULL);
+	assert_true(srv >= 0);
+	write_all(cli, "a");
+	read_exact(srv, "a", 1);
+	write_all(srv, "x");
+	write_all(cli, "b");
+	read_exact(srv, "b", 1);
+	write_all(srv, "y");
+	read_exact(cli, "xy", 2);
+	doc = dump(pid);
+	if (!strstr(doc, "\"round_trips\": 2, \"client_flights\": 1, \"server_flights\": 2, "
+			 "\"bytes_c2s\": 2, \"bytes_s2c\": 2"))
+		fail_msg("counters: %s", doc);
+	close(cli);
+	close(srv);
+	close(lsn);
+	itest_stop(pid);
+}
+
 /* s_client -VERSION through the proxy to s_server -rev; the proxy's round
  * trips for that connection (number id). */
 static int openssl_round_trips(int pid, int port, const char *version, int id)
@@ -247,6 +288,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exchanges_and_drop),
+		cmocka_unit_test(test_unasked_server_flight),
 		cmocka_unit_test(test_openssl_tls13_tls12),
 	};
 
