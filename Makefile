@@ -508,6 +508,7 @@ bench: test-deps all
 	$(Q)tools/run-bench $(O)
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)
+	$(Q)tools/bench-rtt $(O)
 	$(Q)tools/bench-renew $(O)
 	$(Q)tools/bench-failover $(O)
 
@@ -549,7 +550,9 @@ help:
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
 	@echo "                     the virtual card, PAM, verify, sign-in, EST renewal and registrar"
 	@echo "                     failover (two Kamailio nodes, dnsmasq), each"
-	@echo "                     against a reference measured in the same run"
+	@echo "                     against a reference measured in the same run; round trips to"
+	@echo "                     the registrar (first sign-in, reconnect, refresh; OpenSSL TLS"
+	@echo "                     1.3 and 1.2 beside) through a delaying proxy (tools/rtt-proxy)"
 	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each), then a table per harness"
 	@echo "  make install       signet in PREFIX/bin (PREFIX=$(PREFIX)), pam_signet.so in PAMDIR,"
 	@echo "                     SYSCONFDIR/signet/signet.conf.example, the systemd unit for"
