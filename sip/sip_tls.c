@@ -669,14 +669,19 @@ void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e)
 
 static void tls_handshake(struct tls *t)
 {
-	int r = mbedtls_ssl_handshake(&t->ssl);
+	int r = 0;
 
-	if (t->ssl.handshake && t->ssl.state > MBEDTLS_SSL_SERVER_KEY_EXCHANGE)
+	/* mbedtls_ssl_handshake() step by step, so that the ECDHE group is
+	 * seen before the handshake's end frees its parameters. */
+	while (r == 0 && t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		r = mbedtls_ssl_handshake_step(&t->ssl);
+		if (t->ssl.handshake && t->ssl.state > MBEDTLS_SSL_SERVER_KEY_EXCHANGE)
 #if defined(MBEDTLS_ECDH_LEGACY_CONTEXT)
-		t->group = t->ssl.handshake->ecdh_ctx.grp.id;
+			t->group = t->ssl.handshake->ecdh_ctx.grp.id;
 #else
-		t->group = t->ssl.handshake->ecdh_ctx.grp_id;
+			t->group = t->ssl.handshake->ecdh_ctx.grp_id;
 #endif
+	}
 	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
 		(void)tls_watch(t, r == MBEDTLS_ERR_SSL_WANT_WRITE);
 		return;
