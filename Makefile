@@ -148,7 +148,8 @@ FW_SRC := $(sort $(filter-out firmware/pam/pam_signet.c $(PLUGIN_SRC) \
 	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c firmware/static/mbedtls_strerror.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
-TOOL_SRC := $(sort $(wildcard tools/*.c))
+# tools/bench-tls-openssl.c links OpenSSL: built for `make bench` only.
+TOOL_SRC := $(sort $(filter-out tools/bench-tls-openssl.c,$(wildcard tools/*.c)))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -245,6 +246,13 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(BOARD_LIBS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS)
+
+# The in-process OpenSSL floor of bench-signin's TLS step (libssl-dev:
+# tools/deps test).
+$(O)/tools/bench-tls-openssl: tools/bench-tls-openssl.c
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC/LD   $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lssl -lcrypto
 
 # Firmware objects other than the CLI's main() are linked into tests too,
 # from an archive, so that a test gets only the firmware it calls; the tests
@@ -504,7 +512,7 @@ abi-check:
 demo: test-deps all
 	$(Q)tools/demo $(O)
 
-bench: test-deps all
+bench: test-deps all $(O)/tools/bench-tls-openssl
 	$(Q)tools/run-bench $(O)
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)

@@ -18,6 +18,7 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_internal.h> /* the handshake's ECDH group, for --verbose */
 
 #include "dn.h"
 #include "path.h"
@@ -46,6 +47,8 @@ struct tls {
 	struct sip_tls_conf conf;
 	char server_name[256];  /* conf->server_name copied ("" = the open host) */
 	mbedtls_ssl_config cfg;
+	mbedtls_ecp_group_id groups[MBEDTLS_ECP_DP_MAX + 1]; /* ECDHE, in our order */
+	mbedtls_x509_crt no_ca; /* an empty CA chain for mbedTLS (tls_config) */
 
 	/* one connection */
 	enum tls_state state;
@@ -57,6 +60,8 @@ struct tls {
 	int fail_armed, fail_id; /* a failure reported from a timer (open) */
 	mbedtls_ssl_context ssl;
 	int ssl_ready;
+	mbedtls_ecp_group_id group; /* the ECDHE group negotiated, once known */
+	char params[120];       /* sip_tp_tls_params() */
 	struct sip_stream stream;
 	char host[256];         /* as given to open, for messages */
 	char local[64];         /* our address once connected, for Via/Contact */
@@ -195,6 +200,21 @@ static void tls_path(struct tls *t, const mbedtls_x509_crt *crt, uint32_t *flags
 	} else if (out->n >= 2 &&
 		   path_parse_der(&t->issuer, NULL, out->crt[1]->raw.p, out->crt[1]->raw.len)) {
 		*flags |= MBEDTLS_X509_BADCERT_OTHER; /* no copy: refuse */
+	} else {
+		/* mbedTLS walks no further than what the server sent (it has no
+		 * anchors: tls_config): the validity of the path's CA
+		 * certificates, by the same clock mbedTLS uses. */
+		for (size_t i = 1; i < out->n; i++) {
+			uint32_t f = 0;
+
+			if (mbedtls_x509_time_is_past(&out->crt[i]->valid_to))
+				f |= MBEDTLS_X509_BADCERT_EXPIRED;
+			if (mbedtls_x509_time_is_future(&out->crt[i]->valid_from))
+				f |= MBEDTLS_X509_BADCERT_FUTURE;
+			if (f && !t->chain_flags)
+				dn_format(t->bad_subject, sizeof(t->bad_subject), &out->crt[i]->subject);
+			t->chain_flags |= f;
+		}
 	}
 	sg_free(out);
 }
@@ -245,6 +265,7 @@ static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	if (t->alt_named && t->conf.accept_target_name)
 		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
 	t->ee_flags = *flags;
+	*flags |= t->chain_flags; /* a CA certificate outside its validity fails too */
 	return 0;
 }
 
@@ -648,8 +669,19 @@ void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e)
 
 static void tls_handshake(struct tls *t)
 {
-	int r = mbedtls_ssl_handshake(&t->ssl);
+	int r = 0;
 
+	/* mbedtls_ssl_handshake() step by step, so that the ECDHE group is
+	 * seen before the handshake's end frees its parameters. */
+	while (r == 0 && t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		r = mbedtls_ssl_handshake_step(&t->ssl);
+		if (t->ssl.handshake && t->ssl.state > MBEDTLS_SSL_SERVER_KEY_EXCHANGE)
+#if defined(MBEDTLS_ECDH_LEGACY_CONTEXT)
+			t->group = t->ssl.handshake->ecdh_ctx.grp.id;
+#else
+			t->group = t->ssl.handshake->ecdh_ctx.grp_id;
+#endif
+	}
 	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
 		(void)tls_watch(t, r == MBEDTLS_ERR_SSL_WANT_WRITE);
 		return;
@@ -804,6 +836,7 @@ static sg_err tls_ssl_setup(struct tls *t, struct sg_error *e)
 
 	mbedtls_ssl_init(&t->ssl);
 	t->ssl_ready = 1;
+	t->group = MBEDTLS_ECP_DP_NONE;
 	r = mbedtls_ssl_setup(&t->ssl, &t->cfg);
 	/* A DNS name is checked (and sent as SNI) by mbedTLS; an IP literal
 	 * by tls_vrfy, with no SNI. */
@@ -988,8 +1021,23 @@ static const struct sip_tp_ops tls_ops = {
 	.destroy = tls_destroy,
 };
 
+const char *sip_tp_tls_params(struct sip_tp *tp)
+{
+	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+	const mbedtls_ecp_curve_info *g;
+
+	if (!t || t->state != TLS_UP || !t->ssl_ready)
+		return NULL;
+	g = t->group != MBEDTLS_ECP_DP_NONE ? mbedtls_ecp_curve_info_from_grp_id(t->group) : NULL;
+	snprintf(t->params, sizeof(t->params), "%s, %s, key exchange %s",
+		 mbedtls_ssl_get_version(&t->ssl), mbedtls_ssl_get_ciphersuite(&t->ssl),
+		 g ? g->name : "none");
+	return t->params;
+}
+
 static sg_err tls_config(struct tls *t, struct sg_error *e)
 {
+	size_t n;
 	int r;
 
 	mbedtls_ssl_config_init(&t->cfg);
@@ -1003,8 +1051,25 @@ static sg_err tls_config(struct tls *t, struct sg_error *e)
 	mbedtls_ssl_conf_max_version(&t->cfg, MBEDTLS_SSL_MAJOR_VERSION_3,
 				     MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_authmode(&t->cfg, MBEDTLS_SSL_VERIFY_REQUIRED);
-	/* mbedTLS keeps these const in practice: the casts only meet its API. */
-	mbedtls_ssl_conf_ca_chain(&t->cfg, (mbedtls_x509_crt *)t->conf.anchors, NULL);
+	/* ECDHE groups: X25519 and P-256 first (the cheapest, and what
+	 * registrars pick), then the rest of mbedTLS's list: the same set. */
+	n = 0;
+	if (mbedtls_ecp_curve_info_from_grp_id(MBEDTLS_ECP_DP_CURVE25519))
+		t->groups[n++] = MBEDTLS_ECP_DP_CURVE25519;
+	if (mbedtls_ecp_curve_info_from_grp_id(MBEDTLS_ECP_DP_SECP256R1))
+		t->groups[n++] = MBEDTLS_ECP_DP_SECP256R1;
+	for (const mbedtls_ecp_group_id *g = mbedtls_ecp_grp_id_list();
+	     *g != MBEDTLS_ECP_DP_NONE && n < MBEDTLS_ECP_DP_MAX; g++)
+		if (*g != MBEDTLS_ECP_DP_CURVE25519 && *g != MBEDTLS_ECP_DP_SECP256R1)
+			t->groups[n++] = *g;
+	t->groups[n] = MBEDTLS_ECP_DP_NONE;
+	mbedtls_ssl_conf_curves(&t->cfg, t->groups);
+	/* The registrar's chain is judged by path.h (tls_vrfy, with
+	 * conf.anchors); mbedTLS's own walk to an anchor would only repeat
+	 * its signature checks. An empty CA chain (which issues nothing)
+	 * keeps mbedTLS to the leaf's own checks and what the server sent. */
+	mbedtls_x509_crt_init(&t->no_ca);
+	mbedtls_ssl_conf_ca_chain(&t->cfg, &t->no_ca, NULL);
 	mbedtls_ssl_conf_verify(&t->cfg, tls_vrfy, t);
 	mbedtls_ssl_conf_rng(&t->cfg, tls_rng, (void *)t->hal);
 	if (t->conf.client_chain) {

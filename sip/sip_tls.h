@@ -107,6 +107,11 @@ sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
  * (SIP_TP_DOWN with e). Ignored when no answer is awaited. */
 void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e);
 
+/* What the connection negotiated, for --verbose: "TLSv1.2, <suite>, key
+ * exchange <group>" (group "none" without ECDHE); NULL when tp is not a TLS
+ * transport or not up. Valid until the next call or the connection's end. */
+const char *sip_tp_tls_params(struct sip_tp *tp);
+
 /* Parses an IPv4 (dotted quad) or IPv6 (RFC 4291 text, "::" and a dotted
  * IPv4 tail allowed, optionally in brackets) literal into out. Returns 4
  * or 16, or 0 when s is not an IP literal (a host name). */

@@ -490,8 +490,12 @@ static void on_tp_event(enum sip_tp_event ev, const struct sg_error *e, void *ar
 {
 	struct session *s = arg;
 
-	if (ev == SIP_TP_UP)
-		session_say(s, "%s connected", s->tp->ops->name(s->tp->ctx));
+	if (ev == SIP_TP_UP) {
+		const char *tls = sip_tp_tls_params(s->tp);
+
+		session_say(s, "%s connected%s%s%s", s->tp->ops->name(s->tp->ctx),
+			    tls ? " (" : "", tls ? tls : "", tls ? ")" : "");
+	}
 	s->reg_event(ev, e, s->reg_arg);
 }
 
