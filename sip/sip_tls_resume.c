@@ -139,12 +139,12 @@ void tls_resume_keep(struct tls_resume *r, const mbedtls_ssl_context *ssl, const
 
 void tls_resume_drop(struct tls_resume *r, const char *key)
 {
-	struct resume_slot *sl;
-
 	if (!r)
 		return;
 	if (key) {
-		if ((sl = slot_find(r, key)) != NULL)
+		struct resume_slot *sl = slot_find(r, key);
+
+		if (sl)
 			slot_wipe(sl);
 		return;
 	}
