@@ -93,9 +93,10 @@ FEATURE_DNS ?= 1
 FEATURE_FLOWS ?= 1
 CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
 # TLS session resumption ([sip] tls_resume): FEATURE_TLS_RESUME=0 (a board
-# whose mbedTLS keeps a 32-bit time_t in mbedtls_ssl_session) links
-# sip/off/sip_tls_resume_off.c instead: every connection a full handshake,
-# and tls_resume > 0 draws a configuration warning naming the board.
+# whose mbedTLS keeps a 32-bit time_t in mbedtls_ssl_session) leaves
+# sip/sip_tls_resume.c out (sip_tls_resume.h's stubs compile resumption out
+# of sip_tls.c): every connection a full handshake, and tls_resume > 0
+# draws a warning naming the board.
 FEATURE_TLS_RESUME ?= 1
 CPPFLAGS += -DSIGNET_TLS_RESUME=$(if $(filter 0,$(FEATURE_TLS_RESUME)),0,1)
 LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
@@ -120,7 +121,7 @@ P11_CLIENT_SRC := auth/token/token_p11.c auth/token/token_p11_admin.c
 CORE_SRC := $(sort $(if $(filter 0,$(FEATURE_P11)),\
 	$(filter-out $(P11_CLIENT_SRC),$(wildcard auth/*/*.c)) auth/token/off/token_p11_off.c,\
 	$(wildcard auth/*/*.c)) $(if $(filter 0,$(FEATURE_TLS_RESUME)),\
-	$(filter-out sip/sip_tls_resume.c,$(wildcard sip/*.c)) sip/off/sip_tls_resume_off.c,\
+	$(filter-out sip/sip_tls_resume.c,$(wildcard sip/*.c)),\
 	$(wildcard sip/*.c)))
 # A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11,
 # FEATURE_DNS=0: dns)

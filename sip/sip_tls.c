@@ -88,7 +88,7 @@ struct tls {
 
 	/* session resumption (sip_tls_resume.h); resume NULL: off */
 	struct tls_resume *resume;
-	char rkey[TLS_RKEY_MAX]; /* "host|port|expect" of this connection */
+	char rkey[SIGNET_TLS_RESUME ? TLS_RKEY_MAX : 1]; /* "host|port|expect" of this connection */
 	int offered;            /* a cached session was offered */
 	int vrfy_seen;          /* the server sent its certificate (full handshake) */
 	int resumed;            /* the handshake resumed the offered session */
@@ -707,7 +707,7 @@ static void tls_handshake(struct tls *t)
 		tls_fail(t);
 		return;
 	}
-	if (t->offered && !t->vrfy_seen && tls_resumed_check(t))
+	if (SIGNET_TLS_RESUME && t->offered && !t->vrfy_seen && tls_resumed_check(t))
 		return;
 	if (t->conf.verify_extra) {
 		t->state = TLS_VERIFYING;
@@ -907,7 +907,8 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	err = tls_ssl_setup(t, &t->err);
 	if (err)
 		goto report_later;
-	snprintf(t->rkey, sizeof(t->rkey), "%s|%u|%s", host, (unsigned)port, t->expect);
+	if (SIGNET_TLS_RESUME)
+		snprintf(t->rkey, sizeof(t->rkey), "%s|%u|%s", host, (unsigned)port, t->expect);
 	t->offered = tls_resume_offer(t->resume, &t->ssl, t->rkey,
 				      hal_clock_mono_ms(&t->hal->clock));
 	/* connect may have used part of the time: the rest is a bound anyway */

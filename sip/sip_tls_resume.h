@@ -14,7 +14,8 @@
  *
  * Built only with SIGNET_TLS_RESUME (FEATURE_TLS_RESUME=1): the session
  * structure holds a time_t, which the armhf desk phone's mbedTLS keeps at
- * 32 bits. Without it sip/off/sip_tls_resume_off.c answers "off".
+ * 32 bits. Without it sip_tls_resume.c is not built and the inline stubs
+ * below answer "off" (and compile the callers' resumption code out).
  */
 #ifndef SIP_TLS_RESUME_H
 #define SIP_TLS_RESUME_H
@@ -24,7 +25,13 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#ifndef SIGNET_TLS_RESUME
+#define SIGNET_TLS_RESUME 1
+#endif
+
 struct tls_resume;
+
+#if SIGNET_TLS_RESUME
 
 /* A cache whose entries live lifetime_s seconds; NULL when lifetime_s is
  * 0, when memory runs out, or when the build has no resumption. */
@@ -53,5 +60,46 @@ void tls_resume_keep(struct tls_resume *r, const mbedtls_ssl_context *ssl, const
 
 /* Wipes key's entry, or every entry with key NULL. */
 void tls_resume_drop(struct tls_resume *r, const char *key);
+
+#else /* no resumption: every connection a full handshake */
+
+static inline struct tls_resume *tls_resume_new(uint32_t lifetime_s)
+{
+	(void)lifetime_s;
+	return (struct tls_resume *)0;
+}
+
+static inline void tls_resume_free(struct tls_resume *r)
+{
+	(void)r;
+}
+
+static inline int tls_resume_offer(struct tls_resume *r, mbedtls_ssl_context *ssl,
+				   const char *key, uint64_t now_ms)
+{
+	(void)r, (void)ssl, (void)key, (void)now_ms;
+	return 0;
+}
+
+static inline const mbedtls_x509_crt *tls_resume_issuer(const struct tls_resume *r,
+							const char *key)
+{
+	(void)r, (void)key;
+	return (const mbedtls_x509_crt *)0;
+}
+
+static inline void tls_resume_keep(struct tls_resume *r, const mbedtls_ssl_context *ssl,
+				   const char *key, const mbedtls_x509_crt *issuer, int resumed,
+				   uint64_t now_ms)
+{
+	(void)r, (void)ssl, (void)key, (void)issuer, (void)resumed, (void)now_ms;
+}
+
+static inline void tls_resume_drop(struct tls_resume *r, const char *key)
+{
+	(void)r, (void)key;
+}
+
+#endif
 
 #endif

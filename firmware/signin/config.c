@@ -224,10 +224,8 @@ static const struct cfg_setting settings[] = {
 		 "DNS rather than the domain (RFC 5922 wants the domain)"},
 	{"sip", "tls_resume", CFG_INT, FIELD(sip_tls_resume), .min = 0, .max = 7 * 86400,
 	 .scale = 1,
-	 .help = "seconds a TLS session with the registrar may be resumed after its full "
-		 "handshake (a reconnect then needs no card signature and one TLS round trip; "
-		 "only while the same card stays signed in); 0: every connection a full "
-		 "handshake. Not on boards built without it (armhf desk phone)"},
+	 .help = "seconds a TLS session may be resumed after its full handshake (a "
+		 "reconnect without a card signature, while the card stays signed in); 0: off"},
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},
