@@ -701,7 +701,10 @@ static void tls_handshake(struct tls *t)
 		return;
 	}
 	if (r != 0) {
-		if (t->offered)
+		/* Refused (an alert, a bad record): the session goes. A lost
+		 * connection says nothing about it: kept for the next try. */
+		if (t->offered && r != MBEDTLS_ERR_SSL_CONN_EOF && r != MBEDTLS_ERR_NET_CONN_RESET &&
+		    r != MBEDTLS_ERR_NET_SEND_FAILED && r != MBEDTLS_ERR_NET_RECV_FAILED)
 			tls_resume_drop(t->resume, t->rkey);
 		tls_ssl_error(t, r);
 		tls_fail(t);

@@ -31,8 +31,9 @@
  * issuer kept from the full handshake (path, validity at this time, an
  * IP literal), and verify_extra runs on it exactly as after a full
  * handshake (the certificate checks answer a fresh revocation answer
- * from their cache, and fetch one otherwise). A refusal there, a failed
- * resumed handshake and sip_tp_tls_forget() wipe the kept session; the
+ * from their cache, and fetch one otherwise). A refusal there, a resumed
+ * handshake that fails other than by a lost connection (an alert, a bad
+ * record) and sip_tp_tls_forget() wipe the kept session; the
  * cache goes with the transport (the sign-in: card pulled, PIN locked,
  * sign-out). A registrar that declines the session gets a full handshake
  * on the same connection.
