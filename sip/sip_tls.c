@@ -1090,14 +1090,14 @@ static void tls_resume_config(struct tls *t)
 
 int sip_tp_tls_resumed(const struct sip_tp *tp)
 {
-	const struct tls *t = tp && tp->kind == SIP_TP_TLS ? tp->ctx : NULL;
+	const struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
 
 	return t && t->state != TLS_CLOSED && t->state != TLS_HANDSHAKE ? t->resumed : -1;
 }
 
 void sip_tp_tls_forget(struct sip_tp *tp)
 {
-	struct tls *t = tp && tp->kind == SIP_TP_TLS ? tp->ctx : NULL;
+	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
 
 	if (t)
 		tls_resume_drop(t->resume, NULL);
