@@ -92,6 +92,13 @@ FEATURE_DNS ?= 1
 # and refuses flows = 2 with a configuration error.
 FEATURE_FLOWS ?= 1
 CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
+# TLS session resumption ([sip] tls_resume): FEATURE_TLS_RESUME=0 (a board
+# whose mbedTLS keeps a 32-bit time_t in mbedtls_ssl_session) leaves
+# sip/sip_tls_resume.c out (sip_tls_resume.h's stubs compile resumption out
+# of sip_tls.c): every connection a full handshake, and tls_resume > 0
+# draws a warning naming the board.
+FEATURE_TLS_RESUME ?= 1
+CPPFLAGS += -DSIGNET_TLS_RESUME=$(if $(filter 0,$(FEATURE_TLS_RESUME)),0,1)
 LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
@@ -113,7 +120,9 @@ endif
 P11_CLIENT_SRC := auth/token/token_p11.c auth/token/token_p11_admin.c
 CORE_SRC := $(sort $(if $(filter 0,$(FEATURE_P11)),\
 	$(filter-out $(P11_CLIENT_SRC),$(wildcard auth/*/*.c)) auth/token/off/token_p11_off.c,\
-	$(wildcard auth/*/*.c)) $(wildcard sip/*.c))
+	$(wildcard auth/*/*.c)) $(if $(filter 0,$(FEATURE_TLS_RESUME)),\
+	$(filter-out sip/sip_tls_resume.c,$(wildcard sip/*.c)),\
+	$(wildcard sip/*.c)))
 # A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11,
 # FEATURE_DNS=0: dns)
 # comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset
@@ -504,7 +513,7 @@ space := $(empty) $(empty)
 # -D_TIME_BITS=64 must not pass a time_t (or a struct holding one) to them.
 abi-check:
 	$(Q)if [ -n "$(strip $(BOARD_ABI_FORBID))" ] && grep -rnwE '$(subst $(space),|,$(strip $(BOARD_ABI_FORBID)))' auth sip firmware ports \
-		--include='*.c' --include='*.h'; then \
+		--include='*.c' --include='*.h' $(if $(filter 0,$(FEATURE_TLS_RESUME)),--exclude=sip_tls_resume.c); then \
 		echo "abi-check: $(BOARD): the lines above use mbedTLS or c-ares interfaces where a time_t" >&2; \
 		echo "  crosses into Debian's $(ARCH) libraries (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
 		exit 1; fi

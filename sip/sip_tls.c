@@ -25,6 +25,7 @@
 #include "sg_mem.h"
 #include "sip_msg.h"
 #include "sip_stream.h"
+#include "sip_tls_resume.h"
 #include "sip_transports.h"
 #include "token_pk.h"
 
@@ -33,6 +34,7 @@
 /* Reads per readiness callback, so a fast sender cannot starve timers. */
 #define TLS_RECV_ROUNDS 32
 #define TLS_NAMES_MAX 200
+#define TLS_RKEY_MAX 520
 
 enum tls_state {
 	TLS_CLOSED,
@@ -88,6 +90,14 @@ struct tls {
 	 * for verify_extra. */
 	mbedtls_x509_crt issuer;
 	char path_why[400];     /* why no path validated */
+
+	/* session resumption (sip_tls_resume.h); resume NULL: off */
+	struct tls_resume *resume;
+	char rkey[SIGNET_TLS_RESUME ? TLS_RKEY_MAX : 1]; /* "host|port|expect" of this connection */
+	int offered;            /* a cached session was offered */
+	int vrfy_seen;          /* the server sent its certificate (full handshake) */
+	int resumed;            /* the handshake resumed the offered session */
+	const mbedtls_x509_crt *rpool; /* resumed: the kept issuer for tls_path */
 
 	/* the outbound queue */
 	uint8_t *q;
@@ -189,7 +199,7 @@ static void tls_path(struct tls *t, const mbedtls_x509_crt *crt, uint32_t *flags
 	memset(&in, 0, sizeof(in));
 	in.target = crt;
 	in.anchors = t->conf.anchors;
-	in.pool[0] = crt->next;
+	in.pool[0] = t->resumed ? t->rpool : crt->next;
 	in.time_soft = 1; /* mbedTLS's flags say it, in the words below */
 	if (hal_clock_wall(&t->hal->clock, &in.now) != HAL_OK)
 		in.now = 0;
@@ -244,6 +254,7 @@ static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	const uint32_t keep = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
 	struct tls *t = p;
 
+	t->vrfy_seen = 1;
 	if (depth > 0) {
 		*flags &= keep;
 		if (*flags && !t->chain_flags)
@@ -639,6 +650,8 @@ static void tls_up(struct tls *t)
 		(void)hal_loop_cancel_timer(&t->hal->loop, t->timer_id);
 	t->timer_armed = 0;
 	t->state = TLS_UP;
+	tls_resume_keep(t->resume, &t->ssl, t->rkey, t->issuer.raw.p ? &t->issuer : NULL,
+			t->resumed, hal_clock_mono_ms(&t->hal->clock));
 	if (tls_watch(t, t->q_len > t->q_off))
 		return;
 	if (t->tp.on_event)
@@ -656,6 +669,7 @@ void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e)
 	t->busy++;
 	if (e && e->code != SG_OK) {
 		t->err = *e;
+		tls_resume_drop(t->resume, t->rkey); /* a refused certificate is not resumed */
 		tls_fail(t);
 	} else {
 		tls_up(t);
@@ -665,6 +679,38 @@ void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e)
 	t->busy--;
 	if (t->destroyed && !t->busy)
 		tls_release(t);
+}
+
+/* A resumed handshake carries no server certificate: the one verified by
+ * the full handshake (kept in the session) is checked again against the
+ * anchors at this time with the issuer kept beside it (path, validity),
+ * and verify_extra then runs on it as after a full handshake. Returns 0
+ * to go on, or -1 after failing the connection (the session is wiped). */
+static int tls_resumed_check(struct tls *t)
+{
+	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&t->ssl);
+	uint32_t flags = 0;
+
+	t->resumed = 1;
+	t->rpool = tls_resume_issuer(t->resume, t->rkey);
+	if (t->rpool && !t->rpool->raw.p)
+		t->rpool = NULL; /* the server's certificate is an anchor */
+	if (peer && mbedtls_x509_time_is_past(&peer->valid_to))
+		flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+	if (peer && mbedtls_x509_time_is_future(&peer->valid_from))
+		flags |= MBEDTLS_X509_BADCERT_FUTURE;
+	if (peer)
+		(void)tls_vrfy(t, (mbedtls_x509_crt *)peer, 0, &flags);
+	if (peer && !flags)
+		return 0;
+	tls_resume_drop(t->resume, t->rkey);
+	if (peer)
+		tls_cert_error(t);
+	else
+		sg_error_set(&t->err, SG_E_CERT_UNTRUSTED,
+			     "the resumed TLS session kept no registrar certificate");
+	tls_fail(t);
+	return -1;
 }
 
 static void tls_handshake(struct tls *t)
@@ -687,10 +733,17 @@ static void tls_handshake(struct tls *t)
 		return;
 	}
 	if (r != 0) {
+		/* Refused (an alert, a bad record): the session goes. A lost
+		 * connection says nothing about it: kept for the next try. */
+		if (t->offered && r != MBEDTLS_ERR_SSL_CONN_EOF && r != MBEDTLS_ERR_NET_CONN_RESET &&
+		    r != MBEDTLS_ERR_NET_SEND_FAILED && r != MBEDTLS_ERR_NET_RECV_FAILED)
+			tls_resume_drop(t->resume, t->rkey);
 		tls_ssl_error(t, r);
 		tls_fail(t);
 		return;
 	}
+	if (SIGNET_TLS_RESUME && t->offered && !t->vrfy_seen && tls_resumed_check(t))
+		return;
 	if (t->conf.verify_extra) {
 		t->state = TLS_VERIFYING;
 		if (tls_watch(t, 0))
@@ -871,6 +924,8 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	if (sip_str_ieq((struct sip_str){t->alt, strlen(t->alt)}, name))
 		t->alt[0] = '\0'; /* the domain itself: nothing else to accept */
 	t->alt_named = 0;
+	t->offered = t->vrfy_seen = t->resumed = 0;
+	t->rpool = NULL;
 	t->ee_flags = t->chain_flags = 0;
 	t->path_why[0] = '\0';
 	t->names[0] = t->ee_subject[0] = t->bad_subject[0] = 0;
@@ -888,6 +943,10 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	err = tls_ssl_setup(t, &t->err);
 	if (err)
 		goto report_later;
+	if (SIGNET_TLS_RESUME)
+		snprintf(t->rkey, sizeof(t->rkey), "%s|%u|%s", host, (unsigned)port, t->expect);
+	t->offered = tls_resume_offer(t->resume, &t->ssl, t->rkey,
+				      hal_clock_mono_ms(&t->hal->clock));
 	/* connect may have used part of the time: the rest is a bound anyway */
 	r = hal_loop_add_timer(&t->hal->loop, (uint32_t)timeout_ms, tls_deadline, t, &t->timer_id);
 	if (r != HAL_OK) {
@@ -992,6 +1051,7 @@ static const char *tls_local(void *ctx)
  * stream may be inside a feed). */
 static void tls_release(struct tls *t)
 {
+	tls_resume_free(t->resume);
 	mbedtls_x509_crt_free(&t->issuer);
 	mbedtls_ssl_config_free(&t->cfg);
 	sip_stream_free(&t->stream);
@@ -1029,9 +1089,9 @@ const char *sip_tp_tls_params(struct sip_tp *tp)
 	if (!t || t->state != TLS_UP || !t->ssl_ready)
 		return NULL;
 	g = t->group != MBEDTLS_ECP_DP_NONE ? mbedtls_ecp_curve_info_from_grp_id(t->group) : NULL;
-	snprintf(t->params, sizeof(t->params), "%s, %s, key exchange %s",
-		 mbedtls_ssl_get_version(&t->ssl), mbedtls_ssl_get_ciphersuite(&t->ssl),
-		 g ? g->name : "none");
+	snprintf(t->params, sizeof(t->params), "%s, %s%s%s", mbedtls_ssl_get_version(&t->ssl),
+		 mbedtls_ssl_get_ciphersuite(&t->ssl), t->resumed ? "" : ", key exchange ",
+		 t->resumed ? "" : g ? g->name : "none");
 	return t->params;
 }
 
@@ -1083,6 +1143,31 @@ static sg_err tls_config(struct tls *t, struct sg_error *e)
 	return SG_OK;
 }
 
+/* [sip] tls_resume: a session cache, and tickets asked for only with one. */
+static void tls_resume_config(struct tls *t)
+{
+	t->resume = tls_resume_new(t->conf.resume_s);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+	mbedtls_ssl_conf_session_tickets(&t->cfg, t->resume ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+							    : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+}
+
+int sip_tp_tls_resumed(const struct sip_tp *tp)
+{
+	const struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+
+	return t && t->state != TLS_CLOSED && t->state != TLS_HANDSHAKE ? t->resumed : -1;
+}
+
+void sip_tp_tls_forget(struct sip_tp *tp)
+{
+	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+
+	if (t)
+		tls_resume_drop(t->resume, NULL);
+}
+
 sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
 		      struct sip_tp **out, struct sg_error *e)
 {
@@ -1112,6 +1197,8 @@ sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
 	mbedtls_x509_crt_init(&t->issuer);
 	sip_stream_init(&t->stream, 0, tls_on_msg, tls_on_pong, t);
 	err = tls_config(t, e);
+	if (!err)
+		tls_resume_config(t);
 	if (err) {
 		mbedtls_ssl_config_free(&t->cfg);
 		sip_stream_free(&t->stream);

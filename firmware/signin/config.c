@@ -222,6 +222,10 @@ static const struct cfg_setting settings[] = {
 	{"sip", "accept_target_name", CFG_BOOL, FIELD(sip_accept_target_name),
 	 .help = "also accept a registrar certificate that names the SRV target found in "
 		 "DNS rather than the domain (RFC 5922 wants the domain)"},
+	{"sip", "tls_resume", CFG_INT, FIELD(sip_tls_resume), .min = 0, .max = 7 * 86400,
+	 .scale = 1,
+	 .help = "seconds a TLS session may be resumed after its full handshake (a "
+		 "reconnect without a card signature, while the card stays signed in); 0: off"},
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},
@@ -524,6 +528,8 @@ void config_defaults(struct signet_config *c)
 	c->sip_expires = 600;
 	c->sip_retry_base = 30;
 	c->sip_flows = 1;
+	/* TLS session resumption: 8 hours where the board has it. */
+	c->sip_tls_resume = SIGNET_TLS_RESUME ? 28800 : 0;
 	/* The registrar's certificate: checked by default, soft-fail (as
 	 * Schannel treats server certificates), its own sources. */
 	c->sip_check_revocation = 1;

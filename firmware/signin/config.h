@@ -66,6 +66,7 @@ struct signet_config {
 	int sip_insecure_transport; /* allow sip: over UDP/TCP (no TLS): labs only */
 	char sip_dns[256];       /* DNS servers "ADDR[:PORT][,...]" ("" = the system's) */
 	int sip_accept_target_name; /* the registrar may be named by its SRV target */
+	int sip_tls_resume;      /* TLS session resumption lifetime, s (0: off) */
 	/* [enroll]: certificate enrolment and renewal over EST-coaps (est.h). */
 	char enroll_server[256];      /* coaps://host[:port] */
 	char enroll_renew_server[256];/* its re-enrolment address ("": server) */

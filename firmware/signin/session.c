@@ -153,6 +153,13 @@ sg_err session_settle(struct session *s, struct sg_error *e)
 				    "[sip] flows = 2: this board (%s) keeps one flow only (a second TLS "
 				    "connection does not fit its heap budget); set flows = 1",
 				    SIGNET_BOARD);
+	if (c->cfg.sip_tls_resume > 0 && !SIGNET_TLS_RESUME && !s->resume_told) {
+		s->resume_told = 1;
+		hal_log_write(&c->hal.log, HAL_LOG_WARN,
+			      "[sip] tls_resume: this board (" SIGNET_BOARD ") is built without TLS "
+			      "session resumption (its mbedTLS keeps a 32-bit time_t); every "
+			      "connection is a full handshake");
+	}
 	if (s->flows == 2 && (!c->cfg.sip_outbound || !c->cfg.sip_instance[0]))
 		return sg_error_set(e, SG_E_CONFIG,
 				    "[sip] flows = 2 needs outbound = yes and an instance (urn:uuid:...)");
@@ -371,6 +378,8 @@ static sg_err make_transport(struct session *s, struct sip_tp **tp, struct sg_er
 		.accept_target_name = c->cfg.sip_accept_target_name,
 		.verify_extra = c->cfg.sip_check_revocation ? registrar_verify : NULL,
 		.verify_arg = s,
+		.resume_s = SIGNET_TLS_RESUME && c->cfg.sip_tls_resume > 0
+				    ? (uint32_t)c->cfg.sip_tls_resume : 0,
 	};
 	return sip_tp_tls_new(&c->hal, &tc, tp, e);
 }
@@ -492,9 +501,11 @@ static void on_tp_event(enum sip_tp_event ev, const struct sg_error *e, void *ar
 
 	if (ev == SIP_TP_UP) {
 		const char *tls = sip_tp_tls_params(s->tp);
+		int r = sip_tp_tls_resumed(s->tp);
 
-		session_say(s, "%s connected%s%s%s", s->tp->ops->name(s->tp->ctx),
-			    tls ? " (" : "", tls ? tls : "", tls ? ")" : "");
+		session_say(s, "%s connected%s%s%s%s", s->tp->ops->name(s->tp->ctx),
+			    r == 1 ? " (TLS session resumed" : r == 0 ? " (full handshake" : "",
+			    r >= 0 && tls ? ": " : "", r >= 0 && tls ? tls : "", r >= 0 ? ")" : "");
 	}
 	s->reg_event(ev, e, s->reg_arg);
 }

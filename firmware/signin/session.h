@@ -61,6 +61,7 @@ struct session {
 	struct token *t;
 	size_t ci;
 	int expiry_warning;        /* the certificate expires within [certs] warn_days */
+	int resume_told;           /* the board-without-resumption warning was logged */
 	int64_t not_after;         /* of the sign-in certificate (unix seconds) */
 	char expiry_text[160];     /* certcheck's warning, for a status line */
 	char host[256];

@@ -1,0 +1,334 @@
+/*
+ * test_tls_resume.c: TLS session resumption ([sip] tls_resume) of `signet
+ * run` against a real Kamailio, with the virtual card served through the
+ * real PC/SC stack (`signet vcard serve --verbose` -> vsmartcard-vpcd ->
+ * pcscd), so that every card signature is a GENERAL AUTHENTICATE APDU
+ * (00 87) in the served card's log: counted, not timed.
+ *
+ * Between signet and Kamailio runs tcp_forward.py (this folder): killing
+ * it drops the TLS connection while Kamailio keeps running, as a network
+ * loss would.
+ *  - connection dropped while registered: signet re-registers over a
+ *    resumed session ("TLS session resumed") with no card signature, and
+ *    Kamailio still sees the client certificate's identity (its script
+ *    refuses a REGISTER whose certificate does not name the user and logs
+ *    the identity of every one it accepts);
+ *  - Kamailio restarted (new ticket keys, empty session cache): a full
+ *    handshake, one signature;
+ *  - card pulled and put back: the next sign-in is a full handshake;
+ *  - tls_resume = 0: every reconnect a full handshake with a signature.
+ *
+ * Isolation as in test_vcard_pcsc.c: a mount namespace of its own with a
+ * tmpfs on /run/pcscd (needs root: without it every case is skipped), vpcd
+ * on a free port pair, servers on free loopback ports.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "itest.h"
+
+#define PIN "123456"
+#define PUK "12345678"
+/* GENERAL AUTHENTICATE: one per card signature (a chained one ends with
+ * CLA 00, its earlier parts have CLA 10) */
+#define GA "APDU 00 87"
+#define RESUMED "TLS connected (TLS session resumed: "
+#define FULL "TLS connected (full handshake: "
+/* each state change is logged twice (log and screen): the n-th
+ * registration is line 2n */
+#define REG "-> REGISTERED"
+#define KAM_ID "REGISTER over TLS with the client certificate of sip:alice@example.test"
+
+static struct {
+	int ready;
+	int vport, kport, kudp, fport;
+	int pcscd, serve, kam, fwd, run;
+	int serves; /* serve logs: serve1.log, serve2.log, ... */
+	char dir[512], kdir[600];
+} g;
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static int port_free(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_ANY); /* vpcd binds every address */
+	ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (s >= 0)
+		close(s);
+	return ok;
+}
+
+static int enter_namespace(void)
+{
+	if (geteuid() != 0) {
+		print_message("skipped: needs root for a private mount namespace for pcscd\n");
+		return -1;
+	}
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		print_message("skipped: unshare/mount: %s\n", strerror(errno));
+		return -1;
+	}
+	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
+		return -1;
+	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
+}
+
+/* GENERAL AUTHENTICATE APDUs over every serve log so far. */
+static int signatures(void)
+{
+	char name[32];
+	int n = 0;
+
+	for (int i = 1; i <= g.serves; i++) {
+		snprintf(name, sizeof(name), "serve%d", i);
+		n += itest_log_count(name, GA);
+	}
+	return n;
+}
+
+/* Serves the card (again) and waits until pcscd shows it. */
+static int serve_card(void)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "serve%d", ++g.serves);
+	g.serve = itest_spawn(name, "exec '%s' vcard serve --name alice --port %d --verbose",
+			      itest_signet(), g.vport);
+	return itest_wait_count(name, "connected to vpcd", 1, 20);
+}
+
+static int start_forwarder(void)
+{
+	int n = itest_log_count("fwd", "listening");
+
+	g.fwd = itest_spawn("fwd", "exec python3 '%s/tests/integration/tcp_forward.py' %d %d",
+			    itest_top(), g.fport, g.kport);
+	return itest_wait_count("fwd", "listening", n + 1, 20);
+}
+
+static int start_kamailio(void)
+{
+	g.kam = itest_spawn("kamailio",
+			    "exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
+			    "--client-ca '%s/card/ca.pem'",
+			    itest_top(), g.kdir, g.kudp, g.kudp, g.kport, g.dir);
+	return itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), g.kdir);
+}
+
+static int write_conf(const char *name, int resume)
+{
+	char path[700];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", g.dir, name);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	fprintf(f, "[token]\nbackend = pcsc\nuri = pkcs11:id=%%9a\n[certs]\nca = %s/card/ca.pem\nrevocation = none\n"
+		"[sip]\nuser = sip:alice@example.test\nregistrar = sips:127.0.0.1:%d\n"
+		"ca = %s/server-ca.crt\nretry_base = 1\ncheck_revocation = no\n",
+		g.dir, g.fport, g.kdir);
+	if (resume >= 0)
+		fprintf(f, "tls_resume = %d\n", resume);
+	return fclose(f) ? -1 : 0;
+}
+
+static int group_setup(void **state)
+{
+	char path[700];
+	struct stat st;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	snprintf(g.dir, sizeof(g.dir), "%s", itest_scratch());
+	if (enter_namespace() != 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/state", g.dir);
+	setenv("SIGNET_STATE_DIR", path, 1);
+	snprintf(path, sizeof(path), "%s/device.key", g.dir);
+	setenv("SIGNET_DEVICE_KEY", path, 1);
+	if (itest_sh("mkdir -p '%s/card' && printf '" PIN "\\n" PUK "\\n' | "
+		     "'%s/tools/vcard-mkcard' alice '%s/card' alice >'%s/mkcard.log' 2>&1",
+		     g.dir, getenv("SIGNET_BUILD"), g.dir, g.dir))
+		return -1;
+	for (int i = 0; i < 50 && !g.vport; i++) {
+		int p = itest_free_port();
+
+		if (p > 0 && p < 65535 && port_free(p) && port_free(p + 1))
+			g.vport = p;
+	}
+	if (!g.vport || itest_sh("mkdir -p '%s/conf' && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
+				 "DEVICENAME /dev/null:%d\\nLIBPATH "
+				 "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
+				 ">'%s/conf/vpcd'",
+				 g.dir, g.vport, g.vport, g.dir))
+		return -1;
+	g.pcscd = itest_spawn("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
+	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
+		nap_ms(50);
+	if (stat("/run/pcscd/pcscd.comm", &st) != 0 || serve_card())
+		return -1;
+	snprintf(g.kdir, sizeof(g.kdir), "%s/kam", g.dir);
+	g.kport = itest_free_port();
+	g.kudp = itest_free_port();
+	g.fport = itest_free_port();
+	if (start_kamailio() || start_forwarder())
+		return -1;
+	if (write_conf("resume.conf", -1) || write_conf("off.conf", 0))
+		return -1;
+	g.ready = 1;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (g.run > 0)
+		itest_stop(g.run);
+	if (g.fwd > 0)
+		itest_stop(g.fwd);
+	if (g.kam > 0)
+		itest_stop(g.kam);
+	if (g.serve > 0)
+		itest_stop(g.serve);
+	if (g.pcscd > 0)
+		itest_stop(g.pcscd);
+	return 0;
+}
+
+static int test_teardown(void **state)
+{
+	(void)state;
+	if (g.run > 0)
+		itest_stop(g.run);
+	g.run = 0;
+	return 0;
+}
+
+/* `signet run --verbose` with conf, logging to name.log; PINs for three
+ * sign-ins on fd 3. Waits for the first registration. */
+static void start_run(const char *name, const char *conf)
+{
+	g.run = itest_spawn(name, "exec %s run --verbose --config '%s/%s' --pin-fd 3 3<<EOF\n" PIN
+			    "\n" PIN "\n" PIN "\nEOF",
+			    itest_signet(), g.dir, conf);
+	assert_int_equal(itest_wait_count(name, REG, 2, 30), 0);
+}
+
+/* The forwarder killed while registered: a re-registration over a resumed
+ * session, no card signature, the identity at Kamailio; then Kamailio
+ * restarted: a full handshake with one signature. */
+static void test_reconnect_resumes(void **state)
+{
+	int sig0, id0;
+
+	(void)state;
+	if (!g.ready)
+		skip();
+	start_run("run1", "resume.conf");
+	assert_int_equal(itest_log_count("run1", FULL), 1);
+	sig0 = signatures();
+	assert_int_equal(sig0, 1);
+	id0 = itest_log_count("kamailio", KAM_ID);
+	assert_true(id0 >= 1);
+
+	/* the network goes, Kamailio stays */
+	itest_stop(g.fwd);
+	assert_int_equal(start_forwarder(), 0);
+	assert_int_equal(itest_wait_count("run1", REG, 4, 30), 0);
+	assert_int_equal(itest_log_count("run1", RESUMED), 1);
+	assert_int_equal(itest_log_count("run1", FULL), 1);
+	assert_int_equal(signatures(), sig0); /* no card signature */
+	assert_int_equal(itest_wait_count("kamailio", KAM_ID, id0 + 1, 10), 0);
+
+	/* and once more: the session stays resumable */
+	itest_stop(g.fwd);
+	assert_int_equal(start_forwarder(), 0);
+	assert_int_equal(itest_wait_count("run1", REG, 6, 30), 0);
+	assert_int_equal(itest_log_count("run1", RESUMED), 2);
+	assert_int_equal(signatures(), sig0);
+
+	/* Kamailio restarted: its ticket keys and session cache are new */
+	assert_int_equal(itest_sh("%s/tools/kamailio-run '%s' stop", itest_top(), g.kdir), 0);
+	itest_stop(g.kam);
+	assert_int_equal(start_kamailio(), 0);
+	itest_stop(g.fwd); /* the old connection goes at once */
+	assert_int_equal(start_forwarder(), 0);
+	assert_int_equal(itest_wait_count("run1", REG, 8, 40), 0);
+	assert_int_equal(itest_log_count("run1", FULL), 2);
+	assert_int_equal(itest_log_count("run1", RESUMED), 2);
+	assert_int_equal(signatures(), sig0 + 1);
+}
+
+/* The card pulled and put back: the next sign-in is a full handshake
+ * (the sessions went with the signed-in session). */
+static void test_card_pulled_full_handshake(void **state)
+{
+	int sig0;
+
+	(void)state;
+	if (!g.ready)
+		skip();
+	start_run("run2", "resume.conf");
+	sig0 = signatures();
+	itest_stop(g.serve); /* the card goes */
+	g.serve = 0;
+	assert_int_equal(itest_wait_count("run2", "-> LOCKED", 1, 30), 0);
+	assert_int_equal(serve_card(), 0);
+	assert_int_equal(itest_wait_count("run2", REG, 4, 40), 0);
+	assert_int_equal(itest_log_count("run2", FULL), 2);
+	assert_int_equal(itest_log_count("run2", RESUMED), 0);
+	assert_int_equal(signatures(), sig0 + 1);
+}
+
+/* tls_resume = 0: a reconnect is a full handshake with a signature. */
+static void test_resume_off(void **state)
+{
+	int sig0;
+
+	(void)state;
+	if (!g.ready)
+		skip();
+	start_run("run3", "off.conf");
+	sig0 = signatures();
+	itest_stop(g.fwd);
+	assert_int_equal(start_forwarder(), 0);
+	assert_int_equal(itest_wait_count("run3", REG, 4, 30), 0);
+	assert_int_equal(itest_log_count("run3", FULL), 2);
+	assert_int_equal(itest_log_count("run3", RESUMED), 0);
+	assert_int_equal(signatures(), sig0 + 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_reconnect_resumes, test_teardown),
+		cmocka_unit_test_teardown(test_card_pulled_full_handshake, test_teardown),
+		cmocka_unit_test_teardown(test_resume_off, test_teardown),
+	};
+
+	return cmocka_run_group_tests_name("tls_resume", tests, group_setup, group_teardown);
+}
