@@ -246,6 +246,13 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(BOARD_LIBS) $(CORE_LIB)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS)
 
+# The bench floor (tools/bench-floor.c): plain PKCS#11 through dlopen, linked
+# with libdl alone so that its start carries nothing signet's does not.
+$(O)/tools/bench-floor: $(O)/obj/tools/bench-floor.o
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -ldl
+
 # Firmware objects other than the CLI's main() are linked into tests too,
 # from an archive, so that a test gets only the firmware it calls; the tests
 # link the CoAP part itself rather than its plugin loader.
@@ -547,6 +554,7 @@ help:
 	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio, then the"
 	@echo "                     registrar found through its own dnsmasq (DEMO_DNS=0: not)"
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
+	@echo "                     signet sign --verify and pam_signet against a bare PKCS#11 floor;"
 	@echo "                     the virtual card, PAM, verify, sign-in, EST renewal and registrar"
 	@echo "                     failover (two Kamailio nodes, dnsmasq), each"
 	@echo "                     against a reference measured in the same run"
