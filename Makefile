@@ -92,7 +92,14 @@ FEATURE_DNS ?= 1
 # and refuses flows = 2 with a configuration error.
 FEATURE_FLOWS ?= 1
 CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
-LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
+# PCSC_DLOPEN=1 (board.mk): libpcsclite is dlopen'd on the first card
+# operation (ports/linux/linux_card.c), not linked: commands and the PAM
+# module that use no reader start without it.
+PCSC_DLOPEN ?= 0
+CPPFLAGS += $(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-DLINUX_PCSC_DLOPEN))
+LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) \
+	$(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-ldl,-lpcsclite)) \
+	$(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
 CFLAGS := -O1 -g -std=c11 $(WARN) -fPIC $(SANFLAGS)
