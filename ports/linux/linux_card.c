@@ -84,11 +84,6 @@ static int pcsc_load(void)
 #define SCardConnect pcsc.Connect
 #define SCardDisconnect pcsc.Disconnect
 #define SCardTransmit pcsc.Transmit
-#else
-static int pcsc_load(void)
-{
-	return 0;
-}
 #endif
 
 #define CARD_PNP "\\\\?PnP?\\Notification"
@@ -151,9 +146,11 @@ static int card_context(struct card_ctx *cc)
 
 	if (cc->have_sc)
 		return HAL_OK;
+#ifdef LINUX_PCSC_DLOPEN
 	/* No pcsc-lite on this machine: as if pcscd were not running. */
 	if (pcsc_load())
 		return HAL_ENOENT;
+#endif
 	rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &cc->sc);
 	if (rv != SCARD_S_SUCCESS)
 		return card_err(rv);
