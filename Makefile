@@ -95,9 +95,13 @@ CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
 # PCSC_DLOPEN=1 (board.mk): libpcsclite is dlopen'd on the first card
 # operation (ports/linux/linux_card.c), not linked: commands and the PAM
 # module that use no reader start without it.
+# CARES_DLOPEN=1 likewise for c-ares (ports/linux/linux_cares.h): loaded on
+# the first DNS query.
 PCSC_DLOPEN ?= 0
-CPPFLAGS += $(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-DLINUX_PCSC_DLOPEN))
-LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) \
+CARES_DLOPEN ?= 0
+CPPFLAGS += $(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-DLINUX_PCSC_DLOPEN)) \
+	$(if $(filter 1,$(FEATURE_DNS)),$(if $(filter 1,$(CARES_DLOPEN)),-DLINUX_CARES_DLOPEN))
+LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),$(if $(filter 1,$(CARES_DLOPEN)),-ldl,-lcares)) \
 	$(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-ldl,-lpcsclite)) \
 	$(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
