@@ -99,7 +99,18 @@ CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
 # draws a warning naming the board.
 FEATURE_TLS_RESUME ?= 1
 CPPFLAGS += -DSIGNET_TLS_RESUME=$(if $(filter 0,$(FEATURE_TLS_RESUME)),0,1)
-LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
+# PCSC_DLOPEN=1 (board.mk): libpcsclite is dlopen'd on the first card
+# operation (ports/linux/linux_card.c), not linked: commands and the PAM
+# module that use no reader start without it.
+# CARES_DLOPEN=1 likewise for c-ares (ports/linux/linux_cares.h): loaded on
+# the first DNS query.
+PCSC_DLOPEN ?= 0
+CARES_DLOPEN ?= 0
+CPPFLAGS += $(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-DLINUX_PCSC_DLOPEN)) \
+	$(if $(filter 1,$(FEATURE_DNS)),$(if $(filter 1,$(CARES_DLOPEN)),-DLINUX_CARES_DLOPEN))
+LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),$(if $(filter 1,$(CARES_DLOPEN)),-ldl,-lcares)) \
+	$(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-ldl,-lpcsclite)) \
+	$(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
 CFLAGS := -O1 -g -std=c11 $(WARN) -fPIC $(SANFLAGS)
@@ -262,6 +273,13 @@ $(O)/tools/bench-tls-openssl: tools/bench-tls-openssl.c
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC/LD   $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lssl -lcrypto
+
+# The bench floor (tools/bench-floor.c): plain PKCS#11 through dlopen, linked
+# with libdl alone so that its start carries nothing signet's does not.
+$(O)/tools/bench-floor: $(O)/obj/tools/bench-floor.o
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -ldl
 
 # Firmware objects other than the CLI's main() are linked into tests too,
 # from an archive, so that a test gets only the firmware it calls; the tests
@@ -565,6 +583,7 @@ help:
 	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio, then the"
 	@echo "                     registrar found through its own dnsmasq (DEMO_DNS=0: not)"
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
+	@echo "                     signet sign --verify and pam_signet against a bare PKCS#11 floor;"
 	@echo "                     the virtual card, PAM, verify, sign-in, EST renewal and registrar"
 	@echo "                     failover (two Kamailio nodes, dnsmasq), each"
 	@echo "                     against a reference measured in the same run; round trips to"

@@ -23,6 +23,69 @@
 
 #include "linux_dev.h"
 
+#ifdef LINUX_PCSC_DLOPEN
+/* The board loads libpcsclite on the first card operation (PCSC_DLOPEN in
+ * its board.mk), so that a process that never touches a reader (a PKCS#11
+ * sign, the PAM module on a token) does not map it at start. Each SCard*
+ * name below then goes through the table; the protocol headers are ours
+ * (pcsc-lite's g_rgSCardT0Pci/T1Pci hold the same two fields). */
+#include <dlfcn.h>
+
+static struct {
+	void *dl;
+	LONG (*EstablishContext)(DWORD, LPCVOID, LPCVOID, LPSCARDCONTEXT);
+	LONG (*ReleaseContext)(SCARDCONTEXT);
+	LONG (*ListReaders)(SCARDCONTEXT, LPCSTR, LPSTR, LPDWORD);
+	LONG (*GetStatusChange)(SCARDCONTEXT, DWORD, SCARD_READERSTATE *, DWORD);
+	LONG (*Connect)(SCARDCONTEXT, LPCSTR, DWORD, DWORD, LPSCARDHANDLE, LPDWORD);
+	LONG (*Disconnect)(SCARDHANDLE, DWORD);
+	LONG (*Transmit)(SCARDHANDLE, const SCARD_IO_REQUEST *, LPCBYTE, DWORD, SCARD_IO_REQUEST *,
+			 LPBYTE, LPDWORD);
+} pcsc;
+
+static const SCARD_IO_REQUEST pcsc_t0 = {SCARD_PROTOCOL_T0, sizeof(SCARD_IO_REQUEST)};
+static const SCARD_IO_REQUEST pcsc_t1 = {SCARD_PROTOCOL_T1, sizeof(SCARD_IO_REQUEST)};
+
+/* 0 when the library and all its functions are there; the library stays
+ * loaded for the process (pcsc-lite keeps per-process state). */
+static int pcsc_load(void)
+{
+	void *dl;
+
+	if (pcsc.dl)
+		return 0;
+	dl = dlopen("libpcsclite.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!dl)
+		return -1;
+	*(void **)&pcsc.EstablishContext = dlsym(dl, "SCardEstablishContext");
+	*(void **)&pcsc.ReleaseContext = dlsym(dl, "SCardReleaseContext");
+	*(void **)&pcsc.ListReaders = dlsym(dl, "SCardListReaders");
+	*(void **)&pcsc.GetStatusChange = dlsym(dl, "SCardGetStatusChange");
+	*(void **)&pcsc.Connect = dlsym(dl, "SCardConnect");
+	*(void **)&pcsc.Disconnect = dlsym(dl, "SCardDisconnect");
+	*(void **)&pcsc.Transmit = dlsym(dl, "SCardTransmit");
+	if (!pcsc.EstablishContext || !pcsc.ReleaseContext || !pcsc.ListReaders ||
+	    !pcsc.GetStatusChange || !pcsc.Connect || !pcsc.Disconnect || !pcsc.Transmit) {
+		dlclose(dl);
+		return -1;
+	}
+	pcsc.dl = dl;
+	return 0;
+}
+
+#undef SCARD_PCI_T0
+#undef SCARD_PCI_T1
+#define SCARD_PCI_T0 (&pcsc_t0)
+#define SCARD_PCI_T1 (&pcsc_t1)
+#define SCardEstablishContext pcsc.EstablishContext
+#define SCardReleaseContext pcsc.ReleaseContext
+#define SCardListReaders pcsc.ListReaders
+#define SCardGetStatusChange pcsc.GetStatusChange
+#define SCardConnect pcsc.Connect
+#define SCardDisconnect pcsc.Disconnect
+#define SCardTransmit pcsc.Transmit
+#endif
+
 #define CARD_PNP "\\\\?PnP?\\Notification"
 
 struct card_ctx {
@@ -83,6 +146,11 @@ static int card_context(struct card_ctx *cc)
 
 	if (cc->have_sc)
 		return HAL_OK;
+#ifdef LINUX_PCSC_DLOPEN
+	/* No pcsc-lite on this machine: as if pcscd were not running. */
+	if (pcsc_load())
+		return HAL_ENOENT;
+#endif
 	rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &cc->sc);
 	if (rv != SCARD_S_SUCCESS)
 		return card_err(rv);
