@@ -138,7 +138,9 @@ struct token {
 	/* Set by token_sign when a signature did not verify with a
 	 * certificate from the cache: the certificates were read from the
 	 * token again (t->certs replaced) and token_sign gave
-	 * SG_E_SIGNATURE. The caller may select again and sign once more. */
+	 * SG_E_SIGNATURE, the token's signature still in its out. The caller
+	 * may select again, and keep that signature if the certificate it
+	 * picks verifies it, or sign once more. */
 	int certs_reread;
 	void *backend;
 };

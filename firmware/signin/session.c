@@ -175,7 +175,7 @@ sg_err session_open(struct session *s, struct sg_error *e)
 	return err;
 }
 
-sg_err session_check(struct session *s, struct sg_error *e)
+static sg_err session_check_once(struct session *s, struct sg_error *e)
 {
 	struct cli *c = s->c;
 	struct certcheck_policy pol;
@@ -210,6 +210,21 @@ sg_err session_check(struct session *s, struct sg_error *e)
 		snprintf(s->expiry_text, sizeof(s->expiry_text),
 			 "Certificate expires in %d day%s: renew it", rep.days_left,
 			 rep.days_left == 1 ? "" : "s");
+	return err;
+}
+
+sg_err session_check(struct session *s, struct sg_error *e)
+{
+	sg_err err = session_check_once(s, e);
+
+	/* A certificate from the card's cache that fails its checks may be
+	 * one the card no longer holds (renewed under the same key and
+	 * CHUID): read the card, pick and check once more. */
+	if (err && token_refresh_certs(s->t, NULL) == SG_OK) {
+		err = cli_select(s->c, s->t, &s->ci, e);
+		if (!err)
+			err = session_check_once(s, e);
+	}
 	return err;
 }
 
