@@ -80,8 +80,8 @@ sg_err pivt_sign(struct token *t, size_t ci, enum token_sig sig, const uint8_t *
 	if (err)
 		return err;
 	t->certs_reread = 1;
-	return sg_error_set(e, SG_E_SIGNATURE, "the key in slot %02X does not match its cached "
-			    "certificate: the card was read again", ref);
+	return sg_error_set(e, SG_E_SIGNATURE, "key %02X does not match its cached certificate",
+			    ref);
 }
 
 void pivt_logout(struct token *t)
@@ -311,8 +311,7 @@ static sg_err pivt_refresh(struct token *t, struct sg_error *e)
 
 	if (!p->cached)
 		return sg_error_set(e, SG_E_NO_CERT, "the certificates were read from the card");
-	sg_info(&p->hal->log, "cached certificates of '%s' do not match the card: reading it",
-		t->info.label);
+	sg_info(&p->hal->log, "cached certificates do not match the card: reading it");
 	pivt_cache_forget(p);
 	pivt_free_certs(t);
 	buf = sg_calloc(1, PIV_OBJ_MAX);

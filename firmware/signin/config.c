@@ -104,8 +104,8 @@ static const struct cfg_setting settings[] = {
 	 .help = "backend pcsc: the reader (its name or part of it); empty: the first reader "
 		 "holding a PIV card"},
 	{"token", "cert_cache", CFG_BOOL, FIELD(cert_cache),
-	 .help = "backends pcsc and vcard: keep the certificates read from a card in the state "
-		 "directory, keyed by its CHUID, so that a known card is not read again"},
+	 .help = "backends pcsc and vcard: keep a card's certificates in the state directory "
+		 "(keyed by its CHUID): a known card is not read again"},
 	{"vcard", "name", CFG_STRING, STRING(vcard_name), .arg = "NAME",
 	 .help = "backend vcard: which virtual card (signet vcard init --name); empty: default"},
 	{"pin", "min_length", CFG_UINT, FIELD(pin.min_len), .min = 1, .max = PIN_MAX_LEN,
