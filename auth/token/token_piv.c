@@ -329,6 +329,19 @@ void pivt_cache_forget(struct pivt *p)
 	p->cached = 0;
 }
 
+void token_piv_cache_forget(const struct hal *hal, const struct hal_card *card)
+{
+	uint8_t *buf = sg_calloc(1, PIV_OBJ_MAX), key[32];
+	size_t len = 0;
+
+	if (buf && piv_get_object(card, PIV_TAG_CHUID, buf, PIV_OBJ_MAX, &len, NULL) == SG_OK &&
+	    len) {
+		certcache_key("piv", buf, len, key);
+		certcache_drop(&hal->storage, key);
+	}
+	sg_free(buf);
+}
+
 /* Bit i set when the URI can match slot i's certificate or key. */
 static unsigned pivt_want(const struct p11uri *u)
 {

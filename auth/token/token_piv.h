@@ -59,6 +59,10 @@ struct token_piv_opts {
 sg_err token_piv_open_opts(const struct hal *hal, const struct hal_card *card, const char *reader,
 			   const struct token_piv_opts *o, struct token **out, struct sg_error *e);
 
+/* Forgets the certificate cache's entry of the card in card (connected,
+ * PIV selected): its certificates were changed by other means. */
+void token_piv_cache_forget(const struct hal *hal, const struct hal_card *card);
+
 /* Sets the token's label (at most 32 bytes kept) and its URI with it. */
 void token_piv_set_label(struct token *t, const char *label);
 

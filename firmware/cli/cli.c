@@ -274,6 +274,9 @@ sg_err cli_select(struct cli *c, struct token *t, size_t *cert, struct sg_error 
 {
 	sg_err err = token_select_where(t, cli_cert_for_user, c, cert, e);
 
+	/* None from the certificate cache: the card may hold one now. */
+	if ((err == SG_E_NO_CERT || err == SG_E_CERT_IDENTITY) && token_refresh_certs(t, NULL) == SG_OK)
+		err = token_select_where(t, cli_cert_for_user, c, cert, e);
 	if (err == SG_E_CERT_IDENTITY && e) {
 		/* Say what the certificates do name, so a typo is obvious. */
 		struct certinfo ci;

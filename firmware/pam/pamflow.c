@@ -264,9 +264,13 @@ static int maps_to_user(const struct token_cert *tc, void *arg)
  * not an error: a PIV card often holds an authentication and a signature
  * certificate for the same person, and either must pass every check. The
  * first in token order (the PIV authentication key comes first) is used. */
-static sg_err pick_cert(const struct token *t, struct pf_pick *p, size_t *ci, struct sg_error *e)
+static sg_err pick_cert(struct token *t, struct pf_pick *p, size_t *ci, struct sg_error *e)
 {
 	sg_err err = token_select_where(t, maps_to_user, p, ci, e);
+
+	/* None from the certificate cache: the card may hold one now. */
+	if ((err == SG_E_NO_CERT || err == SG_E_CERT_IDENTITY) && token_refresh_certs(t, NULL) == SG_OK)
+		err = token_select_where(t, maps_to_user, p, ci, e);
 
 	if (err != SG_E_AMBIGUOUS)
 		return err;

@@ -413,7 +413,8 @@ static int cache_file(const char *cert, char *name, size_t cap)
 
 /* Writes a cache file (format 1 of certcache.h) for the same card (its key
  * taken from path's header) with slot 9C holding the certificate in file
- * cert: what a card with this card's CHUID but another key would meet. */
+ * cert: what a card with this card's CHUID but another key would meet;
+ * cert NULL: 9C empty. */
 static int forge_cache(const char *path, const char *cert)
 {
 	uint8_t hdr[38], der[8192];
@@ -427,19 +428,20 @@ static int forge_cache(const char *path, const char *cert)
 		return -1;
 	}
 	fclose(f);
-	f = fopen(cert, "rb");
+	f = cert ? fopen(cert, "rb") : NULL;
 	if (f) {
 		dl = fread(der, 1, sizeof(der), f);
 		fclose(f);
 	}
-	if (dl == 0)
+	if (cert && dl == 0)
 		return -1;
 	hdr[5] = 1; /* one entry: 9C */
 	f = fopen(path, "wb");
 	if (!f)
 		return -1;
 	ok = fwrite(hdr, 1, sizeof(hdr), f) == sizeof(hdr) &&
-	     fwrite((const uint8_t[]){0x9C, 1, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f) == 4 &&
+	     fwrite((const uint8_t[]){0x9C, dl != 0, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f) ==
+		     4 &&
 	     fwrite(der, 1, dl, f) == dl;
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
@@ -498,11 +500,18 @@ static void test_inproc_counts(void **state)
  * one is a known card's again. */
 static void check_replaced(const char *card, const char *name, const char *rel)
 {
-	char path[1200], found[1300];
+	char path[1300], found[1300];
 	unsigned n;
 
 	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
+	snprintf(path, sizeof(path), "%s/%s/cert-9c.der", g.dir, rel);
+	assert_int_equal(cache_file(path, found, sizeof(found)), 0);
+	assert_int_equal(itest_sh("cp '%s' '%s/cache.old'", found, g.dir), 0);
 	assert_int_equal(new_9c(name, rel, "new9c"), 0);
+	/* signet vcard removed the card's cache file; another tool would
+	 * not: put it back, as such a tool would leave it. */
+	assert_int_not_equal(cache_file(path, path, sizeof(path)), 0);
+	assert_int_equal(itest_sh("mv '%s/cache.old' '%s'", g.dir, found), 0);
 	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
 	print_message("%s: after the 9C key and certificate were replaced: %u APDUs\n", card, n);
 	assert_true(n > 5 && n <= 5 + 3);
@@ -550,6 +559,12 @@ static void check_cloned(const char *card, const char *rel)
 	assert_int_not_equal(cache_file(other, name, sizeof(name)), 0);
 	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
 	assert_true(n <= 5);
+	/* A cache file that says 9C is empty: no certificate to pick, so the
+	 * card is read, and it has one. */
+	assert_int_equal(forge_cache(name, NULL), 0);
+	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
+	assert_true(n > 5 && n <= 8);
+	assert_int_equal(cache_file(mine, name, sizeof(name)), 0);
 }
 
 static void test_pcsc_cloned_chuid(void **state)
