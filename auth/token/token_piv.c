@@ -331,11 +331,13 @@ void pivt_cache_forget(struct pivt *p)
 
 void token_piv_cache_forget(const struct hal *hal, const struct hal_card *card)
 {
-	uint8_t *buf = sg_calloc(1, PIV_OBJ_MAX), key[32];
+	uint8_t *buf = sg_calloc(1, PIV_OBJ_MAX);
 	size_t len = 0;
 
 	if (buf && piv_get_object(card, PIV_TAG_CHUID, buf, PIV_OBJ_MAX, &len, NULL) == SG_OK &&
 	    len) {
+		uint8_t key[32];
+
 		certcache_key("piv", buf, len, key);
 		certcache_drop(&hal->storage, key);
 	}
