@@ -433,6 +433,25 @@ static void say_registrar(struct session *s, const struct sip_reg_info *info)
 	s->reg_why[0] = '\0';
 }
 
+/* The card's key did not match a certificate from the cache (the TLS
+ * signature was refused here, before it went out): the card was read
+ * again. The next attempt sends the certificate the card holds, once it
+ * passes its checks in the same slot (one flow: no other handshake uses
+ * the chain now). */
+static void reread_certs(struct session *s)
+{
+	size_t was = s->ci;
+
+	if (!s->t || !s->t->certs_reread || s->flows != 1)
+		return;
+	s->t->certs_reread = 0;
+	if (cli_select(s->c, s->t, &s->ci, NULL) == SG_OK && s->ci == was &&
+	    session_check_once(s, NULL) == SG_OK && session_cert_renewed(s, NULL) == SG_OK)
+		session_say(s, "the card's certificate was read again");
+	else
+		s->ci = was;
+}
+
 static void on_state(const struct sip_reg_info *info, void *arg)
 {
 	struct session *s = arg;
@@ -485,6 +504,7 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		}
 		if (info->target)
 			session_say(s, "registrar %s", s->reg_why);
+		reread_certs(s);
 		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
 		break;
 	case SIP_REG_UNREGISTERED:
