@@ -167,6 +167,8 @@ static void test_signin_wrong_cache_entry(void **state)
 					      "signin --once --config '%s' --pin-fd 3", conf),
 			     0);
 	assert_null(strstr(out, "registered as sip:alice@example.test"));
+	assert_non_null(strstr(out, "does not match its cached certificate"));
+	assert_non_null(strstr(out, "the card's certificate was read again"));
 	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
 					  "signin --once --config '%s' --pin-fd 3", conf),
 			 0);
