@@ -132,6 +132,7 @@ static void test_signin_wrong_cache_entry(void **state)
 	DIR *d;
 	struct dirent *de;
 	FILE *f;
+	unsigned n;
 
 	(void)state;
 	assert_int_equal(itest_sh("cd '%s' && %s/tools/testpki . ec:alice2:alice >/dev/null 2>&1",
@@ -173,6 +174,27 @@ static void test_signin_wrong_cache_entry(void **state)
 					  "signin --once --config '%s' --pin-fd 3", conf),
 			 0);
 	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
+	/* A known card: SELECT, GET DATA CHUID, VERIFY, GENERAL
+	 * AUTHENTICATE (the TLS signature, P-256), the logout. */
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --pin-fd 3 --verbose", conf),
+			 0);
+	n = 0;
+	for (const char *p = out; (p = strstr(p, "vcard: APDU")); p += 11)
+		n++;
+	print_message("signin --once on a known card: %u APDUs\n", n);
+	/* (plus one card presence check per second the sign-in took: slow
+	 * under qemu) */
+	{
+		const char *r = strstr(out, "unregistered");
+		long ms = 0;
+
+		while (r && r > out && r[-1] != '[')
+			r--;
+		if (r && r > out)
+			ms = strtol(r, NULL, 10);
+		assert_true(n >= 4 && n <= 5 + (unsigned)(ms / 1000));
+	}
 }
 
 static void test_no_card(void **state)
