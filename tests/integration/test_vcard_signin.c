@@ -5,7 +5,10 @@
  * certificate issued by openssl from the request the card signed, stored on
  * the card; then `signet signin` registers over mutual TLS with the card's
  * key to a real Kamailio on loopback, and a wrong PIN and a removed state
- * (no card) are refused with their exit codes. No PKCS#11 module is loaded,
+ * (no card) are refused with their exit codes; a certificate-cache entry
+ * with another key for the same user fails that one sign-in before the
+ * card's signature goes out and the next one registers, in 5 APDUs (a
+ * known card). No PKCS#11 module is loaded,
  * so the same test runs for every board.
  */
 #define _GNU_SOURCE
