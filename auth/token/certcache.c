@@ -96,17 +96,19 @@ uint8_t *certcache_load(const struct hal_storage *s, const uint8_t key[32],
 			struct certcache_ent ents[CERTCACHE_ENTS], size_t *n)
 {
 	char name[CERTCACHE_NAME_LEN + 1];
-	size_t len = CERTCACHE_MAX;
-	uint8_t *buf;
+	uint8_t probe[CERTCACHE_HDR - 1], *buf = NULL; /* a blob fits it only when too short */
+	size_t len = sizeof(probe);
+	int rc;
 
 	*n = 0;
 	if (!s || !s->ops)
 		return NULL;
-	buf = sg_calloc(1, CERTCACHE_MAX);
-	if (!buf)
-		return NULL;
 	certcache_name(key, name);
-	if (hal_storage_read(s, name, buf, &len) != HAL_OK ||
+	/* Its size first: the heap holds what the blob needs, no more. */
+	rc = hal_storage_read(s, name, probe, &len);
+	if (rc == HAL_ENOMEM && len <= CERTCACHE_MAX)
+		buf = sg_calloc(1, len);
+	if (!buf || hal_storage_read(s, name, buf, &len) != HAL_OK ||
 	    certcache_parse(buf, len, key, ents, n) != SG_OK) {
 		sg_free(buf);
 		*n = 0;
@@ -119,15 +121,17 @@ void certcache_save(const struct hal_storage *s, const uint8_t key[32],
 		    const struct certcache_ent *ents, size_t n)
 {
 	char name[CERTCACHE_NAME_LEN + 1];
+	size_t cap = CERTCACHE_HDR, len;
 	uint8_t *buf;
-	size_t len;
 
-	if (!s || !s->ops)
+	if (!s || !s->ops || n > CERTCACHE_ENTS)
 		return;
-	buf = sg_calloc(1, CERTCACHE_MAX);
+	for (size_t i = 0; i < n; i++)
+		cap += 4 + (ents[i].present ? ents[i].len : 0);
+	buf = sg_calloc(1, cap);
 	if (!buf)
 		return;
-	len = certcache_format(key, ents, n, buf, CERTCACHE_MAX);
+	len = certcache_format(key, ents, n, buf, cap);
 	certcache_name(key, name);
 	if (len)
 		(void)hal_storage_write(s, name, buf, len);
