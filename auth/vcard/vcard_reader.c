@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sg_log.h"
 #include "vcard_priv.h"
 
 static void vr_fill(const struct vcard *c, struct hal_reader *r)
@@ -63,6 +64,10 @@ static int vr_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *r
 	if (!resp || *resp_len < 2)
 		return HAL_ENOMEM;
 	*resp_len = vcard_transmit(c, cmd, cmd_len, resp, *resp_len);
+	/* The header only (a VERIFY's data is the PIN), as vpcd.c logs it. */
+	if (cmd_len >= 4)
+		sg_debug(&c->hal->log, "vcard: APDU %02X %02X %02X %02X", cmd[0], cmd[1], cmd[2],
+			 cmd[3]);
 	return HAL_OK;
 }
 

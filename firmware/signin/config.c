@@ -103,6 +103,9 @@ static const struct cfg_setting settings[] = {
 	{"token", "reader", CFG_STRING, STRING(reader), .arg = "NAME",
 	 .help = "backend pcsc: the reader (its name or part of it); empty: the first reader "
 		 "holding a PIV card"},
+	{"token", "cert_cache", CFG_BOOL, FIELD(cert_cache),
+	 .help = "backends pcsc and vcard: keep a card's certificates in the state directory "
+		 "(keyed by its CHUID): a known card is not read again"},
 	{"vcard", "name", CFG_STRING, STRING(vcard_name), .arg = "NAME",
 	 .help = "backend vcard: which virtual card (signet vcard init --name); empty: default"},
 	{"pin", "min_length", CFG_UINT, FIELD(pin.min_len), .min = 1, .max = PIN_MAX_LEN,
@@ -523,6 +526,7 @@ void config_defaults(struct signet_config *c)
 	pin_policy_default(&c->pin);
 	c->log_level = HAL_LOG_WARN;
 	c->log_syslog = 0;
+	c->cert_cache = 1;
 	certcheck_policy_default(&c->check);
 	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
 	c->sip_expires = 600;

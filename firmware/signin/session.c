@@ -182,7 +182,7 @@ sg_err session_open(struct session *s, struct sg_error *e)
 	return err;
 }
 
-sg_err session_check(struct session *s, struct sg_error *e)
+static sg_err session_check_once(struct session *s, struct sg_error *e)
 {
 	struct cli *c = s->c;
 	struct certcheck_policy pol;
@@ -217,6 +217,21 @@ sg_err session_check(struct session *s, struct sg_error *e)
 		snprintf(s->expiry_text, sizeof(s->expiry_text),
 			 "Certificate expires in %d day%s: renew it", rep.days_left,
 			 rep.days_left == 1 ? "" : "s");
+	return err;
+}
+
+sg_err session_check(struct session *s, struct sg_error *e)
+{
+	sg_err err = session_check_once(s, e);
+
+	/* A certificate from the card's cache that fails its checks may be
+	 * one the card no longer holds (renewed under the same key and
+	 * CHUID): read the card, pick and check once more. */
+	if (err && token_refresh_certs(s->t, NULL) == SG_OK) {
+		err = cli_select(s->c, s->t, &s->ci, e);
+		if (!err)
+			err = session_check_once(s, e);
+	}
 	return err;
 }
 
@@ -427,6 +442,25 @@ static void say_registrar(struct session *s, const struct sip_reg_info *info)
 	s->reg_why[0] = '\0';
 }
 
+/* The card's key did not match a certificate from the cache (the TLS
+ * signature was refused here, before it went out): the card was read
+ * again. The next attempt sends the certificate the card holds, once it
+ * passes its checks in the same slot (one flow: no other handshake uses
+ * the chain now). */
+static void reread_certs(struct session *s)
+{
+	size_t was = s->ci;
+
+	if (!s->t || !s->t->certs_reread || s->flows != 1)
+		return;
+	s->t->certs_reread = 0;
+	if (cli_select(s->c, s->t, &s->ci, NULL) == SG_OK && s->ci == was &&
+	    session_check_once(s, NULL) == SG_OK && session_cert_renewed(s, NULL) == SG_OK)
+		session_say(s, "the card's certificate was read again");
+	else
+		s->ci = was;
+}
+
 static void on_state(const struct sip_reg_info *info, void *arg)
 {
 	struct session *s = arg;
@@ -479,6 +513,7 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		}
 		if (info->target)
 			session_say(s, "registrar %s", s->reg_why);
+		reread_certs(s);
 		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
 		break;
 	case SIP_REG_UNREGISTERED:

@@ -15,7 +15,10 @@
  *     module only reads), nothing exists under scratch/evil either: the
  *     sign-in fails for want of the card's key, and no key file is made
  *     at the default path;
- *   - the module imports secure_getenv, never getenv.
+ *   - the module imports secure_getenv, never getenv;
+ *   - its certificate cache is in state_dir, root's and 0600, and an
+ *     entry there with another key for the user is caught by the
+ *     signature check: the card's own certificate is read and used.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -26,6 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -186,6 +192,64 @@ static void test_explicit_paths(void **st)
 	expect_nothing_made();
 }
 
+/* The module's certificate cache lives in its state_dir: root's, 0600.
+ * An entry there with another key for the same user (a valid certificate
+ * of the CA, mapping to nobody: what a card with a cloned CHUID would
+ * meet) fails the signature check; the module reads the card and signs
+ * in with the card's own certificate, and the cache holds that one. */
+static void test_cache_in_state_dir(void **st)
+{
+	const char *s = itest_scratch();
+	char path[1200], args[1400];
+	static uint8_t hdr[38], der[4096], blob[16384];
+	size_t dl, bl;
+	struct stat sb;
+	struct dirent *de;
+	DIR *d = opendir(state);
+	FILE *f;
+	(void)st;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) && strncmp(de->d_name, "certs-", 6))
+		;
+	assert_non_null(de);
+	snprintf(path, sizeof(path), "%s/%s", state, de->d_name);
+	closedir(d);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_uid, 0);
+	assert_int_equal(sb.st_mode & 077, 0);
+	assert_int_equal(itest_sh("%s/tools/testpki '%s/pki' ec:nobody2:nobody >/dev/null 2>&1",
+				  itest_top(), s),
+			 0);
+	snprintf(args, sizeof(args), "%s/pki/nobody2.der", s);
+	f = fopen(args, "rb");
+	assert_non_null(f);
+	dl = fread(der, 1, sizeof(der), f);
+	fclose(f);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+	fclose(f);
+	hdr[5] = 1;
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+	assert_int_equal(fwrite((const uint8_t[]){0x9A, 1, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f),
+			 4);
+	assert_int_equal(fwrite(der, 1, dl, f), dl);
+	assert_int_equal(fclose(f), 0);
+	snprintf(args, sizeof(args), "state_dir=%s device_key=%s", state, key);
+	assert_int_equal(pamtester(args), 0);
+	assert_non_null(strstr(out, "sign-in accepted: user nobody"));
+	assert_non_null(strstr(out, "PIN for"));
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	bl = fread(blob, 1, sizeof(blob), f);
+	fclose(f);
+	assert_true(bl > sizeof(hdr));
+	assert_null(memmem(blob, bl, der, dl));
+}
+
 /* Without device_key=, the default is read (never created), whatever
  * SIGNET_DEVICE_KEY says: the card sealed under another key cannot be
  * opened, and the user's path stays untouched. */
@@ -220,6 +284,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_explicit_paths),
+		cmocka_unit_test(test_cache_in_state_dir),
 		cmocka_unit_test(test_default_key_not_from_env),
 		cmocka_unit_test(test_no_getenv_import),
 	};

@@ -5,7 +5,10 @@
  * certificate issued by openssl from the request the card signed, stored on
  * the card; then `signet signin` registers over mutual TLS with the card's
  * key to a real Kamailio on loopback, and a wrong PIN and a removed state
- * (no card) are refused with their exit codes. No PKCS#11 module is loaded,
+ * (no card) are refused with their exit codes; a certificate-cache entry
+ * with another key for the same user fails that one sign-in before the
+ * card's signature goes out and the next one registers, in 5 APDUs (a
+ * known card). No PKCS#11 module is loaded,
  * so the same test runs for every board.
  */
 #define _GNU_SOURCE
@@ -18,6 +21,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <dirent.h>
 
 #include "itest.h"
 
@@ -116,6 +121,85 @@ static void test_signin_with_the_virtual_card(void **state)
 	assert_non_null(strstr(out, "Result:    Success"));
 }
 
+/* The certificate cache holds, for this card, a valid certificate for
+ * alice with another key (what a card with a cloned CHUID would find):
+ * the card's TLS signature does not verify with it, so the handshake stops
+ * before the signature goes out and the card is read again; the next
+ * sign-in uses the card's own certificate. */
+static void test_signin_wrong_cache_entry(void **state)
+{
+	const char *s = itest_scratch();
+	char cmd[1200];
+	uint8_t hdr[38], der[4096];
+	size_t dl;
+	DIR *d;
+	struct dirent *de;
+	FILE *f;
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(itest_sh("cd '%s' && %s/tools/testpki . ec:alice2:alice >/dev/null 2>&1",
+				  pki, itest_top()),
+			 0);
+	/* The one cache file (the card's): its header, then 9A = alice2. */
+	snprintf(cmd, sizeof(cmd), "%s/pki/alice2.der", s);
+	f = fopen(cmd, "rb");
+	assert_non_null(f);
+	dl = fread(der, 1, sizeof(der), f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/state", s);
+	d = opendir(cmd);
+	assert_non_null(d);
+	while ((de = readdir(d)) && strncmp(de->d_name, "certs-", 6))
+		;
+	assert_non_null(de);
+	snprintf(cmd, sizeof(cmd), "%s/state/%s", s, de->d_name);
+	closedir(d);
+	f = fopen(cmd, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+	fclose(f);
+	hdr[5] = 1;
+	f = fopen(cmd, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+	assert_int_equal(fwrite((const uint8_t[]){0x9A, 1, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f),
+			 4);
+	assert_int_equal(fwrite(der, 1, dl, f), dl);
+	assert_int_equal(fclose(f), 0);
+	assert_int_not_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					      "signin --once --config '%s' --pin-fd 3", conf),
+			     0);
+	assert_null(strstr(out, "registered as sip:alice@example.test"));
+	assert_non_null(strstr(out, "does not match its cached certificate"));
+	assert_non_null(strstr(out, "the card's certificate was read again"));
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --pin-fd 3", conf),
+			 0);
+	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
+	/* A known card: SELECT, GET DATA CHUID, VERIFY, GENERAL
+	 * AUTHENTICATE (the TLS signature, P-256), the logout. */
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --pin-fd 3 --verbose", conf),
+			 0);
+	n = 0;
+	for (const char *p = out; (p = strstr(p, "vcard: APDU")); p += 11)
+		n++;
+	print_message("signin --once on a known card: %u APDUs\n", n);
+	/* (plus one card presence check per second the sign-in took: slow
+	 * under qemu) */
+	{
+		const char *r = strstr(out, "unregistered");
+		long ms = 0;
+
+		while (r && r > out && r[-1] != '[')
+			r--;
+		if (r && r > out)
+			ms = strtol(r, NULL, 10);
+		assert_true(n >= 4 && n <= 5 + (unsigned)(ms / 1000));
+	}
+}
+
 static void test_no_card(void **state)
 {
 	(void)state;
@@ -158,6 +242,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_card_made_on_the_device),
 		cmocka_unit_test(test_signin_with_the_virtual_card),
+		cmocka_unit_test(test_signin_wrong_cache_entry),
 		cmocka_unit_test(test_no_card),
 		cmocka_unit_test(test_two_flows_on_this_board),
 	};

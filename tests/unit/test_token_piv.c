@@ -32,7 +32,10 @@
 #include "piv.h"
 #include "port_test.h"
 #include "sig.h"
+#include "certcache.h"
+#include "sg_mem.h"
 #include "token_piv.h"
+#include "token_piv_priv.h"
 #include "vcard.h"
 #include "vcard_reader.h"
 
@@ -790,6 +793,163 @@ static void test_generate_short_rsa(void **state)
 	fx_free(fx);
 }
 
+/* ---- the certificate cache ------------------------------------------------ */
+
+/* Opens the card with the cache (uri: NULL or a URI), counting APDUs. */
+static unsigned fx_cached(struct fx *fx, const char *uri)
+{
+	struct p11uri u;
+	struct token_piv_opts o = {NULL, TOKEN_PIV_CACHE_USE};
+	unsigned before;
+
+	if (uri) {
+		assert_int_equal(p11uri_parse(uri, strlen(uri), &u, &fx->e), SG_OK);
+		o.uri = &u;
+	}
+	token_close(fx->t); /* (a logout is an APDU, not the open's) */
+	fx->t = NULL;
+	before = fx->w.sent;
+	sg_error_init(&fx->e);
+	assert_int_equal(token_piv_open_opts(&fx->hal, &fx->dev, NULL, &o, &fx->t, &fx->e), SG_OK);
+	return fx->w.sent - before;
+}
+
+/* The DER of slot ref's certificate, copied. */
+static uint8_t *cert_of(struct fx *fx, uint8_t ref, size_t *len)
+{
+	const struct token_cert *c = &fx->t->certs[find_cert(fx->t, ref)];
+	uint8_t *d = malloc(c->der_len);
+
+	assert_non_null(d);
+	memcpy(d, c->der, c->der_len);
+	*len = c->der_len;
+	return d;
+}
+
+static void test_cache(void **state)
+{
+	struct fx *fx = fx_new(1);
+	uint8_t *a, *b;
+	size_t al, bl;
+	unsigned first;
+
+	(void)state;
+	/* First sight: CHUID and every slot; then SELECT + CHUID only. */
+	first = fx_cached(fx, NULL);
+	assert_true(first >= 6);
+	assert_int_equal(fx->t->n_certs, 2);
+	a = cert_of(fx, 0x9A, &al);
+	b = cert_of(fx, 0x9C, &bl);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_memory_equal(fx->t->certs[find_cert(fx->t, 0x9A)].der, a, al);
+	assert_memory_equal(fx->t->certs[find_cert(fx->t, 0x9C)].der, b, bl);
+	assert_int_equal(fx_cached(fx, "pkcs11:id=%9c"), 2);
+	assert_int_equal(fx->t->n_certs, 1);
+	/* Off: the card is read. */
+	{
+		struct token_piv_opts off = {NULL, TOKEN_PIV_CACHE_OFF};
+		unsigned before = fx->w.sent;
+
+		token_close(fx->t);
+		assert_int_equal(token_piv_open_opts(&fx->hal, &fx->dev, NULL, &off, &fx->t,
+						     &fx->e), SG_OK);
+		assert_int_equal(fx->w.sent - before, first);
+	}
+	free(a);
+	free(b);
+	fx_free(fx);
+}
+
+static void test_cache_slots(void **state)
+{
+	struct fx *fx = fx_new(1);
+	unsigned one, two;
+
+	(void)state;
+	/* A URI naming one slot reads that slot only; the others later. */
+	one = fx_cached(fx, "pkcs11:id=%9c");
+	assert_int_equal(fx->t->n_certs, 1);
+	two = fx_cached(fx, NULL);
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_true(two > 2 && two < one + 4);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	assert_int_equal(fx_cached(fx, "pkcs11:id=%9a"), 2);
+	fx_free(fx);
+}
+
+/* A cache entry that is wrong for this card (a card with a cloned CHUID,
+ * a certificate replaced under the same CHUID): the first signature does
+ * not verify with it, the card is read again and the retry works. */
+static void test_cache_wrong_entry(void **state)
+{
+	struct fx *fx = fx_new(1);
+	struct certcache_ent e[CERTCACHE_ENTS];
+	uint8_t *blob, hash[32] = {1}, sig[SIG_MAX], *good;
+	size_t n, sl = sizeof(sig), ci, gl;
+	struct pivt *p;
+
+	(void)state;
+	fx_cached(fx, NULL);
+	good = cert_of(fx, 0x9A, &gl);
+	p = (struct pivt *)fx->t;
+	assert_true(p->have_ckey);
+	blob = certcache_load(&fx->hal.storage, p->ckey, e, &n);
+	assert_non_null(blob);
+	/* Another RSA key in 9A's certificate: a byte of its modulus. */
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].ref != 0x9A)
+			continue;
+		uint8_t *d = (uint8_t *)e[i].der;
+		size_t k;
+
+		for (k = 0; k + 5 < e[i].len; k++)
+			if (!memcmp(d + k, "\x02\x82\x01\x01\x00", 5))
+				break;
+		assert_true(k + 40 < e[i].len);
+		d[k + 30] ^= 0x10;
+	}
+	certcache_save(&fx->hal.storage, p->ckey, e, n);
+	sg_free(blob);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	ci = find_cert(fx->t, 0x9A);
+	assert_memory_not_equal(fx->t->certs[ci].der, good, gl);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(token_sign(fx->t, ci, TOKEN_SIG_RSA_PKCS1, hash, 32, sig, &sl, &fx->e),
+			 SG_E_SIGNATURE);
+	assert_true(fx->t->certs_reread);
+	/* The card's own certificate now, and it verifies. */
+	ci = find_cert(fx->t, 0x9A);
+	assert_int_equal(fx->t->certs[ci].der_len, gl);
+	assert_memory_equal(fx->t->certs[ci].der, good, gl);
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PKCS1, "after the re-read");
+	/* The cache holds it too: the next open is SELECT + CHUID. */
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	assert_memory_equal(fx->t->certs[find_cert(fx->t, 0x9A)].der, good, gl);
+	free(good);
+	fx_free(fx);
+}
+
+/* A damaged cache file is ignored: the card is read. */
+static void test_cache_damaged(void **state)
+{
+	struct fx *fx = fx_new(1);
+	char name[CERTCACHE_NAME_LEN + 1];
+	uint8_t junk[100];
+	unsigned first;
+
+	(void)state;
+	first = fx_cached(fx, NULL);
+	certcache_name(((struct pivt *)fx->t)->ckey, name);
+	memset(junk, 0xA5, sizeof(junk));
+	memcpy(junk, "SGCC\x01\x08", 6);
+	assert_int_equal(hal_storage_write(&fx->hal.storage, name, junk, sizeof(junk)), HAL_OK);
+	assert_int_equal(fx_cached(fx, NULL), first);
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	fx_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -801,6 +961,10 @@ int main(void)
 		cmocka_unit_test(test_cannot_administer),
 		cmocka_unit_test(test_generate_and_store),
 		cmocka_unit_test(test_generate_short_rsa),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_slots),
+		cmocka_unit_test(test_cache_wrong_entry),
+		cmocka_unit_test(test_cache_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
