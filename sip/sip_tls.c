@@ -945,6 +945,12 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 		goto report_later;
 	if (SIGNET_TLS_RESUME)
 		snprintf(t->rkey, sizeof(t->rkey), "%s|%u|%s", host, (unsigned)port, t->expect);
+	if (t->resume && t->conf.resume_until) {
+		int64_t now;
+
+		if (hal_clock_wall(&t->hal->clock, &now) != HAL_OK || now >= t->conf.resume_until)
+			tls_resume_drop(t->resume, NULL); /* our certificate's checks are due */
+	}
 	t->offered = tls_resume_offer(t->resume, &t->ssl, t->rkey,
 				      hal_clock_mono_ms(&t->hal->clock));
 	/* connect may have used part of the time: the rest is a bound anyway */
@@ -1165,6 +1171,17 @@ void sip_tp_tls_forget(struct sip_tp *tp)
 	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
 
 	if (t)
+		tls_resume_drop(t->resume, NULL);
+}
+
+void sip_tp_tls_resume_until(struct sip_tp *tp, int64_t until, int renewed)
+{
+	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+
+	if (!t)
+		return;
+	t->conf.resume_until = until;
+	if (renewed)
 		tls_resume_drop(t->resume, NULL);
 }
 

@@ -105,6 +105,12 @@ struct sip_tls_conf {
 	/* Session resumption lifetime in seconds ([sip] tls_resume); 0: off
 	 * (always off in a build without SIGNET_TLS_RESUME). */
 	uint32_t resume_s;
+	/* Unix seconds from which no kept session is offered (and all are
+	 * wiped): until when our own certificate's checks hold (its notAfter,
+	 * the revocation answer's nextUpdate), so that a resumed session,
+	 * which the registrar does not re-check, never outlives them. 0: no
+	 * bound beyond resume_s. sip_tp_tls_resume_until() changes it. */
+	int64_t resume_until;
 };
 
 /* Creates a TLS transport. conf is copied, but the certificates and the
@@ -143,6 +149,11 @@ int sip_tp_tls_resumed(const struct sip_tp *tp);
 /* Wipes every session tp keeps (a later check refused the certificate or
  * the card): the next connection is a full handshake. Any tp is fine. */
 void sip_tp_tls_forget(struct sip_tp *tp);
+
+/* A new conf->resume_until for tp (our certificate checked again or
+ * renewed); kept sessions made before are wiped when renewed is 1 (another
+ * certificate: a session resumed would still speak for the old one). */
+void sip_tp_tls_resume_until(struct sip_tp *tp, int64_t until, int renewed);
 
 /* Parses an IPv4 (dotted quad) or IPv6 (RFC 4291 text, "::" and a dotted
  * IPv4 tail allowed, optionally in brackets) literal into out. Returns 4

@@ -182,6 +182,14 @@ sg_err session_open(struct session *s, struct sg_error *e)
 	return err;
 }
 
+/* The TLS transports' resumption bound follows s->checked_until; renewed:
+ * another certificate, the kept sessions are wiped. */
+static void session_tls_bound(struct session *s, int renewed)
+{
+	sip_tp_tls_resume_until(s->tp, s->checked_until, renewed);
+	sip_tp_tls_resume_until(s->fl[1].tp, s->checked_until, renewed);
+}
+
 static sg_err session_check_once(struct session *s, struct sg_error *e)
 {
 	struct cli *c = s->c;
@@ -212,6 +220,19 @@ static sg_err session_check_once(struct session *s, struct sg_error *e)
 	s->not_after = rep.not_after;
 	if (!s->not_after && certinfo_parse(tc->der, tc->der_len, &ci, NULL) == SG_OK)
 		s->not_after = ci.not_after;
+	/* A resumed TLS session is not re-checked by the registrar: none is
+	 * offered past the point where these checks would have to run again
+	 * (a stale answer's nextUpdate is past already: no resumption). */
+	s->checked_until = s->not_after;
+	if (rep.revocation.next_update > 0 &&
+	    (!s->checked_until || rep.revocation.next_update < s->checked_until))
+		s->checked_until = rep.revocation.next_update;
+	if (!err) {
+		session_tls_bound(s, 0);
+	} else {
+		sip_tp_tls_forget(s->tp); /* refused now: nothing kept speaks for it */
+		sip_tp_tls_forget(s->fl[1].tp);
+	}
 	s->expiry_text[0] = '\0';
 	if (rep.expiry_warning)
 		snprintf(s->expiry_text, sizeof(s->expiry_text),
@@ -395,6 +416,7 @@ static sg_err make_transport(struct session *s, struct sip_tp **tp, struct sg_er
 		.verify_arg = s,
 		.resume_s = SIGNET_TLS_RESUME && c->cfg.sip_tls_resume > 0
 				    ? (uint32_t)c->cfg.sip_tls_resume : 0,
+		.resume_until = s->checked_until,
 	};
 	return sip_tp_tls_new(&c->hal, &tc, tp, e);
 }
@@ -841,6 +863,7 @@ sg_err session_cert_renewed(struct session *s, struct sg_error *e)
 	s->not_after = ci.not_after;
 	s->expiry_warning = 0;
 	s->expiry_text[0] = '\0';
+	session_tls_bound(s, 1); /* no session resumed for the old certificate */
 	if (!s->chain.raw.p)
 		return SG_OK; /* not connected yet: session_connect reads it */
 	/* The TLS configuration points at s->chain: refilled in place, between
