@@ -268,12 +268,11 @@ static int hc_caps(void *ctx, struct hal_card_caps *c)
 	if (!s->connected)
 		return HAL_EREMOVED;
 	if (!s->caps_read) {
-		size_t len = 0;
-
 		s->caps_read = 1;
 		s->atr_len = 0;
 		if (s->n - s->off >= 2) {
-			len = ((size_t)s->d[s->off] << 8 | s->d[s->off + 1]) & 0x3FF;
+			size_t len = ((size_t)s->d[s->off] << 8 | s->d[s->off + 1]) & 0x3FF;
+
 			s->off += 2;
 			if (len > s->n - s->off)
 				len = s->n - s->off;
