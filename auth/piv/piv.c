@@ -103,22 +103,45 @@ static sg_err piv_gather(uint8_t *out, size_t cap, size_t *have, const uint8_t *
 	return SG_OK;
 }
 
-/* Short APDUs: data chained in parts of 255 bytes, the answer gathered
- * over 61xx in parts of up to 256. */
+/* The rest of an answer the card keeps (61xx): GET RESPONSE until it has
+ * none, with the Le a 6Cxx asks for (once); gathered into out after
+ * *have. A card that keeps saying 61xx without data must not keep us. */
+static sg_err piv_more(const struct hal_card *card, uint8_t *out, size_t cap, size_t *have,
+		       uint16_t *sw, int retried_le, struct sg_error *e)
+{
+	uint8_t cmd[5] = {0x00, 0xC0, 0x00, 0x00, 0x00}, resp[PIV_RESP_CAP];
+	size_t rounds = 8 + cap / 64, rl = 0;
+	sg_err err = SG_OK;
+
+	while (!err && ((*sw >> 8) == 0x61 || ((*sw >> 8) == 0x6C && !retried_le))) {
+		if ((*sw >> 8) == 0x6C)
+			retried_le = 1;
+		else if (rounds-- == 0)
+			return sg_error_set(e, SG_E_TOKEN, "the card keeps answering 61xx");
+		cmd[4] = (uint8_t)*sw; /* 00: 256 */
+		err = piv_xchg(card, cmd, sizeof(cmd), resp, &rl, e);
+		if (err)
+			break;
+		*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
+		if (*sw == 0x9000 || (*sw >> 8) == 0x61)
+			err = piv_gather(out, cap, have, resp, rl - 2, e);
+	}
+	mbedtls_platform_zeroize(resp, sizeof(resp));
+	return err;
+}
+
+/* Short APDUs: data chained in parts of 255 bytes (CLA 10 but the last,
+ * each of which must get 9000), Le 00; a 6Cxx resends the last part once
+ * with that Le; the answer gathered over 61xx. */
 static sg_err piv_cmd_short(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
-			    const uint8_t *data, size_t dlen, uint8_t *out, size_t *out_len,
-			    uint16_t *sw, struct sg_error *e)
+			    const uint8_t *data, size_t dlen, uint8_t *out, size_t cap,
+			    size_t *have, uint16_t *sw, struct sg_error *e)
 {
 	uint8_t cmd[5 + PIV_SHORT_MAX + 1], resp[PIV_RESP_CAP];
-	size_t cap = out_len ? *out_len : 0, have = 0, off = 0, rl = 0, cl = 0;
-	/* A card that keeps saying 61xx without data must not keep us here. */
-	size_t rounds = 8 + cap / 64;
+	size_t off = 0, rl = 0, cl = 0;
 	int retried_le = 0;
 	sg_err err = SG_OK;
 
-	if (out_len)
-		*out_len = 0;
-	/* Chained parts: every part but the last has CLA 10 and must get 9000. */
 	do {
 		size_t part = dlen - off > PIV_SHORT_MAX ? PIV_SHORT_MAX : dlen - off;
 		int last = off + part == dlen;
@@ -144,74 +167,22 @@ static sg_err piv_cmd_short(const struct hal_card *card, uint8_t ins, uint8_t p1
 		if (!last && *sw != 0x9000)
 			goto out; /* the card refused a part: its SW says why */
 	} while (off < dlen);
-
-	for (;;) {
-		uint8_t sw1 = (uint8_t)(*sw >> 8);
-
-		if (sw1 == 0x6C && !retried_le && cl > 0) {
-			/* Wrong Le: resend the last part with the one it asks for. */
-			retried_le = 1;
-			cmd[cl - 1] = (uint8_t)*sw;
-			err = piv_xchg(card, cmd, cl, resp, &rl, e);
-			if (err)
-				goto out;
-			*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
-			continue;
-		}
-		if (sw1 == 0x61 || *sw == 0x9000) {
-			err = piv_gather(out, cap, &have, resp, rl - 2, e);
-			if (err)
-				goto out;
-		}
-		if (sw1 != 0x61)
-			break;
-		if (rounds-- == 0) {
-			err = sg_error_set(e, SG_E_TOKEN, "the card keeps answering 61xx");
-			goto out;
-		}
-		/* GET RESPONSE for what is left. */
-		mbedtls_platform_zeroize(cmd, sizeof(cmd));
-		cmd[0] = 0x00;
-		cmd[1] = 0xC0;
-		cmd[2] = 0x00;
-		cmd[3] = 0x00;
-		cmd[4] = (uint8_t)*sw; /* 00: 256 */
-		cl = 5;
+	if ((*sw >> 8) == 0x6C) {
+		/* Wrong Le: resend the last part with the one it asks for. */
+		retried_le = 1;
+		cmd[cl - 1] = (uint8_t)*sw;
 		err = piv_xchg(card, cmd, cl, resp, &rl, e);
 		if (err)
 			goto out;
 		*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
 	}
-	if (out_len)
-		*out_len = have;
+	if (*sw == 0x9000 || (*sw >> 8) == 0x61)
+		err = piv_gather(out, cap, have, resp, rl - 2, e);
+	if (!err)
+		err = piv_more(card, out, cap, have, sw, retried_le, e);
 out:
 	/* The command may have carried a PIN, a PUK or a key. */
 	mbedtls_platform_zeroize(cmd, sizeof(cmd));
-	mbedtls_platform_zeroize(resp, sizeof(resp));
-	return err;
-}
-
-
-/* The rest of an answer the card keeps (61xx): GET RESPONSE (short) until
- * it has none; gathered into out after *have. */
-static sg_err piv_more(const struct hal_card *card, uint8_t *out, size_t cap, size_t *have,
-		       uint16_t *sw, struct sg_error *e)
-{
-	uint8_t cmd[5] = {0x00, 0xC0, 0x00, 0x00, 0x00}, resp[PIV_RESP_CAP];
-	size_t rounds = 8 + cap / 64, rl = 0;
-	sg_err err = SG_OK;
-
-	while (!err && (*sw >> 8) == 0x61) {
-		if (rounds-- == 0)
-			return sg_error_set(e, SG_E_TOKEN, "the card keeps answering 61xx");
-		cmd[4] = (uint8_t)*sw; /* 00: 256 */
-		err = piv_xchg(card, cmd, sizeof(cmd), resp, &rl, e);
-		if (err)
-			break;
-		*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
-		if (*sw == 0x9000 || (*sw >> 8) == 0x61)
-			err = piv_gather(out, cap, have, resp, rl - 2, e);
-	}
 	mbedtls_platform_zeroize(resp, sizeof(resp));
 	return err;
 }
@@ -312,14 +283,12 @@ sg_err piv_cmd(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
 		err = piv_cmd_ext(card, ins, p1, p2, data, dlen, out, cap, &have, sw, &fell, e);
 	else
 		fell = 1;
-	if (fell) { /* not offered, or the reader or the card would not: short APDUs */
-		if (out_len)
-			*out_len = cap;
+	if (fell) { /* not offered, or the reader or the card would not */
 		*sw = 0;
-		return piv_cmd_short(card, ins, p1, p2, data, dlen, out, out_len, sw, e);
+		err = piv_cmd_short(card, ins, p1, p2, data, dlen, out, cap, &have, sw, e);
+	} else if (!err) {
+		err = piv_more(card, out, cap, &have, sw, 1, e);
 	}
-	if (!err && (*sw >> 8) == 0x61)
-		err = piv_more(card, out, cap, &have, sw, e);
 	if (!err && out_len)
 		*out_len = have;
 	return err;
