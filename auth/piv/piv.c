@@ -10,11 +10,11 @@
 
 #include "apdu.h"
 #include "sg_hex.h"
-#include "sg_mem.h"
 
 #define PIV_SHORT_MAX 255 /* data of one short APDU */
 #define PIV_RESP_CAP 258  /* 256 bytes of data + SW1 SW2 */
 #define PIV_EXT_MAX 65536 /* the most an extended Le asks for */
+#define PIV_EXT_DATA_MAX 512 /* extended commands: GENERAL AUTHENTICATE of RSA-3072 */
 
 /* SP 800-73-4 part 1, 2.2: the AID without the version (OpenSC's form,
  * which every PIV card takes as a right-truncated match). */
@@ -192,40 +192,38 @@ out:
  * GENERAL AUTHENTICATE, whose retry in short form is harmless; never
  * VERIFY, so a fallback never spends a PIN try), and only when the card's
  * ATR says it takes them and the reader has not refused them. */
-static int piv_ext_ok(const struct hal_card *card, uint8_t ins, size_t dlen, size_t cap)
+static int piv_ext_ok(const struct hal_card *card, uint8_t ins, const uint8_t *out,
+		      size_t dlen, size_t cap)
 {
 	struct hal_card_caps c;
 	size_t need = 4 + 3 + dlen + 2;
 
-	if ((ins != 0xCB && ins != 0x87) || (dlen <= PIV_SHORT_MAX && cap <= 256))
+	if ((ins != 0xCB && ins != 0x87) || !out || cap < 4 || dlen > PIV_EXT_DATA_MAX ||
+	    (dlen <= PIV_SHORT_MAX && cap <= 256 + 2))
 		return 0;
 	memset(&c, 0, sizeof(c));
 	if (hal_card_caps(card, &c) != HAL_OK || !apdu_atr_ext(c.atr, c.atr_len))
 		return 0;
-	if (cap + 2 > need)
-		need = cap + 2;
+	if (cap > need)
+		need = cap;
 	return c.max_apdu == 0 || (c.max_apdu > HAL_CARD_SHORT_MAX && c.max_apdu >= need);
 }
 
 /* One extended APDU: 00 ins p1 p2 [00 Lc Lc data] Le Le (00 Le Le without
- * data), Le = what out holds (at most 65536: 0000). *fell: the reader
- * failed it or the card refused its form (6700): nothing was done, send it
- * again in short form. The rest of the answer, if the card still has more
- * (61xx), comes with GET RESPONSE in piv_more. */
+ * data), the answer straight into out (Le: what out holds but the status
+ * word; at most 65536, 0000). *fell: the reader failed it or the card
+ * refused its form (6700): nothing was done, send it again in short form.
+ * The rest of the answer, if the card still has more (61xx), comes with
+ * GET RESPONSE in piv_more. */
 static sg_err piv_cmd_ext(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
 			  const uint8_t *data, size_t dlen, uint8_t *out, size_t cap,
 			  size_t *have, uint16_t *sw, int *fell, struct sg_error *e)
 {
-	size_t le = cap > PIV_EXT_MAX ? PIV_EXT_MAX : cap, cl = 0, rl = le + 2;
-	uint8_t *cmd = sg_calloc(1, 4 + 3 + dlen + 2), *resp = sg_calloc(1, le + 2);
-	sg_err err = SG_OK;
+	uint8_t cmd[4 + 3 + PIV_EXT_DATA_MAX + 2];
+	size_t le = cap - 2 > PIV_EXT_MAX ? PIV_EXT_MAX : cap - 2, cl = 0, rl = le + 2;
 	int rc;
 
 	*fell = 0;
-	if (!cmd || !resp) {
-		err = sg_error_set(e, SG_E_NOMEM, "no memory for an APDU of %zu bytes", dlen);
-		goto out;
-	}
 	cmd[cl++] = 0x00;
 	cmd[cl++] = ins;
 	cmd[cl++] = p1;
@@ -239,31 +237,20 @@ static sg_err piv_cmd_ext(const struct hal_card *card, uint8_t ins, uint8_t p1, 
 	}
 	cmd[cl++] = (uint8_t)(le >> 8); /* 65536: 00 00 */
 	cmd[cl++] = (uint8_t)le;
-	rc = hal_card_transmit(card, cmd, cl, resp, &rl);
-	if (rc == HAL_EREMOVED) {
-		err = piv_hal_err(rc, e);
-		goto out;
-	}
-	if (rc != HAL_OK) {
+	rc = hal_card_transmit(card, cmd, cl, out, &rl);
+	mbedtls_platform_zeroize(cmd, sizeof(cmd));
+	if (rc == HAL_EREMOVED)
+		return piv_hal_err(rc, e);
+	if (rc != HAL_OK || (rl == 2 && out[0] == 0x67 && out[1] == 0x00)) {
 		*fell = 1;
-		goto out;
+		return SG_OK;
 	}
-	if (rl < 2 || rl > le + 2) {
-		err = sg_error_set(e, SG_E_TOKEN, "the card answered %zu bytes to an extended APDU "
-				   "of Le %zu", rl, le);
-		goto out;
-	}
-	*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
-	if (*sw == 0x6700 && rl == 2) {
-		*fell = 1;
-		goto out;
-	}
+	if (rl < 2 || rl > le + 2)
+		return sg_error_set(e, SG_E_TOKEN, "the card answered %zu bytes, no status word", rl);
+	*sw = (uint16_t)(out[rl - 2] << 8 | out[rl - 1]);
 	if (*sw == 0x9000 || (*sw >> 8) == 0x61)
-		err = piv_gather(out, cap, have, resp, rl - 2, e);
-out:
-	sg_free_secret(cmd, 4 + 3 + dlen + 2);
-	sg_free_secret(resp, le + 2);
-	return err;
+		*have = rl - 2;
+	return SG_OK;
 }
 
 sg_err piv_cmd(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
@@ -279,7 +266,7 @@ sg_err piv_cmd(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
 	*sw = 0;
 	if (dlen > 65535 || (dlen && !data))
 		return sg_error_set(e, SG_E_INTERNAL, "APDU data of %zu bytes", dlen);
-	if (piv_ext_ok(card, ins, dlen, cap))
+	if (piv_ext_ok(card, ins, out, dlen, cap))
 		err = piv_cmd_ext(card, ins, p1, p2, data, dlen, out, cap, &have, sw, &fell, e);
 	else
 		fell = 1;
