@@ -2,9 +2,8 @@
  * piv.h: a PIV client (NIST SP 800-73-4 card edge, the part a sign-in and a
  * card administrator need) over the HAL card interface: the APDU transport
  * (61xx + GET RESPONSE, 6Cxx, command chaining, extended length), the
- * application, its data
- * objects, the PIN, signing, and the administrative commands that need the
- * management key. Used by the PIV token backend (token_piv.h) and by
+ * application, its data objects, the PIN, signing, and the administrative
+ * commands that need the management key. Used by the PIV token backend (token_piv.h) and by
  * `signet vcard`; it works the same with a real card through pcsc-lite and
  * with the in-process virtual card (vcard_reader.h).
  *
