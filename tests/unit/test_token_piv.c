@@ -61,6 +61,7 @@ struct wrap {
 	int ext_refuse;   /* ... but fails extended APDUs, then says short only */
 	int atr_lies;     /* the ATR offers extended APDUs, whatever the card */
 	int refused;      /* an extended APDU was refused (until a connect) */
+	int ext_cut;      /* an extended APDU's answer cut to one byte */
 	unsigned sent;
 	unsigned ext_sent; /* extended APDUs that reached the card */
 };
@@ -134,6 +135,11 @@ static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, s
 			return HAL_EIO;
 		}
 		w->ext_sent++;
+		if (w->ext_cut) {
+			rc = hal_card_transmit(&w->inner, cmd, cl, resp, rl);
+			*rl = 1;
+			return rc;
+		}
 	}
 	if (w->remove_after > 0)
 		w->remove_after--;
@@ -579,6 +585,18 @@ static void test_extended(void **state)
 	assert_int_equal(sign_count(fx, "lying card"), 1 + 3);
 	fx->w.atr_lies = 0;
 	vcard_set_short_apdus(fx->card, 0);
+	/* An answer without a status word: an error, not a fallback. */
+	fx->w.ext_cut = 1;
+	{
+		uint8_t hash[32] = {1}, sig[SIG_MAX];
+		size_t sl = sizeof(sig);
+
+		assert_int_equal(token_sign(fx->t, find_cert(fx->t, 0x9A), TOKEN_SIG_RSA_PKCS1,
+					    hash, sizeof(hash), sig, &sl, &fx->e),
+				 SG_E_TOKEN);
+		assert_non_null(strstr(fx->e.detail, "no status word"));
+	}
+	fx->w.ext_cut = 0;
 	/* A reader that fails extended APDUs: that command again in short
 	 * form, and short APDUs for the rest of the connection (no PIN try
 	 * lost: VERIFY is never extended, the wrapper checks). */
