@@ -81,12 +81,27 @@ static int vr_disconnect(void *ctx, int reset)
 	return HAL_OK;
 }
 
+/* No reader limit of its own: the card's ATR says what it takes. */
+static int vr_caps(void *ctx, struct hal_card_caps *out)
+{
+	const struct vcard *c = ctx;
+
+	if (!out)
+		return HAL_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!c->reader_connected)
+		return HAL_EREMOVED;
+	out->atr_len = vcard_atr(c, out->atr, sizeof(out->atr));
+	return HAL_OK;
+}
+
 static const struct hal_card_ops vr_ops = {
 	.list = vr_list,
 	.wait = vr_wait,
 	.connect = vr_connect,
 	.transmit = vr_transmit,
 	.disconnect = vr_disconnect,
+	.caps = vr_caps,
 };
 
 void vcard_reader_device(struct hal_card *dev, struct vcard *card, const char *reader_name)

@@ -50,7 +50,7 @@
 #define BAD_PIN "999999"
 #define NEW_PIN "24681357"
 #define PIV_SELECT "00A4040009A00000030800001000"
-#define ATR_TEXT "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"
+#define ATR_TEXT "3b:8f:80:01:80:f9:a0:00:00:03:08:00:00:10:00:73:c0:21:c0:9e"
 
 static struct {
 	int ready; /* 0: skip every case (reason printed once) */
@@ -295,7 +295,7 @@ static void test_reader_and_atr(void **state)
 	assert_int_equal(run(out, sizeof(out), "opensc-tool -r 0 --name"), 0);
 	assert_non_null(strstr(out, "Personal Identity Verification Card"));
 	assert_int_equal(run(out, sizeof(out), "pcsc_scan -c -t 3"), 0);
-	assert_non_null(strstr(out, "3B 8B 80 01 80 F9 A0 00 00 03 08 00 00 10 00 C8"));
+	assert_non_null(strstr(out, "3B 8F 80 01 80 F9 A0 00 00 03 08 00 00 10 00 73 C0 21 C0 9E"));
 }
 
 /* Without TCP_QUICKACK each APDU waits for delayed ACKs (measured: 50

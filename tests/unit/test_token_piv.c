@@ -57,7 +57,13 @@ struct wrap {
 	int remove_after; /* transmits that still succeed; < 0: never fail */
 	int le_trick;     /* next case-2/4 command answered 6Cxx first */
 	int short_rsa;    /* GENERATE answered with an RSA-1024 public key */
+	int caps;         /* the reader tells the card's ATR (extended APDUs) */
+	int ext_refuse;   /* ... but fails extended APDUs, then says short only */
+	int atr_lies;     /* the ATR offers extended APDUs, whatever the card */
+	int refused;      /* an extended APDU was refused (until a connect) */
+	int ext_cut;      /* an extended APDU's answer cut to one byte */
 	unsigned sent;
+	unsigned ext_sent; /* extended APDUs that reached the card */
 };
 
 struct fx {
@@ -79,7 +85,29 @@ static int w_list(void *ctx, struct hal_reader *r, size_t max, size_t *n)
 static int w_connect(void *ctx, const char *reader)
 {
 	struct wrap *w = ctx;
+
+	w->refused = 0;
 	return hal_card_connect(&w->inner, reader);
+}
+
+static int w_caps(void *ctx, struct hal_card_caps *c)
+{
+	static const uint8_t ext_atr[] = {0x3B, 0x8F, 0x80, 0x01, 0x80, 0xF9, 0xA0,
+					  0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10,
+					  0x00, 0x73, 0xC0, 0x21, 0xC0, 0x9E};
+	struct wrap *w = ctx;
+	int rc;
+
+	if (!w->caps)
+		return HAL_ENOTSUP;
+	rc = hal_card_caps(&w->inner, c);
+	if (rc == HAL_OK && w->atr_lies) {
+		memcpy(c->atr, ext_atr, sizeof(ext_atr));
+		c->atr_len = sizeof(ext_atr);
+	}
+	if (rc == HAL_OK && w->refused)
+		c->max_apdu = HAL_CARD_SHORT_MAX;
+	return rc;
 }
 
 static int w_disconnect(void *ctx, int reset)
@@ -97,6 +125,22 @@ static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, s
 	w->sent++;
 	if (w->remove_after == 0)
 		return HAL_EREMOVED;
+	if (cl >= 7 && cmd[4] == 0x00) {
+		/* Extended: only GET DATA and GENERAL AUTHENTICATE (never a
+		 * VERIFY, whose retry could cost a PIN try), only when offered. */
+		assert_true(cmd[1] == 0xCB || cmd[1] == 0x87);
+		assert_true(w->caps && !w->refused);
+		if (w->ext_refuse) {
+			w->refused = 1;
+			return HAL_EIO;
+		}
+		w->ext_sent++;
+		if (w->ext_cut) {
+			rc = hal_card_transmit(&w->inner, cmd, cl, resp, rl);
+			*rl = 1;
+			return rc;
+		}
+	}
 	if (w->remove_after > 0)
 		w->remove_after--;
 	if (w->short_rsa && cl > 2 && cmd[1] == 0x47 && cap >= 142) {
@@ -126,7 +170,8 @@ static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, s
 	return rc;
 }
 
-static const struct hal_card_ops w_ops = {w_list, NULL, w_connect, w_transmit, w_disconnect};
+static const struct hal_card_ops w_ops = {w_list,       NULL,         w_connect,
+					  w_transmit,   w_disconnect, w_caps};
 
 static void fx_open_card(struct fx *fx)
 {
@@ -474,6 +519,93 @@ static void test_sign(void **state)
 	sl = sizeof(sig);
 	assert_int_equal(token_sign(fx->t, ci, TOKEN_SIG_RSA_PKCS1, hash, 32, sig, &sl, &fx->e),
 			 SG_E_TOKEN);
+	fx_free(fx);
+}
+
+/* APDUs of one RSA-2048 signature with 9A (logged in). */
+static unsigned sign_count(struct fx *fx, const char *msg)
+{
+	unsigned before = fx->w.sent;
+
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PKCS1, msg);
+	return fx->w.sent - before;
+}
+
+/* APDUs of opening the token with the certificate cache off (SELECT,
+ * CHUID, the four certificate objects). */
+static unsigned open_count(struct fx *fx)
+{
+	struct token_piv_opts off = {NULL, TOKEN_PIV_CACHE_OFF};
+	unsigned before;
+
+	token_close(fx->t);
+	fx->t = NULL;
+	before = fx->w.sent;
+	sg_error_init(&fx->e);
+	assert_int_equal(token_piv_open_opts(&fx->hal, &fx->dev, NULL, &off, &fx->t, &fx->e),
+			 SG_OK);
+	assert_int_equal(fx->t->n_certs, 2);
+	return fx->w.sent - before;
+}
+
+/* Extended length: one APDU for an RSA-2048 signature and for each
+ * certificate, when the card offers it (its ATR) and the reader carries
+ * it; else, and after the reader failed one, short APDUs as before. */
+static void test_extended(void **state)
+{
+	struct fx *fx = fx_new(1);
+	unsigned short_open, n;
+
+	(void)state;
+	/* A reader that does not tell: short APDUs (chained + GET RESPONSE). */
+	short_open = open_count(fx);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "short"), 3);
+	assert_int_equal(fx->w.ext_sent, 0);
+	/* It tells: one APDU each. */
+	fx->w.caps = 1;
+	n = open_count(fx);
+	print_message("open: short %u, extended %u APDUs\n", short_open, n);
+	assert_int_equal(n, 6); /* SELECT, CHUID, 9A 9C 9D 9E */
+	assert_true(n < short_open);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "extended"), 1);
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PSS, "extended pss");
+	assert_true(fx->w.ext_sent >= 4);
+	/* A short-APDU card (its ATR says nothing): no extended APDU. */
+	vcard_set_short_apdus(fx->card, 1);
+	n = fx->w.ext_sent;
+	assert_int_equal(open_count(fx), short_open);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "short card"), 3);
+	assert_int_equal(fx->w.ext_sent, n);
+	/* An ATR that offers what the card refuses (6700): the same command
+	 * again in short form, the signature made. */
+	fx->w.atr_lies = 1;
+	assert_int_equal(sign_count(fx, "lying card"), 1 + 3);
+	fx->w.atr_lies = 0;
+	vcard_set_short_apdus(fx->card, 0);
+	/* An answer without a status word: an error, not a fallback. */
+	fx->w.ext_cut = 1;
+	{
+		uint8_t hash[32] = {1}, sig[SIG_MAX];
+		size_t sl = sizeof(sig);
+
+		assert_int_equal(token_sign(fx->t, find_cert(fx->t, 0x9A), TOKEN_SIG_RSA_PKCS1,
+					    hash, sizeof(hash), sig, &sl, &fx->e),
+				 SG_E_TOKEN);
+		assert_non_null(strstr(fx->e.detail, "no status word"));
+	}
+	fx->w.ext_cut = 0;
+	/* A reader that fails extended APDUs: that command again in short
+	 * form, and short APDUs for the rest of the connection (no PIN try
+	 * lost: VERIFY is never extended, the wrapper checks). */
+	fx->w.ext_refuse = 1;
+	n = open_count(fx);
+	assert_int_equal(n, short_open + 1);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "refused"), 3);
+	assert_int_equal(fx->w.refused, 1);
 	fx_free(fx);
 }
 
@@ -955,7 +1087,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),        cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_login_tries), cmocka_unit_test(test_lock_and_unblock),
-		cmocka_unit_test(test_sign),        cmocka_unit_test(test_removed),
+		cmocka_unit_test(test_sign),        cmocka_unit_test(test_extended),
+		cmocka_unit_test(test_removed),
 		cmocka_unit_test(test_wrong_le),    cmocka_unit_test(test_odd_objects),
 		cmocka_unit_test(test_not_piv),
 		cmocka_unit_test(test_cannot_administer),
