@@ -421,7 +421,7 @@ static void drop_connection(void)
 static void test_bound_own_crl(void **state)
 {
 	time_t due;
-	int sig0;
+	int sig0, id0;
 
 	(void)state;
 	if (!g.ready)
@@ -432,10 +432,13 @@ static void test_bound_own_crl(void **state)
 	assert_int_equal(itest_log_count("run4", FULL), 1);
 	sig0 = signatures();
 
+	id0 = itest_log_count("kamailio", KAM_ID);
 	drop_connection(); /* before nextUpdate */
 	assert_int_equal(itest_wait_count("run4", REG, 4, 30), 0);
 	assert_int_equal(itest_log_count("run4", RESUMED), 1);
 	assert_int_equal(signatures(), sig0);
+	/* Kamailio still sees the identity on the resumed session */
+	assert_int_equal(itest_wait_count("kamailio", KAM_ID, id0 + 1, 10), 0);
 
 	wait_until(due);
 	drop_connection(); /* after nextUpdate */
@@ -488,7 +491,7 @@ static void test_registrar_revoked(void **state)
 static void test_lifetime(void **state)
 {
 	time_t t;
-	int sig0;
+	int sig0, id0;
 
 	(void)state;
 	if (!g.ready)
@@ -496,10 +499,13 @@ static void test_lifetime(void **state)
 	start_run("run6", "short.conf");
 	t = time(NULL); /* after the full handshake */
 	sig0 = signatures();
+	id0 = itest_log_count("kamailio", KAM_ID);
 	drop_connection();
 	assert_int_equal(itest_wait_count("run6", REG, 4, 30), 0);
 	assert_int_equal(itest_log_count("run6", RESUMED), 1);
 	assert_int_equal(signatures(), sig0);
+	/* Kamailio still sees the identity on the resumed session */
+	assert_int_equal(itest_wait_count("kamailio", KAM_ID, id0 + 1, 10), 0);
 
 	wait_until(t + 6);
 	drop_connection();
