@@ -81,8 +81,9 @@
 #define MBEDTLS_PK_WRITE_C
 #define MBEDTLS_PK_RSA_ALT_SUPPORT
 
-/* Random numbers: signet draws from hal_rng; CTR_DRBG and the entropy
- * collector are for the unit tests (not linked into signet). */
+/* Random numbers: signet draws from hal_rng. CTR_DRBG: ecp.c's internal
+ * generator (the blinding of scalar multiplications) and the unit tests;
+ * the entropy collector: the unit tests only (not linked into signet). */
 #define MBEDTLS_CTR_DRBG_C
 #define MBEDTLS_ENTROPY_C
 
