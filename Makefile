@@ -600,8 +600,9 @@ help:
 	@echo "                     T=test_pin), run as make test runs it; CASE: only its cases whose"
 	@echo "                     names match (cmocka's * and ?); with SAN=1 or BOARD=<arm board> too"
 	@echo "  make size          per board: stripped signet, the core by folder, peak heap of a sign-in"
-	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
-	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
+	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot;"
+	@echo "                     tools/mbedtls-board for a board with MBEDTLS_CONFIG: its own mbedTLS"
+	@echo "                     from Debian's source package); test: unit tests and BOARD_ITESTS under qemu"
 	@echo
 	@echo "  BOARD=<name>       boards: $(BOARDS)"
 	@echo "                     (boards/<name>/board.mk: toolchain, ports, features, device"
