@@ -115,6 +115,14 @@
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_SESSION_TICKETS
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+/* Record buffers: what arrives stays at TLS's 16 KB (a registrar may send
+ * full records; no max-fragment-length without its consent); what is sent
+ * at 8 KB, 8 KB less heap per connection: sip_tls.c's writes take partial
+ * lengths, and the largest handshake message signet sends, its
+ * certificate chain, must fit in 8 KB (mbedTLS refuses a larger one with
+ * MBEDTLS_ERR_SSL_CERTIFICATE_TOO_LARGE; a card's chain is 1-5 KB). */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 8192
 
 /* mbedtls_version_get_number: signet checks it runs with the library it
  * was compiled against (token_pk.c). ERROR_C: mbedtls_strerror's full
