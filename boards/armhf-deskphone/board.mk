@@ -52,7 +52,9 @@ FEATURE_TLS_RESUME := 1
 # on ext4 (EOVERFLOW) in a library built without LFS (the sysroot's).
 TEST_TMPDIR      := /dev/shm
 # Integration tests (host programs) that drive this board's signet through
-# qemu: the certificate checks against openssl ocsp and HTTP CRLs.
-BOARD_ITESTS     := test_verify test_vcard_signin
+# qemu: the certificate checks against openssl ocsp and HTTP CRLs, the
+# virtual card's sign-in, and TLS session resumption with the card served
+# through pcscd (card signatures counted: none on a resumed reconnect).
+BOARD_ITESTS     := test_verify test_vcard_signin test_tls_resume
 DEFAULT_P11_MODULE :=
 DEFAULT_CONFIG     := /etc/signet/signet.conf
