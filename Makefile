@@ -50,6 +50,16 @@ TEST_RUNNER := $(QEMU) -L /usr/$(TRIPLET) -E LD_LIBRARY_PATH=$(abspath $(SYSROOT
 AR := $(CROSS)ar
 SYSROOT_STAMP := $(SYSROOT)/.signet-sysroot
 endif
+# A board with MBEDTLS_CONFIG (its board.mk) links its own mbedTLS, built by
+# tools/mbedtls-board from Debian's source package with the board's flags
+# and that configuration; signet compiles against the same headers and
+# configuration (struct layouts agree).
+ifneq ($(MBEDTLS_CONFIG),)
+MBEDTLS_DIR := $(BUILD)/mbedtls/$(BOARD)
+MBEDTLS_STAMP := $(MBEDTLS_DIR)/.signet-mbedtls
+SYS_INCLUDES := -I$(MBEDTLS_DIR)/src/include -DMBEDTLS_CONFIG_FILE='"$(abspath $(MBEDTLS_CONFIG))"' $(SYS_INCLUDES)
+MBEDTLS_LIBS := $(MBEDTLS_DIR)/libmbedtls.a
+endif
 STRIP := $(CROSS)strip
 export TEST_RUNNER
 
@@ -165,7 +175,7 @@ COAP_SRC := $(PLUGIN_SRC) firmware/coap/est_plugin.c firmware/coap/est.c \
 FW_SRC := $(sort $(filter-out firmware/pam/pam_signet.c $(PLUGIN_SRC) \
 	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*/*.c)) \
 	$(if $(filter 0,$(FEATURE_COAP)),firmware/coap/off/est_off.c) \
-	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c firmware/static/mbedtls_strerror.c))
+	$(if $(filter 1,$(MBEDTLS_STATIC)),$(if $(MBEDTLS_CONFIG),,firmware/static/mbedtls_trim.c) firmware/static/mbedtls_strerror.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 # tools/bench-tls-openssl.c links OpenSSL: built for `make bench` only.
@@ -235,6 +245,15 @@ $(SYSROOT_STAMP): tools/sysroot
 	$(Q)touch $@
 endif
 
+ifneq ($(MBEDTLS_CONFIG),)
+# The board's own mbedTLS (tools/mbedtls-board: fetched once, then built
+# again when the configuration, the flags or the tool change).
+$(MBEDTLS_STAMP): tools/mbedtls-board $(MBEDTLS_CONFIG) | $(SYSROOT_STAMP)
+	$(Q)tools/mbedtls-board $(MBEDTLS_CONFIG) $(MBEDTLS_DIR) $(CC) $(BOARD_CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2
+	$(Q)touch $@
+$(SIGNET): $(MBEDTLS_STAMP)
+endif
+
 # The test packages come with $(O)/deps.mk (above); kept as a target of its own.
 test-deps:
 	$(Q)$(DEPS_TOOL) test
@@ -244,7 +263,7 @@ $(O)/obj/sip/%.o: LAYER_INC = $(SIP_INC)
 $(O)/obj/ports/%.o: LAYER_INC = $(PORT_INC)
 $(O)/obj/boards/%.o: LAYER_INC = $(BOARD_INC)
 $(O)/obj/boards/%.o: LAYER_DEFS = $(BOARD_DEFS)
-$(O)/obj/%.o: %.c $(BOARD_MK) | $(SYSROOT_STAMP)
+$(O)/obj/%.o: %.c $(BOARD_MK) | $(SYSROOT_STAMP) $(MBEDTLS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -600,8 +619,9 @@ help:
 	@echo "                     T=test_pin), run as make test runs it; CASE: only its cases whose"
 	@echo "                     names match (cmocka's * and ?); with SAN=1 or BOARD=<arm board> too"
 	@echo "  make size          per board: stripped signet, the core by folder, peak heap of a sign-in"
-	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
-	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
+	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot;"
+	@echo "                     tools/mbedtls-board for a board with MBEDTLS_CONFIG: its own mbedTLS"
+	@echo "                     from Debian's source package); test: unit tests and BOARD_ITESTS under qemu"
 	@echo
 	@echo "  BOARD=<name>       boards: $(BOARDS)"
 	@echo "                     (boards/<name>/board.mk: toolchain, ports, features, device"

@@ -12,10 +12,12 @@
  * with the transport (the sign-in session: card pulled, PIN locked, sign
  * out).
  *
- * Built only with SIGNET_TLS_RESUME (FEATURE_TLS_RESUME=1): the session
- * structure holds a time_t, which the armhf desk phone's mbedTLS keeps at
- * 32 bits. Without it sip_tls_resume.c is not built and the inline stubs
- * below answer "off" (and compile the callers' resumption code out).
+ * Built only with SIGNET_TLS_RESUME (FEATURE_TLS_RESUME=1, every board
+ * today): the session structure holds a time_t, so the mbedTLS linked must
+ * have signet's (Debian's armhf binary package keeps it at 32 bits; the
+ * armhf desk phone links its own build: doc/boards.md). Without it
+ * sip_tls_resume.c is not built and the inline stubs below answer "off"
+ * (and compile the callers' resumption code out).
  */
 #ifndef SIP_TLS_RESUME_H
 #define SIP_TLS_RESUME_H
