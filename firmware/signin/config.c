@@ -12,6 +12,12 @@
 #include "sg_mem.h"
 #include "usermap.h"
 
+/* The Makefile passes the board's FEATURE_TLS_RESUME; other builds (the
+ * fuzz harnesses) get sip_tls_resume.h's default, resumption on. */
+#ifndef SIGNET_TLS_RESUME
+#define SIGNET_TLS_RESUME 1
+#endif
+
 enum cfg_type {
 	CFG_STRING, /* char[size]; "" allowed */
 	CFG_BOOL,   /* int 0/1 from yes/no, true/false, on/off, 1/0 */
