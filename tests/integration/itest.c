@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "itest.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,19 +199,21 @@ static void remember_spawned(int pid)
 		}
 }
 
-int itest_spawn(const char *name, const char *fmt, ...)
+static int vspawn(int tied, const char *name, const char *fmt, va_list ap)
 {
 	char cmd[4096], log[600];
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
 	snprintf(log, sizeof(log), "%s/%s.log", itest_scratch(), name);
 	pid = fork();
 	if (pid == 0) {
 		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		/* atexit does not run when this program is killed: a tied
+		 * child (pcscd in a test's own namespace) goes with it anyway. */
+		if (tied)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(o, 1);
 		dup2(o, 2);
 		close(o);
@@ -217,6 +224,35 @@ int itest_spawn(const char *name, const char *fmt, ...)
 	if (pid > 0)
 		remember_spawned((int)pid);
 	return (int)pid;
+}
+
+int itest_spawn(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	int pid;
+
+	va_start(ap, fmt);
+	pid = vspawn(0, name, fmt, ap);
+	va_end(ap);
+	return pid;
+}
+
+int itest_spawn_tied(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	int pid;
+
+	va_start(ap, fmt);
+	pid = vspawn(1, name, fmt, ap);
+	va_end(ap);
+	return pid;
+}
+
+void itest_nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
 }
 
 int itest_wait_port(int port)

@@ -46,6 +46,14 @@ int itest_free_port(void);
  * scratch/<name>.log); returns its pid. */
 int itest_spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* itest_spawn for a child that must die with this program even when it is
+ * killed (PR_SET_PDEATHSIG: no atexit runs then), as a pcscd in the
+ * test's own mount namespace must. */
+int itest_spawn_tied(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sleeps ms milliseconds (between the polls of a bounded wait). */
+void itest_nap_ms(long ms);
+
 /* Waits up to 20 s until 127.0.0.1:port accepts a connection. */
 int itest_wait_port(int port);
 

@@ -36,12 +36,10 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -62,41 +60,6 @@ static struct {
 	char dir[512];
 	char build[512];
 } g;
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Like itest_spawn, but the child dies with this program. */
-static pid_t spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static pid_t spawn(const char *name, const char *fmt, ...)
-{
-	char cmd[2048], log[700];
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(log, sizeof(log), "%s/%s.log", g.dir, name);
-	pid = fork();
-	if (pid == 0) {
-		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o, 1);
-		dup2(o, 2);
-		close(o);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
 
 static int port_free(int port)
 {
@@ -282,18 +245,18 @@ static int group_setup(void **state)
 			      ">conf/vpcd",
 			      g.port, g.port))
 		return -1;
-	g.pcscd = spawn("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
+	g.pcscd = itest_spawn_tied("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
 	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
-		nap_ms(50);
+		itest_nap_ms(50);
 	if (stat("/run/pcscd/pcscd.comm", &st) != 0) {
 		print_message("pcscd did not start (log in %s/pcscd.log)\n", g.dir);
 		return -1;
 	}
 	/* --verbose: the APDU log is checked for PIN bytes below. */
-	g.serve = spawn("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
-			itest_signet(), g.port);
+	g.serve = itest_spawn_tied("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
+				   itest_signet(), g.port);
 	for (int i = 0; i < 400 && !log_has("serve", "connected to vpcd"); i++)
-		nap_ms(50);
+		itest_nap_ms(50);
 	if (!log_has("serve", "connected to vpcd")) {
 		print_message("signet vcard serve did not connect (log in %s/serve.log)\n", g.dir);
 		return -1;
@@ -303,7 +266,7 @@ static int group_setup(void **state)
 		if (run(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
 		    strstr(out, "Yes             Virtual PCD"))
 			break;
-		nap_ms(100);
+		itest_nap_ms(100);
 	}
 	g.ready = 1;
 	return 0;
@@ -358,7 +321,7 @@ static int sign(const char *card, const char *uri, const char *extra, unsigned *
 		unsigned n = count_in(log, "vpcd: APDU"), m;
 
 		for (int i = 0; i < 40; i++, n = m) {
-			nap_ms(25);
+			itest_nap_ms(25);
 			m = count_in(log, "vpcd: APDU");
 			if (m == n && i > 2)
 				break;
@@ -601,15 +564,15 @@ static void test_pcsc_short_card(void **state)
 	/* pcscd sees the card go and a new one come (the link is dialled
 	 * again): wait until the reader shows a card with the short ATR. */
 	itest_stop(g.serve);
-	g.serve = spawn("serve-short",
-			"exec '%s' vcard serve --name test --port %d --once --verbose --short-apdus",
-			itest_signet(), g.port);
+	g.serve = itest_spawn_tied("serve-short",
+				   "exec '%s' vcard serve --name test --port %d --once --verbose --short-apdus",
+				   itest_signet(), g.port);
 	assert_true(g.serve > 0 && g.serve != old);
 	for (int i = 0; i < 200; i++) {
 		if (run(out, sizeof(out), "opensc-tool -r 0 --atr") == 0 &&
 		    strstr(out, "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"))
 			break;
-		nap_ms(100);
+		itest_nap_ms(100);
 	}
 	assert_non_null(strstr(out, "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"));
 	snprintf(log, sizeof(log), "%s/serve-short.log", g.dir);

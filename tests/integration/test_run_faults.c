@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -32,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,40 +45,6 @@
 static char kam[700], conf[700], dir[500];
 static int tls_port, udp_port, vpcd_port;
 static pid_t kam_pid, pcscd_pid, serve_pid, run_pid;
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Like itest_spawn, but the child dies with this program. */
-static pid_t spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static pid_t spawn(const char *name, const char *fmt, ...)
-{
-	char cmd[2048], log[700];
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
-	pid = fork();
-	if (pid == 0) {
-		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o, 1);
-		dup2(o, 2);
-		close(o);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
 
 static int bound(void)
 {
@@ -113,11 +77,11 @@ static int start_pcscd(void)
 	struct stat st;
 
 	unlink("/run/pcscd/pcscd.comm");
-	pcscd_pid = spawn("pcscd", "exec pcscd -f -c '%s/conf'", dir);
+	pcscd_pid = itest_spawn_tied("pcscd", "exec pcscd -f -c '%s/conf'", dir);
 	for (int i = 0; i < 400; i++) {
 		if (stat("/run/pcscd/pcscd.comm", &st) == 0)
 			return 0;
-		nap_ms(50);
+		itest_nap_ms(50);
 	}
 	print_message("pcscd did not start (log in %s/pcscd.log)\n", dir);
 	return -1;
@@ -125,10 +89,10 @@ static int start_pcscd(void)
 
 static int start_kamailio(void)
 {
-	kam_pid = spawn("kamailio",
-			"exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
-			"--client-ca '%s/card/ca.pem'",
-			itest_top(), kam, udp_port, udp_port, tls_port, dir);
+	kam_pid = itest_spawn_tied("kamailio",
+				   "exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
+				   "--client-ca '%s/card/ca.pem'",
+				   itest_top(), kam, udp_port, udp_port, tls_port, dir);
 	return itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), kam);
 }
 
@@ -170,8 +134,8 @@ static int group_setup(void **state)
 		return -1;
 	if (start_pcscd())
 		return -1;
-	serve_pid = spawn("serve", "exec '%s' vcard serve --name alice --port %d --verbose",
-			  itest_signet(), vpcd_port);
+	serve_pid = itest_spawn_tied("serve", "exec '%s' vcard serve --name alice --port %d --verbose",
+				     itest_signet(), vpcd_port);
 	if (itest_wait_count("serve", "connected to vpcd", 1, 20))
 		return -1;
 	snprintf(conf, sizeof(conf), "%s/signet.conf", dir);
@@ -206,9 +170,9 @@ static int group_teardown(void **state)
 static void test_pcscd_restart(void **state)
 {
 	(void)state;
-	run_pid = spawn("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
-			"\nEOF",
-			itest_signet(), conf);
+	run_pid = itest_spawn_tied("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
+				   "\nEOF",
+				   itest_signet(), conf);
 	assert_int_equal(itest_wait_count("run", "run: CONNECTING -> REGISTERED", 1, 30), 0);
 	assert_true(bound());
 
@@ -260,9 +224,9 @@ static void test_address_change(void **state)
 {
 	(void)state;
 	assert_int_equal(itest_sh("ip addr add " NEW_ADDR "/32 dev lo && " ROUTE_NEW), 0);
-	run_pid = spawn("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
-			"\nEOF",
-			itest_signet(), conf);
+	run_pid = itest_spawn_tied("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
+				   "\nEOF",
+				   itest_signet(), conf);
 	assert_int_equal(itest_wait_count("run2", "run: CONNECTING -> REGISTERED", 1, 30), 0);
 	assert_true(contact_at(NEW_ADDR));
 

@@ -81,13 +81,6 @@ static struct {
 	char dir[512], kdir[600], reg[600];
 } g;
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 static int port_free(int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -213,7 +206,7 @@ static time_t reg_crl(int revoked, int secs)
 static void wait_until(time_t t)
 {
 	for (int i = 0; i < 1200 && time(NULL) < t; i++)
-		nap_ms(100);
+		itest_nap_ms(100);
 }
 
 static int group_setup(void **state)
@@ -248,7 +241,7 @@ static int group_setup(void **state)
 		return -1;
 	g.pcscd = itest_spawn("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
 	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
-		nap_ms(50);
+		itest_nap_ms(50);
 	if (stat("/run/pcscd/pcscd.comm", &st) != 0 || serve_card())
 		return -1;
 	snprintf(g.kdir, sizeof(g.kdir), "%s/kam", g.dir);

@@ -28,12 +28,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -68,41 +66,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Like itest_spawn, but the child dies with this program. */
-static pid_t spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static pid_t spawn(const char *name, const char *fmt, ...)
-{
-	char cmd[2048], log[700];
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(log, sizeof(log), "%s/%s.log", g.dir, name);
-	pid = fork();
-	if (pid == 0) {
-		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o, 1);
-		dup2(o, 2);
-		close(o);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Waits for pid to exit within secs; its exit status, or -1 (still running). */
 static int wait_exit(pid_t pid, int secs)
 {
@@ -111,7 +74,7 @@ static int wait_exit(pid_t pid, int secs)
 	for (int i = 0; i < secs * 20; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		nap_ms(50);
+		itest_nap_ms(50);
 	}
 	return -1;
 }
@@ -239,18 +202,18 @@ static int group_setup(void **state)
 			      ">conf/vpcd",
 			      g.port, g.port))
 		return -1;
-	g.pcscd = spawn("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
+	g.pcscd = itest_spawn_tied("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
 	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
-		nap_ms(50);
+		itest_nap_ms(50);
 	if (stat("/run/pcscd/pcscd.comm", &st) != 0) {
 		print_message("pcscd did not start (log in %s/pcscd.log)\n", g.dir);
 		return -1;
 	}
 	/* --verbose: the APDU log is checked for PIN bytes below. */
-	g.serve = spawn("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
-			itest_signet(), g.port);
+	g.serve = itest_spawn_tied("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
+				   itest_signet(), g.port);
 	for (int i = 0; i < 400 && !log_has("serve", "connected to vpcd"); i++)
-		nap_ms(50);
+		itest_nap_ms(50);
 	if (!log_has("serve", "connected to vpcd")) {
 		print_message("signet vcard serve did not connect (log in %s/serve.log)\n", g.dir);
 		return -1;
@@ -260,7 +223,7 @@ static int group_setup(void **state)
 		if (run(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
 		    strstr(out, "Yes             Virtual PCD"))
 			break;
-		nap_ms(100);
+		itest_nap_ms(100);
 	}
 	g.ready = 1;
 	return 0;
@@ -596,10 +559,10 @@ static void test_sigterm_while_waiting(void **state)
 
 	(void)state;
 	NEED_STACK();
-	pid = spawn("serve2", "exec '%s' vcard serve --name test --port %d --verbose",
-		    itest_signet(), g.port);
+	pid = itest_spawn_tied("serve2", "exec '%s' vcard serve --name test --port %d --verbose",
+			       itest_signet(), g.port);
 	for (int i = 0; i < 400 && !log_has("serve2", "next in"); i++)
-		nap_ms(50);
+		itest_nap_ms(50);
 	assert_true(log_has("serve2", "waiting for vpcd"));
 	kill(pid, SIGTERM);
 	assert_int_equal(wait_exit(pid, 20), 0);
