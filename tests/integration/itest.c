@@ -123,7 +123,7 @@ char *itest_mktoken(const char *name, const char *label, const char *pin, const 
 	return strdup(dir);
 }
 
-int itest_read_file(const char *path, char *buf, size_t cap)
+long itest_slurp(const char *path, char *buf, size_t cap)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n;
@@ -134,7 +134,28 @@ int itest_read_file(const char *path, char *buf, size_t cap)
 	n = fread(buf, 1, cap - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	return 0;
+	return (long)n;
+}
+
+int itest_read_file(const char *path, char *buf, size_t cap)
+{
+	return itest_slurp(path, buf, cap) < 0 ? -1 : 0;
+}
+
+int itest_sh_out(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[4096], path[700];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/sh.out", itest_scratch());
+	rc = itest_sh("cd '%s' && (%s) >'%s' 2>&1", itest_scratch(), cmd, path);
+	if (out)
+		itest_slurp(path, out, cap);
+	return rc;
 }
 
 /* A port free now on 127.0.0.1 and not handed out before by this process:
@@ -167,6 +188,78 @@ int itest_free_port(void)
 		return port;
 	}
 	return -1;
+}
+
+/* port free on every address of this host (what vpcd binds). */
+static int port_free_any(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_ANY);
+	ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (s >= 0)
+		close(s);
+	return ok;
+}
+
+int itest_vpcd_port_pair(void)
+{
+	for (int i = 0; i < 50; i++) {
+		int p = itest_free_port();
+
+		if (p > 0 && p < 65535 && port_free_any(p) && port_free_any(p + 1))
+			return p;
+	}
+	return -1;
+}
+
+int itest_pcscd_namespace(int also)
+{
+	if (geteuid() != 0) {
+		print_message("needs root for a private mount namespace for pcscd\n");
+		return -1;
+	}
+	if (unshare(CLONE_NEWNS | also) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		print_message("unshare/mount: %s\n", strerror(errno));
+		return -1;
+	}
+	/* a new network namespace has lo down */
+	if ((also & CLONE_NEWNET) && itest_sh("ip link set lo up") != 0) {
+		print_message("ip link set lo up failed\n");
+		return -1;
+	}
+	if ((mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST) ||
+	    mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755") != 0) {
+		print_message("tmpfs on /run/pcscd: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int itest_pcscd_start(int vpcd_port)
+{
+	const char *comm = "/run/pcscd/pcscd.comm";
+	struct stat st;
+	int pid;
+
+	if (itest_sh("mkdir -p '%s/conf' && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
+		     "DEVICENAME /dev/null:%d\\nLIBPATH "
+		     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
+		     ">'%s/conf/vpcd'",
+		     itest_scratch(), vpcd_port, vpcd_port, itest_scratch()))
+		return -1;
+	/* a socket left by a pcscd stopped before must not count as started */
+	unlink(comm);
+	pid = itest_spawn_tied("pcscd", "exec pcscd -f -c '%s/conf'", itest_scratch());
+	for (int i = 0; i < 400 && stat(comm, &st) != 0; i++)
+		itest_nap_ms(50);
+	if (stat(comm, &st) != 0) {
+		print_message("pcscd did not start (log in %s/pcscd.log)\n", itest_scratch());
+		return -1;
+	}
+	return pid;
 }
 
 /* Every process itest_spawn started and nobody stopped yet: a case that
@@ -306,6 +399,11 @@ int itest_log_count(const char *name, const char *text)
 		n += strstr(line, text) != NULL;
 	fclose(f);
 	return n;
+}
+
+int itest_log_has(const char *name, const char *text)
+{
+	return itest_log_count(name, text) > 0;
 }
 
 int itest_wait_count(const char *name, const char *text, int n, int seconds)

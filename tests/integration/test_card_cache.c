@@ -61,86 +61,6 @@ static struct {
 	char build[512];
 } g;
 
-static int port_free(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_ANY); /* vpcd binds every address */
-	ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (s >= 0)
-		close(s);
-	return ok;
-}
-
-/* vpcd takes PORT and PORT+1. */
-static int pick_ports(void)
-{
-	for (int i = 0; i < 50; i++) {
-		int p = itest_free_port();
-
-		if (p > 0 && p < 65535 && port_free(p) && port_free(p + 1))
-			return p;
-	}
-	return -1;
-}
-
-/* Reads a file into buf (NUL-terminated); its length or -1. */
-static long slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return (long)n;
-}
-
-static int log_has(const char *name, const char *text)
-{
-	static char buf[1 << 20];
-	char path[700];
-
-	snprintf(path, sizeof(path), "%s/%s.log", g.dir, name);
-	return slurp(path, buf, sizeof(buf)) >= 0 && strstr(buf, text) != NULL;
-}
-
-/* A command's output (stdout and stderr) into out; its exit status. */
-static int run(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[4096], path[700];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof(path), "%s/run.out", g.dir);
-	rc = itest_sh("cd '%s' && (%s) >'%s' 2>&1", g.dir, cmd, path);
-	if (out && slurp(path, out, cap) < 0)
-		out[0] = '\0';
-	return rc;
-}
-
-static int enter_namespace(void)
-{
-	if (geteuid() != 0) {
-		print_message("skipped: needs root for a private mount namespace for pcscd\n");
-		return -1;
-	}
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		print_message("skipped: unshare/mount: %s\n", strerror(errno));
-		return -1;
-	}
-	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
-		return -1;
-	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
-}
-
 /* `signet vcard import-cert` of a fresh key pair's certificate in 9C
  * (gen-key on the card, a certificate for its public key made by openssl
  * with a throwaway issuer) into DIR/FILE.der. */
@@ -161,11 +81,11 @@ static int new_9c(const char *name, const char *dir, const char *file)
 		return -1;
 	}
 	fclose(f);
-	if (run(out, sizeof(out),
-		"cd '%s' && openssl ecparam -name prime256v1 -genkey -noout -out '%s.ca' && "
-		"openssl x509 -new -subj '/CN=%s %s' -key '%s.ca' -force_pubkey '%s.pub' -days 30 "
-		"-outform DER -out '%s.der'",
-		dir, file, name, file, file, file, file))
+	if (itest_sh_out(out, sizeof(out),
+			 "cd '%s' && openssl ecparam -name prime256v1 -genkey -noout -out '%s.ca' && "
+			 "openssl x509 -new -subj '/CN=%s %s' -key '%s.ca' -force_pubkey '%s.pub' -days 30 "
+			 "-outform DER -out '%s.der'",
+			 dir, file, name, file, file, file, file))
 		return -1;
 	rc = itest_signet_run(NULL, out, sizeof(out),
 			      "vcard import-cert --name %s --slot 9c '%s/%s/%s.der'", name, g.dir, dir,
@@ -182,7 +102,7 @@ static int make_card(const char *name, const char *dir, int rsa)
 	static char out[16384];
 	int rc;
 
-	if (run(out, sizeof(out), "mkdir -p '%s'", dir))
+	if (itest_sh_out(out, sizeof(out), "mkdir -p '%s'", dir))
 		return -1;
 	rc = itest_signet_run(PIN "\n" PUK "\n", out, sizeof(out), "vcard init --name %s --pin-fd 3",
 			      name);
@@ -198,12 +118,12 @@ static int make_card(const char *name, const char *dir, int rsa)
 			      "vcard gen-key --name %s --slot 9a --alg rsa2048 --csr '%s/%s/9a.csr' "
 			      "--subject 'CN=%s' --pin-fd 3",
 			      name, g.dir, dir, name);
-	if (rc || run(out, sizeof(out),
-		      "cd '%s' && openssl req -in 9a.csr -pubkey -noout > 9a.pub && "
-		      "openssl ecparam -name prime256v1 -genkey -noout -out 9a.ca && "
-		      "openssl x509 -new -subj '/CN=%s' -key 9a.ca -force_pubkey 9a.pub -days 30 "
-		      "-outform DER -out 9a.der",
-		      dir, name)) {
+	if (rc || itest_sh_out(out, sizeof(out),
+			       "cd '%s' && openssl req -in 9a.csr -pubkey -noout > 9a.pub && "
+			       "openssl ecparam -name prime256v1 -genkey -noout -out 9a.ca && "
+			       "openssl x509 -new -subj '/CN=%s' -key 9a.ca -force_pubkey 9a.pub -days 30 "
+			       "-outform DER -out 9a.der",
+			       dir, name)) {
 		print_message("9A of %s: %d %s\n", name, rc, out);
 		return -1;
 	}
@@ -216,13 +136,12 @@ static int group_setup(void **state)
 {
 	const char *b = getenv("SIGNET_BUILD");
 	char out[4096];
-	struct stat st;
 
 	(void)state;
 	memset(&g, 0, sizeof(g));
 	snprintf(g.dir, sizeof(g.dir), "%s", itest_scratch());
 	snprintf(g.build, sizeof(g.build), "%s", b ? b : "build/linux-desktop");
-	if (enter_namespace() != 0)
+	if (itest_pcscd_namespace(0) != 0)
 		return 0;
 	/* The card: a state directory and device key of this test's own. */
 	snprintf(out, sizeof(out), "%s/state", g.dir);
@@ -237,33 +156,21 @@ static int group_setup(void **state)
 	if (make_card("test", ".", 1) || make_card("twin", "twin", 0) ||
 	    make_card("local", "local", 1))
 		return -1;
-	g.port = pick_ports();
-	if (g.port < 0 || run(NULL, 0,
-			      "mkdir -p conf && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
-			      "DEVICENAME /dev/null:%d\\nLIBPATH "
-			      "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
-			      ">conf/vpcd",
-			      g.port, g.port))
+	g.port = itest_vpcd_port_pair();
+	if (g.port < 0 || (g.pcscd = itest_pcscd_start(g.port)) < 0)
 		return -1;
-	g.pcscd = itest_spawn_tied("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
-	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
-		itest_nap_ms(50);
-	if (stat("/run/pcscd/pcscd.comm", &st) != 0) {
-		print_message("pcscd did not start (log in %s/pcscd.log)\n", g.dir);
-		return -1;
-	}
 	/* --verbose: the APDU log is checked for PIN bytes below. */
 	g.serve = itest_spawn_tied("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
 				   itest_signet(), g.port);
-	for (int i = 0; i < 400 && !log_has("serve", "connected to vpcd"); i++)
+	for (int i = 0; i < 400 && !itest_log_has("serve", "connected to vpcd"); i++)
 		itest_nap_ms(50);
-	if (!log_has("serve", "connected to vpcd")) {
+	if (!itest_log_has("serve", "connected to vpcd")) {
 		print_message("signet vcard serve did not connect (log in %s/serve.log)\n", g.dir);
 		return -1;
 	}
 	/* pcscd polls its readers: wait until the card shows. */
 	for (int i = 0; i < 200; i++) {
-		if (run(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
+		if (itest_sh_out(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
 		    strstr(out, "Yes             Virtual PCD"))
 			break;
 		itest_nap_ms(100);
@@ -295,7 +202,7 @@ static unsigned count_in(const char *path, const char *text)
 	static char buf[1 << 20];
 	unsigned n = 0;
 
-	if (slurp(path, buf, sizeof(buf)) < 0)
+	if (itest_slurp(path, buf, sizeof(buf)) < 0)
 		return 0;
 	for (const char *p = buf; (p = strstr(p, text)); p += strlen(text))
 		n++;
@@ -569,7 +476,7 @@ static void test_pcsc_short_card(void **state)
 				   itest_signet(), g.port);
 	assert_true(g.serve > 0 && g.serve != old);
 	for (int i = 0; i < 200; i++) {
-		if (run(out, sizeof(out), "opensc-tool -r 0 --atr") == 0 &&
+		if (itest_sh_out(out, sizeof(out), "opensc-tool -r 0 --atr") == 0 &&
 		    strstr(out, "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"))
 			break;
 		itest_nap_ms(100);
@@ -584,7 +491,7 @@ static void test_pcsc_short_card(void **state)
 	print_message("pcsc, short-APDU card: known card, RSA-2048 in 9A: %u APDUs\n", n);
 	assert_true(n > 5 && n <= 7);
 	/* No APDU longer than a short one reached the card. */
-	if (slurp(log, out, sizeof(out)) > 0)
+	if (itest_slurp(log, out, sizeof(out)) > 0)
 		for (const char *p = out; (p = strstr(p, " bytes -> ")); p++) {
 			const char *q = p;
 

@@ -52,39 +52,10 @@ static int bound(void)
 			kam) == 0;
 }
 
-static int enter_namespace(void)
-{
-	if (geteuid() != 0) {
-		print_message("FAIL: test_run_faults needs root (a mount namespace for pcscd; CI "
-			      "runs as root)\n");
-		return -1;
-	}
-	/* A network namespace too: the addresses and routes changed below
-	 * are seen by nobody else, and go with the namespace. */
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    itest_sh("ip link set lo up") != 0) {
-		print_message("FAIL: unshare/mount/ip link: %s\n", strerror(errno));
-		return -1;
-	}
-	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
-		return -1;
-	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
-}
-
 static int start_pcscd(void)
 {
-	struct stat st;
-
-	unlink("/run/pcscd/pcscd.comm");
-	pcscd_pid = itest_spawn_tied("pcscd", "exec pcscd -f -c '%s/conf'", dir);
-	for (int i = 0; i < 400; i++) {
-		if (stat("/run/pcscd/pcscd.comm", &st) == 0)
-			return 0;
-		itest_nap_ms(50);
-	}
-	print_message("pcscd did not start (log in %s/pcscd.log)\n", dir);
-	return -1;
+	pcscd_pid = itest_pcscd_start(vpcd_port);
+	return pcscd_pid < 0 ? -1 : 0;
 }
 
 static int start_kamailio(void)
@@ -102,8 +73,13 @@ static int group_setup(void **state)
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s", itest_scratch());
-	if (enter_namespace() != 0)
+	/* A network namespace too: the addresses and routes changed below
+	 * are seen by nobody else, and go with the namespace. */
+	if (itest_pcscd_namespace(CLONE_NEWNET) != 0) {
+		print_message("FAIL: test_run_faults needs root (mount and network namespaces; CI "
+			      "runs as root)\n");
 		return -1;
+	}
 	snprintf(env, sizeof(env), "%s/state", dir);
 	setenv("SIGNET_STATE_DIR", env, 1);
 	snprintf(env, sizeof(env), "%s/device.key", dir);
@@ -117,22 +93,8 @@ static int group_setup(void **state)
 	udp_port = itest_free_port();
 	if (start_kamailio())
 		return -1;
-	/* vpcd takes PORT and PORT+1: two free ones in a row. */
-	for (int i = 0; i < 50 && !vpcd_port; i++) {
-		int p = itest_free_port();
-
-		if (p > 0 && p < 65535 &&
-		    itest_sh("! ss -Htln | grep -q ':%d '", p + 1) == 0)
-			vpcd_port = p;
-	}
-	if (!vpcd_port ||
-	    itest_sh("mkdir -p '%s/conf' && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
-		     "DEVICENAME /dev/null:%d\\nLIBPATH "
-		     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
-		     ">'%s/conf/vpcd'",
-		     dir, vpcd_port, vpcd_port, dir))
-		return -1;
-	if (start_pcscd())
+	vpcd_port = itest_vpcd_port_pair();
+	if (vpcd_port < 0 || start_pcscd())
 		return -1;
 	serve_pid = itest_spawn_tied("serve", "exec '%s' vcard serve --name alice --port %d --verbose",
 				     itest_signet(), vpcd_port);
