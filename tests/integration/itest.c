@@ -3,6 +3,7 @@
 #include "itest.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -260,6 +261,76 @@ int itest_pcscd_start(int vpcd_port)
 		return -1;
 	}
 	return pid;
+}
+
+int itest_vcard_serve(const char *log, const char *card, int vpcd_port, const char *more)
+{
+	/* a log used before holds earlier connections: wait for one more */
+	int n = itest_log_count(log, "connected to vpcd");
+	int pid = itest_spawn_tied(log, "exec '%s' vcard serve --name %s --port %d %s", itest_signet(),
+				   card, vpcd_port, more);
+
+	if (pid < 0 || itest_wait_count(log, "connected to vpcd", n + 1, 20)) {
+		print_message("signet vcard serve did not connect (log in %s/%s.log)\n",
+			      itest_scratch(), log);
+		return -1;
+	}
+	return pid;
+}
+
+int itest_wait_reader_shows(const char *cmd, const char *text)
+{
+	static char out[16384];
+
+	for (int i = 0; i < 200; i++) {
+		if (itest_sh_out(out, sizeof(out), "%s", cmd) == 0 && strstr(out, text))
+			return 0;
+		itest_nap_ms(100);
+	}
+	return -1;
+}
+
+int itest_cert_cache_path(const char *state_dir, char *path, size_t cap)
+{
+	DIR *d = opendir(state_dir);
+	struct dirent *de;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && strncmp(de->d_name, "certs-", 6))
+		;
+	if (de)
+		snprintf(path, cap, "%s/%s", state_dir, de->d_name);
+	closedir(d);
+	return de ? 0 : -1;
+}
+
+int itest_forge_cert_cache(const char *path, int slot, const char *cert)
+{
+	static uint8_t der[8192];
+	uint8_t hdr[38];
+	FILE *f = fopen(path, "rb");
+	long dl = 0;
+	int ok;
+
+	if (!f || fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (cert && (dl = itest_slurp(cert, (char *)der, sizeof(der))) <= 0)
+		return -1;
+	hdr[5] = 1; /* one entry */
+	f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	/* an entry: slot, present, length (2 bytes, big-endian), DER */
+	ok = fwrite(hdr, 1, sizeof(hdr), f) == sizeof(hdr) &&
+	     fwrite((const uint8_t[]){(uint8_t)slot, dl != 0, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4,
+		    f) == 4 &&
+	     fwrite(der, 1, (size_t)dl, f) == (size_t)dl;
+	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 /* Every process itest_spawn started and nobody stopped yet: a case that

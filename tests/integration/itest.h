@@ -74,6 +74,26 @@ int itest_pcscd_namespace(int also);
  * -1 (said). Inside itest_pcscd_namespace only. */
 int itest_pcscd_start(int vpcd_port);
 
+/* Serves the virtual card `card` to vpcd_port (`signet vcard serve`,
+ * tied, more: further flags) logging to scratch/<log>.log, and waits up to
+ * 20 s until it connected to vpcd: its pid, or -1 (said). */
+int itest_vcard_serve(const char *log, const char *card, int vpcd_port, const char *more);
+
+/* pcscd polls its readers: runs cmd (opensc-tool ...) until its output
+ * holds text, for up to 20 s; 0, or -1 when it never did. */
+int itest_wait_reader_shows(const char *cmd, const char *text);
+
+/* The certificate cache file of a card (certs-*, format 1 of auth/token/certcache.h)
+ * in state_dir, the first one found: its path into path; 0, or -1 when
+ * there is none. */
+int itest_cert_cache_path(const char *state_dir, char *path, size_t cap);
+
+/* Rewrites the cache file at path with its header (the card it is for)
+ * kept and one entry: slot (0x9A, 0x9C, ...) holding the DER certificate
+ * in file cert, or empty when cert is NULL; 0, or -1. What a card with
+ * this card's CHUID but another key would meet. */
+int itest_forge_cert_cache(const char *path, int slot, const char *cert);
+
 /* Sleeps ms milliseconds (between the polls of a bounded wait). */
 void itest_nap_ms(long ms);
 

@@ -160,21 +160,10 @@ static int group_setup(void **state)
 	if (g.port < 0 || (g.pcscd = itest_pcscd_start(g.port)) < 0)
 		return -1;
 	/* --verbose: the APDU log is checked for PIN bytes below. */
-	g.serve = itest_spawn_tied("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
-				   itest_signet(), g.port);
-	for (int i = 0; i < 400 && !itest_log_has("serve", "connected to vpcd"); i++)
-		itest_nap_ms(50);
-	if (!itest_log_has("serve", "connected to vpcd")) {
-		print_message("signet vcard serve did not connect (log in %s/serve.log)\n", g.dir);
+	g.serve = itest_vcard_serve("serve", "test", g.port, "--once --verbose");
+	if (g.serve < 0)
 		return -1;
-	}
-	/* pcscd polls its readers: wait until the card shows. */
-	for (int i = 0; i < 200; i++) {
-		if (itest_sh_out(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
-		    strstr(out, "Yes             Virtual PCD"))
-			break;
-		itest_nap_ms(100);
-	}
+	(void)itest_wait_reader_shows("opensc-tool --list-readers", "Yes             Virtual PCD");
 	g.ready = 1;
 	return 0;
 }
@@ -285,41 +274,6 @@ static int cache_file(const char *cert, char *name, size_t cap)
 	return found;
 }
 
-/* Writes a cache file (format 1 of certcache.h) for the same card (its key
- * taken from path's header) with slot 9C holding the certificate in file
- * cert: what a card with this card's CHUID but another key would meet;
- * cert NULL: 9C empty. */
-static int forge_cache(const char *path, const char *cert)
-{
-	uint8_t hdr[38], der[8192];
-	FILE *f = fopen(path, "rb");
-	size_t dl = 0;
-	int ok;
-
-	if (!f || fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	f = cert ? fopen(cert, "rb") : NULL;
-	if (f) {
-		dl = fread(der, 1, sizeof(der), f);
-		fclose(f);
-	}
-	if (cert && dl == 0)
-		return -1;
-	hdr[5] = 1; /* one entry: 9C */
-	f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	ok = fwrite(hdr, 1, sizeof(hdr), f) == sizeof(hdr) &&
-	     fwrite((const uint8_t[]){0x9C, dl != 0, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f) ==
-		     4 &&
-	     fwrite(der, 1, dl, f) == dl;
-	return fclose(f) == 0 && ok ? 0 : -1;
-}
-
 /* First sight, a known card, the RSA slot, and the cache off. */
 static void check_counts(const char *card, const char *rel, int rsa)
 {
@@ -425,7 +379,7 @@ static void check_cloned(const char *card, const char *rel)
 		assert_int_equal(cache_file(mine, name, sizeof(name)), 0);
 	}
 	snprintf(other, sizeof(other), "%s/twin/cert-9c.der", g.dir);
-	assert_int_equal(forge_cache(name, other), 0);
+	assert_int_equal(itest_forge_cert_cache(name, 0x9C, other), 0);
 	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
 	print_message("%s: cache entry of another card: %u APDUs\n", card, n);
 	assert_true(n > 5 && n <= 5 + 6);
@@ -436,7 +390,7 @@ static void check_cloned(const char *card, const char *rel)
 	assert_true(n <= 5);
 	/* A cache file that says 9C is empty: no certificate to pick, so the
 	 * card is read, and it has one. */
-	assert_int_equal(forge_cache(name, NULL), 0);
+	assert_int_equal(itest_forge_cert_cache(name, 0x9C, NULL), 0);
 	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
 	assert_true(n > 5 && n <= 8);
 	assert_int_equal(cache_file(mine, name, sizeof(name)), 0);
@@ -471,17 +425,11 @@ static void test_pcsc_short_card(void **state)
 	/* pcscd sees the card go and a new one come (the link is dialled
 	 * again): wait until the reader shows a card with the short ATR. */
 	itest_stop(g.serve);
-	g.serve = itest_spawn_tied("serve-short",
-				   "exec '%s' vcard serve --name test --port %d --once --verbose --short-apdus",
-				   itest_signet(), g.port);
+	g.serve = itest_vcard_serve("serve-short", "test", g.port, "--once --verbose --short-apdus");
 	assert_true(g.serve > 0 && g.serve != old);
-	for (int i = 0; i < 200; i++) {
-		if (itest_sh_out(out, sizeof(out), "opensc-tool -r 0 --atr") == 0 &&
-		    strstr(out, "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"))
-			break;
-		itest_nap_ms(100);
-	}
-	assert_non_null(strstr(out, "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"));
+	assert_int_equal(itest_wait_reader_shows("opensc-tool -r 0 --atr",
+						 "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"),
+			 0);
 	snprintf(log, sizeof(log), "%s/serve-short.log", g.dir);
 	/* sign() counts the lines of serve.log: point it at this one. */
 	assert_int_equal(itest_sh("cd '%s' && mv serve.log serve-long.log && ln -s serve-short.log "

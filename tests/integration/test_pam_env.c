@@ -201,20 +201,12 @@ static void test_cache_in_state_dir(void **st)
 {
 	const char *s = itest_scratch();
 	char path[1200], args[1400];
-	static uint8_t hdr[38], der[4096], blob[16384];
-	size_t dl, bl;
+	static char der[4096], blob[16384];
+	long dl, bl;
 	struct stat sb;
-	struct dirent *de;
-	DIR *d = opendir(state);
-	FILE *f;
 	(void)st;
 
-	assert_non_null(d);
-	while ((de = readdir(d)) && strncmp(de->d_name, "certs-", 6))
-		;
-	assert_non_null(de);
-	snprintf(path, sizeof(path), "%s/%s", state, de->d_name);
-	closedir(d);
+	assert_int_equal(itest_cert_cache_path(state, path, sizeof(path)), 0);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_uid, 0);
 	assert_int_equal(sb.st_mode & 077, 0);
@@ -222,32 +214,16 @@ static void test_cache_in_state_dir(void **st)
 				  itest_top(), s),
 			 0);
 	snprintf(args, sizeof(args), "%s/pki/nobody2.der", s);
-	f = fopen(args, "rb");
-	assert_non_null(f);
-	dl = fread(der, 1, sizeof(der), f);
-	fclose(f);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-	fclose(f);
-	hdr[5] = 1;
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-	assert_int_equal(fwrite((const uint8_t[]){0x9A, 1, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f),
-			 4);
-	assert_int_equal(fwrite(der, 1, dl, f), dl);
-	assert_int_equal(fclose(f), 0);
+	dl = itest_slurp(args, der, sizeof(der));
+	assert_true(dl > 0);
+	assert_int_equal(itest_forge_cert_cache(path, 0x9A, args), 0);
 	snprintf(args, sizeof(args), "state_dir=%s device_key=%s", state, key);
 	assert_int_equal(pamtester(args), 0);
 	assert_non_null(strstr(out, "sign-in accepted: user nobody"));
 	assert_non_null(strstr(out, "PIN for"));
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	bl = fread(blob, 1, sizeof(blob), f);
-	fclose(f);
-	assert_true(bl > sizeof(hdr));
-	assert_null(memmem(blob, bl, der, dl));
+	bl = itest_slurp(path, blob, sizeof(blob));
+	assert_true(bl > 38); /* more than the header */
+	assert_null(memmem(blob, (size_t)bl, der, (size_t)dl));
 }
 
 /* Without device_key=, the default is read (never created), whatever

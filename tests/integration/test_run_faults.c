@@ -96,9 +96,8 @@ static int group_setup(void **state)
 	vpcd_port = itest_vpcd_port_pair();
 	if (vpcd_port < 0 || start_pcscd())
 		return -1;
-	serve_pid = itest_spawn_tied("serve", "exec '%s' vcard serve --name alice --port %d --verbose",
-				     itest_signet(), vpcd_port);
-	if (itest_wait_count("serve", "connected to vpcd", 1, 20))
+	serve_pid = itest_vcard_serve("serve", "alice", vpcd_port, "--verbose");
+	if (serve_pid < 0)
 		return -1;
 	snprintf(conf, sizeof(conf), "%s/signet.conf", dir);
 	FILE *f = fopen(conf, "w");

@@ -100,9 +100,8 @@ static int serve_card(void)
 	char name[32];
 
 	snprintf(name, sizeof(name), "serve%d", ++g.serves);
-	g.serve = itest_spawn(name, "exec '%s' vcard serve --name alice --port %d --verbose",
-			      itest_signet(), g.vport);
-	return itest_wait_count(name, "connected to vpcd", 1, 20);
+	g.serve = itest_vcard_serve(name, "alice", g.vport, "--verbose");
+	return g.serve < 0 ? -1 : 0;
 }
 
 static int start_forwarder(void)

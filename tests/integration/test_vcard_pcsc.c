@@ -117,21 +117,10 @@ static int group_setup(void **state)
 	if (g.port < 0 || (g.pcscd = itest_pcscd_start(g.port)) < 0)
 		return -1;
 	/* --verbose: the APDU log is checked for PIN bytes below. */
-	g.serve = itest_spawn_tied("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
-				   itest_signet(), g.port);
-	for (int i = 0; i < 400 && !itest_log_has("serve", "connected to vpcd"); i++)
-		itest_nap_ms(50);
-	if (!itest_log_has("serve", "connected to vpcd")) {
-		print_message("signet vcard serve did not connect (log in %s/serve.log)\n", g.dir);
+	g.serve = itest_vcard_serve("serve", "test", g.port, "--once --verbose");
+	if (g.serve < 0)
 		return -1;
-	}
-	/* pcscd polls its readers: wait until the card shows. */
-	for (int i = 0; i < 200; i++) {
-		if (itest_sh_out(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
-		    strstr(out, "Yes             Virtual PCD"))
-			break;
-		itest_nap_ms(100);
-	}
+	(void)itest_wait_reader_shows("opensc-tool --list-readers", "Yes             Virtual PCD");
 	g.ready = 1;
 	return 0;
 }
