@@ -143,6 +143,16 @@ int itest_read_file(const char *path, char *buf, size_t cap)
 	return itest_slurp(path, buf, cap) < 0 ? -1 : 0;
 }
 
+int itest_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
 int itest_sh_out(char *out, size_t cap, const char *fmt, ...)
 {
 	char cmd[4096], path[700];

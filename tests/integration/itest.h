@@ -40,6 +40,9 @@ int itest_read_file(const char *path, char *buf, size_t cap);
 /* The same, returning the bytes read (binary files too), or -1. */
 long itest_slurp(const char *path, char *buf, size_t cap);
 
+/* Writes text to path (created or truncated); 0, or -1. */
+int itest_write_file(const char *path, const char *text);
+
 /* Runs a shell command in the scratch directory, its stdout and stderr
  * into out (when not NULL; NUL-terminated, cut at cap); its exit status
  * (or -1). */

@@ -45,16 +45,6 @@ static char so_path[300], service[80], service_path[160], run_prefix[1024];
 static char state[600], key[600], conf[600], evil[600], envs[8192];
 static char out[65536];
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 /* The card: vcard-pamenv in scratch/state, sealed under scratch/device.key,
  * its 9A certificate (CN=nobody, sip:nobody@example.test) from a test CA.
  * The CLI is told where by the environment; the module by its arguments. */
@@ -67,7 +57,7 @@ static int make_card(void)
 		 "[token]\nbackend = vcard\n[vcard]\nname = pamenv\n[certs]\nca = %s/pki/ca.crt\n"
 		 "revocation = none\ncache = no\n[pam]\nmap = sip\nlog = stderr\n[log]\nlevel = info\n",
 		 s);
-	if (write_file(conf, text))
+	if (itest_write_file(conf, text))
 		return -1;
 	setenv("SIGNET_STATE_DIR", state, 1);
 	setenv("SIGNET_DEVICE_KEY", key, 1);
@@ -161,7 +151,7 @@ static int pamtester(const char *args)
 
 	snprintf(svc, sizeof(svc), "auth required %s config=%s %s\naccount required pam_permit.so\n",
 		 so_path, conf, args);
-	assert_int_equal(write_file(service_path, svc), 0);
+	assert_int_equal(itest_write_file(service_path, svc), 0);
 	snprintf(outpath, sizeof(outpath), "%s/pamtester.out", itest_scratch());
 	int rc = itest_sh("printf '%%s\\n' '%s' | %s%spamtester -v %s nobody authenticate >'%s' 2>&1",
 			  PIN, envs, run_prefix, service, outpath);
