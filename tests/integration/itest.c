@@ -374,6 +374,8 @@ static void remember_spawned(int pid)
 }
 
 static int vspawn(int tied, const char *name, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static int vspawn(int tied, const char *name, const char *fmt, va_list ap)
 {
 	char cmd[4096], log[600];
 	pid_t pid;
