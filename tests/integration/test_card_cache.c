@@ -36,12 +36,10 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -63,121 +61,6 @@ static struct {
 	char build[512];
 } g;
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Like itest_spawn, but the child dies with this program. */
-static pid_t spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static pid_t spawn(const char *name, const char *fmt, ...)
-{
-	char cmd[2048], log[700];
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(log, sizeof(log), "%s/%s.log", g.dir, name);
-	pid = fork();
-	if (pid == 0) {
-		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o, 1);
-		dup2(o, 2);
-		close(o);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int port_free(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_ANY); /* vpcd binds every address */
-	ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (s >= 0)
-		close(s);
-	return ok;
-}
-
-/* vpcd takes PORT and PORT+1. */
-static int pick_ports(void)
-{
-	for (int i = 0; i < 50; i++) {
-		int p = itest_free_port();
-
-		if (p > 0 && p < 65535 && port_free(p) && port_free(p + 1))
-			return p;
-	}
-	return -1;
-}
-
-/* Reads a file into buf (NUL-terminated); its length or -1. */
-static long slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return (long)n;
-}
-
-static int log_has(const char *name, const char *text)
-{
-	static char buf[1 << 20];
-	char path[700];
-
-	snprintf(path, sizeof(path), "%s/%s.log", g.dir, name);
-	return slurp(path, buf, sizeof(buf)) >= 0 && strstr(buf, text) != NULL;
-}
-
-/* A command's output (stdout and stderr) into out; its exit status. */
-static int run(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[4096], path[700];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof(path), "%s/run.out", g.dir);
-	rc = itest_sh("cd '%s' && (%s) >'%s' 2>&1", g.dir, cmd, path);
-	if (out && slurp(path, out, cap) < 0)
-		out[0] = '\0';
-	return rc;
-}
-
-static int enter_namespace(void)
-{
-	if (geteuid() != 0) {
-		print_message("skipped: needs root for a private mount namespace for pcscd\n");
-		return -1;
-	}
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		print_message("skipped: unshare/mount: %s\n", strerror(errno));
-		return -1;
-	}
-	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
-		return -1;
-	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
-}
-
 /* `signet vcard import-cert` of a fresh key pair's certificate in 9C
  * (gen-key on the card, a certificate for its public key made by openssl
  * with a throwaway issuer) into DIR/FILE.der. */
@@ -198,11 +81,11 @@ static int new_9c(const char *name, const char *dir, const char *file)
 		return -1;
 	}
 	fclose(f);
-	if (run(out, sizeof(out),
-		"cd '%s' && openssl ecparam -name prime256v1 -genkey -noout -out '%s.ca' && "
-		"openssl x509 -new -subj '/CN=%s %s' -key '%s.ca' -force_pubkey '%s.pub' -days 30 "
-		"-outform DER -out '%s.der'",
-		dir, file, name, file, file, file, file))
+	if (itest_sh_out(out, sizeof(out),
+			 "cd '%s' && openssl ecparam -name prime256v1 -genkey -noout -out '%s.ca' && "
+			 "openssl x509 -new -subj '/CN=%s %s' -key '%s.ca' -force_pubkey '%s.pub' -days 30 "
+			 "-outform DER -out '%s.der'",
+			 dir, file, name, file, file, file, file))
 		return -1;
 	rc = itest_signet_run(NULL, out, sizeof(out),
 			      "vcard import-cert --name %s --slot 9c '%s/%s/%s.der'", name, g.dir, dir,
@@ -219,7 +102,7 @@ static int make_card(const char *name, const char *dir, int rsa)
 	static char out[16384];
 	int rc;
 
-	if (run(out, sizeof(out), "mkdir -p '%s'", dir))
+	if (itest_sh_out(out, sizeof(out), "mkdir -p '%s'", dir))
 		return -1;
 	rc = itest_signet_run(PIN "\n" PUK "\n", out, sizeof(out), "vcard init --name %s --pin-fd 3",
 			      name);
@@ -235,12 +118,12 @@ static int make_card(const char *name, const char *dir, int rsa)
 			      "vcard gen-key --name %s --slot 9a --alg rsa2048 --csr '%s/%s/9a.csr' "
 			      "--subject 'CN=%s' --pin-fd 3",
 			      name, g.dir, dir, name);
-	if (rc || run(out, sizeof(out),
-		      "cd '%s' && openssl req -in 9a.csr -pubkey -noout > 9a.pub && "
-		      "openssl ecparam -name prime256v1 -genkey -noout -out 9a.ca && "
-		      "openssl x509 -new -subj '/CN=%s' -key 9a.ca -force_pubkey 9a.pub -days 30 "
-		      "-outform DER -out 9a.der",
-		      dir, name)) {
+	if (rc || itest_sh_out(out, sizeof(out),
+			       "cd '%s' && openssl req -in 9a.csr -pubkey -noout > 9a.pub && "
+			       "openssl ecparam -name prime256v1 -genkey -noout -out 9a.ca && "
+			       "openssl x509 -new -subj '/CN=%s' -key 9a.ca -force_pubkey 9a.pub -days 30 "
+			       "-outform DER -out 9a.der",
+			       dir, name)) {
 		print_message("9A of %s: %d %s\n", name, rc, out);
 		return -1;
 	}
@@ -253,13 +136,12 @@ static int group_setup(void **state)
 {
 	const char *b = getenv("SIGNET_BUILD");
 	char out[4096];
-	struct stat st;
 
 	(void)state;
 	memset(&g, 0, sizeof(g));
 	snprintf(g.dir, sizeof(g.dir), "%s", itest_scratch());
 	snprintf(g.build, sizeof(g.build), "%s", b ? b : "build/linux-desktop");
-	if (enter_namespace() != 0)
+	if (itest_pcscd_namespace(0) != 0)
 		return 0;
 	/* The card: a state directory and device key of this test's own. */
 	snprintf(out, sizeof(out), "%s/state", g.dir);
@@ -274,37 +156,14 @@ static int group_setup(void **state)
 	if (make_card("test", ".", 1) || make_card("twin", "twin", 0) ||
 	    make_card("local", "local", 1))
 		return -1;
-	g.port = pick_ports();
-	if (g.port < 0 || run(NULL, 0,
-			      "mkdir -p conf && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
-			      "DEVICENAME /dev/null:%d\\nLIBPATH "
-			      "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
-			      ">conf/vpcd",
-			      g.port, g.port))
+	g.port = itest_vpcd_port_pair();
+	if (g.port < 0 || (g.pcscd = itest_pcscd_start(g.port)) < 0)
 		return -1;
-	g.pcscd = spawn("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
-	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
-		nap_ms(50);
-	if (stat("/run/pcscd/pcscd.comm", &st) != 0) {
-		print_message("pcscd did not start (log in %s/pcscd.log)\n", g.dir);
-		return -1;
-	}
 	/* --verbose: the APDU log is checked for PIN bytes below. */
-	g.serve = spawn("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
-			itest_signet(), g.port);
-	for (int i = 0; i < 400 && !log_has("serve", "connected to vpcd"); i++)
-		nap_ms(50);
-	if (!log_has("serve", "connected to vpcd")) {
-		print_message("signet vcard serve did not connect (log in %s/serve.log)\n", g.dir);
+	g.serve = itest_vcard_serve("serve", "test", g.port, "--once --verbose");
+	if (g.serve < 0)
 		return -1;
-	}
-	/* pcscd polls its readers: wait until the card shows. */
-	for (int i = 0; i < 200; i++) {
-		if (run(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
-		    strstr(out, "Yes             Virtual PCD"))
-			break;
-		nap_ms(100);
-	}
+	(void)itest_wait_reader_shows("opensc-tool --list-readers", "Yes             Virtual PCD");
 	g.ready = 1;
 	return 0;
 }
@@ -332,7 +191,7 @@ static unsigned count_in(const char *path, const char *text)
 	static char buf[1 << 20];
 	unsigned n = 0;
 
-	if (slurp(path, buf, sizeof(buf)) < 0)
+	if (itest_slurp(path, buf, sizeof(buf)) < 0)
 		return 0;
 	for (const char *p = buf; (p = strstr(p, text)); p += strlen(text))
 		n++;
@@ -358,7 +217,7 @@ static int sign(const char *card, const char *uri, const char *extra, unsigned *
 		unsigned n = count_in(log, "vpcd: APDU"), m;
 
 		for (int i = 0; i < 40; i++, n = m) {
-			nap_ms(25);
+			itest_nap_ms(25);
 			m = count_in(log, "vpcd: APDU");
 			if (m == n && i > 2)
 				break;
@@ -413,41 +272,6 @@ static int cache_file(const char *cert, char *name, size_t cap)
 	}
 	closedir(d);
 	return found;
-}
-
-/* Writes a cache file (format 1 of certcache.h) for the same card (its key
- * taken from path's header) with slot 9C holding the certificate in file
- * cert: what a card with this card's CHUID but another key would meet;
- * cert NULL: 9C empty. */
-static int forge_cache(const char *path, const char *cert)
-{
-	uint8_t hdr[38], der[8192];
-	FILE *f = fopen(path, "rb");
-	size_t dl = 0;
-	int ok;
-
-	if (!f || fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	f = cert ? fopen(cert, "rb") : NULL;
-	if (f) {
-		dl = fread(der, 1, sizeof(der), f);
-		fclose(f);
-	}
-	if (cert && dl == 0)
-		return -1;
-	hdr[5] = 1; /* one entry: 9C */
-	f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	ok = fwrite(hdr, 1, sizeof(hdr), f) == sizeof(hdr) &&
-	     fwrite((const uint8_t[]){0x9C, dl != 0, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f) ==
-		     4 &&
-	     fwrite(der, 1, dl, f) == dl;
-	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 /* First sight, a known card, the RSA slot, and the cache off. */
@@ -555,7 +379,7 @@ static void check_cloned(const char *card, const char *rel)
 		assert_int_equal(cache_file(mine, name, sizeof(name)), 0);
 	}
 	snprintf(other, sizeof(other), "%s/twin/cert-9c.der", g.dir);
-	assert_int_equal(forge_cache(name, other), 0);
+	assert_int_equal(itest_forge_cert_cache(name, 0x9C, other), 0);
 	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
 	print_message("%s: cache entry of another card: %u APDUs\n", card, n);
 	assert_true(n > 5 && n <= 5 + 6);
@@ -566,7 +390,7 @@ static void check_cloned(const char *card, const char *rel)
 	assert_true(n <= 5);
 	/* A cache file that says 9C is empty: no certificate to pick, so the
 	 * card is read, and it has one. */
-	assert_int_equal(forge_cache(name, NULL), 0);
+	assert_int_equal(itest_forge_cert_cache(name, 0x9C, NULL), 0);
 	assert_int_equal(sign(card, "pkcs11:id=%9c", "", &n), 0);
 	assert_true(n > 5 && n <= 8);
 	assert_int_equal(cache_file(mine, name, sizeof(name)), 0);
@@ -601,17 +425,11 @@ static void test_pcsc_short_card(void **state)
 	/* pcscd sees the card go and a new one come (the link is dialled
 	 * again): wait until the reader shows a card with the short ATR. */
 	itest_stop(g.serve);
-	g.serve = spawn("serve-short",
-			"exec '%s' vcard serve --name test --port %d --once --verbose --short-apdus",
-			itest_signet(), g.port);
+	g.serve = itest_vcard_serve("serve-short", "test", g.port, "--once --verbose --short-apdus");
 	assert_true(g.serve > 0 && g.serve != old);
-	for (int i = 0; i < 200; i++) {
-		if (run(out, sizeof(out), "opensc-tool -r 0 --atr") == 0 &&
-		    strstr(out, "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"))
-			break;
-		nap_ms(100);
-	}
-	assert_non_null(strstr(out, "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"));
+	assert_int_equal(itest_wait_reader_shows("opensc-tool -r 0 --atr",
+						 "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"),
+			 0);
 	snprintf(log, sizeof(log), "%s/serve-short.log", g.dir);
 	/* sign() counts the lines of serve.log: point it at this one. */
 	assert_int_equal(itest_sh("cd '%s' && mv serve.log serve-long.log && ln -s serve-short.log "
@@ -621,7 +439,7 @@ static void test_pcsc_short_card(void **state)
 	print_message("pcsc, short-APDU card: known card, RSA-2048 in 9A: %u APDUs\n", n);
 	assert_true(n > 5 && n <= 7);
 	/* No APDU longer than a short one reached the card. */
-	if (slurp(log, out, sizeof(out)) > 0)
+	if (itest_slurp(log, out, sizeof(out)) > 0)
 		for (const char *p = out; (p = strstr(p, " bytes -> ")); p++) {
 			const char *q = p;
 

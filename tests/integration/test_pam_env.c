@@ -45,16 +45,6 @@ static char so_path[300], service[80], service_path[160], run_prefix[1024];
 static char state[600], key[600], conf[600], evil[600], envs[8192];
 static char out[65536];
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 /* The card: vcard-pamenv in scratch/state, sealed under scratch/device.key,
  * its 9A certificate (CN=nobody, sip:nobody@example.test) from a test CA.
  * The CLI is told where by the environment; the module by its arguments. */
@@ -67,7 +57,7 @@ static int make_card(void)
 		 "[token]\nbackend = vcard\n[vcard]\nname = pamenv\n[certs]\nca = %s/pki/ca.crt\n"
 		 "revocation = none\ncache = no\n[pam]\nmap = sip\nlog = stderr\n[log]\nlevel = info\n",
 		 s);
-	if (write_file(conf, text))
+	if (itest_write_file(conf, text))
 		return -1;
 	setenv("SIGNET_STATE_DIR", state, 1);
 	setenv("SIGNET_DEVICE_KEY", key, 1);
@@ -161,7 +151,7 @@ static int pamtester(const char *args)
 
 	snprintf(svc, sizeof(svc), "auth required %s config=%s %s\naccount required pam_permit.so\n",
 		 so_path, conf, args);
-	assert_int_equal(write_file(service_path, svc), 0);
+	assert_int_equal(itest_write_file(service_path, svc), 0);
 	snprintf(outpath, sizeof(outpath), "%s/pamtester.out", itest_scratch());
 	int rc = itest_sh("printf '%%s\\n' '%s' | %s%spamtester -v %s nobody authenticate >'%s' 2>&1",
 			  PIN, envs, run_prefix, service, outpath);
@@ -201,20 +191,12 @@ static void test_cache_in_state_dir(void **st)
 {
 	const char *s = itest_scratch();
 	char path[1200], args[1400];
-	static uint8_t hdr[38], der[4096], blob[16384];
-	size_t dl, bl;
+	static char der[4096], blob[16384];
+	long dl, bl;
 	struct stat sb;
-	struct dirent *de;
-	DIR *d = opendir(state);
-	FILE *f;
 	(void)st;
 
-	assert_non_null(d);
-	while ((de = readdir(d)) && strncmp(de->d_name, "certs-", 6))
-		;
-	assert_non_null(de);
-	snprintf(path, sizeof(path), "%s/%s", state, de->d_name);
-	closedir(d);
+	assert_int_equal(itest_cert_cache_path(state, path, sizeof(path)), 0);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_uid, 0);
 	assert_int_equal(sb.st_mode & 077, 0);
@@ -222,32 +204,16 @@ static void test_cache_in_state_dir(void **st)
 				  itest_top(), s),
 			 0);
 	snprintf(args, sizeof(args), "%s/pki/nobody2.der", s);
-	f = fopen(args, "rb");
-	assert_non_null(f);
-	dl = fread(der, 1, sizeof(der), f);
-	fclose(f);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-	fclose(f);
-	hdr[5] = 1;
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-	assert_int_equal(fwrite((const uint8_t[]){0x9A, 1, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f),
-			 4);
-	assert_int_equal(fwrite(der, 1, dl, f), dl);
-	assert_int_equal(fclose(f), 0);
+	dl = itest_slurp(args, der, sizeof(der));
+	assert_true(dl > 0);
+	assert_int_equal(itest_forge_cert_cache(path, 0x9A, args), 0);
 	snprintf(args, sizeof(args), "state_dir=%s device_key=%s", state, key);
 	assert_int_equal(pamtester(args), 0);
 	assert_non_null(strstr(out, "sign-in accepted: user nobody"));
 	assert_non_null(strstr(out, "PIN for"));
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	bl = fread(blob, 1, sizeof(blob), f);
-	fclose(f);
-	assert_true(bl > sizeof(hdr));
-	assert_null(memmem(blob, bl, der, dl));
+	bl = itest_slurp(path, blob, sizeof(blob));
+	assert_true(bl > 38); /* more than the header */
+	assert_null(memmem(blob, (size_t)bl, der, (size_t)dl));
 }
 
 /* Without device_key=, the default is read (never created), whatever

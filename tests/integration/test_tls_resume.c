@@ -81,40 +81,6 @@ static struct {
 	char dir[512], kdir[600], reg[600];
 } g;
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-static int port_free(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_ANY); /* vpcd binds every address */
-	ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (s >= 0)
-		close(s);
-	return ok;
-}
-
-static int enter_namespace(void)
-{
-	if (geteuid() != 0) {
-		print_message("skipped: needs root for a private mount namespace for pcscd\n");
-		return -1;
-	}
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		print_message("skipped: unshare/mount: %s\n", strerror(errno));
-		return -1;
-	}
-	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
-		return -1;
-	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
-}
-
 /* GENERAL AUTHENTICATE APDUs over every serve log so far. */
 static int signatures(void)
 {
@@ -134,9 +100,8 @@ static int serve_card(void)
 	char name[32];
 
 	snprintf(name, sizeof(name), "serve%d", ++g.serves);
-	g.serve = itest_spawn(name, "exec '%s' vcard serve --name alice --port %d --verbose",
-			      itest_signet(), g.vport);
-	return itest_wait_count(name, "connected to vpcd", 1, 20);
+	g.serve = itest_vcard_serve(name, "alice", g.vport, "--verbose");
+	return g.serve < 0 ? -1 : 0;
 }
 
 static int start_forwarder(void)
@@ -213,18 +178,17 @@ static time_t reg_crl(int revoked, int secs)
 static void wait_until(time_t t)
 {
 	for (int i = 0; i < 1200 && time(NULL) < t; i++)
-		nap_ms(100);
+		itest_nap_ms(100);
 }
 
 static int group_setup(void **state)
 {
 	char path[700];
-	struct stat st;
 
 	(void)state;
 	memset(&g, 0, sizeof(g));
 	snprintf(g.dir, sizeof(g.dir), "%s", itest_scratch());
-	if (enter_namespace() != 0)
+	if (itest_pcscd_namespace(0) != 0)
 		return 0;
 	snprintf(path, sizeof(path), "%s/state", g.dir);
 	setenv("SIGNET_STATE_DIR", path, 1);
@@ -234,22 +198,8 @@ static int group_setup(void **state)
 		     "'%s/tools/vcard-mkcard' alice '%s/card' alice >'%s/mkcard.log' 2>&1",
 		     g.dir, getenv("SIGNET_BUILD"), g.dir, g.dir))
 		return -1;
-	for (int i = 0; i < 50 && !g.vport; i++) {
-		int p = itest_free_port();
-
-		if (p > 0 && p < 65535 && port_free(p) && port_free(p + 1))
-			g.vport = p;
-	}
-	if (!g.vport || itest_sh("mkdir -p '%s/conf' && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
-				 "DEVICENAME /dev/null:%d\\nLIBPATH "
-				 "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
-				 ">'%s/conf/vpcd'",
-				 g.dir, g.vport, g.vport, g.dir))
-		return -1;
-	g.pcscd = itest_spawn("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
-	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
-		nap_ms(50);
-	if (stat("/run/pcscd/pcscd.comm", &st) != 0 || serve_card())
+	g.vport = itest_vpcd_port_pair();
+	if (g.vport < 0 || (g.pcscd = itest_pcscd_start(g.vport)) < 0 || serve_card())
 		return -1;
 	snprintf(g.kdir, sizeof(g.kdir), "%s/kam", g.dir);
 	g.kport = itest_free_port();

@@ -22,7 +22,6 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 
 #include "itest.h"
 
@@ -133,12 +132,7 @@ static void test_signin_with_the_virtual_card(void **state)
 static void test_signin_wrong_cache_entry(void **state)
 {
 	const char *s = itest_scratch();
-	char cmd[1200];
-	uint8_t hdr[38], der[4096];
-	size_t dl;
-	DIR *d;
-	struct dirent *de;
-	FILE *f;
+	char cmd[1200], path[1300];
 	unsigned n;
 
 	(void)state;
@@ -146,31 +140,10 @@ static void test_signin_wrong_cache_entry(void **state)
 				  pki, itest_top()),
 			 0);
 	/* The one cache file (the card's): its header, then 9A = alice2. */
-	snprintf(cmd, sizeof(cmd), "%s/pki/alice2.der", s);
-	f = fopen(cmd, "rb");
-	assert_non_null(f);
-	dl = fread(der, 1, sizeof(der), f);
-	fclose(f);
 	snprintf(cmd, sizeof(cmd), "%s/state", s);
-	d = opendir(cmd);
-	assert_non_null(d);
-	while ((de = readdir(d)) && strncmp(de->d_name, "certs-", 6))
-		;
-	assert_non_null(de);
-	snprintf(cmd, sizeof(cmd), "%s/state/%s", s, de->d_name);
-	closedir(d);
-	f = fopen(cmd, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-	fclose(f);
-	hdr[5] = 1;
-	f = fopen(cmd, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
-	assert_int_equal(fwrite((const uint8_t[]){0x9A, 1, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4, f),
-			 4);
-	assert_int_equal(fwrite(der, 1, dl, f), dl);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(itest_cert_cache_path(cmd, path, sizeof(path)), 0);
+	snprintf(cmd, sizeof(cmd), "%s/pki/alice2.der", s);
+	assert_int_equal(itest_forge_cert_cache(path, 0x9A, cmd), 0);
 	assert_int_not_equal(itest_signet_run(PIN "\n", out, sizeof(out),
 					      "signin --once --config '%s' --pin-fd 3", conf),
 			     0);
