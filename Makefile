@@ -50,6 +50,16 @@ TEST_RUNNER := $(QEMU) -L /usr/$(TRIPLET) -E LD_LIBRARY_PATH=$(abspath $(SYSROOT
 AR := $(CROSS)ar
 SYSROOT_STAMP := $(SYSROOT)/.signet-sysroot
 endif
+# A board with MBEDTLS_CONFIG (its board.mk) links its own mbedTLS, built by
+# tools/mbedtls-board from Debian's source package with the board's flags
+# and that configuration; signet compiles against the same headers and
+# configuration (struct layouts agree).
+ifneq ($(MBEDTLS_CONFIG),)
+MBEDTLS_DIR := $(BUILD)/mbedtls/$(BOARD)
+MBEDTLS_STAMP := $(MBEDTLS_DIR)/.signet-mbedtls
+SYS_INCLUDES := -I$(MBEDTLS_DIR)/src/include -DMBEDTLS_CONFIG_FILE='"$(abspath $(MBEDTLS_CONFIG))"' $(SYS_INCLUDES)
+MBEDTLS_LIBS := $(MBEDTLS_DIR)/libmbedtls.a
+endif
 STRIP := $(CROSS)strip
 export TEST_RUNNER
 
@@ -92,7 +102,25 @@ FEATURE_DNS ?= 1
 # and refuses flows = 2 with a configuration error.
 FEATURE_FLOWS ?= 1
 CPPFLAGS += -DSIGNET_SIP_FLOWS=$(if $(filter 0,$(FEATURE_FLOWS)),1,2)
-LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),-lcares) $(if $(filter 1,$(FEATURE_PCSC)),-lpcsclite) $(if $(filter 1,$(FEATURE_P11)),-ldl)
+# TLS session resumption ([sip] tls_resume): FEATURE_TLS_RESUME=0 (a board
+# whose mbedTLS keeps a 32-bit time_t in mbedtls_ssl_session) leaves
+# sip/sip_tls_resume.c out (sip_tls_resume.h's stubs compile resumption out
+# of sip_tls.c): every connection a full handshake, and tls_resume > 0
+# draws a warning naming the board.
+FEATURE_TLS_RESUME ?= 1
+CPPFLAGS += -DSIGNET_TLS_RESUME=$(if $(filter 0,$(FEATURE_TLS_RESUME)),0,1)
+# PCSC_DLOPEN=1 (board.mk): libpcsclite is dlopen'd on the first card
+# operation (ports/linux/linux_card.c), not linked: commands and the PAM
+# module that use no reader start without it.
+# CARES_DLOPEN=1 likewise for c-ares (ports/linux/linux_cares.h): loaded on
+# the first DNS query.
+PCSC_DLOPEN ?= 0
+CARES_DLOPEN ?= 0
+CPPFLAGS += $(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-DLINUX_PCSC_DLOPEN)) \
+	$(if $(filter 1,$(FEATURE_DNS)),$(if $(filter 1,$(CARES_DLOPEN)),-DLINUX_CARES_DLOPEN))
+LDLIBS := $(MBEDTLS_LIBS) $(if $(filter 1,$(FEATURE_DNS)),$(if $(filter 1,$(CARES_DLOPEN)),-ldl,-lcares)) \
+	$(if $(filter 1,$(FEATURE_PCSC)),$(if $(filter 1,$(PCSC_DLOPEN)),-ldl,-lpcsclite)) \
+	$(if $(filter 1,$(FEATURE_P11)),-ldl)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SAN),1)
 CFLAGS := -O1 -g -std=c11 $(WARN) -fPIC $(SANFLAGS)
@@ -113,7 +141,9 @@ endif
 P11_CLIENT_SRC := auth/token/token_p11.c auth/token/token_p11_admin.c
 CORE_SRC := $(sort $(if $(filter 0,$(FEATURE_P11)),\
 	$(filter-out $(P11_CLIENT_SRC),$(wildcard auth/*/*.c)) auth/token/off/token_p11_off.c,\
-	$(wildcard auth/*/*.c)) $(wildcard sip/*.c))
+	$(wildcard auth/*/*.c)) $(if $(filter 0,$(FEATURE_TLS_RESUME)),\
+	$(filter-out sip/sip_tls_resume.c,$(wildcard sip/*.c)),\
+	$(wildcard sip/*.c)))
 # A device a board leaves out (FEATURE_PCSC=0: card, FEATURE_P11=0: p11,
 # FEATURE_DNS=0: dns)
 # comes from ports/<port>/off/<port>_<dev>_off.c, which leaves it unset
@@ -145,10 +175,11 @@ COAP_SRC := $(PLUGIN_SRC) firmware/coap/est_plugin.c firmware/coap/est.c \
 FW_SRC := $(sort $(filter-out firmware/pam/pam_signet.c $(PLUGIN_SRC) \
 	$(if $(filter 0,$(FEATURE_COAP)),$(COAP_SRC)),$(wildcard firmware/*/*.c)) \
 	$(if $(filter 0,$(FEATURE_COAP)),firmware/coap/off/est_off.c) \
-	$(if $(filter 1,$(MBEDTLS_STATIC)),firmware/static/mbedtls_trim.c firmware/static/mbedtls_strerror.c))
+	$(if $(filter 1,$(MBEDTLS_STATIC)),$(if $(MBEDTLS_CONFIG),,firmware/static/mbedtls_trim.c) firmware/static/mbedtls_strerror.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
-TOOL_SRC := $(sort $(wildcard tools/*.c))
+# tools/bench-tls-openssl.c links OpenSSL: built for `make bench` only.
+TOOL_SRC := $(sort $(filter-out tools/bench-tls-openssl.c,$(wildcard tools/*.c)))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -214,6 +245,15 @@ $(SYSROOT_STAMP): tools/sysroot
 	$(Q)touch $@
 endif
 
+ifneq ($(MBEDTLS_CONFIG),)
+# The board's own mbedTLS (tools/mbedtls-board: fetched once, then built
+# again when the configuration, the flags or the tool change).
+$(MBEDTLS_STAMP): tools/mbedtls-board $(MBEDTLS_CONFIG) | $(SYSROOT_STAMP)
+	$(Q)tools/mbedtls-board $(MBEDTLS_CONFIG) $(MBEDTLS_DIR) $(CC) $(BOARD_CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2
+	$(Q)touch $@
+$(SIGNET): $(MBEDTLS_STAMP)
+endif
+
 # The test packages come with $(O)/deps.mk (above); kept as a target of its own.
 test-deps:
 	$(Q)$(DEPS_TOOL) test
@@ -223,7 +263,7 @@ $(O)/obj/sip/%.o: LAYER_INC = $(SIP_INC)
 $(O)/obj/ports/%.o: LAYER_INC = $(PORT_INC)
 $(O)/obj/boards/%.o: LAYER_INC = $(BOARD_INC)
 $(O)/obj/boards/%.o: LAYER_DEFS = $(BOARD_DEFS)
-$(O)/obj/%.o: %.c $(BOARD_MK) | $(SYSROOT_STAMP)
+$(O)/obj/%.o: %.c $(BOARD_MK) | $(SYSROOT_STAMP) $(MBEDTLS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -245,6 +285,20 @@ $(O)/tools/%: $(O)/obj/tools/%.o $(BOARD_LIBS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BOARD_LIBS) $(CORE_LIB) $(LDLIBS)
+
+# The in-process OpenSSL floor of bench-signin's TLS step (libssl-dev:
+# tools/deps test).
+$(O)/tools/bench-tls-openssl: tools/bench-tls-openssl.c
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  CC/LD   $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lssl -lcrypto
+
+# The bench floor (tools/bench-floor.c): plain PKCS#11 through dlopen, linked
+# with libdl alone so that its start carries nothing signet's does not.
+$(O)/tools/bench-floor: $(O)/obj/tools/bench-floor.o
+	@mkdir -p $(dir $@)
+	@$(if $(filter 0,$(V)),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -ldl
 
 # Firmware objects other than the CLI's main() are linked into tests too,
 # from an archive, so that a test gets only the firmware it calls; the tests
@@ -496,7 +550,7 @@ space := $(empty) $(empty)
 # -D_TIME_BITS=64 must not pass a time_t (or a struct holding one) to them.
 abi-check:
 	$(Q)if [ -n "$(strip $(BOARD_ABI_FORBID))" ] && grep -rnwE '$(subst $(space),|,$(strip $(BOARD_ABI_FORBID)))' auth sip firmware ports \
-		--include='*.c' --include='*.h'; then \
+		--include='*.c' --include='*.h' $(if $(filter 0,$(FEATURE_TLS_RESUME)),--exclude=sip_tls_resume.c); then \
 		echo "abi-check: $(BOARD): the lines above use mbedTLS or c-ares interfaces where a time_t" >&2; \
 		echo "  crosses into Debian's $(ARCH) libraries (32-bit time_t, ours 64-bit): see $(BOARD_MK)" >&2; \
 		exit 1; fi
@@ -504,10 +558,11 @@ abi-check:
 demo: test-deps all
 	$(Q)tools/demo $(O)
 
-bench: test-deps all
+bench: test-deps all $(O)/tools/bench-tls-openssl
 	$(Q)tools/run-bench $(O)
 	$(Q)tools/bench-verify $(O)
 	$(Q)tools/bench-signin $(O)
+	$(Q)tools/bench-rtt $(O)
 	$(Q)tools/bench-renew $(O)
 	$(Q)tools/bench-failover $(O)
 
@@ -547,9 +602,12 @@ help:
 	@echo "                     sign-in (mutual TLS + REGISTER) to a local Kamailio, then the"
 	@echo "                     registrar found through its own dnsmasq (DEMO_DNS=0: not)"
 	@echo "  make bench         signet's signature time against raw C_Sign; PIN-to-verified time;"
+	@echo "                     signet sign --verify and pam_signet against a bare PKCS#11 floor;"
 	@echo "                     the virtual card, PAM, verify, sign-in, EST renewal and registrar"
 	@echo "                     failover (two Kamailio nodes, dnsmasq), each"
-	@echo "                     against a reference measured in the same run"
+	@echo "                     against a reference measured in the same run; round trips to"
+	@echo "                     the registrar (first sign-in, reconnect, refresh; OpenSSL TLS"
+	@echo "                     1.3 and 1.2 beside) through a delaying proxy (tools/rtt-proxy)"
 	@echo "  make fuzz          run the libFuzzer harnesses (SECONDS=60 each), then a table per harness"
 	@echo "  make install       signet in PREFIX/bin (PREFIX=$(PREFIX)), pam_signet.so in PAMDIR,"
 	@echo "                     SYSCONFDIR/signet/signet.conf.example, the systemd unit for"
@@ -561,8 +619,9 @@ help:
 	@echo "                     T=test_pin), run as make test runs it; CASE: only its cases whose"
 	@echo "                     names match (cmocka's * and ?); with SAN=1 or BOARD=<arm board> too"
 	@echo "  make size          per board: stripped signet, the core by folder, peak heap of a sign-in"
-	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot);"
-	@echo "                     test: its unit tests and BOARD_ITESTS under qemu"
+	@echo "  make BOARD=<arm board> [test]   cross build (tools/deps cross, tools/sysroot;"
+	@echo "                     tools/mbedtls-board for a board with MBEDTLS_CONFIG: its own mbedTLS"
+	@echo "                     from Debian's source package); test: unit tests and BOARD_ITESTS under qemu"
 	@echo
 	@echo "  BOARD=<name>       boards: $(BOARDS)"
 	@echo "                     (boards/<name>/board.mk: toolchain, ports, features, device"

@@ -27,6 +27,19 @@ struct hal_reader {
 	size_t atr_len;
 };
 
+/* What the connected card and its reader carry (the caps operation). */
+struct hal_card_caps {
+	uint8_t atr[HAL_CARD_ATR_MAX]; /* the connected card's ATR */
+	size_t atr_len;                /* 0: not known */
+	/* The longest APDU the reader passes, command or answer (bytes, the
+	 * answer's status word included): 0 when the reader sets no limit of
+	 * its own or does not say; HAL_CARD_SHORT_MAX or less: short APDUs
+	 * only (ISO 7816-4 extended Lc/Le fields do not get through). */
+	size_t max_apdu;
+};
+/* A short case-4 command: header, Lc, 255 bytes, Le. */
+#define HAL_CARD_SHORT_MAX 261
+
 struct hal_card_ops {
 	/* Fills up to max readers; *n is how many. HAL_ENOENT: no reader
 	 * (or no reader service). */
@@ -43,6 +56,14 @@ struct hal_card_ops {
 			size_t *resp_len);
 	/* Leaves the card (reset 0: leave, 1: reset). */
 	int (*disconnect)(void *ctx, int reset);
+	/* Optional (a caller without it sends short APDUs only): the
+	 * connected card's ATR and what the reader carries. When an extended
+	 * APDU failed in the reader (transmit gave an error other than
+	 * HAL_EREMOVED for a command over HAL_CARD_SHORT_MAX bytes or an
+	 * answer buffer over 258), max_apdu says HAL_CARD_SHORT_MAX until the
+	 * next connect: the caller goes back to short APDUs for the rest of
+	 * the session. HAL_EREMOVED when not connected. */
+	int (*caps)(void *ctx, struct hal_card_caps *out);
 };
 
 struct hal_card {
@@ -76,6 +97,11 @@ static inline int hal_card_transmit(const struct hal_card *c, const uint8_t *cmd
 static inline int hal_card_disconnect(const struct hal_card *c, int reset)
 {
 	return HAL_CALL(c, disconnect, reset);
+}
+
+static inline int hal_card_caps(const struct hal_card *c, struct hal_card_caps *out)
+{
+	return HAL_CALL(c, caps, out);
 }
 
 #endif

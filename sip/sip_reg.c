@@ -11,6 +11,7 @@
 #include "sg_log.h"
 #include "sg_mem.h"
 #include "sip_reg_priv.h"
+#include "sip_tls.h"
 #include "sip_tx.h"
 
 #define REG_EXPIRES_DEFAULT 600u
@@ -612,6 +613,9 @@ static void on_final(struct sip_reg *r, const struct sip_msg *m)
 		return;
 	}
 	if (err.code == SG_E_REFUSED) {
+		/* a registrar that refuses us (403, ...) may refuse the
+		 * certificate: its TLS sessions are not resumed */
+		sip_tp_tls_forget(r->tp);
 		fail_stop(r, &err);
 		return;
 	}

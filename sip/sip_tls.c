@@ -18,12 +18,14 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_internal.h> /* the handshake's ECDH group, for --verbose */
 
 #include "dn.h"
 #include "path.h"
 #include "sg_mem.h"
 #include "sip_msg.h"
 #include "sip_stream.h"
+#include "sip_tls_resume.h"
 #include "sip_transports.h"
 #include "token_pk.h"
 
@@ -32,6 +34,7 @@
 /* Reads per readiness callback, so a fast sender cannot starve timers. */
 #define TLS_RECV_ROUNDS 32
 #define TLS_NAMES_MAX 200
+#define TLS_RKEY_MAX 520
 
 enum tls_state {
 	TLS_CLOSED,
@@ -46,6 +49,8 @@ struct tls {
 	struct sip_tls_conf conf;
 	char server_name[256];  /* conf->server_name copied ("" = the open host) */
 	mbedtls_ssl_config cfg;
+	mbedtls_ecp_group_id groups[MBEDTLS_ECP_DP_MAX + 1]; /* ECDHE, in our order */
+	mbedtls_x509_crt no_ca; /* an empty CA chain for mbedTLS (tls_config) */
 
 	/* one connection */
 	enum tls_state state;
@@ -57,6 +62,8 @@ struct tls {
 	int fail_armed, fail_id; /* a failure reported from a timer (open) */
 	mbedtls_ssl_context ssl;
 	int ssl_ready;
+	mbedtls_ecp_group_id group; /* the ECDHE group negotiated, once known */
+	char params[120];       /* sip_tp_tls_params() */
 	struct sip_stream stream;
 	char host[256];         /* as given to open, for messages */
 	char local[64];         /* our address once connected, for Via/Contact */
@@ -83,6 +90,14 @@ struct tls {
 	 * for verify_extra. */
 	mbedtls_x509_crt issuer;
 	char path_why[400];     /* why no path validated */
+
+	/* session resumption (sip_tls_resume.h); resume NULL: off */
+	struct tls_resume *resume;
+	char rkey[SIGNET_TLS_RESUME ? TLS_RKEY_MAX : 1]; /* "host|port|expect" of this connection */
+	int offered;            /* a cached session was offered */
+	int vrfy_seen;          /* the server sent its certificate (full handshake) */
+	int resumed;            /* the handshake resumed the offered session */
+	const mbedtls_x509_crt *rpool; /* resumed: the kept issuer for tls_path */
 
 	/* the outbound queue */
 	uint8_t *q;
@@ -184,7 +199,7 @@ static void tls_path(struct tls *t, const mbedtls_x509_crt *crt, uint32_t *flags
 	memset(&in, 0, sizeof(in));
 	in.target = crt;
 	in.anchors = t->conf.anchors;
-	in.pool[0] = crt->next;
+	in.pool[0] = t->resumed ? t->rpool : crt->next;
 	in.time_soft = 1; /* mbedTLS's flags say it, in the words below */
 	if (hal_clock_wall(&t->hal->clock, &in.now) != HAL_OK)
 		in.now = 0;
@@ -195,6 +210,21 @@ static void tls_path(struct tls *t, const mbedtls_x509_crt *crt, uint32_t *flags
 	} else if (out->n >= 2 &&
 		   path_parse_der(&t->issuer, NULL, out->crt[1]->raw.p, out->crt[1]->raw.len)) {
 		*flags |= MBEDTLS_X509_BADCERT_OTHER; /* no copy: refuse */
+	} else {
+		/* mbedTLS walks no further than what the server sent (it has no
+		 * anchors: tls_config): the validity of the path's CA
+		 * certificates, by the same clock mbedTLS uses. */
+		for (size_t i = 1; i < out->n; i++) {
+			uint32_t f = 0;
+
+			if (mbedtls_x509_time_is_past(&out->crt[i]->valid_to))
+				f |= MBEDTLS_X509_BADCERT_EXPIRED;
+			if (mbedtls_x509_time_is_future(&out->crt[i]->valid_from))
+				f |= MBEDTLS_X509_BADCERT_FUTURE;
+			if (f && !t->chain_flags)
+				dn_format(t->bad_subject, sizeof(t->bad_subject), &out->crt[i]->subject);
+			t->chain_flags |= f;
+		}
 	}
 	sg_free(out);
 }
@@ -224,6 +254,7 @@ static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	const uint32_t keep = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
 	struct tls *t = p;
 
+	t->vrfy_seen = 1;
 	if (depth > 0) {
 		*flags &= keep;
 		if (*flags && !t->chain_flags)
@@ -245,6 +276,7 @@ static int tls_vrfy(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	if (t->alt_named && t->conf.accept_target_name)
 		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
 	t->ee_flags = *flags;
+	*flags |= t->chain_flags; /* a CA certificate outside its validity fails too */
 	return 0;
 }
 
@@ -618,6 +650,8 @@ static void tls_up(struct tls *t)
 		(void)hal_loop_cancel_timer(&t->hal->loop, t->timer_id);
 	t->timer_armed = 0;
 	t->state = TLS_UP;
+	tls_resume_keep(t->resume, &t->ssl, t->rkey, t->issuer.raw.p ? &t->issuer : NULL,
+			t->resumed, hal_clock_mono_ms(&t->hal->clock));
 	if (tls_watch(t, t->q_len > t->q_off))
 		return;
 	if (t->tp.on_event)
@@ -635,6 +669,7 @@ void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e)
 	t->busy++;
 	if (e && e->code != SG_OK) {
 		t->err = *e;
+		tls_resume_drop(t->resume, t->rkey); /* a refused certificate is not resumed */
 		tls_fail(t);
 	} else {
 		tls_up(t);
@@ -646,19 +681,69 @@ void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e)
 		tls_release(t);
 }
 
+/* A resumed handshake carries no server certificate: the one verified by
+ * the full handshake (kept in the session) is checked again against the
+ * anchors at this time with the issuer kept beside it (path, validity),
+ * and verify_extra then runs on it as after a full handshake. Returns 0
+ * to go on, or -1 after failing the connection (the session is wiped). */
+static int tls_resumed_check(struct tls *t)
+{
+	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&t->ssl);
+	uint32_t flags = 0;
+
+	t->resumed = 1;
+	t->rpool = tls_resume_issuer(t->resume, t->rkey);
+	if (t->rpool && !t->rpool->raw.p)
+		t->rpool = NULL; /* the server's certificate is an anchor */
+	if (peer && mbedtls_x509_time_is_past(&peer->valid_to))
+		flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+	if (peer && mbedtls_x509_time_is_future(&peer->valid_from))
+		flags |= MBEDTLS_X509_BADCERT_FUTURE;
+	if (peer)
+		(void)tls_vrfy(t, (mbedtls_x509_crt *)peer, 0, &flags);
+	if (peer && !flags)
+		return 0;
+	tls_resume_drop(t->resume, t->rkey);
+	if (peer)
+		tls_cert_error(t);
+	else
+		sg_error_set(&t->err, SG_E_CERT_UNTRUSTED,
+			     "the resumed TLS session kept no registrar certificate");
+	tls_fail(t);
+	return -1;
+}
+
 static void tls_handshake(struct tls *t)
 {
-	int r = mbedtls_ssl_handshake(&t->ssl);
+	int r = 0;
 
+	/* mbedtls_ssl_handshake() step by step, so that the ECDHE group is
+	 * seen before the handshake's end frees its parameters. */
+	while (r == 0 && t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		r = mbedtls_ssl_handshake_step(&t->ssl);
+		if (t->ssl.handshake && t->ssl.state > MBEDTLS_SSL_SERVER_KEY_EXCHANGE)
+#if defined(MBEDTLS_ECDH_LEGACY_CONTEXT)
+			t->group = t->ssl.handshake->ecdh_ctx.grp.id;
+#else
+			t->group = t->ssl.handshake->ecdh_ctx.grp_id;
+#endif
+	}
 	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
 		(void)tls_watch(t, r == MBEDTLS_ERR_SSL_WANT_WRITE);
 		return;
 	}
 	if (r != 0) {
+		/* Refused (an alert, a bad record): the session goes. A lost
+		 * connection says nothing about it: kept for the next try. */
+		if (t->offered && r != MBEDTLS_ERR_SSL_CONN_EOF && r != MBEDTLS_ERR_NET_CONN_RESET &&
+		    r != MBEDTLS_ERR_NET_SEND_FAILED && r != MBEDTLS_ERR_NET_RECV_FAILED)
+			tls_resume_drop(t->resume, t->rkey);
 		tls_ssl_error(t, r);
 		tls_fail(t);
 		return;
 	}
+	if (SIGNET_TLS_RESUME && t->offered && !t->vrfy_seen && tls_resumed_check(t))
+		return;
 	if (t->conf.verify_extra) {
 		t->state = TLS_VERIFYING;
 		if (tls_watch(t, 0))
@@ -804,6 +889,7 @@ static sg_err tls_ssl_setup(struct tls *t, struct sg_error *e)
 
 	mbedtls_ssl_init(&t->ssl);
 	t->ssl_ready = 1;
+	t->group = MBEDTLS_ECP_DP_NONE;
 	r = mbedtls_ssl_setup(&t->ssl, &t->cfg);
 	/* A DNS name is checked (and sent as SNI) by mbedTLS; an IP literal
 	 * by tls_vrfy, with no SNI. */
@@ -838,6 +924,8 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	if (sip_str_ieq((struct sip_str){t->alt, strlen(t->alt)}, name))
 		t->alt[0] = '\0'; /* the domain itself: nothing else to accept */
 	t->alt_named = 0;
+	t->offered = t->vrfy_seen = t->resumed = 0;
+	t->rpool = NULL;
 	t->ee_flags = t->chain_flags = 0;
 	t->path_why[0] = '\0';
 	t->names[0] = t->ee_subject[0] = t->bad_subject[0] = 0;
@@ -855,6 +943,16 @@ static sg_err tls_open(void *ctx, const char *host, uint16_t port, int timeout_m
 	err = tls_ssl_setup(t, &t->err);
 	if (err)
 		goto report_later;
+	if (SIGNET_TLS_RESUME)
+		snprintf(t->rkey, sizeof(t->rkey), "%s|%u|%s", host, (unsigned)port, t->expect);
+	if (t->resume && t->conf.resume_until) {
+		int64_t now;
+
+		if (hal_clock_wall(&t->hal->clock, &now) != HAL_OK || now >= t->conf.resume_until)
+			tls_resume_drop(t->resume, NULL); /* our certificate's checks are due */
+	}
+	t->offered = tls_resume_offer(t->resume, &t->ssl, t->rkey,
+				      hal_clock_mono_ms(&t->hal->clock));
 	/* connect may have used part of the time: the rest is a bound anyway */
 	r = hal_loop_add_timer(&t->hal->loop, (uint32_t)timeout_ms, tls_deadline, t, &t->timer_id);
 	if (r != HAL_OK) {
@@ -959,6 +1057,7 @@ static const char *tls_local(void *ctx)
  * stream may be inside a feed). */
 static void tls_release(struct tls *t)
 {
+	tls_resume_free(t->resume);
 	mbedtls_x509_crt_free(&t->issuer);
 	mbedtls_ssl_config_free(&t->cfg);
 	sip_stream_free(&t->stream);
@@ -988,8 +1087,23 @@ static const struct sip_tp_ops tls_ops = {
 	.destroy = tls_destroy,
 };
 
+const char *sip_tp_tls_params(struct sip_tp *tp)
+{
+	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+	const mbedtls_ecp_curve_info *g;
+
+	if (!t || t->state != TLS_UP || !t->ssl_ready)
+		return NULL;
+	g = t->group != MBEDTLS_ECP_DP_NONE ? mbedtls_ecp_curve_info_from_grp_id(t->group) : NULL;
+	snprintf(t->params, sizeof(t->params), "%s, %s%s%s", mbedtls_ssl_get_version(&t->ssl),
+		 mbedtls_ssl_get_ciphersuite(&t->ssl), t->resumed ? "" : ", key exchange ",
+		 t->resumed ? "" : g ? g->name : "none");
+	return t->params;
+}
+
 static sg_err tls_config(struct tls *t, struct sg_error *e)
 {
+	size_t n;
 	int r;
 
 	mbedtls_ssl_config_init(&t->cfg);
@@ -1003,8 +1117,25 @@ static sg_err tls_config(struct tls *t, struct sg_error *e)
 	mbedtls_ssl_conf_max_version(&t->cfg, MBEDTLS_SSL_MAJOR_VERSION_3,
 				     MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_authmode(&t->cfg, MBEDTLS_SSL_VERIFY_REQUIRED);
-	/* mbedTLS keeps these const in practice: the casts only meet its API. */
-	mbedtls_ssl_conf_ca_chain(&t->cfg, (mbedtls_x509_crt *)t->conf.anchors, NULL);
+	/* ECDHE groups: X25519 and P-256 first (the cheapest, and what
+	 * registrars pick), then the rest of mbedTLS's list: the same set. */
+	n = 0;
+	if (mbedtls_ecp_curve_info_from_grp_id(MBEDTLS_ECP_DP_CURVE25519))
+		t->groups[n++] = MBEDTLS_ECP_DP_CURVE25519;
+	if (mbedtls_ecp_curve_info_from_grp_id(MBEDTLS_ECP_DP_SECP256R1))
+		t->groups[n++] = MBEDTLS_ECP_DP_SECP256R1;
+	for (const mbedtls_ecp_group_id *g = mbedtls_ecp_grp_id_list();
+	     *g != MBEDTLS_ECP_DP_NONE && n < MBEDTLS_ECP_DP_MAX; g++)
+		if (*g != MBEDTLS_ECP_DP_CURVE25519 && *g != MBEDTLS_ECP_DP_SECP256R1)
+			t->groups[n++] = *g;
+	t->groups[n] = MBEDTLS_ECP_DP_NONE;
+	mbedtls_ssl_conf_curves(&t->cfg, t->groups);
+	/* The registrar's chain is judged by path.h (tls_vrfy, with
+	 * conf.anchors); mbedTLS's own walk to an anchor would only repeat
+	 * its signature checks. An empty CA chain (which issues nothing)
+	 * keeps mbedTLS to the leaf's own checks and what the server sent. */
+	mbedtls_x509_crt_init(&t->no_ca);
+	mbedtls_ssl_conf_ca_chain(&t->cfg, &t->no_ca, NULL);
 	mbedtls_ssl_conf_verify(&t->cfg, tls_vrfy, t);
 	mbedtls_ssl_conf_rng(&t->cfg, tls_rng, (void *)t->hal);
 	if (t->conf.client_chain) {
@@ -1016,6 +1147,42 @@ static sg_err tls_config(struct tls *t, struct sg_error *e)
 					    (unsigned)-r);
 	}
 	return SG_OK;
+}
+
+/* [sip] tls_resume: a session cache, and tickets asked for only with one. */
+static void tls_resume_config(struct tls *t)
+{
+	t->resume = tls_resume_new(t->conf.resume_s);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+	mbedtls_ssl_conf_session_tickets(&t->cfg, t->resume ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+							    : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+}
+
+int sip_tp_tls_resumed(const struct sip_tp *tp)
+{
+	const struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+
+	return t && t->state != TLS_CLOSED && t->state != TLS_HANDSHAKE ? t->resumed : -1;
+}
+
+void sip_tp_tls_forget(struct sip_tp *tp)
+{
+	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+
+	if (t)
+		tls_resume_drop(t->resume, NULL);
+}
+
+void sip_tp_tls_resume_until(struct sip_tp *tp, int64_t until, int renewed)
+{
+	struct tls *t = tp && tp->ops == &tls_ops ? tp->ctx : NULL;
+
+	if (!t)
+		return;
+	t->conf.resume_until = until;
+	if (renewed)
+		tls_resume_drop(t->resume, NULL);
 }
 
 sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
@@ -1047,6 +1214,8 @@ sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
 	mbedtls_x509_crt_init(&t->issuer);
 	sip_stream_init(&t->stream, 0, tls_on_msg, tls_on_pong, t);
 	err = tls_config(t, e);
+	if (!err)
+		tls_resume_config(t);
 	if (err) {
 		mbedtls_ssl_config_free(&t->cfg);
 		sip_stream_free(&t->stream);

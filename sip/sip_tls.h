@@ -19,6 +19,25 @@
  * Received bytes are framed into whole messages by Content-Length
  * (sip_stream.h); a CRLF keep-alive answer is reported as SIP_TP_PONG.
  *
+ * Session resumption (conf->resume_s > 0, builds with SIGNET_TLS_RESUME):
+ * a reconnect to the same target (host, port and server name) within
+ * resume_s seconds of the full handshake offers the session kept in
+ * memory (a ticket where the registrar issued one, else the session ID;
+ * sip_tls_resume.h). A resumed handshake takes one round trip and no
+ * CertificateVerify, so no card signature; the registrar keeps our
+ * certificate in its session and still sees it. The server sends no
+ * certificate then; what is checked instead: the registrar certificate
+ * kept in the session is validated again against conf->anchors with the
+ * issuer kept from the full handshake (path, validity at this time, an
+ * IP literal), and verify_extra runs on it exactly as after a full
+ * handshake (the certificate checks answer a fresh revocation answer
+ * from their cache, and fetch one otherwise). A refusal there, a resumed
+ * handshake that fails other than by a lost connection (an alert, a bad
+ * record) and sip_tp_tls_forget() wipe the kept session; the
+ * cache goes with the transport (the sign-in: card pulled, PIN locked,
+ * sign-out). A registrar that declines the session gets a full handshake
+ * on the same connection.
+ *
  * Errors reported with SIP_TP_DOWN (the detail names what failed):
  *   SG_E_NETWORK         connect failure, timeout, connection lost, a TLS
  *                        protocol failure, a server without TLS 1.2, a
@@ -83,6 +102,15 @@ struct sip_tls_conf {
 	/* Optional extra check (see above); NULL: none. */
 	sip_tls_verify_h verify_extra;
 	void *verify_arg;
+	/* Session resumption lifetime in seconds ([sip] tls_resume); 0: off
+	 * (always off in a build without SIGNET_TLS_RESUME). */
+	uint32_t resume_s;
+	/* Unix seconds from which no kept session is offered (and all are
+	 * wiped): until when our own certificate's checks hold (its notAfter,
+	 * the revocation answer's nextUpdate), so that a resumed session,
+	 * which the registrar does not re-check, never outlives them. 0: no
+	 * bound beyond resume_s. sip_tp_tls_resume_until() changes it. */
+	int64_t resume_until;
 };
 
 /* Creates a TLS transport. conf is copied, but the certificates and the
@@ -106,6 +134,26 @@ sg_err sip_tp_tls_new(const struct hal *hal, const struct sip_tls_conf *conf,
  * registrar's certificate (SIP_TP_UP follows), anything else refuses it
  * (SIP_TP_DOWN with e). Ignored when no answer is awaited. */
 void sip_tp_tls_verified(struct sip_tp *tp, const struct sg_error *e);
+
+/* What the connection negotiated, for --verbose: "TLSv1.2, <suite>, key
+ * exchange <group>" (group "none" without ECDHE; no group on a resumed
+ * session, which exchanges no key); NULL when tp is not a TLS
+ * transport or not up. Valid until the next call or the connection's end. */
+const char *sip_tp_tls_params(struct sip_tp *tp);
+
+/* For the connection that is up (or being verified): 1 when its
+ * handshake resumed a kept session, 0 for a full handshake; -1 when tp is
+ * not a TLS transport or has no finished handshake. */
+int sip_tp_tls_resumed(const struct sip_tp *tp);
+
+/* Wipes every session tp keeps (a later check refused the certificate or
+ * the card): the next connection is a full handshake. Any tp is fine. */
+void sip_tp_tls_forget(struct sip_tp *tp);
+
+/* A new conf->resume_until for tp (our certificate checked again or
+ * renewed); kept sessions made before are wiped when renewed is 1 (another
+ * certificate: a session resumed would still speak for the old one). */
+void sip_tp_tls_resume_until(struct sip_tp *tp, int64_t until, int renewed);
 
 /* Parses an IPv4 (dotted quad) or IPv6 (RFC 4291 text, "::" and a dotted
  * IPv4 tail allowed, optionally in brackets) literal into out. Returns 4

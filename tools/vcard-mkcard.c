@@ -9,9 +9,10 @@
  *   - certificates for both keys (subject CN=<cn>, subjectAltName
  *     sip:<cn>@example.test, clientAuth) issued by a fresh test CA
  *     (P-256), written with PUT DATA.
- * Files written to OUTDIR: ca.pem, cert-9a.der, cert-9c.der, and
+ * Files written to OUTDIR: ca.pem, cert-9a.der, cert-9c.der,
  * mgmt-key.hex (0600: the management key as one line of hex, the form
- * `signet vcard ... --mgmt-key-fd` reads, for tests that manage the card).
+ * `signet vcard ... --mgmt-key-fd` reads, for tests that manage the card)
+ * and ca.key (0600: the test CA's key, PEM, for tests that sign CRLs).
  *
  * usage: vcard-mkcard NAME OUTDIR [CN]   (blob "vcard-NAME" in the Linux
  *        port's state directory: $SIGNET_STATE_DIR, $SIGNET_DEVICE_KEY)
@@ -111,18 +112,14 @@ static int mgmt_auth(struct vcard *card, const uint8_t key[16])
 		       : -1;
 }
 
-/* The key as `--mgmt-key-fd` reads it, in a file only its owner reads. */
-static int write_key(const char *dir, const uint8_t key[16])
+/* text as DIR/name in a file only its owner reads. */
+static int write_secret(const char *dir, const char *name, const char *text)
 {
-	char path[1024], hex[34];
+	char path[1024];
 	FILE *f;
 	int fd, ok;
 
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", key[i]);
-	hex[32] = '\n';
-	hex[33] = '\0';
-	snprintf(path, sizeof(path), "%s/mgmt-key.hex", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
@@ -130,9 +127,34 @@ static int write_key(const char *dir, const uint8_t key[16])
 			close(fd);
 		return -1;
 	}
-	ok = fputs(hex, f) >= 0;
-	mbedtls_platform_zeroize(hex, sizeof(hex));
+	ok = fputs(text, f) >= 0;
 	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* The key as `--mgmt-key-fd` reads it. */
+static int write_key(const char *dir, const uint8_t key[16])
+{
+	char hex[34];
+	int r;
+
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	hex[32] = '\n';
+	hex[33] = '\0';
+	r = write_secret(dir, "mgmt-key.hex", hex);
+	mbedtls_platform_zeroize(hex, sizeof(hex));
+	return r;
+}
+
+/* The test CA's key as ca.key (PEM), for tests that sign CRLs with openssl. */
+static int write_ca_key(const char *dir, mbedtls_pk_context *key)
+{
+	unsigned char pem[1024];
+	int r = mbedtls_pk_write_key_pem(key, pem, sizeof(pem)) ||
+		write_secret(dir, "ca.key", (const char *)pem);
+
+	mbedtls_platform_zeroize(pem, sizeof(pem));
+	return r;
 }
 
 /* GENERATE in slot ref; the public key into pk. */
@@ -341,8 +363,9 @@ int main(int argc, char **argv)
 				  foot[] = "-----END CERTIFICATE-----\n";
 
 		if (mbedtls_pem_write_buffer(head, foot, der, dl, pem, sizeof(pem), &olen) ||
-		    write_file(argv[2], "ca.pem", pem, strlen((char *)pem))) {
-			fprintf(stderr, "vcard-mkcard: cannot write %s/ca.pem\n", argv[2]);
+		    write_file(argv[2], "ca.pem", pem, strlen((char *)pem)) ||
+		    write_ca_key(argv[2], &ca.key)) {
+			fprintf(stderr, "vcard-mkcard: cannot write %s/ca.pem or ca.key\n", argv[2]);
 			goto out;
 		}
 	}

@@ -77,6 +77,50 @@ sg_err apdu_parse(const uint8_t *buf, size_t len, struct apdu *out)
 	return apdu_body_short(body, n, out);
 }
 
+/* ISO 7816-3 8.2: TS T0 {TAi TBi TCi TDi} historical(K) [TCK]. The
+ * historical bytes (ISO 7816-4 8.1.1): category 80 (compact-TLV objects)
+ * or 00 (the same, then a 3-byte status); 10 and the rest carry no
+ * capabilities we read. */
+int apdu_atr_ext(const uint8_t *atr, size_t len)
+{
+	size_t i = 2, k, end;
+	uint8_t y;
+
+	if (!atr || len < 2)
+		return 0;
+	k = atr[1] & 0x0F;
+	y = atr[1] >> 4;
+	for (;;) {
+		uint8_t td;
+
+		i += (size_t)((y & 1) + (y >> 1 & 1) + (y >> 2 & 1)); /* TA TB TC */
+		if (!(y & 8))
+			break;
+		if (i >= len)
+			return 0;
+		td = atr[i++];
+		y = td >> 4;
+	}
+	if (k < 1 || i > len || k > len - i)
+		return 0;
+	end = i + k;
+	if (atr[i] == 0x00 && k >= 4)
+		end -= 3;
+	else if (atr[i] != 0x80)
+		return 0;
+	for (i++; i < end;) {
+		size_t l = atr[i] & 0x0F;
+		uint8_t tag = atr[i] >> 4;
+
+		if (l > end - i - 1)
+			return 0;
+		if (tag == 7 && l >= 3)
+			return (atr[i + 3] & 0x40) != 0;
+		i += 1 + l;
+	}
+	return 0;
+}
+
 /* ---- BER-TLV ------------------------------------------------------------ */
 
 /* Tag: a first byte whose low five bits are all ones continues into

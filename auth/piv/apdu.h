@@ -33,6 +33,12 @@ struct apdu {
  * Lc of 0, an extended Lc of 0000, or a mix of short and extended fields. */
 sg_err apdu_parse(const uint8_t *buf, size_t len, struct apdu *out);
 
+/* 1 when the ATR's historical bytes say the card takes extended Lc and Le
+ * fields (ISO 7816-4 8.1.1.2.7: the card capabilities, compact-TLV tag 7,
+ * third software function byte, bit 7); 0 otherwise and for any ATR that
+ * does not parse (a card that says nothing gets short APDUs). */
+int apdu_atr_ext(const uint8_t *atr, size_t len);
+
 /* ---- BER-TLV -------------------------------------------------------------
  * Tags of 1 to 3 bytes, kept as their bytes in big-endian order (5F C1 05
  * is 0x5FC105, 7F 49 is 0x7F49). Lengths in the definite forms 00-7F,

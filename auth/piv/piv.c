@@ -13,6 +13,8 @@
 
 #define PIV_SHORT_MAX 255 /* data of one short APDU */
 #define PIV_RESP_CAP 258  /* 256 bytes of data + SW1 SW2 */
+#define PIV_EXT_MAX 65536 /* the most an extended Le asks for */
+#define PIV_EXT_DATA_MAX 512 /* extended commands: GENERAL AUTHENTICATE of RSA-3072 */
 
 /* SP 800-73-4 part 1, 2.2: the AID without the version (OpenSC's form,
  * which every PIV card takes as a right-truncated match). */
@@ -101,23 +103,45 @@ static sg_err piv_gather(uint8_t *out, size_t cap, size_t *have, const uint8_t *
 	return SG_OK;
 }
 
-sg_err piv_cmd(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
-	       const uint8_t *data, size_t dlen, uint8_t *out, size_t *out_len, uint16_t *sw,
-	       struct sg_error *e)
+/* The rest of an answer the card keeps (61xx): GET RESPONSE until it has
+ * none, with the Le a 6Cxx asks for (once); gathered into out after
+ * *have. A card that keeps saying 61xx without data must not keep us. */
+static sg_err piv_more(const struct hal_card *card, uint8_t *out, size_t cap, size_t *have,
+		       uint16_t *sw, int retried_le, struct sg_error *e)
+{
+	uint8_t cmd[5] = {0x00, 0xC0, 0x00, 0x00, 0x00}, resp[PIV_RESP_CAP];
+	size_t rounds = 8 + cap / 64, rl = 0;
+	sg_err err = SG_OK;
+
+	while (!err && ((*sw >> 8) == 0x61 || ((*sw >> 8) == 0x6C && !retried_le))) {
+		if ((*sw >> 8) == 0x6C)
+			retried_le = 1;
+		else if (rounds-- == 0)
+			return sg_error_set(e, SG_E_TOKEN, "the card keeps answering 61xx");
+		cmd[4] = (uint8_t)*sw; /* 00: 256 */
+		err = piv_xchg(card, cmd, sizeof(cmd), resp, &rl, e);
+		if (err)
+			break;
+		*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
+		if (*sw == 0x9000 || (*sw >> 8) == 0x61)
+			err = piv_gather(out, cap, have, resp, rl - 2, e);
+	}
+	mbedtls_platform_zeroize(resp, sizeof(resp));
+	return err;
+}
+
+/* Short APDUs: data chained in parts of 255 bytes (CLA 10 but the last,
+ * each of which must get 9000), Le 00; a 6Cxx resends the last part once
+ * with that Le; the answer gathered over 61xx. */
+static sg_err piv_cmd_short(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
+			    const uint8_t *data, size_t dlen, uint8_t *out, size_t cap,
+			    size_t *have, uint16_t *sw, struct sg_error *e)
 {
 	uint8_t cmd[5 + PIV_SHORT_MAX + 1], resp[PIV_RESP_CAP];
-	size_t cap = out_len ? *out_len : 0, have = 0, off = 0, rl = 0, cl = 0;
-	/* A card that keeps saying 61xx without data must not keep us here. */
-	size_t rounds = 8 + cap / 64;
+	size_t off = 0, rl = 0, cl = 0;
 	int retried_le = 0;
 	sg_err err = SG_OK;
 
-	if (out_len)
-		*out_len = 0;
-	*sw = 0;
-	if (dlen > 65535 || (dlen && !data))
-		return sg_error_set(e, SG_E_INTERNAL, "APDU data of %zu bytes", dlen);
-	/* Chained parts: every part but the last has CLA 10 and must get 9000. */
 	do {
 		size_t part = dlen - off > PIV_SHORT_MAX ? PIV_SHORT_MAX : dlen - off;
 		int last = off + part == dlen;
@@ -143,50 +167,117 @@ sg_err piv_cmd(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
 		if (!last && *sw != 0x9000)
 			goto out; /* the card refused a part: its SW says why */
 	} while (off < dlen);
-
-	for (;;) {
-		uint8_t sw1 = (uint8_t)(*sw >> 8);
-
-		if (sw1 == 0x6C && !retried_le && cl > 0) {
-			/* Wrong Le: resend the last part with the one it asks for. */
-			retried_le = 1;
-			cmd[cl - 1] = (uint8_t)*sw;
-			err = piv_xchg(card, cmd, cl, resp, &rl, e);
-			if (err)
-				goto out;
-			*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
-			continue;
-		}
-		if (sw1 == 0x61 || *sw == 0x9000) {
-			err = piv_gather(out, cap, &have, resp, rl - 2, e);
-			if (err)
-				goto out;
-		}
-		if (sw1 != 0x61)
-			break;
-		if (rounds-- == 0) {
-			err = sg_error_set(e, SG_E_TOKEN, "the card keeps answering 61xx");
-			goto out;
-		}
-		/* GET RESPONSE for what is left. */
-		mbedtls_platform_zeroize(cmd, sizeof(cmd));
-		cmd[0] = 0x00;
-		cmd[1] = 0xC0;
-		cmd[2] = 0x00;
-		cmd[3] = 0x00;
-		cmd[4] = (uint8_t)*sw; /* 00: 256 */
-		cl = 5;
+	if ((*sw >> 8) == 0x6C) {
+		/* Wrong Le: resend the last part with the one it asks for. */
+		retried_le = 1;
+		cmd[cl - 1] = (uint8_t)*sw;
 		err = piv_xchg(card, cmd, cl, resp, &rl, e);
 		if (err)
 			goto out;
 		*sw = (uint16_t)(resp[rl - 2] << 8 | resp[rl - 1]);
 	}
-	if (out_len)
-		*out_len = have;
+	if (*sw == 0x9000 || (*sw >> 8) == 0x61)
+		err = piv_gather(out, cap, have, resp, rl - 2, e);
+	if (!err)
+		err = piv_more(card, out, cap, have, sw, retried_le, e);
 out:
 	/* The command may have carried a PIN, a PUK or a key. */
 	mbedtls_platform_zeroize(cmd, sizeof(cmd));
 	mbedtls_platform_zeroize(resp, sizeof(resp));
+	return err;
+}
+
+/* Extended length (ISO 7816-4 5.1): only where it saves APDUs (a command
+ * of more than 255 bytes or an answer of more than 256: GET DATA and
+ * GENERAL AUTHENTICATE, whose retry in short form is harmless; never
+ * VERIFY, so a fallback never spends a PIN try), and only when the card's
+ * ATR says it takes them and the reader has not refused them. */
+static int piv_ext_ok(const struct hal_card *card, uint8_t ins, const uint8_t *out,
+		      size_t dlen, size_t cap)
+{
+	struct hal_card_caps c;
+	size_t need = 4 + 3 + dlen + 2;
+
+	if ((ins != 0xCB && ins != 0x87) || !out || cap < 4 || dlen > PIV_EXT_DATA_MAX ||
+	    (dlen <= PIV_SHORT_MAX && cap <= 256 + 2))
+		return 0;
+	memset(&c, 0, sizeof(c));
+	if (hal_card_caps(card, &c) != HAL_OK || !apdu_atr_ext(c.atr, c.atr_len))
+		return 0;
+	if (cap > need)
+		need = cap;
+	return c.max_apdu == 0 || (c.max_apdu > HAL_CARD_SHORT_MAX && c.max_apdu >= need);
+}
+
+/* One extended APDU: 00 ins p1 p2 [00 Lc Lc data] Le Le (00 Le Le without
+ * data), the answer straight into out (Le: what out holds but the status
+ * word; at most 65536, 0000). *fell: the reader failed it or the card
+ * refused its form (6700): nothing was done, send it again in short form.
+ * The rest of the answer, if the card still has more (61xx), comes with
+ * GET RESPONSE in piv_more. */
+static sg_err piv_cmd_ext(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
+			  const uint8_t *data, size_t dlen, uint8_t *out, size_t cap,
+			  size_t *have, uint16_t *sw, int *fell, struct sg_error *e)
+{
+	uint8_t cmd[4 + 3 + PIV_EXT_DATA_MAX + 2];
+	size_t le = cap - 2 > PIV_EXT_MAX ? PIV_EXT_MAX : cap - 2, cl = 0, rl = le + 2;
+	int rc;
+
+	*fell = 0;
+	cmd[cl++] = 0x00;
+	cmd[cl++] = ins;
+	cmd[cl++] = p1;
+	cmd[cl++] = p2;
+	cmd[cl++] = 0x00;
+	if (dlen) {
+		cmd[cl++] = (uint8_t)(dlen >> 8);
+		cmd[cl++] = (uint8_t)dlen;
+		memcpy(cmd + cl, data, dlen);
+		cl += dlen;
+	}
+	cmd[cl++] = (uint8_t)(le >> 8); /* 65536: 00 00 */
+	cmd[cl++] = (uint8_t)le;
+	rc = hal_card_transmit(card, cmd, cl, out, &rl);
+	mbedtls_platform_zeroize(cmd, sizeof(cmd));
+	if (rc == HAL_EREMOVED)
+		return piv_hal_err(rc, e);
+	if (rc != HAL_OK || (rl == 2 && out[0] == 0x67 && out[1] == 0x00)) {
+		*fell = 1;
+		return SG_OK;
+	}
+	if (rl < 2 || rl > le + 2)
+		return sg_error_set(e, SG_E_TOKEN, "the card answered %zu bytes, no status word", rl);
+	*sw = (uint16_t)(out[rl - 2] << 8 | out[rl - 1]);
+	if (*sw == 0x9000 || (*sw >> 8) == 0x61)
+		*have = rl - 2;
+	return SG_OK;
+}
+
+sg_err piv_cmd(const struct hal_card *card, uint8_t ins, uint8_t p1, uint8_t p2,
+	       const uint8_t *data, size_t dlen, uint8_t *out, size_t *out_len, uint16_t *sw,
+	       struct sg_error *e)
+{
+	size_t cap = out_len ? *out_len : 0, have = 0;
+	int fell = 0;
+	sg_err err = SG_OK;
+
+	if (out_len)
+		*out_len = 0;
+	*sw = 0;
+	if (dlen > 65535 || (dlen && !data))
+		return sg_error_set(e, SG_E_INTERNAL, "APDU data of %zu bytes", dlen);
+	if (piv_ext_ok(card, ins, out, dlen, cap))
+		err = piv_cmd_ext(card, ins, p1, p2, data, dlen, out, cap, &have, sw, &fell, e);
+	else
+		fell = 1;
+	if (fell) { /* not offered, or the reader or the card would not */
+		*sw = 0;
+		err = piv_cmd_short(card, ins, p1, p2, data, dlen, out, cap, &have, sw, e);
+	} else if (!err) {
+		err = piv_more(card, out, cap, &have, sw, 1, e);
+	}
+	if (!err && out_len)
+		*out_len = have;
 	return err;
 }
 

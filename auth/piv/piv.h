@@ -1,9 +1,9 @@
 /*
  * piv.h: a PIV client (NIST SP 800-73-4 card edge, the part a sign-in and a
  * card administrator need) over the HAL card interface: the APDU transport
- * (61xx + GET RESPONSE, 6Cxx, command chaining), the application, its data
- * objects, the PIN, signing, and the administrative commands that need the
- * management key. Used by the PIV token backend (token_piv.h) and by
+ * (61xx + GET RESPONSE, 6Cxx, command chaining, extended length), the
+ * application, its data objects, the PIN, signing, and the administrative
+ * commands that need the management key. Used by the PIV token backend (token_piv.h) and by
  * `signet vcard`; it works the same with a real card through pcsc-lite and
  * with the in-process virtual card (vcard_reader.h).
  *
@@ -75,7 +75,12 @@ uint8_t piv_alg_for(enum token_key_type type, unsigned bits);
 
 /* One command: CLA 00 INS P1 P2, data (sent in parts of 255 bytes with CLA
  * 10 when longer), Le 00. Gathers the whole answer over 61xx (GET
- * RESPONSE) and resends once with the Le a 6Cxx asks for. out may be NULL
+ * RESPONSE) and resends once with the Le a 6Cxx asks for. GET DATA and
+ * GENERAL AUTHENTICATE with more than 255 bytes of data (at most 512) or
+ * room for more than 256 in out go as one extended-length APDU (Le: what
+ * out holds) when the card's ATR offers them (apdu_atr_ext) and the
+ * reader carries them (hal_card_caps); a reader that fails it or a card
+ * that answers 6700 gets the command again in short APDUs. out may be NULL
  * when no data is expected (*out_len then 0 in and out; data is dropped).
  * *sw is the final status word; a status other than 9000 is not an error
  * here (the caller maps it). Errors: SG_E_CARD_REMOVED; SG_E_TOKEN when the

@@ -38,6 +38,11 @@ struct ctx {
 	int64_t now;
 	struct revoke_result *r;
 	struct answer fresh, grace;
+	/* A CRL past its nextUpdate, authentic, listing the certificate
+	 * revoked for good (not on hold): revocation is final, so this wins
+	 * over a stale "good" (grace) and over the soft-fail policy; only a
+	 * current answer, which would list it again, goes before it. */
+	struct answer stale_revoked;
 	int named;   /* sources there were to ask (configured, AIA, DP) */
 	int reached; /* of those, ones that answered something */
 };
@@ -539,6 +544,22 @@ static void eval_answer(struct answer *a, const struct crl_eval *ev, int stale)
 		   ev->source);
 }
 
+/* crl, no longer current: kept in c->stale_revoked when, judged at its own
+ * expiry (signature, signer path), it lists the certificate revoked for
+ * any reason but certificateHold (6), which may be lifted. */
+static void crl_stale_revoked(struct ctx *c, const struct crl *crl, const char *src,
+			      int from_cache)
+{
+	struct crl_eval g;
+	int64_t nu = crl_expiry(crl, c->p->crl_max_age_s);
+
+	memset(&g, 0, sizeof(g));
+	if (c->stale_revoked.have || !nu || nu >= c->now)
+		return;
+	if (crl_take(c, &g, crl, nu, src, from_cache, NULL) && g.revoked && g.reason != 6)
+		eval_answer(&c->stale_revoked, &g, 1);
+}
+
 static void crl_url(struct ctx *c, struct crl_eval *ev, const char *url)
 {
 	struct sg_error e;
@@ -568,17 +589,21 @@ static void crl_url(struct ctx *c, struct crl_eval *ev, const char *url)
 			    crl_take(c, &g, &b.crl, nu, src, 1, &e) && crl_done(&g))
 				eval_answer(&c->grace, &g, 1);
 		}
+		crl_stale_revoked(c, &b.crl, src, 1);
 	}
 	blob_free(&b);
 	if (!fetch(c, url, &b))
 		return;
 	sg_error_init(&e);
 	snprintf(src, sizeof(src), "CRL %s", url);
-	if (crl_parse(&b.crl, b.resp.body, b.resp.body_len, &e) == SG_OK &&
-	    crl_take(c, ev, &b.crl, c->now, src, 0, &e))
-		cache_write(c, name, b.resp.body, b.resp.body_len);
-	else
+	if (crl_parse(&b.crl, b.resp.body, b.resp.body_len, &e) != SG_OK) {
 		trail(c, "CRL %s: %s", url, e.detail);
+	} else if (crl_take(c, ev, &b.crl, c->now, src, 0, &e)) {
+		cache_write(c, name, b.resp.body, b.resp.body_len);
+	} else {
+		trail(c, "CRL %s: %s", url, e.detail);
+		crl_stale_revoked(c, &b.crl, src, 0);
+	}
 	blob_free(&b);
 }
 
@@ -602,8 +627,10 @@ static void crl_try(struct ctx *c)
 		c->named++;
 		c->reached++; /* a file at hand: nothing to reach */
 		sg_error_init(&e);
-		if (!crl_take(c, &ev, &it->crl, c->now, "CRL (configured)", 0, &e))
+		if (!crl_take(c, &ev, &it->crl, c->now, "CRL (configured)", 0, &e)) {
 			trail(c, "CRL (configured): %s", e.detail);
+			crl_stale_revoked(c, &it->crl, "CRL (configured)", 0);
+		}
 	}
 	x509ext_crl_dp_urls(c->cert, &urls);
 	for (size_t i = 0; i < urls.n && !crl_done(&ev); i++) {
@@ -673,6 +700,10 @@ sg_err revoke_check(const struct hal *hal, const struct revoke_policy *p,
 	}
 	if (c.fresh.have)
 		return finish(&c, &c.fresh, e);
+	if (c.stale_revoked.have) {
+		trail(&c, "a CRL past its nextUpdate lists the certificate as revoked");
+		return finish(&c, &c.stale_revoked, e);
+	}
 	if (c.grace.have) {
 		trail(&c, "used a cached answer past its nextUpdate (grace period)");
 		return finish(&c, &c.grace, e);

@@ -173,6 +173,13 @@ sg_err token_cert_put(struct token *t, const struct token_key *k, const uint8_t 
 	return SG_OK;
 }
 
+sg_err token_refresh_certs(struct token *t, struct sg_error *e)
+{
+	if (!t || !t->ops->refresh)
+		return sg_error_set(e, SG_E_NO_CERT, "no cached certificates");
+	return t->ops->refresh(t, e);
+}
+
 void token_logout(struct token *t)
 {
 	if (t && t->logged_in) {

@@ -125,6 +125,8 @@ struct token_ops {
 	sg_err (*sign_key)(struct token *t, const struct token_key *k, enum token_sig sig,
 			   const uint8_t *hash, size_t hash_len, uint8_t *out, size_t *out_len,
 			   struct sg_error *e);
+	/* Optional: see token_refresh_certs. */
+	sg_err (*refresh)(struct token *t, struct sg_error *e);
 };
 
 struct token {
@@ -133,6 +135,13 @@ struct token {
 	struct token_cert certs[TOKEN_MAX_CERTS];
 	size_t n_certs;
 	int logged_in;
+	/* Set by token_sign when a signature did not verify with a
+	 * certificate from the cache: the certificates were read from the
+	 * token again (t->certs replaced) and token_sign gave
+	 * SG_E_SIGNATURE, the token's signature still in its out. The caller
+	 * may select again, and keep that signature if the certificate it
+	 * picks verifies it, or sign once more. */
+	int certs_reread;
 	void *backend;
 };
 
@@ -206,6 +215,14 @@ void token_cert_describe(struct token_cert *c);
  * the entry with k's id, else added); *ci receives its index. */
 sg_err token_cert_put(struct token *t, const struct token_key *k, const uint8_t *der, size_t len,
 		      size_t *ci, struct sg_error *e);
+
+/* When some of t->certs came from the certificate cache (certcache.h)
+ * rather than from the token: forgets that cache entry and reads the
+ * certificates from the token again (t->certs is replaced: select again),
+ * SG_OK. Called when a signature made on the token does not verify with
+ * the certificate's key. SG_E_NO_CERT when nothing came from a cache
+ * (nothing changes: the failure is the token's). */
+sg_err token_refresh_certs(struct token *t, struct sg_error *e);
 
 void token_logout(struct token *t);
 /* Logs out if needed and releases everything (NULL is fine). */

@@ -74,19 +74,33 @@ static CK_RV p11_get_alloc(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYP
 	return CKR_OK;
 }
 
-/* Reads a small attribute into a fixed buffer; 0 length when absent. */
+/* Reads a small attribute into a fixed buffer in one call; 0 length when
+ * absent or larger than cap (the module answers CKR_BUFFER_TOO_SMALL). */
 static void p11_get_small(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
 			  void *buf, size_t cap, size_t *len)
 {
-	CK_ATTRIBUTE a = {type, NULL, 0};
+	CK_ATTRIBUTE a = {type, buf, cap};
 
 	*len = 0;
-	if (p->f->C_GetAttributeValue(p->session, obj, &a, 1) != CKR_OK ||
-	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > cap)
-		return;
-	a.pValue = buf;
-	if (p->f->C_GetAttributeValue(p->session, obj, &a, 1) == CKR_OK)
+	if (p->f->C_GetAttributeValue(p->session, obj, &a, 1) == CKR_OK && a.ulValueLen <= cap)
 		*len = a.ulValueLen;
+}
+
+/* A certificate's CKA_LABEL and CKA_ID in one call; one by one when the
+ * module refuses the pair (one absent or too long). */
+static void p11_get_label_id(struct p11 *p, CK_OBJECT_HANDLE obj, struct token_cert *c,
+			     size_t *llen)
+{
+	CK_ATTRIBUTE a[2] = {{CKA_LABEL, c->label, TOKEN_LABEL_MAX}, {CKA_ID, c->id, TOKEN_ID_MAX}};
+
+	if (p->f->C_GetAttributeValue(p->session, obj, a, 2) == CKR_OK &&
+	    a[0].ulValueLen <= TOKEN_LABEL_MAX && a[1].ulValueLen <= TOKEN_ID_MAX) {
+		*llen = a[0].ulValueLen;
+		c->id_len = a[1].ulValueLen;
+		return;
+	}
+	p11_get_small(p, obj, CKA_LABEL, c->label, TOKEN_LABEL_MAX, llen);
+	p11_get_small(p, obj, CKA_ID, c->id, TOKEN_ID_MAX, &c->id_len);
 }
 
 /* ---- certificates ------------------------------------------------------- */
@@ -131,11 +145,15 @@ static sg_err p11_load_certs(struct p11 *p, const struct p11uri *uri, const CK_T
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_CERTIFICATE_TYPE ctype = CKC_X_509;
-	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
-			       {CKA_CERTIFICATE_TYPE, &ctype, sizeof(ctype)}};
+	CK_ATTRIBUTE tmpl[3] = {{CKA_CLASS, &cls, sizeof(cls)},
+				{CKA_CERTIFICATE_TYPE, &ctype, sizeof(ctype)}};
 	CK_OBJECT_HANDLE h[TOKEN_MAX_CERTS];
-	CK_ULONG n = 0;
-	CK_RV rv = p11_find(p, tmpl, 2, h, TOKEN_MAX_CERTS, &n);
+	CK_ULONG n = 0, nt = 2;
+
+	/* A URI naming the id: the module skips the other certificates. */
+	if (uri && (uri->present & P11URI_BIT(P11URI_ID)))
+		tmpl[nt++] = (CK_ATTRIBUTE){CKA_ID, (void *)uri->id, uri->id_len};
+	CK_RV rv = p11_find(p, tmpl, nt, h, TOKEN_MAX_CERTS, &n);
 
 	if (rv != CKR_OK)
 		return p11_fail(e, "C_FindObjects(certificates)", rv);
@@ -144,9 +162,8 @@ static sg_err p11_load_certs(struct p11 *p, const struct p11uri *uri, const CK_T
 		size_t llen = 0;
 
 		memset(c, 0, sizeof(*c));
-		p11_get_small(p, h[i], CKA_LABEL, c->label, TOKEN_LABEL_MAX, &llen);
+		p11_get_label_id(p, h[i], c, &llen);
 		c->label[llen] = '\0';
-		p11_get_small(p, h[i], CKA_ID, c->id, TOKEN_ID_MAX, &c->id_len);
 		if (uri && !p11uri_match_object(uri, CKO_CERTIFICATE, (const uint8_t *)c->label,
 						llen, c->id, c->id_len))
 			continue;

@@ -39,6 +39,30 @@ sg_err token_piv_open(const struct hal *hal, const char *reader, struct token **
 sg_err token_piv_open_card(const struct hal *hal, const struct hal_card *card, const char *reader,
 			   struct token **out, struct sg_error *e);
 
+/* How token_piv_open_opts reads the card. */
+struct token_piv_opts {
+	/* Read only the slots whose certificate or key the URI's object
+	 * attributes (id, object, type) can match; NULL: every slot. */
+	const struct p11uri *uri;
+	/* TOKEN_PIV_CACHE_USE: certificates through the certificate cache
+	 * (certcache.h) in hal->storage, keyed by the card's CHUID: a known
+	 * card costs SELECT and GET DATA CHUID. TOKEN_PIV_CACHE_RENEW: read
+	 * the card, and keep what it said in the cache (a listing). A card
+	 * without a CHUID is always read. */
+	int cert_cache;
+};
+#define TOKEN_PIV_CACHE_OFF 0
+#define TOKEN_PIV_CACHE_USE 1
+#define TOKEN_PIV_CACHE_RENEW 2
+
+/* token_piv_open_card with options (o NULL: every slot, no cache). */
+sg_err token_piv_open_opts(const struct hal *hal, const struct hal_card *card, const char *reader,
+			   const struct token_piv_opts *o, struct token **out, struct sg_error *e);
+
+/* Forgets the certificate cache's entry of the card in card (connected,
+ * PIV selected): its certificates were changed by other means. */
+void token_piv_cache_forget(const struct hal *hal, const struct hal_card *card);
+
 /* Sets the token's label (at most 32 bytes kept) and its URI with it. */
 void token_piv_set_label(struct token *t, const char *label);
 

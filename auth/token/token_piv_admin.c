@@ -69,6 +69,7 @@ static sg_err pivt_generate_key(struct token *t, enum token_keygen alg, struct t
 	/* The old certificate belongs to the old key: it goes with it. */
 	if (!err)
 		err = piv_put_object(p->card, s->obj_tag, NULL, 0, e);
+	pivt_cache_forget(p);
 	for (ci = 0; !err && ci < t->n_certs; ci++)
 		if (t->certs[ci].id_len == 1 && t->certs[ci].id[0] == s->ref) {
 			sg_free(t->certs[ci].der);
@@ -95,6 +96,7 @@ static sg_err pivt_store_cert(struct token *t, const struct token_key *k, const 
 		err = piv_put_cert(p->card, s->ref, der, len, e);
 	if (err)
 		return err;
+	pivt_cache_forget(p);
 	pivt_slot_key(s, &sk);
 	err = token_cert_put(t, &sk, der, len, &ci, e);
 	if (!err)

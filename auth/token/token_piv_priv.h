@@ -16,7 +16,16 @@ struct pivt {
 	const struct hal_card *card;
 	int connected;
 	struct token_piv_admin admin; /* token_piv_admin's; mgmt_key NULL: none */
+	unsigned want;      /* bit i: read slot piv_slot_at(i) */
+	int cache;          /* the certificate cache is on and the card has a CHUID */
+	int cached;         /* some of tok.certs came from the cache */
+	int checked;        /* a signature verified with a cached certificate */
+	int have_ckey;      /* the card has a CHUID: ckey is its cache key */
+	uint8_t ckey[32];   /* the card's cache key (certcache_key of its CHUID) */
 };
+
+/* The card's certificates changed (written here): its cache entry goes. */
+void pivt_cache_forget(struct pivt *p);
 
 /* Signs with the key in slot ref, of type and bits, called label
  * (token_sign's contract). */

@@ -16,10 +16,16 @@
 static const uint8_t piv_aid[] = {0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00};
 #define PIV_AID_MIN 5
 
-/* T=1 only, historical bytes: 80 F9 + the PIV AID (A0 00 00 03 08 00 00 10
- * 00), TCK C8. OpenSC applies no quirks to it (NOTES.md). */
-static const uint8_t vc_atr[] = {0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00,
-				 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8};
+/* T=1 only, historical bytes: 80, F9 + the PIV AID (A0 00 00 03 08 00 00
+ * 10 00), then the card capabilities 73 C0 21 C0 (ISO 7816-4 8.1.1.2.7:
+ * selection by full and partial DF name; data coding 21; command chaining
+ * and extended Lc and Le fields), TCK 9E. A card in short-APDU mode leaves
+ * the capabilities out (3B 8B ..., TCK C8). OpenSC applies no quirks to
+ * either (NOTES.md). */
+static const uint8_t vc_atr[] = {0x3B, 0x8F, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00, 0x00, 0x03,
+				 0x08, 0x00, 0x00, 0x10, 0x00, 0x73, 0xC0, 0x21, 0xC0, 0x9E};
+static const uint8_t vc_atr_short[] = {0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00,
+				       0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8};
 
 static void vc_chain_drop(struct vcard *c)
 {
@@ -52,11 +58,19 @@ void vcard_power(struct vcard *c, enum vcard_power p)
 
 size_t vcard_atr(const struct vcard *c, uint8_t *atr, size_t cap)
 {
-	(void)c;
-	if (!atr || cap < sizeof(vc_atr))
+	int sh = c && c->short_apdus;
+	size_t n = sh ? sizeof(vc_atr_short) : sizeof(vc_atr);
+
+	if (!atr || cap < n)
 		return 0;
-	memcpy(atr, vc_atr, sizeof(vc_atr));
-	return sizeof(vc_atr);
+	memcpy(atr, sh ? vc_atr_short : vc_atr, n);
+	return n;
+}
+
+void vcard_set_short_apdus(struct vcard *c, int on)
+{
+	if (c)
+		c->short_apdus = on != 0;
 }
 
 /* SP 800-73-4 part 2, 3.1.1: answer the application property template
@@ -238,7 +252,7 @@ size_t vcard_transmit(struct vcard *c, const uint8_t *cmd, size_t cmd_len, uint8
 		return vc_sw(resp, SW_UNKNOWN);
 	if (!c->powered)
 		vcard_power(c, VCARD_POWER_ON);
-	if (apdu_parse(cmd, cmd_len, &a) != SG_OK)
+	if (apdu_parse(cmd, cmd_len, &a) != SG_OK || (a.extended && c->short_apdus))
 		return vc_sw(resp, SW_WRONG_LENGTH);
 	/* Only the interindustry class without secure messaging or logical
 	 * channels, with or without chaining (SP 800-73-4 part 2, 3). */

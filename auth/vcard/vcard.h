@@ -7,8 +7,9 @@
  * 9D, 9E (RSA-2048, ECC P-256), signing with them (GENERAL AUTHENTICATE),
  * management-key authentication (3DES or AES), the data objects a client
  * reads (CHUID, CCC, discovery, the four certificate objects) and writing
- * the certificate objects (PUT DATA). Command chaining, extended length and
- * 61xx/GET RESPONSE are supported everywhere.
+ * the certificate objects (PUT DATA). Command chaining, extended length
+ * (offered in the ATR; off in short-APDU mode) and 61xx/GET RESPONSE are
+ * supported everywhere.
  *
  * State at rest: one hal_storage blob, written atomically before any answer
  * that depends on it, sealed with AES-256-GCM under a key derived (HKDF-
@@ -122,10 +123,19 @@ enum vcard_power { VCARD_POWER_OFF, VCARD_POWER_ON, VCARD_RESET };
  * pending GET RESPONSE data, a command chain in progress. */
 void vcard_power(struct vcard *c, enum vcard_power p);
 
-/* Writes the ATR (3B 8B 80 01 80 F9 A0 00 00 03 08 00 00 10 00 C8: T=1,
- * the PIV AID in the historical bytes) into atr. Returns its length (16),
- * or 0 when cap is too small. Answers at any time, powered or not. */
+/* Writes the ATR (3B 8F 80 01 80 F9 A0 00 00 03 08 00 00 10 00 73 C0 21
+ * C0 9E: T=1, the PIV AID and the card capabilities "command chaining,
+ * extended Lc and Le fields" in the historical bytes) into atr. Returns
+ * its length (20; 16 in short-APDU mode: 3B 8B ... 10 00 C8, no
+ * capabilities), or 0 when cap is too small. Answers at any time, powered
+ * or not. */
 size_t vcard_atr(const struct vcard *c, uint8_t *atr, size_t cap);
+
+/* Short-APDU mode (on != 0), as many cards are: the ATR does not offer
+ * extended length and an extended APDU is answered 6700. For the tests of
+ * the clients' fallback (`signet vcard serve --short-apdus`). Off at
+ * vcard_open. */
+void vcard_set_short_apdus(struct vcard *c, int on);
 
 /* One APDU: cmd[0..cmd_len) -> resp (data then SW1 SW2). Returns the
  * response length, always >= 2 (the status word) and <= cap, for any

@@ -96,6 +96,7 @@ struct vcard {
 	int locked, lock_h; /* vc_begin .. vc_end */
 	/* volatile: cleared by vcard_power() */
 	int powered;
+	int short_apdus;    /* vcard_set_short_apdus: no extended Lc/Le */
 	int pin_verified;   /* VERIFY succeeded since power on */
 	int pin_fresh;      /* ... and no 9C signature used it yet */
 	int mgmt_authed;

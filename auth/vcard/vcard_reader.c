@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sg_log.h"
 #include "vcard_priv.h"
 
 static void vr_fill(const struct vcard *c, struct hal_reader *r)
@@ -63,6 +64,10 @@ static int vr_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *r
 	if (!resp || *resp_len < 2)
 		return HAL_ENOMEM;
 	*resp_len = vcard_transmit(c, cmd, cmd_len, resp, *resp_len);
+	/* The header only (a VERIFY's data is the PIN), as vpcd.c logs it. */
+	if (cmd_len >= 4)
+		sg_debug(&c->hal->log, "vcard: APDU %02X %02X %02X %02X", cmd[0], cmd[1], cmd[2],
+			 cmd[3]);
 	return HAL_OK;
 }
 
@@ -76,12 +81,27 @@ static int vr_disconnect(void *ctx, int reset)
 	return HAL_OK;
 }
 
+/* No reader limit of its own: the card's ATR says what it takes. */
+static int vr_caps(void *ctx, struct hal_card_caps *out)
+{
+	const struct vcard *c = ctx;
+
+	if (!out)
+		return HAL_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!c->reader_connected)
+		return HAL_EREMOVED;
+	out->atr_len = vcard_atr(c, out->atr, sizeof(out->atr));
+	return HAL_OK;
+}
+
 static const struct hal_card_ops vr_ops = {
 	.list = vr_list,
 	.wait = vr_wait,
 	.connect = vr_connect,
 	.transmit = vr_transmit,
 	.disconnect = vr_disconnect,
+	.caps = vr_caps,
 };
 
 void vcard_reader_device(struct hal_card *dev, struct vcard *card, const char *reader_name)

@@ -18,18 +18,17 @@ DISPLAY          := chars:16x2
 INPUT_DEVICE     := /dev/input/event0
 LCD_DEVICE       := /dev/lcd
 # Large-file and 64-bit time_t interfaces: a phone outlives 2038, and
-# 32-bit qemu-user's readdir fails with EOVERFLOW without LFS. Debian's
-# armhf mbedTLS keeps a 32-bit time_t: `make` refuses any use of the mbedTLS
-# calls and types where a time_t crosses (see BOARD_ABI_FORBID).
+# 32-bit qemu-user's readdir fails with EOVERFLOW without LFS. mbedTLS is
+# built with them too (MBEDTLS_CONFIG below); Debian's armhf c-ares keeps a
+# 32-bit time_t: `make` refuses any use of its calls where a time_t crosses
+# (see BOARD_ABI_FORBID).
 # Size first on a phone: -Os, and sections so --gc-sections drops what the
 # signet binary does not call.
 BOARD_CFLAGS     := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -Os -ffunction-sections -fdata-sections
 BOARD_LDFLAGS    := -Wl,--gc-sections
-# mbedTLS and c-ares identifiers whose layout or arguments hold a time_t
-# (Debian's armhf c-ares keeps a 32-bit time_t too).
-BOARD_ABI_FORBID := mbedtls_ssl_session mbedtls_ssl_cache mbedtls_platform_gmtime_r \
-	mbedtls_platform_set_time mbedtls_time mbedtls_ssl_ticket \
-	ares_timeout
+# c-ares identifiers whose arguments hold a time_t (Debian's armhf c-ares
+# keeps a 32-bit time_t; mbedTLS is this board's own: MBEDTLS_CONFIG).
+BOARD_ABI_FORBID := ares_timeout
 # Features (1 = built in). No PKCS#11 module loading: a phone uses the
 # card's PIV edge natively (no OpenSC to carry), or the virtual card.
 FEATURE_P11      := 0
@@ -38,14 +37,24 @@ FEATURE_VCARD    := 1
 # No desktop PAM module on a phone or kiosk (and no libpam in the sysroot).
 FEATURE_PAM      := 0
 MBEDTLS_STATIC   := 1
+# mbedTLS from Debian's source package of the host's libmbedtls-dev version
+# (tools/mbedtls-board), built with BOARD_CFLAGS (64-bit time_t, LFS, -Os,
+# sections) and this trimmed configuration: a TLS 1.2 client, ECDHE with
+# AES-GCM, X.509, RSA and EC; signet compiles against the same headers.
+MBEDTLS_CONFIG   := boards/armhf-deskphone/mbedtls_config.h
 # One SIP flow: a second flow ([sip] flows = 2) cost 64.5 KB more heap at
-# the sign-in's peak (host), and the 128 KB budget has 10 KB left (doc/boards.md).
+# the sign-in's peak (host), and the 128 KB budget has 11 KB left (doc/boards.md).
 FEATURE_FLOWS    := 0
+# TLS session resumption ([sip] tls_resume): this board's mbedTLS has a
+# 64-bit time_t in mbedtls_ssl_session (MBEDTLS_CONFIG), as signet does.
+FEATURE_TLS_RESUME := 1
 # Files of armhf tests live on tmpfs: 32-bit readdir under qemu-user fails
-# on ext4 (EOVERFLOW), inside Debian's mbedTLS too (built without LFS).
+# on ext4 (EOVERFLOW) in a library built without LFS (the sysroot's).
 TEST_TMPDIR      := /dev/shm
 # Integration tests (host programs) that drive this board's signet through
-# qemu: the certificate checks against openssl ocsp and HTTP CRLs.
-BOARD_ITESTS     := test_verify test_vcard_signin
+# qemu: the certificate checks against openssl ocsp and HTTP CRLs, the
+# virtual card's sign-in, and TLS session resumption with the card served
+# through pcscd (card signatures counted: none on a resumed reconnect).
+BOARD_ITESTS     := test_verify test_vcard_signin test_tls_resume
 DEFAULT_P11_MODULE :=
 DEFAULT_CONFIG     := /etc/signet/signet.conf

@@ -18,6 +18,10 @@ BOARD_LDFLAGS    :=
 FEATURE_P11      := 1
 FEATURE_PCSC     := 1
 FEATURE_VCARD    := 1
+# 1: libpcsclite loaded on the first card operation instead of at start.
+PCSC_DLOPEN      := 1
+# 1: c-ares loaded on the first DNS query instead of at start.
+CARES_DLOPEN     := 1
 # 1: mbedTLS linked statically from the .a files (else the shared libraries).
 MBEDTLS_STATIC   := 0
 # Display: "terminal" or "chars:COLSxROWS" (a character display); with

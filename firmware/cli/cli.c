@@ -187,7 +187,8 @@ int cli_settle(struct cli *c)
 }
 
 /* The in-process virtual card, in a reader of its own, with the PIV backend. */
-static sg_err cli_open_vcard(struct cli *c, struct token **t, struct sg_error *e)
+static sg_err cli_open_vcard(struct cli *c, const struct token_piv_opts *o, struct token **t,
+			     struct sg_error *e)
 {
 	char blob[64];
 	sg_err err = cli_vcard_blob(c->card_arg, blob, sizeof(blob), e);
@@ -201,7 +202,7 @@ static sg_err cli_open_vcard(struct cli *c, struct token **t, struct sg_error *e
 			return err;
 		vcard_reader_device(&c->vcard_dev, c->vcard, NULL);
 	}
-	err = token_piv_open_card(&c->hal, &c->vcard_dev, NULL, t, e);
+	err = token_piv_open_opts(&c->hal, &c->vcard_dev, NULL, o, t, e);
 	if (err == SG_OK) {
 		char label[160];
 
@@ -216,12 +217,20 @@ sg_err cli_open_token(struct cli *c, struct token **t, struct sg_error *e)
 	sg_err err;
 
 	if (c->backend == CONFIG_BACKEND_VCARD || c->backend == CONFIG_BACKEND_PCSC) {
+		/* Only the slots the URI can name; a known card's certificates
+		 * from the cache ([token] cert_cache). */
+		struct token_piv_opts o = {c->have_uri ? &c->uri : NULL,
+					   !c->cfg.cert_cache ? TOKEN_PIV_CACHE_OFF
+					   : c->cert_renew    ? TOKEN_PIV_CACHE_RENEW
+							      : TOKEN_PIV_CACHE_USE};
+
 		if (c->backend == CONFIG_BACKEND_VCARD) {
-			err = cli_open_vcard(c, t, e);
+			err = cli_open_vcard(c, &o, t, e);
 		} else {
 			cli_step(c, "looking for a PIV card in %s", c->card_arg[0] ? c->card_arg
 										     : "any reader");
-			err = token_piv_open(&c->hal, c->card_arg[0] ? c->card_arg : NULL, t, e);
+			err = token_piv_open_opts(&c->hal, &c->hal.card,
+						  c->card_arg[0] ? c->card_arg : NULL, &o, t, e);
 		}
 		if (err == SG_OK && c->have_uri)
 			token_piv_filter(*t, &c->uri);
@@ -265,6 +274,9 @@ sg_err cli_select(struct cli *c, struct token *t, size_t *cert, struct sg_error 
 {
 	sg_err err = token_select_where(t, cli_cert_for_user, c, cert, e);
 
+	/* None from the certificate cache: the card may hold one now. */
+	if ((err == SG_E_NO_CERT || err == SG_E_CERT_IDENTITY) && token_refresh_certs(t, NULL) == SG_OK)
+		err = token_select_where(t, cli_cert_for_user, c, cert, e);
 	if (err == SG_E_CERT_IDENTITY && e) {
 		/* Say what the certificates do name, so a typo is obvious. */
 		struct certinfo ci;
@@ -299,8 +311,14 @@ sg_err cli_get_pin(struct cli *c, struct token *t, struct pin *pin, struct sg_er
 	struct token_pin_state st;
 	struct pin_policy pol = c->cfg.pin;
 	char prompt[80];
-	sg_err err = token_pin_usable(t, &st, e);
+	sg_err err;
 
+	/* A PIV card's VERIFY with the PIN answers 63Cx / 6983 itself, and a
+	 * blocked PIN loses nothing more: with the PIN in hand, no probe. */
+	if (c->pin_fd >= 0 &&
+	    (c->backend == CONFIG_BACKEND_VCARD || c->backend == CONFIG_BACKEND_PCSC))
+		return pin_from_fd(c, pin, e);
+	err = token_pin_usable(t, &st, e);
 	if (err)
 		return err;
 	if (c->pin_fd >= 0)

@@ -24,6 +24,7 @@ struct cli {
 	const char *module;  /* effective PKCS#11 module path (NULL: board default) */
 	struct p11uri uri;   /* from --token or [token] uri */
 	int have_uri;
+	int cert_renew; /* PIV: read the card, not the certificate cache (and renew it) */
 	int pin_fd;          /* -1: ask on the keypad */
 	int json;
 	int verbose;

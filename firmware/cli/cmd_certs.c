@@ -307,6 +307,7 @@ int cmd_certs(struct cli *c, int argc, char **argv)
 	rc = cli_settle(c);
 	if (rc)
 		return rc;
+	c->cert_renew = 1; /* a listing shows what the card holds, and caches it */
 	if (cli_open_token(c, &t, &e))
 		return cli_fail(c, &e);
 	if (hal_clock_wall(&c->hal.clock, &now) != HAL_OK)

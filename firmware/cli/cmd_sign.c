@@ -234,8 +234,21 @@ int cmd_sign(struct cli *c, int argc, char **argv)
 		 c->user ? " names " : "", c->user ? c->user : "");
 	if (sign_challenge(c, &o, hash, &e) || cli_login(c, t, &e))
 		goto fail;
-	if (token_sign(t, ci, kind, hash, sizeof(hash), sig, &sig_len, &e))
-		goto fail;
+	if (token_sign(t, ci, kind, hash, sizeof(hash), sig, &sig_len, &e)) {
+		/* A cached certificate the card's key did not match: the card
+		 * was read again; pick from what it holds and sign once more. */
+		if (e.code != SG_E_SIGNATURE || !t->certs_reread || cli_select(c, t, &ci, &e))
+			goto fail;
+		kind = token_sig_for(&t->certs[ci], o.pss);
+		/* The card's signature stands if the certificate picked now
+		 * verifies it (a PIN-always key would refuse a second one). */
+		if (sig_verify_cert(t->certs[ci].der, t->certs[ci].der_len, kind, hash, sizeof(hash),
+				    sig, sig_len, NULL)) {
+			sig_len = sizeof(sig);
+			if (token_sign(t, ci, kind, hash, sizeof(hash), sig, &sig_len, &e))
+				goto fail;
+		}
+	}
 	cli_step(c, "signed (%s, %zu bytes)", sig_name(kind), sig_len);
 	if (o.verify) {
 		if (sig_verify_cert(t->certs[ci].der, t->certs[ci].der_len, kind, hash, sizeof(hash),

@@ -274,6 +274,8 @@ static const char *psn_module(const struct psn *p)
 static sg_err psn_open_piv(const struct hal *hal, void *arg, struct token **t, struct sg_error *e)
 {
 	struct psn *p = arg;
+	/* The certificate cache lives in state_dir (root's, files 0600). */
+	struct token_piv_opts o = {p->have_uri ? &p->uri : NULL, p->cfg.cert_cache};
 	sg_err err;
 
 	if (p->cfg.backend == CONFIG_BACKEND_VCARD) {
@@ -287,11 +289,12 @@ static sg_err psn_open_piv(const struct hal *hal, void *arg, struct token **t, s
 		if (err)
 			return err;
 		vcard_reader_device(&p->vcard_dev, p->vcard, NULL);
-		err = token_piv_open_card(hal, &p->vcard_dev, NULL, t, e);
+		err = token_piv_open_opts(hal, &p->vcard_dev, NULL, &o, t, e);
 		if (err == SG_OK)
 			snprintf((*t)->info.label, sizeof((*t)->info.label), "virtual card %.19s", name);
 	} else {
-		err = token_piv_open(hal, p->cfg.reader[0] ? p->cfg.reader : NULL, t, e);
+		err = token_piv_open_opts(hal, &hal->card, p->cfg.reader[0] ? p->cfg.reader : NULL,
+					  &o, t, e);
 	}
 	if (err == SG_OK && p->have_uri)
 		token_piv_filter(*t, &p->uri);

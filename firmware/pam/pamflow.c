@@ -264,9 +264,13 @@ static int maps_to_user(const struct token_cert *tc, void *arg)
  * not an error: a PIV card often holds an authentication and a signature
  * certificate for the same person, and either must pass every check. The
  * first in token order (the PIV authentication key comes first) is used. */
-static sg_err pick_cert(const struct token *t, struct pf_pick *p, size_t *ci, struct sg_error *e)
+static sg_err pick_cert(struct token *t, struct pf_pick *p, size_t *ci, struct sg_error *e)
 {
 	sg_err err = token_select_where(t, maps_to_user, p, ci, e);
+
+	/* None from the certificate cache: the card may hold one now. */
+	if ((err == SG_E_NO_CERT || err == SG_E_CERT_IDENTITY) && token_refresh_certs(t, NULL) == SG_OK)
+		err = token_select_where(t, maps_to_user, p, ci, e);
 
 	if (err != SG_E_AMBIGUOUS)
 		return err;
@@ -416,6 +420,7 @@ int pamflow_authenticate(const struct hal *hal, const struct pamflow_opts *o,
 	struct token *t = NULL;
 	struct pf_pick pick;
 	size_t cert = 0;
+	int retried = 0;
 	sg_err err;
 
 	memset(r, 0, sizeof(*r));
@@ -431,6 +436,7 @@ int pamflow_authenticate(const struct hal *hal, const struct pamflow_opts *o,
 	snprintf(r->token, sizeof(r->token), "%s", t->info.label);
 	sg_debug(&hal->log, "token '%s' open: %zu certificate(s)", t->info.label, t->n_certs);
 
+again:
 	r->step = "mapping";
 	err = pick_cert(t, &pick, &cert, &r->e);
 	if (err == SG_E_CERT_IDENTITY) {
@@ -454,16 +460,31 @@ int pamflow_authenticate(const struct hal *hal, const struct pamflow_opts *o,
 
 	r->step = "certificate";
 	err = check_cert(hal, o->cfg, t, t->certs[cert].der, t->certs[cert].der_len, &r->e);
+	/* A certificate from the card's cache that fails (renewed on the
+	 * card since) or whose key is not the card's: the card was read
+	 * again (or is now); everything once more with what it holds. */
+	if (err && !retried && token_refresh_certs(t, NULL) == SG_OK) {
+		retried = 1;
+		goto again;
+	}
 	if (err)
 		goto out;
 
-	r->step = "pin";
-	err = login(hal, o, conv, t, &r->e);
-	if (err)
-		goto out;
+	if (!t->logged_in) {
+		r->step = "pin";
+		err = login(hal, o, conv, t, &r->e);
+		if (err)
+			goto out;
+	}
 
 	r->step = "signature";
 	err = prove_key(hal, t, cert, &r->e);
+	if (err == SG_E_SIGNATURE && t->certs_reread && !retried) {
+		retried = 1;
+		t->certs_reread = 0;
+		sg_error_init(&r->e);
+		goto again;
+	}
 	if (err)
 		goto out;
 

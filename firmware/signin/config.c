@@ -12,6 +12,12 @@
 #include "sg_mem.h"
 #include "usermap.h"
 
+/* The Makefile passes the board's FEATURE_TLS_RESUME; other builds (the
+ * fuzz harnesses) get sip_tls_resume.h's default, resumption on. */
+#ifndef SIGNET_TLS_RESUME
+#define SIGNET_TLS_RESUME 1
+#endif
+
 enum cfg_type {
 	CFG_STRING, /* char[size]; "" allowed */
 	CFG_BOOL,   /* int 0/1 from yes/no, true/false, on/off, 1/0 */
@@ -103,6 +109,9 @@ static const struct cfg_setting settings[] = {
 	{"token", "reader", CFG_STRING, STRING(reader), .arg = "NAME",
 	 .help = "backend pcsc: the reader (its name or part of it); empty: the first reader "
 		 "holding a PIV card"},
+	{"token", "cert_cache", CFG_BOOL, FIELD(cert_cache),
+	 .help = "backends pcsc and vcard: keep a card's certificates in the state directory "
+		 "(keyed by its CHUID): a known card is not read again"},
 	{"vcard", "name", CFG_STRING, STRING(vcard_name), .arg = "NAME",
 	 .help = "backend vcard: which virtual card (signet vcard init --name); empty: default"},
 	{"pin", "min_length", CFG_UINT, FIELD(pin.min_len), .min = 1, .max = PIN_MAX_LEN,
@@ -222,6 +231,10 @@ static const struct cfg_setting settings[] = {
 	{"sip", "accept_target_name", CFG_BOOL, FIELD(sip_accept_target_name),
 	 .help = "also accept a registrar certificate that names the SRV target found in "
 		 "DNS rather than the domain (RFC 5922 wants the domain)"},
+	{"sip", "tls_resume", CFG_INT, FIELD(sip_tls_resume), .min = 0, .max = 7 * 86400,
+	 .scale = 1,
+	 .help = "seconds a TLS session may be resumed after its full handshake (a "
+		 "reconnect without a card signature, while the card stays signed in); 0: off"},
 	{"sip", "retry_base", CFG_INT, FIELD(sip_retry_base), .min = 1, .max = 3600, .scale = 1,
 	 .help = "seconds before the first retry after a failure; it doubles (with "
 		 "jitter) up to 30 minutes"},
@@ -519,11 +532,14 @@ void config_defaults(struct signet_config *c)
 	pin_policy_default(&c->pin);
 	c->log_level = HAL_LOG_WARN;
 	c->log_syslog = 0;
+	c->cert_cache = 1;
 	certcheck_policy_default(&c->check);
 	c->revocation = CONFIG_REVOCATION_OCSP_CRL;
 	c->sip_expires = 600;
 	c->sip_retry_base = 30;
 	c->sip_flows = 1;
+	/* TLS session resumption: 8 hours where the board has it. */
+	c->sip_tls_resume = SIGNET_TLS_RESUME ? 28800 : 0;
 	/* The registrar's certificate: checked by default, soft-fail (as
 	 * Schannel treats server certificates), its own sources. */
 	c->sip_check_revocation = 1;

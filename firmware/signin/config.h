@@ -30,6 +30,7 @@ struct signet_config {
 	char token_uri[512];   /* [token] uri: pkcs11: URI choosing token/cert/key */
 	int backend;           /* [token] backend: enum config_backend */
 	char reader[128];      /* [token] reader: PC/SC reader for backend pcsc ("": first PIV card) */
+	int cert_cache;        /* [token] cert_cache: keep a card's certificates (certcache.h) */
 	char vcard_name[33];   /* [vcard] name: the virtual card for backend vcard ("": default) */
 	struct pin_policy pin; /* [pin] min_length, max_length, digits_only, timeout (s) */
 	int log_level;         /* [log] level: an enum hal_log_level */
@@ -66,6 +67,7 @@ struct signet_config {
 	int sip_insecure_transport; /* allow sip: over UDP/TCP (no TLS): labs only */
 	char sip_dns[256];       /* DNS servers "ADDR[:PORT][,...]" ("" = the system's) */
 	int sip_accept_target_name; /* the registrar may be named by its SRV target */
+	int sip_tls_resume;      /* TLS session resumption lifetime, s (0: off) */
 	/* [enroll]: certificate enrolment and renewal over EST-coaps (est.h). */
 	char enroll_server[256];      /* coaps://host[:port] */
 	char enroll_renew_server[256];/* its re-enrolment address ("": server) */

@@ -153,6 +153,13 @@ sg_err session_settle(struct session *s, struct sg_error *e)
 				    "[sip] flows = 2: this board (%s) keeps one flow only (a second TLS "
 				    "connection does not fit its heap budget); set flows = 1",
 				    SIGNET_BOARD);
+	if (c->cfg.sip_tls_resume > 0 && !SIGNET_TLS_RESUME && !s->resume_told) {
+		s->resume_told = 1;
+		hal_log_write(&c->hal.log, HAL_LOG_WARN,
+			      "[sip] tls_resume: this board (" SIGNET_BOARD ") is built without TLS "
+			      "session resumption (its mbedTLS keeps a 32-bit time_t); every "
+			      "connection is a full handshake");
+	}
 	if (s->flows == 2 && (!c->cfg.sip_outbound || !c->cfg.sip_instance[0]))
 		return sg_error_set(e, SG_E_CONFIG,
 				    "[sip] flows = 2 needs outbound = yes and an instance (urn:uuid:...)");
@@ -175,7 +182,15 @@ sg_err session_open(struct session *s, struct sg_error *e)
 	return err;
 }
 
-sg_err session_check(struct session *s, struct sg_error *e)
+/* The TLS transports' resumption bound follows s->checked_until; renewed:
+ * another certificate, the kept sessions are wiped. */
+static void session_tls_bound(struct session *s, int renewed)
+{
+	sip_tp_tls_resume_until(s->tp, s->checked_until, renewed);
+	sip_tp_tls_resume_until(s->fl[1].tp, s->checked_until, renewed);
+}
+
+static sg_err session_check_once(struct session *s, struct sg_error *e)
 {
 	struct cli *c = s->c;
 	struct certcheck_policy pol;
@@ -205,11 +220,39 @@ sg_err session_check(struct session *s, struct sg_error *e)
 	s->not_after = rep.not_after;
 	if (!s->not_after && certinfo_parse(tc->der, tc->der_len, &ci, NULL) == SG_OK)
 		s->not_after = ci.not_after;
+	/* A resumed TLS session is not re-checked by the registrar: none is
+	 * offered past the point where these checks would have to run again
+	 * (a stale answer's nextUpdate is past already: no resumption). */
+	s->checked_until = s->not_after;
+	if (rep.revocation.next_update > 0 &&
+	    (!s->checked_until || rep.revocation.next_update < s->checked_until))
+		s->checked_until = rep.revocation.next_update;
+	if (!err) {
+		session_tls_bound(s, 0);
+	} else {
+		sip_tp_tls_forget(s->tp); /* refused now: nothing kept speaks for it */
+		sip_tp_tls_forget(s->fl[1].tp);
+	}
 	s->expiry_text[0] = '\0';
 	if (rep.expiry_warning)
 		snprintf(s->expiry_text, sizeof(s->expiry_text),
 			 "Certificate expires in %d day%s: renew it", rep.days_left,
 			 rep.days_left == 1 ? "" : "s");
+	return err;
+}
+
+sg_err session_check(struct session *s, struct sg_error *e)
+{
+	sg_err err = session_check_once(s, e);
+
+	/* A certificate from the card's cache that fails its checks may be
+	 * one the card no longer holds (renewed under the same key and
+	 * CHUID): read the card, pick and check once more. */
+	if (err && token_refresh_certs(s->t, NULL) == SG_OK) {
+		err = cli_select(s->c, s->t, &s->ci, e);
+		if (!err)
+			err = session_check_once(s, e);
+	}
 	return err;
 }
 
@@ -371,6 +414,9 @@ static sg_err make_transport(struct session *s, struct sip_tp **tp, struct sg_er
 		.accept_target_name = c->cfg.sip_accept_target_name,
 		.verify_extra = c->cfg.sip_check_revocation ? registrar_verify : NULL,
 		.verify_arg = s,
+		.resume_s = SIGNET_TLS_RESUME && c->cfg.sip_tls_resume > 0
+				    ? (uint32_t)c->cfg.sip_tls_resume : 0,
+		.resume_until = s->checked_until,
 	};
 	return sip_tp_tls_new(&c->hal, &tc, tp, e);
 }
@@ -416,6 +462,25 @@ static void say_registrar(struct session *s, const struct sip_reg_info *info)
 			    s->reg_change);
 	snprintf(s->reg_at, sizeof(s->reg_at), "%s", now);
 	s->reg_why[0] = '\0';
+}
+
+/* The card's key did not match a certificate from the cache (the TLS
+ * signature was refused here, before it went out): the card was read
+ * again. The next attempt sends the certificate the card holds, once it
+ * passes its checks in the same slot (one flow: no other handshake uses
+ * the chain now). */
+static void reread_certs(struct session *s)
+{
+	size_t was = s->ci;
+
+	if (!s->t || !s->t->certs_reread || s->flows != 1)
+		return;
+	s->t->certs_reread = 0;
+	if (cli_select(s->c, s->t, &s->ci, NULL) == SG_OK && s->ci == was &&
+	    session_check_once(s, NULL) == SG_OK && session_cert_renewed(s, NULL) == SG_OK)
+		session_say(s, "the card's certificate was read again");
+	else
+		s->ci = was;
 }
 
 static void on_state(const struct sip_reg_info *info, void *arg)
@@ -470,6 +535,7 @@ static void on_state(const struct sip_reg_info *info, void *arg)
 		}
 		if (info->target)
 			session_say(s, "registrar %s", s->reg_why);
+		reread_certs(s);
 		ev = info->will_retry ? SESSION_RETRYING : SESSION_FAILED;
 		break;
 	case SIP_REG_UNREGISTERED:
@@ -490,8 +556,14 @@ static void on_tp_event(enum sip_tp_event ev, const struct sg_error *e, void *ar
 {
 	struct session *s = arg;
 
-	if (ev == SIP_TP_UP)
-		session_say(s, "%s connected", s->tp->ops->name(s->tp->ctx));
+	if (ev == SIP_TP_UP) {
+		const char *tls = sip_tp_tls_params(s->tp);
+		int r = sip_tp_tls_resumed(s->tp);
+
+		session_say(s, "%s connected%s%s%s%s", s->tp->ops->name(s->tp->ctx),
+			    r == 1 ? " (TLS session resumed" : r == 0 ? " (full handshake" : "",
+			    r >= 0 && tls ? ": " : "", r >= 0 && tls ? tls : "", r >= 0 ? ")" : "");
+	}
 	s->reg_event(ev, e, s->reg_arg);
 }
 
@@ -791,6 +863,7 @@ sg_err session_cert_renewed(struct session *s, struct sg_error *e)
 	s->not_after = ci.not_after;
 	s->expiry_warning = 0;
 	s->expiry_text[0] = '\0';
+	session_tls_bound(s, 1); /* no session resumed for the old certificate */
 	if (!s->chain.raw.p)
 		return SG_OK; /* not connected yet: session_connect reads it */
 	/* The TLS configuration points at s->chain: refilled in place, between

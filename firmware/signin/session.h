@@ -61,7 +61,10 @@ struct session {
 	struct token *t;
 	size_t ci;
 	int expiry_warning;        /* the certificate expires within [certs] warn_days */
+	int resume_told;           /* the board-without-resumption warning was logged */
 	int64_t not_after;         /* of the sign-in certificate (unix seconds) */
+	int64_t checked_until;     /* its checks hold until (notAfter, the revocation
+				    * answer's nextUpdate): TLS resumption's bound */
 	char expiry_text[160];     /* certcheck's warning, for a status line */
 	char host[256];
 	uint16_t port;

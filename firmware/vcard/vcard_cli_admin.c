@@ -20,6 +20,7 @@
 
 #include "secret_fd.h"
 #include "sg_hex.h"
+#include "token_piv.h"
 
 #define FILE_MAX 65536
 
@@ -245,6 +246,7 @@ int vcli_gen_key(struct vcli *v)
 	/* The old certificate belongs to the old key: it goes with it. */
 	if (piv_put_object(&v->dev, v->slot->obj_tag, NULL, 0, &e))
 		goto fail;
+	token_piv_cache_forget(&v->c->hal, &v->dev);
 	if (v->csr) {
 		if (verify_for_sign(v, &e) ||
 		    vcsr_make(&v->dev, &v->c->hal.rng, v->slot->ref, &pub, v->subject, v->san, out,
@@ -311,6 +313,7 @@ int vcli_import_cert(struct vcli *v)
 	}
 	if (mgmt_auth(v, &m, &e) || piv_put_cert(&v->dev, v->slot->ref, crt.raw.p, crt.raw.len, &e))
 		goto fail;
+	token_piv_cache_forget(&v->c->hal, &v->dev);
 	printf("certificate imported into slot %02x of virtual card '%s'\n", v->slot->ref, v->name);
 	goto out;
 fail:

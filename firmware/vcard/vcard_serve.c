@@ -27,14 +27,16 @@
 
 static const char serve_usage[] =
 	"usage: signet vcard serve [--name N] [--host H] [--port P] [--once] [--verbose]\n"
-	"                          [--config FILE]\n"
+	"                          [--short-apdus] [--config FILE]\n"
 	"Puts the virtual card N (default 'default') into a reader of pcscd through\n"
 	"vsmartcard's vpcd driver, so that pcsc_scan, opensc-tool, OpenSC's PKCS#11\n"
 	"module and any PC/SC program use it as a PIV card. Dials vpcd at H:P (default\n"
 	"127.0.0.1:35963, the port of vpcd's reader.conf: DEVICENAME /dev/null:0x8C7B)\n"
 	"and dials again while vpcd is not there. Runs until SIGINT or SIGTERM; --once\n"
 	"ends when pcscd closes the link (and gives up after a minute without vpcd).\n"
-	"--verbose logs each APDU's header and status word, never its data.\n";
+	"--verbose logs each APDU's header and status word, never its data.\n"
+	"--short-apdus: the card does not offer extended-length APDUs (its ATR says\n"
+	"nothing of them; it answers one with 6700), as many cards do.\n";
 
 /* SIGINT/SIGTERM -> one byte on a pipe the loop watches: a handler must not
  * touch the loop itself, and a flag alone would race with poll(). */
@@ -124,6 +126,7 @@ struct serve_opts {
 	const char *name, *host;
 	uint16_t port;
 	int once;
+	int short_apdus;
 };
 
 static int serve_parse(struct cli *c, int argc, char **argv, struct serve_opts *o)
@@ -133,6 +136,7 @@ static int serve_parse(struct cli *c, int argc, char **argv, struct serve_opts *
 		{"host", required_argument, NULL, 'H'},
 		{"port", required_argument, NULL, 'p'},
 		{"once", no_argument, NULL, '1'},
+		{"short-apdus", no_argument, NULL, 'S'},
 		{"config", required_argument, NULL, CLI_OPT_CONFIG},
 		{"verbose", no_argument, NULL, CLI_OPT_VERBOSE},
 		{"help", no_argument, NULL, 'h'},
@@ -164,6 +168,9 @@ static int serve_parse(struct cli *c, int argc, char **argv, struct serve_opts *
 		case '1':
 			o->once = 1;
 			break;
+		case 'S':
+			o->short_apdus = 1;
+			break;
 		case 'h':
 			fputs(serve_usage, stdout);
 			return -1;
@@ -181,7 +188,7 @@ static int serve_parse(struct cli *c, int argc, char **argv, struct serve_opts *
 
 int vcard_serve_main(struct cli *c, int argc, char **argv)
 {
-	struct serve_opts o = {SERVE_NAME_DEFAULT, "127.0.0.1", VPCD_PORT_DEFAULT, 0};
+	struct serve_opts o = {SERVE_NAME_DEFAULT, "127.0.0.1", VPCD_PORT_DEFAULT, 0, 0};
 	struct vpcd_config vc;
 	struct serve_sig sig;
 	struct vpcd_stats st;
@@ -208,6 +215,7 @@ int vcard_serve_main(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, &e);
 		goto out;
 	}
+	vcard_set_short_apdus(card, o.short_apdus);
 	if (serve_sig_install(&sig, &c->hal.loop) != 0) {
 		sg_error_set(&e, SG_E_INTERNAL, "cannot catch SIGINT/SIGTERM: %s", strerror(errno));
 		rc = cli_fail(c, &e);

@@ -19,9 +19,80 @@
 #include <string.h>
 #include <time.h>
 
+#include <reader.h>
 #include <winscard.h>
 
 #include "linux_dev.h"
+
+#ifdef LINUX_PCSC_DLOPEN
+/* The board loads libpcsclite on the first card operation (PCSC_DLOPEN in
+ * its board.mk), so that a process that never touches a reader (a PKCS#11
+ * sign, the PAM module on a token) does not map it at start. Each SCard*
+ * name below then goes through the table; the protocol headers are ours
+ * (pcsc-lite's g_rgSCardT0Pci/T1Pci hold the same two fields). */
+#include <dlfcn.h>
+
+static struct {
+	void *dl;
+	LONG (*EstablishContext)(DWORD, LPCVOID, LPCVOID, LPSCARDCONTEXT);
+	LONG (*ReleaseContext)(SCARDCONTEXT);
+	LONG (*ListReaders)(SCARDCONTEXT, LPCSTR, LPSTR, LPDWORD);
+	LONG (*GetStatusChange)(SCARDCONTEXT, DWORD, SCARD_READERSTATE *, DWORD);
+	LONG (*Connect)(SCARDCONTEXT, LPCSTR, DWORD, DWORD, LPSCARDHANDLE, LPDWORD);
+	LONG (*Disconnect)(SCARDHANDLE, DWORD);
+	LONG (*Transmit)(SCARDHANDLE, const SCARD_IO_REQUEST *, LPCBYTE, DWORD, SCARD_IO_REQUEST *,
+			 LPBYTE, LPDWORD);
+	LONG (*Status)(SCARDHANDLE, LPSTR, LPDWORD, LPDWORD, LPDWORD, LPBYTE, LPDWORD);
+	LONG (*GetAttrib)(SCARDHANDLE, DWORD, LPBYTE, LPDWORD);
+} pcsc;
+
+static const SCARD_IO_REQUEST pcsc_t0 = {SCARD_PROTOCOL_T0, sizeof(SCARD_IO_REQUEST)};
+static const SCARD_IO_REQUEST pcsc_t1 = {SCARD_PROTOCOL_T1, sizeof(SCARD_IO_REQUEST)};
+
+/* 0 when the library and all its functions are there; the library stays
+ * loaded for the process (pcsc-lite keeps per-process state). */
+static int pcsc_load(void)
+{
+	void *dl;
+
+	if (pcsc.dl)
+		return 0;
+	dl = dlopen("libpcsclite.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!dl)
+		return -1;
+	*(void **)&pcsc.EstablishContext = dlsym(dl, "SCardEstablishContext");
+	*(void **)&pcsc.ReleaseContext = dlsym(dl, "SCardReleaseContext");
+	*(void **)&pcsc.ListReaders = dlsym(dl, "SCardListReaders");
+	*(void **)&pcsc.GetStatusChange = dlsym(dl, "SCardGetStatusChange");
+	*(void **)&pcsc.Connect = dlsym(dl, "SCardConnect");
+	*(void **)&pcsc.Disconnect = dlsym(dl, "SCardDisconnect");
+	*(void **)&pcsc.Transmit = dlsym(dl, "SCardTransmit");
+	*(void **)&pcsc.Status = dlsym(dl, "SCardStatus");
+	*(void **)&pcsc.GetAttrib = dlsym(dl, "SCardGetAttrib");
+	if (!pcsc.EstablishContext || !pcsc.ReleaseContext || !pcsc.ListReaders ||
+	    !pcsc.GetStatusChange || !pcsc.Connect || !pcsc.Disconnect || !pcsc.Transmit ||
+	    !pcsc.Status || !pcsc.GetAttrib) {
+		dlclose(dl);
+		return -1;
+	}
+	pcsc.dl = dl;
+	return 0;
+}
+
+#undef SCARD_PCI_T0
+#undef SCARD_PCI_T1
+#define SCARD_PCI_T0 (&pcsc_t0)
+#define SCARD_PCI_T1 (&pcsc_t1)
+#define SCardEstablishContext pcsc.EstablishContext
+#define SCardReleaseContext pcsc.ReleaseContext
+#define SCardListReaders pcsc.ListReaders
+#define SCardGetStatusChange pcsc.GetStatusChange
+#define SCardConnect pcsc.Connect
+#define SCardDisconnect pcsc.Disconnect
+#define SCardTransmit pcsc.Transmit
+#define SCardStatus pcsc.Status
+#define SCardGetAttrib pcsc.GetAttrib
+#endif
 
 #define CARD_PNP "\\\\?PnP?\\Notification"
 
@@ -33,6 +104,11 @@ struct card_ctx {
 	DWORD proto;
 	char *names;      /* multi-string from SCardListReaders */
 	DWORD pnp_events; /* reader-change counter pcscd gave last time */
+	/* this connection's card and reader (read on the first caps call) */
+	struct hal_card_caps caps;
+	int have_caps;
+	int ext_refused; /* an extended APDU failed in the reader */
+	const struct hal_log *log;
 };
 
 static int card_err(LONG rv)
@@ -83,6 +159,11 @@ static int card_context(struct card_ctx *cc)
 
 	if (cc->have_sc)
 		return HAL_OK;
+#ifdef LINUX_PCSC_DLOPEN
+	/* No pcsc-lite on this machine: as if pcscd were not running. */
+	if (pcsc_load())
+		return HAL_ENOENT;
+#endif
 	rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &cc->sc);
 	if (rv != SCARD_S_SUCCESS)
 		return card_err(rv);
@@ -259,6 +340,46 @@ static int card_connect(void *ctx, const char *reader)
 	if (rv != SCARD_S_SUCCESS)
 		return card_check(cc, rv);
 	cc->have_h = 1;
+	cc->have_caps = 0;
+	cc->ext_refused = 0;
+	return HAL_OK;
+}
+
+/* The ATR (SCardStatus) and SCARD_ATTR_MAXINPUT, which a reader driver
+ * may give (CCID: its largest message); T=0 carries no extended APDU
+ * (ISO 7816-3 12.2.6 would need ENVELOPE), so it counts as short only. */
+static int card_caps(void *ctx, struct hal_card_caps *out)
+{
+	struct card_ctx *cc = ctx;
+
+	if (!out)
+		return HAL_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!cc->have_h)
+		return HAL_EREMOVED;
+	if (!cc->have_caps) {
+		BYTE atr[MAX_ATR_SIZE], v[4];
+		DWORD al = sizeof(atr), st = 0, pr = 0, vl = sizeof(v);
+		LONG rv = SCardStatus(cc->h, NULL, NULL, &st, &pr, atr, &al);
+
+		if (rv != SCARD_S_SUCCESS)
+			return card_check(cc, rv);
+		memset(&cc->caps, 0, sizeof(cc->caps));
+		if (al <= HAL_CARD_ATR_MAX) {
+			memcpy(cc->caps.atr, atr, al);
+			cc->caps.atr_len = al;
+		}
+		if (SCardGetAttrib(cc->h, SCARD_ATTR_MAXINPUT, v, &vl) == SCARD_S_SUCCESS &&
+		    vl == 4)
+			cc->caps.max_apdu = (size_t)v[0] | (size_t)v[1] << 8 | (size_t)v[2] << 16 |
+					    (size_t)v[3] << 24;
+		if (cc->proto == SCARD_PROTOCOL_T0)
+			cc->caps.max_apdu = HAL_CARD_SHORT_MAX;
+		cc->have_caps = 1;
+	}
+	*out = cc->caps;
+	if (cc->ext_refused)
+		out->max_apdu = HAL_CARD_SHORT_MAX;
 	return HAL_OK;
 }
 
@@ -276,8 +397,22 @@ static int card_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t 
 		return HAL_EINVAL;
 	len = (DWORD)*resp_len;
 	rv = SCardTransmit(cc->h, pci, cmd, (DWORD)cmd_len, NULL, resp, &len);
-	if (rv != SCARD_S_SUCCESS)
-		return card_check(cc, rv);
+	if (rv != SCARD_S_SUCCESS) {
+		int r = card_check(cc, rv);
+
+		/* An extended APDU the reader (or its driver) would not carry:
+		 * say short only from now on (caps), so the caller sends this
+		 * one again and the rest in short form. */
+		if (r != HAL_EREMOVED && r != HAL_ENOENT && !cc->ext_refused &&
+		    (cmd_len > HAL_CARD_SHORT_MAX || *resp_len > 258)) {
+			cc->ext_refused = 1;
+			if (cc->log && hal_log_threshold(cc->log) >= HAL_LOG_DEBUG)
+				hal_log_write(cc->log, HAL_LOG_DEBUG,
+					      "pcsc: the reader refused an extended-length APDU: "
+					      "short APDUs (chaining, GET RESPONSE) from now on");
+		}
+		return r;
+	}
 	*resp_len = len;
 	return HAL_OK;
 }
@@ -288,14 +423,16 @@ static const struct hal_card_ops card_ops = {
 	.connect = card_connect,
 	.transmit = card_transmit,
 	.disconnect = card_disconnect,
+	.caps = card_caps,
 };
 
-int linux_card_init(struct hal_card *c)
+int linux_card_init(struct hal_card *c, const struct hal_log *log)
 {
 	struct card_ctx *cc = calloc(1, sizeof(*cc));
 
 	if (!cc)
 		return HAL_ENOMEM;
+	cc->log = log;
 	c->ops = &card_ops;
 	c->ctx = cc;
 	return HAL_OK;

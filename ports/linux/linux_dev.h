@@ -34,7 +34,7 @@ int linux_tty_write(struct linux_tty *tty, const char *buf, size_t len);
 void linux_keypad_init(struct hal_keypad *kp, struct linux_tty *tty);
 void linux_display_init(struct hal_display *d, struct linux_tty *tty);
 
-int linux_card_init(struct hal_card *c);
+int linux_card_init(struct hal_card *c, const struct hal_log *log);
 void linux_card_fini(struct hal_card *c);
 
 void linux_clock_init(struct hal_clock *c);

@@ -20,11 +20,11 @@
 #define _GNU_SOURCE
 
 #include <arpa/inet.h>
-#include <ares.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "linux_cares.h"
 #include "linux_dev.h"
 #include "linux_dns_answer.h"
 
@@ -120,12 +120,72 @@ static void dns_sock_state(void *data, ares_socket_t fd, int readable, int writa
 	hal_loop_watch(dc->loop, (int)fd, ev, ev ? dns_on_ready : NULL, dc);
 }
 
+#ifdef LINUX_CARES_DLOPEN
+#include <dlfcn.h>
+
+struct linux_cares linux_cares;
+
+int linux_cares_load(void)
+{
+	static const char *const names[] = {
+		"ares_library_init", "ares_init_options", "ares_set_servers_ports_csv",
+		"ares_destroy", "ares_process_fd", "ares_query", "ares_gethostbyname_file",
+		"ares_free_hostent", "ares_expand_name", "ares_free_string", "ares_free_data",
+		"ares_parse_srv_reply", "ares_parse_naptr_reply", "ares_parse_a_reply",
+		"ares_parse_aaaa_reply",
+	};
+	void *fn[sizeof(names) / sizeof(names[0])];
+	void *dl;
+	size_t i;
+
+	if (linux_cares.dl)
+		return 0;
+	dl = dlopen("libcares.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!dl)
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		fn[i] = dlsym(dl, names[i]);
+		if (!fn[i]) {
+			dlclose(dl);
+			return -1;
+		}
+	}
+	/* In the order of struct linux_cares. */
+	i = 0;
+	*(void **)&linux_cares.library_init = fn[i++];
+	*(void **)&linux_cares.init_options = fn[i++];
+	*(void **)&linux_cares.set_servers_ports_csv = fn[i++];
+	*(void **)&linux_cares.destroy = fn[i++];
+	*(void **)&linux_cares.process_fd = fn[i++];
+	*(void **)&linux_cares.query = fn[i++];
+	*(void **)&linux_cares.gethostbyname_file = fn[i++];
+	*(void **)&linux_cares.free_hostent = fn[i++];
+	*(void **)&linux_cares.expand_name = fn[i++];
+	*(void **)&linux_cares.free_string = fn[i++];
+	*(void **)&linux_cares.free_data = fn[i++];
+	*(void **)&linux_cares.parse_srv_reply = fn[i++];
+	*(void **)&linux_cares.parse_naptr_reply = fn[i++];
+	*(void **)&linux_cares.parse_a_reply = fn[i++];
+	*(void **)&linux_cares.parse_aaaa_reply = fn[i++];
+	if (linux_cares.library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+		dlclose(dl);
+		return -1;
+	}
+	linux_cares.dl = dl; /* stays loaded for the process */
+	return 0;
+}
+#endif
+
 static int dns_channel(struct dns_ctx *dc)
 {
 	struct ares_options o;
 
 	if (dc->ch_ok)
 		return HAL_OK;
+#ifdef LINUX_CARES_DLOPEN
+	if (linux_cares_load())
+		return HAL_EIO; /* no c-ares on this machine: no resolver */
+#endif
 	memset(&o, 0, sizeof(o));
 	o.sock_state_cb = dns_sock_state;
 	o.sock_state_cb_data = dc;
@@ -360,17 +420,21 @@ static const struct hal_dns_ops dns_ops = {
 
 int linux_dns_init(struct hal_dns *d, const struct hal_loop *loop)
 {
+#ifndef LINUX_CARES_DLOPEN
 	static int lib_ok;
+#endif
 	struct dns_ctx *dc;
 
 	memset(d, 0, sizeof(*d));
 	if (!loop || !loop->ops)
 		return HAL_OK; /* no loop, no resolver */
+#ifndef LINUX_CARES_DLOPEN
 	if (!lib_ok) {
 		if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
 			return HAL_OK;
 		lib_ok = 1;
 	}
+#endif
 	dc = calloc(1, sizeof(*dc));
 	if (!dc)
 		return HAL_ENOMEM;

@@ -7,9 +7,9 @@
 #define _GNU_SOURCE
 
 #include <arpa/inet.h>
-#include <ares.h>
 #include <string.h>
 
+#include "linux_cares.h"
 #include "linux_dns_answer.h"
 
 /* Skips a (compressed) name at p; NULL when it does not fit. */

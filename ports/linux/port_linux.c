@@ -29,7 +29,7 @@ int port_linux_init(struct hal *hal, const struct port_linux_opts *opts)
 	if (r == HAL_OK)
 		r = linux_dns_init(&hal->dns, &hal->loop);
 	if (r == HAL_OK)
-		r = linux_card_init(&hal->card);
+		r = linux_card_init(&hal->card, &hal->log);
 	if (r == HAL_OK)
 		r = linux_p11_init(&hal->p11);
 	/* No state directory (no HOME): storage stays unset, not an error. */

@@ -8,22 +8,27 @@
  * the RNG reseeded), so a PIN blocked by one input stays usable for the
  * next and a crash reproduces from its input alone.
  *
- * Input: byte 0 picks the response buffer (0..254: 2 to 300 bytes, so the
- * 61xx path runs from every command; 255: 65538, the extended maximum).
+ * Input: byte 0 picks the response buffer (0..253: 2 to 300 bytes, so the
+ * 61xx path runs from every command; 255: 65538, the extended maximum;
+ * 254: 65538 with the card in short-APDU mode, where every extended APDU
+ * must be refused with 6700). Each APDU is also read as an ATR by
+ * apdu_atr_ext (the client's reading of a card's historical bytes).
  * The rest is APDUs, each prefixed by a length byte. A length of 0 is a
  * power reset between APDUs instead; a length of 1 followed by 'M' has the
  * harness authenticate with the management key (the card's challenge
  * answered), so key generation and PUT DATA are in reach of mutations.
  * The first MAX_APDUS of these count.
  *
- * Checked: no crash or sanitizer report; every answer is 2..cap bytes; the
- * counters the card reports afterwards are within their bounds.
+ * Checked: no crash or sanitizer report; every answer is 2..cap bytes; in
+ * short-APDU mode an extended APDU gets exactly 6700; the counters the card
+ * reports afterwards are within their bounds.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "apdu.h"
 #include "fz_card.h"
 #include "hal.h"
 #include "vcard.h"
@@ -54,8 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	cap = data[0] == 0xFF ? sizeof(resp) : 2 + (size_t)data[0] * 298 / 254;
+	cap = data[0] >= 0xFE ? sizeof(resp) : 2 + (size_t)data[0] * 298 / 254;
 	c = fz_card_open(fc);
+	vcard_set_short_apdus(c, data[0] == 0xFE);
 	for (unsigned k = 0; off < size && k < MAX_APDUS; k++) {
 		size_t n = data[off++], r;
 
@@ -72,6 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		r = vcard_transmit(c, data + off, n, resp, cap);
 		CHECK(r >= 2 && r <= cap);
+		CHECK(apdu_atr_ext(data + off, n) <= 1);
+		if (data[0] == 0xFE && n >= 7 && data[off + 4] == 0x00)
+			CHECK(r == 2 && resp[0] == 0x67 && resp[1] == 0x00);
 		off += n;
 	}
 	CHECK(vcard_get_status(c, &st) == SG_OK);

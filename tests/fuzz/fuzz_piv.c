@@ -13,7 +13,10 @@
  * Input: byte 0 picks the flow, the rest is the card's answers, each a
  * 2-byte big-endian length (up to 1023) and that many bytes.
  *   bits 0-1  readers: one with the card; an empty one, then the card; two
- *             with cards; listing fails;
+ *             with cards, whose reader tells the card's ATR (the next
+ *             answer, taken when the client first asks after a connect:
+ *             one that offers extended length lets the client send
+ *             extended APDUs); listing fails;
  *   bit 2     open a reader by (part of) its name, else the first PIV card;
  *   bits 3-5  after the sign-in flow (token open, PIN state, login, a
  *             signature with each certificate, logout, close), SELECT and:
@@ -30,7 +33,9 @@
  *
  * Checked: the token's certificates, labels and URIs are within bounds; a
  * signature fits its buffer; errors carry a detail; the client sends only
- * short APDUs and only when connected; nothing stays allocated.
+ * short APDUs, but for GET DATA and GENERAL AUTHENTICATE in extended form
+ * when the ATR offers it, and only when connected; nothing stays
+ * allocated.
  */
 #define _GNU_SOURCE
 
@@ -41,6 +46,7 @@
 
 #include <mbedtls/pk.h>
 
+#include "apdu.h"
 #include "hal.h"
 #include "p11uri.h"
 #include "piv.h"
@@ -207,6 +213,9 @@ struct fz_card_script {
 	const uint8_t *d;
 	size_t n, off;
 	int connected;
+	int caps_read; /* the ATR taken since the connect */
+	uint8_t atr[HAL_CARD_ATR_MAX];
+	size_t atr_len;
 };
 
 static int hc_list(void *ctx, struct hal_reader *r, size_t max, size_t *n)
@@ -243,6 +252,37 @@ static int hc_connect(void *ctx, const char *reader)
 
 	CHECK(reader != NULL);
 	s->connected = 1;
+	s->caps_read = 0;
+	return HAL_OK;
+}
+
+/* Layout 2: the next answer is the ATR (cut to HAL_CARD_ATR_MAX). */
+static int hc_caps(void *ctx, struct hal_card_caps *c)
+{
+	struct fz_card_script *s = ctx;
+
+	if ((s->flags & 3) != 2)
+		return HAL_ENOTSUP;
+	CHECK(c != NULL);
+	memset(c, 0, sizeof(*c));
+	if (!s->connected)
+		return HAL_EREMOVED;
+	if (!s->caps_read) {
+		s->caps_read = 1;
+		s->atr_len = 0;
+		if (s->n - s->off >= 2) {
+			size_t len = ((size_t)s->d[s->off] << 8 | s->d[s->off + 1]) & 0x3FF;
+
+			s->off += 2;
+			if (len > s->n - s->off)
+				len = s->n - s->off;
+			s->atr_len = len > sizeof(s->atr) ? sizeof(s->atr) : len;
+			memcpy(s->atr, s->d + s->off, s->atr_len);
+			s->off += len;
+		}
+	}
+	memcpy(c->atr, s->atr, s->atr_len);
+	c->atr_len = s->atr_len;
 	return HAL_OK;
 }
 
@@ -252,8 +292,14 @@ static int hc_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *r
 	struct fz_card_script *s = ctx;
 	size_t len;
 
-	/* What the client may send: a short APDU (chained when longer). */
-	CHECK(s->connected && cmd && cmd_len >= 4 && cmd_len <= 5 + 255 + 1);
+	/* What the client may send: a short APDU (chained when longer), or
+	 * an extended GET DATA or GENERAL AUTHENTICATE when the ATR offers. */
+	CHECK(s->connected && cmd && cmd_len >= 4);
+	if (cmd_len >= 7 && cmd[4] == 0x00)
+		CHECK((s->flags & 3) == 2 && s->caps_read && apdu_atr_ext(s->atr, s->atr_len) &&
+		      (cmd[1] == 0xCB || cmd[1] == 0x87) && cmd_len <= 4 + 3 + 65535 + 2);
+	else
+		CHECK(cmd_len <= 5 + 255 + 1);
 	CHECK(resp && resp_len && *resp_len >= 2);
 	if (s->n - s->off < 2)
 		return s->flags & 0x80 ? HAL_EREMOVED : HAL_EIO;
@@ -284,6 +330,7 @@ static const struct hal_card_ops hc_ops = {
 	.connect = hc_connect,
 	.transmit = hc_transmit,
 	.disconnect = hc_disconnect,
+	.caps = hc_caps,
 };
 
 #ifndef FZ_PIV_NO_MAIN

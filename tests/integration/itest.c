@@ -2,7 +2,10 @@
 #define _GNU_SOURCE
 #include "itest.h"
 
+#include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +16,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,7 +124,7 @@ char *itest_mktoken(const char *name, const char *label, const char *pin, const 
 	return strdup(dir);
 }
 
-int itest_read_file(const char *path, char *buf, size_t cap)
+long itest_slurp(const char *path, char *buf, size_t cap)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n;
@@ -129,7 +135,38 @@ int itest_read_file(const char *path, char *buf, size_t cap)
 	n = fread(buf, 1, cap - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	return 0;
+	return (long)n;
+}
+
+int itest_read_file(const char *path, char *buf, size_t cap)
+{
+	return itest_slurp(path, buf, cap) < 0 ? -1 : 0;
+}
+
+int itest_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+int itest_sh_out(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[4096], path[700];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/sh.out", itest_scratch());
+	rc = itest_sh("cd '%s' && (%s) >'%s' 2>&1", itest_scratch(), cmd, path);
+	if (out)
+		itest_slurp(path, out, cap);
+	return rc;
 }
 
 /* A port free now on 127.0.0.1 and not handed out before by this process:
@@ -164,6 +201,148 @@ int itest_free_port(void)
 	return -1;
 }
 
+/* port free on every address of this host (what vpcd binds). */
+static int port_free_any(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_ANY);
+	ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (s >= 0)
+		close(s);
+	return ok;
+}
+
+int itest_vpcd_port_pair(void)
+{
+	for (int i = 0; i < 50; i++) {
+		int p = itest_free_port();
+
+		if (p > 0 && p < 65535 && port_free_any(p) && port_free_any(p + 1))
+			return p;
+	}
+	return -1;
+}
+
+int itest_pcscd_namespace(int also)
+{
+	if (geteuid() != 0) {
+		print_message("needs root for a private mount namespace for pcscd\n");
+		return -1;
+	}
+	if (unshare(CLONE_NEWNS | also) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		print_message("unshare/mount: %s\n", strerror(errno));
+		return -1;
+	}
+	/* a new network namespace has lo down */
+	if ((also & CLONE_NEWNET) && itest_sh("ip link set lo up") != 0) {
+		print_message("ip link set lo up failed\n");
+		return -1;
+	}
+	if ((mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST) ||
+	    mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755") != 0) {
+		print_message("tmpfs on /run/pcscd: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int itest_pcscd_start(int vpcd_port)
+{
+	const char *comm = "/run/pcscd/pcscd.comm";
+	struct stat st;
+	int pid;
+
+	if (itest_sh("mkdir -p '%s/conf' && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
+		     "DEVICENAME /dev/null:%d\\nLIBPATH "
+		     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
+		     ">'%s/conf/vpcd'",
+		     itest_scratch(), vpcd_port, vpcd_port, itest_scratch()))
+		return -1;
+	/* a socket left by a pcscd stopped before must not count as started */
+	unlink(comm);
+	pid = itest_spawn_tied("pcscd", "exec pcscd -f -c '%s/conf'", itest_scratch());
+	for (int i = 0; i < 400 && stat(comm, &st) != 0; i++)
+		itest_nap_ms(50);
+	if (stat(comm, &st) != 0) {
+		print_message("pcscd did not start (log in %s/pcscd.log)\n", itest_scratch());
+		return -1;
+	}
+	return pid;
+}
+
+int itest_vcard_serve(const char *log, const char *card, int vpcd_port, const char *more)
+{
+	/* a log used before holds earlier connections: wait for one more */
+	int n = itest_log_count(log, "connected to vpcd");
+	int pid = itest_spawn_tied(log, "exec '%s' vcard serve --name %s --port %d %s", itest_signet(),
+				   card, vpcd_port, more);
+
+	if (pid < 0 || itest_wait_count(log, "connected to vpcd", n + 1, 20)) {
+		print_message("signet vcard serve did not connect (log in %s/%s.log)\n",
+			      itest_scratch(), log);
+		return -1;
+	}
+	return pid;
+}
+
+int itest_wait_reader_shows(const char *cmd, const char *text)
+{
+	static char out[16384];
+
+	for (int i = 0; i < 200; i++) {
+		if (itest_sh_out(out, sizeof(out), "%s", cmd) == 0 && strstr(out, text))
+			return 0;
+		itest_nap_ms(100);
+	}
+	return -1;
+}
+
+int itest_cert_cache_path(const char *state_dir, char *path, size_t cap)
+{
+	DIR *d = opendir(state_dir);
+	struct dirent *de;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && strncmp(de->d_name, "certs-", 6))
+		;
+	if (de)
+		snprintf(path, cap, "%s/%s", state_dir, de->d_name);
+	closedir(d);
+	return de ? 0 : -1;
+}
+
+int itest_forge_cert_cache(const char *path, int slot, const char *cert)
+{
+	static uint8_t der[8192];
+	uint8_t hdr[38];
+	FILE *f = fopen(path, "rb");
+	long dl = 0;
+	int ok;
+
+	if (!f || fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (cert && (dl = itest_slurp(cert, (char *)der, sizeof(der))) <= 0)
+		return -1;
+	hdr[5] = 1; /* one entry */
+	f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	/* an entry: slot, present, length (2 bytes, big-endian), DER */
+	ok = fwrite(hdr, 1, sizeof(hdr), f) == sizeof(hdr) &&
+	     fwrite((const uint8_t[]){(uint8_t)slot, dl != 0, (uint8_t)(dl >> 8), (uint8_t)dl}, 1, 4,
+		    f) == 4 &&
+	     fwrite(der, 1, (size_t)dl, f) == (size_t)dl;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 /* Every process itest_spawn started and nobody stopped yet: a case that
  * fails (fail_msg, a failed assert) leaves before its own itest_stop or
  * waitpid, so what is still running at exit is stopped here. */
@@ -194,19 +373,23 @@ static void remember_spawned(int pid)
 		}
 }
 
-int itest_spawn(const char *name, const char *fmt, ...)
+static int vspawn(int tied, const char *name, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static int vspawn(int tied, const char *name, const char *fmt, va_list ap)
 {
 	char cmd[4096], log[600];
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
 	snprintf(log, sizeof(log), "%s/%s.log", itest_scratch(), name);
 	pid = fork();
 	if (pid == 0) {
 		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		/* atexit does not run when this program is killed: a tied
+		 * child (pcscd in a test's own namespace) goes with it anyway. */
+		if (tied)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(o, 1);
 		dup2(o, 2);
 		close(o);
@@ -217,6 +400,35 @@ int itest_spawn(const char *name, const char *fmt, ...)
 	if (pid > 0)
 		remember_spawned((int)pid);
 	return (int)pid;
+}
+
+int itest_spawn(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	int pid;
+
+	va_start(ap, fmt);
+	pid = vspawn(0, name, fmt, ap);
+	va_end(ap);
+	return pid;
+}
+
+int itest_spawn_tied(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	int pid;
+
+	va_start(ap, fmt);
+	pid = vspawn(1, name, fmt, ap);
+	va_end(ap);
+	return pid;
+}
+
+void itest_nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
 }
 
 int itest_wait_port(int port)
@@ -270,6 +482,11 @@ int itest_log_count(const char *name, const char *text)
 		n += strstr(line, text) != NULL;
 	fclose(f);
 	return n;
+}
+
+int itest_log_has(const char *name, const char *text)
+{
+	return itest_log_count(name, text) > 0;
 }
 
 int itest_wait_count(const char *name, const char *text, int n, int seconds)

@@ -11,6 +11,7 @@ after the handshake, then by MODE:
   too-long  sends 100 KiB without an empty line
   binary    sends random bytes (well-formed TLS records, not SIP)
   close     closes at once after the handshake
+  p256      as sip, with ECDHE on P-256 only (a registrar without X25519)
 The port is bound before "listening" is printed.
 """
 import os
@@ -25,6 +26,8 @@ ctx.minimum_version = ssl.TLSVersion.TLSv1_2
 ctx.load_cert_chain(cert, key)
 ctx.load_verify_locations(ca)
 ctx.verify_mode = ssl.CERT_REQUIRED
+if mode == "p256":
+    ctx.set_ecdh_curve("prime256v1")
 
 srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -43,16 +43,6 @@ static char out[65536];
 
 /* ---- setup ------------------------------------------------------------------ */
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 static int write_conf(const char *name, const char *certs, const char *pam)
 {
 	char text[4096], path[800];
@@ -62,7 +52,7 @@ static int write_conf(const char *name, const char *certs, const char *pam)
 		 "[log]\nlevel = info\n",
 		 certs, pam);
 	snprintf(path, sizeof(path), "%s/%s.conf", itest_scratch(), name);
-	return write_file(path, text);
+	return itest_write_file(path, text);
 }
 
 /* The configuration files the rows use, in the scratch directory. */
@@ -87,7 +77,7 @@ static int write_configs(void)
 	    write_conf("rev", rev, byfile) || write_conf("revhard", revhard, byfile))
 		return -1;
 	snprintf(path, sizeof(path), "%s/users.map", s);
-	if (write_file(path, "# certificate identity -> local user\n"
+	if (itest_write_file(path, "# certificate identity -> local user\n"
 			     "alice@example.test nobody\n"
 			     "revoked@example.test nobody\n"
 			     "cn:ghost   nosuchuser-signet\n"))
@@ -263,7 +253,7 @@ static void test_pamtester(void **state)
 			 so_path, conf, c->args, c->permit_after ? "auth required pam_permit.so\n" : "",
 			 c->account ? so_path : "pam_permit.so", c->account ? " config=" : "",
 			 c->account ? conf : "");
-		assert_int_equal(write_file(service_path, svc), 0);
+		assert_int_equal(itest_write_file(service_path, svc), 0);
 		snprintf(outpath, sizeof(outpath), "%s/pamtester.out", s);
 		snprintf(input, sizeof(input), "%s", c->pin ? c->pin : "");
 		/* printf is the shell's builtin: the PIN is in no process's argv. */

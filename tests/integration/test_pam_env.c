@@ -15,7 +15,10 @@
  *     module only reads), nothing exists under scratch/evil either: the
  *     sign-in fails for want of the card's key, and no key file is made
  *     at the default path;
- *   - the module imports secure_getenv, never getenv.
+ *   - the module imports secure_getenv, never getenv;
+ *   - its certificate cache is in state_dir, root's and 0600, and an
+ *     entry there with another key for the user is caught by the
+ *     signature check: the card's own certificate is read and used.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -26,6 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -39,16 +45,6 @@ static char so_path[300], service[80], service_path[160], run_prefix[1024];
 static char state[600], key[600], conf[600], evil[600], envs[8192];
 static char out[65536];
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 /* The card: vcard-pamenv in scratch/state, sealed under scratch/device.key,
  * its 9A certificate (CN=nobody, sip:nobody@example.test) from a test CA.
  * The CLI is told where by the environment; the module by its arguments. */
@@ -61,7 +57,7 @@ static int make_card(void)
 		 "[token]\nbackend = vcard\n[vcard]\nname = pamenv\n[certs]\nca = %s/pki/ca.crt\n"
 		 "revocation = none\ncache = no\n[pam]\nmap = sip\nlog = stderr\n[log]\nlevel = info\n",
 		 s);
-	if (write_file(conf, text))
+	if (itest_write_file(conf, text))
 		return -1;
 	setenv("SIGNET_STATE_DIR", state, 1);
 	setenv("SIGNET_DEVICE_KEY", key, 1);
@@ -155,7 +151,7 @@ static int pamtester(const char *args)
 
 	snprintf(svc, sizeof(svc), "auth required %s config=%s %s\naccount required pam_permit.so\n",
 		 so_path, conf, args);
-	assert_int_equal(write_file(service_path, svc), 0);
+	assert_int_equal(itest_write_file(service_path, svc), 0);
 	snprintf(outpath, sizeof(outpath), "%s/pamtester.out", itest_scratch());
 	int rc = itest_sh("printf '%%s\\n' '%s' | %s%spamtester -v %s nobody authenticate >'%s' 2>&1",
 			  PIN, envs, run_prefix, service, outpath);
@@ -184,6 +180,40 @@ static void test_explicit_paths(void **st)
 	assert_non_null(strstr(out, "successfully authenticated"));
 	assert_non_null(strstr(out, "sign-in accepted: user nobody"));
 	expect_nothing_made();
+}
+
+/* The module's certificate cache lives in its state_dir: root's, 0600.
+ * An entry there with another key for the same user (a valid certificate
+ * of the CA, mapping to nobody: what a card with a cloned CHUID would
+ * meet) fails the signature check; the module reads the card and signs
+ * in with the card's own certificate, and the cache holds that one. */
+static void test_cache_in_state_dir(void **st)
+{
+	const char *s = itest_scratch();
+	char path[1200], args[1400];
+	static char der[4096], blob[16384];
+	long dl, bl;
+	struct stat sb;
+	(void)st;
+
+	assert_int_equal(itest_cert_cache_path(state, path, sizeof(path)), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_uid, 0);
+	assert_int_equal(sb.st_mode & 077, 0);
+	assert_int_equal(itest_sh("%s/tools/testpki '%s/pki' ec:nobody2:nobody >/dev/null 2>&1",
+				  itest_top(), s),
+			 0);
+	snprintf(args, sizeof(args), "%s/pki/nobody2.der", s);
+	dl = itest_slurp(args, der, sizeof(der));
+	assert_true(dl > 0);
+	assert_int_equal(itest_forge_cert_cache(path, 0x9A, args), 0);
+	snprintf(args, sizeof(args), "state_dir=%s device_key=%s", state, key);
+	assert_int_equal(pamtester(args), 0);
+	assert_non_null(strstr(out, "sign-in accepted: user nobody"));
+	assert_non_null(strstr(out, "PIN for"));
+	bl = itest_slurp(path, blob, sizeof(blob));
+	assert_true(bl > 38); /* more than the header */
+	assert_null(memmem(blob, (size_t)bl, der, (size_t)dl));
 }
 
 /* Without device_key=, the default is read (never created), whatever
@@ -220,6 +250,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_explicit_paths),
+		cmocka_unit_test(test_cache_in_state_dir),
 		cmocka_unit_test(test_default_key_not_from_env),
 		cmocka_unit_test(test_no_getenv_import),
 	};

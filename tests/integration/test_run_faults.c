@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -32,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,87 +46,24 @@ static char kam[700], conf[700], dir[500];
 static int tls_port, udp_port, vpcd_port;
 static pid_t kam_pid, pcscd_pid, serve_pid, run_pid;
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Like itest_spawn, but the child dies with this program. */
-static pid_t spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static pid_t spawn(const char *name, const char *fmt, ...)
-{
-	char cmd[2048], log[700];
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
-	pid = fork();
-	if (pid == 0) {
-		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o, 1);
-		dup2(o, 2);
-		close(o);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 static int bound(void)
 {
 	return itest_sh("%s/tools/kamailio-run '%s' lookup alice | grep -q Contact", itest_top(),
 			kam) == 0;
 }
 
-static int enter_namespace(void)
-{
-	if (geteuid() != 0) {
-		print_message("FAIL: test_run_faults needs root (a mount namespace for pcscd; CI "
-			      "runs as root)\n");
-		return -1;
-	}
-	/* A network namespace too: the addresses and routes changed below
-	 * are seen by nobody else, and go with the namespace. */
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    itest_sh("ip link set lo up") != 0) {
-		print_message("FAIL: unshare/mount/ip link: %s\n", strerror(errno));
-		return -1;
-	}
-	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
-		return -1;
-	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
-}
-
 static int start_pcscd(void)
 {
-	struct stat st;
-
-	unlink("/run/pcscd/pcscd.comm");
-	pcscd_pid = spawn("pcscd", "exec pcscd -f -c '%s/conf'", dir);
-	for (int i = 0; i < 400; i++) {
-		if (stat("/run/pcscd/pcscd.comm", &st) == 0)
-			return 0;
-		nap_ms(50);
-	}
-	print_message("pcscd did not start (log in %s/pcscd.log)\n", dir);
-	return -1;
+	pcscd_pid = itest_pcscd_start(vpcd_port);
+	return pcscd_pid < 0 ? -1 : 0;
 }
 
 static int start_kamailio(void)
 {
-	kam_pid = spawn("kamailio",
-			"exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
-			"--client-ca '%s/card/ca.pem'",
-			itest_top(), kam, udp_port, udp_port, tls_port, dir);
+	kam_pid = itest_spawn_tied("kamailio",
+				   "exec %s/tools/kamailio-run '%s' start --udp %d --tcp %d --tls %d "
+				   "--client-ca '%s/card/ca.pem'",
+				   itest_top(), kam, udp_port, udp_port, tls_port, dir);
 	return itest_sh("%s/tools/kamailio-run '%s' wait", itest_top(), kam);
 }
 
@@ -138,8 +73,13 @@ static int group_setup(void **state)
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s", itest_scratch());
-	if (enter_namespace() != 0)
+	/* A network namespace too: the addresses and routes changed below
+	 * are seen by nobody else, and go with the namespace. */
+	if (itest_pcscd_namespace(CLONE_NEWNET) != 0) {
+		print_message("FAIL: test_run_faults needs root (mount and network namespaces; CI "
+			      "runs as root)\n");
 		return -1;
+	}
 	snprintf(env, sizeof(env), "%s/state", dir);
 	setenv("SIGNET_STATE_DIR", env, 1);
 	snprintf(env, sizeof(env), "%s/device.key", dir);
@@ -153,26 +93,11 @@ static int group_setup(void **state)
 	udp_port = itest_free_port();
 	if (start_kamailio())
 		return -1;
-	/* vpcd takes PORT and PORT+1: two free ones in a row. */
-	for (int i = 0; i < 50 && !vpcd_port; i++) {
-		int p = itest_free_port();
-
-		if (p > 0 && p < 65535 &&
-		    itest_sh("! ss -Htln | grep -q ':%d '", p + 1) == 0)
-			vpcd_port = p;
-	}
-	if (!vpcd_port ||
-	    itest_sh("mkdir -p '%s/conf' && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
-		     "DEVICENAME /dev/null:%d\\nLIBPATH "
-		     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
-		     ">'%s/conf/vpcd'",
-		     dir, vpcd_port, vpcd_port, dir))
+	vpcd_port = itest_vpcd_port_pair();
+	if (vpcd_port < 0 || start_pcscd())
 		return -1;
-	if (start_pcscd())
-		return -1;
-	serve_pid = spawn("serve", "exec '%s' vcard serve --name alice --port %d --verbose",
-			  itest_signet(), vpcd_port);
-	if (itest_wait_count("serve", "connected to vpcd", 1, 20))
+	serve_pid = itest_vcard_serve("serve", "alice", vpcd_port, "--verbose");
+	if (serve_pid < 0)
 		return -1;
 	snprintf(conf, sizeof(conf), "%s/signet.conf", dir);
 	FILE *f = fopen(conf, "w");
@@ -206,9 +131,9 @@ static int group_teardown(void **state)
 static void test_pcscd_restart(void **state)
 {
 	(void)state;
-	run_pid = spawn("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
-			"\nEOF",
-			itest_signet(), conf);
+	run_pid = itest_spawn_tied("run", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
+				   "\nEOF",
+				   itest_signet(), conf);
 	assert_int_equal(itest_wait_count("run", "run: CONNECTING -> REGISTERED", 1, 30), 0);
 	assert_true(bound());
 
@@ -260,9 +185,9 @@ static void test_address_change(void **state)
 {
 	(void)state;
 	assert_int_equal(itest_sh("ip addr add " NEW_ADDR "/32 dev lo && " ROUTE_NEW), 0);
-	run_pid = spawn("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
-			"\nEOF",
-			itest_signet(), conf);
+	run_pid = itest_spawn_tied("run2", "exec %s run --config '%s' --pin-fd 3 3<<EOF\n" PIN
+				   "\nEOF",
+				   itest_signet(), conf);
 	assert_int_equal(itest_wait_count("run2", "run: CONNECTING -> REGISTERED", 1, 30), 0);
 	assert_true(contact_at(NEW_ADDR));
 

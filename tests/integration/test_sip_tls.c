@@ -783,6 +783,91 @@ static void test_handshake_failures(void **state)
 	stop(pid);
 }
 
+/* The key exchange: X25519 with Kamailio (it supports it, and signet
+ * offers it first); P-256 with a registrar that has no X25519. The
+ * negotiated parameters are what sip_tp_tls_params() (--verbose) says. */
+static void test_key_exchange_groups(void **state)
+{
+	struct conn c;
+	const char *p;
+	int port, pid;
+
+	(void)state;
+	conn_open(&c, &alice, &server_ca, REGISTRAR, kam_tls, 10000);
+	assert_true(c.up);
+	p = sip_tp_tls_params(c.tp);
+	assert_non_null(p);
+	print_message("kamailio: %s\n", p);
+	assert_non_null(strstr(p, "TLSv1.2, TLS-ECDHE-"));
+	assert_non_null(strstr(p, "key exchange x25519"));
+	c.tp->ops->close(c.tp->ctx);
+	assert_null(sip_tp_tls_params(c.tp)); /* not up */
+	conn_free(&c);
+
+	pid = peer_start("p256", "peer-p256", &port);
+	assert_true(pid > 0);
+	conn_open(&c, &bob, &server_ca, REGISTRAR, port, 10000);
+	assert_true(c.up);
+	p = sip_tp_tls_params(c.tp);
+	assert_non_null(p);
+	print_message("p256 peer: %s\n", p);
+	assert_non_null(strstr(p, "key exchange secp256r1"));
+	conn_send(&c, "REGISTER sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n");
+	run_until(&c, &c.msgs);
+	assert_int_equal(c.msgs, 1);
+	conn_free(&c);
+	stop(pid);
+}
+
+/* A registrar whose trust anchor has expired: refused, with the words
+ * for a CA certificate outside its validity (path.h's path is checked
+ * for validity; mbedTLS is given no anchors to walk to). */
+static void test_expired_registrar_anchor(void **state)
+{
+	static const char *words[] = {"outside its validity", "expired registrar CA", NULL};
+	char dir[700], path[800];
+	mbedtls_x509_crt ca;
+	struct conn c;
+	int port, pid;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/expired-ca", itest_scratch());
+	assert_int_equal(
+		itest_sh("set -e; mkdir -p '%s'; cd '%s'; "
+			 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key; "
+			 "openssl req -new -key ca.key -subj '/O=signet test/CN=expired registrar CA' "
+			 "-out ca.csr; "
+			 "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign\\n' >ca.ext; "
+			 "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\nnew_certs_dir=.\\n"
+			 "serial=serial\\ndefault_md=sha256\\npolicy=p\\nunique_subject=no\\n[p]\\n"
+			 "CN=supplied\\n' >ca.cnf; : >index.txt; echo 1000 >serial; "
+			 "openssl ca -batch -selfsign -config ca.cnf -keyfile ca.key -in ca.csr "
+			 "-startdate 20200101000000Z -enddate 20210101000000Z -extfile ca.ext -out ca.crt "
+			 "-notext; "
+			 "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server.key; "
+			 "openssl req -new -key server.key -subj '/O=signet test/CN=%s' -out server.csr; "
+			 "printf 'subjectAltName=DNS:%s\\n' >server.ext; "
+			 "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAserial serial "
+			 "-days 30 -sha256 -extfile server.ext -out server.crt",
+			 dir, dir, REGISTRAR, REGISTRAR),
+		0);
+	port = itest_free_port();
+	pid = track(itest_spawn("peer-expired-ca",
+				"python3 -u '%s/tests/integration/sip_tls_peer.py' sip %d "
+				"'%s/server.crt' '%s/server.key' '%s/pki/ca.crt'",
+				itest_top(), port, dir, dir, tokdir));
+	assert_true(pid > 0);
+	assert_int_equal(itest_wait_log("peer-expired-ca", "listening"), 0);
+	mbedtls_x509_crt_init(&ca);
+	snprintf(path, sizeof(path), "%s/ca.crt", dir);
+	assert_int_equal(mbedtls_x509_crt_parse_file(&ca, path), 0);
+	conn_open(&c, &alice, &ca, REGISTRAR, port, 10000);
+	check_down(&c, SG_E_CERT_UNTRUSTED, words);
+	conn_free(&c);
+	mbedtls_x509_crt_free(&ca);
+	stop(pid);
+}
+
 /* The token cannot sign (logged out): the handshake fails with the
  * token's own error, not a TLS code. */
 static void test_token_cannot_sign(void **state)
@@ -886,6 +971,8 @@ int main(void)
 		cmocka_unit_test(test_peer_malformed),
 		cmocka_unit_test(test_handshake_failures),
 		cmocka_unit_test(test_token_cannot_sign),
+		cmocka_unit_test(test_key_exchange_groups),
+		cmocka_unit_test(test_expired_registrar_anchor),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

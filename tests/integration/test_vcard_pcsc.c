@@ -28,12 +28,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,7 +48,7 @@
 #define BAD_PIN "999999"
 #define NEW_PIN "24681357"
 #define PIV_SELECT "00A4040009A00000030800001000"
-#define ATR_TEXT "3b:8b:80:01:80:f9:a0:00:00:03:08:00:00:10:00:c8"
+#define ATR_TEXT "3b:8f:80:01:80:f9:a0:00:00:03:08:00:00:10:00:73:c0:21:c0:9e"
 
 static struct {
 	int ready; /* 0: skip every case (reason printed once) */
@@ -68,41 +66,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Like itest_spawn, but the child dies with this program. */
-static pid_t spawn(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static pid_t spawn(const char *name, const char *fmt, ...)
-{
-	char cmd[2048], log[700];
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(log, sizeof(log), "%s/%s.log", g.dir, name);
-	pid = fork();
-	if (pid == 0) {
-		int o = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o, 1);
-		dup2(o, 2);
-		close(o);
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Waits for pid to exit within secs; its exit status, or -1 (still running). */
 static int wait_exit(pid_t pid, int secs)
 {
@@ -111,74 +74,9 @@ static int wait_exit(pid_t pid, int secs)
 	for (int i = 0; i < secs * 20; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		nap_ms(50);
+		itest_nap_ms(50);
 	}
 	return -1;
-}
-
-static int port_free(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int s = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_ANY); /* vpcd binds every address */
-	ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (s >= 0)
-		close(s);
-	return ok;
-}
-
-/* vpcd takes PORT and PORT+1. */
-static int pick_ports(void)
-{
-	for (int i = 0; i < 50; i++) {
-		int p = itest_free_port();
-
-		if (p > 0 && p < 65535 && port_free(p) && port_free(p + 1))
-			return p;
-	}
-	return -1;
-}
-
-/* Reads a file into buf (NUL-terminated); its length or -1. */
-static long slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return (long)n;
-}
-
-static int log_has(const char *name, const char *text)
-{
-	static char buf[1 << 20];
-	char path[700];
-
-	snprintf(path, sizeof(path), "%s/%s.log", g.dir, name);
-	return slurp(path, buf, sizeof(buf)) >= 0 && strstr(buf, text) != NULL;
-}
-
-/* A command's output (stdout and stderr) into out; its exit status. */
-static int run(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[4096], path[700];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof(path), "%s/run.out", g.dir);
-	rc = itest_sh("cd '%s' && (%s) >'%s' 2>&1", g.dir, cmd, path);
-	if (out && slurp(path, out, cap) < 0)
-		out[0] = '\0';
-	return rc;
 }
 
 /* The PIN's tries left (63Cx) or blocked (6983), as opensc-tool prints
@@ -187,35 +85,19 @@ static int run(char *out, size_t cap, const char *fmt, ...)
  * first, or the card would answer 9000 (verified). */
 static void pin_status(char *out, size_t cap)
 {
-	run(out, cap, "opensc-tool -r 0 -s %s -s 0020FF80 -s 00200080", PIV_SELECT);
-}
-
-static int enter_namespace(void)
-{
-	if (geteuid() != 0) {
-		print_message("skipped: needs root for a private mount namespace for pcscd\n");
-		return -1;
-	}
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		print_message("skipped: unshare/mount: %s\n", strerror(errno));
-		return -1;
-	}
-	if (mkdir("/run/pcscd", 0755) != 0 && errno != EEXIST)
-		return -1;
-	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
+	itest_sh_out(out, cap, "opensc-tool -r 0 -s %s -s 0020FF80 -s 00200080", PIV_SELECT);
 }
 
 static int group_setup(void **state)
 {
 	const char *b = getenv("SIGNET_BUILD");
 	char out[4096];
-	struct stat st;
 
 	(void)state;
 	memset(&g, 0, sizeof(g));
 	snprintf(g.dir, sizeof(g.dir), "%s", itest_scratch());
 	snprintf(g.build, sizeof(g.build), "%s", b ? b : "build/linux-desktop");
-	if (enter_namespace() != 0)
+	if (itest_pcscd_namespace(0) != 0)
 		return 0;
 	/* The card: a state directory and device key of this test's own. */
 	snprintf(out, sizeof(out), "%s/state", g.dir);
@@ -226,42 +108,19 @@ static int group_setup(void **state)
 	setenv("PIN", PIN, 1);
 	setenv("PUK", PUK, 1);
 	setenv("BAD", BAD_PIN, 1);
-	if (run(out, sizeof(out), "printf '%s\\n%s\\n' | '%s/tools/vcard-mkcard' test '%s'", PIN,
-		PUK, g.build, g.dir)) {
+	if (itest_sh_out(out, sizeof(out), "printf '%s\\n%s\\n' | '%s/tools/vcard-mkcard' test '%s'", PIN,
+			 PUK, g.build, g.dir)) {
 		print_message("vcard-mkcard failed: %s\n", out);
 		return -1;
 	}
-	g.port = pick_ports();
-	if (g.port < 0 || run(NULL, 0,
-			      "mkdir -p conf && printf 'FRIENDLYNAME \"Virtual PCD\"\\n"
-			      "DEVICENAME /dev/null:%d\\nLIBPATH "
-			      "/usr/lib/pcsc/drivers/serial/libifdvpcd.so\\nCHANNELID %d\\n' "
-			      ">conf/vpcd",
-			      g.port, g.port))
+	g.port = itest_vpcd_port_pair();
+	if (g.port < 0 || (g.pcscd = itest_pcscd_start(g.port)) < 0)
 		return -1;
-	g.pcscd = spawn("pcscd", "exec pcscd -f -c '%s/conf'", g.dir);
-	for (int i = 0; i < 400 && stat("/run/pcscd/pcscd.comm", &st) != 0; i++)
-		nap_ms(50);
-	if (stat("/run/pcscd/pcscd.comm", &st) != 0) {
-		print_message("pcscd did not start (log in %s/pcscd.log)\n", g.dir);
-		return -1;
-	}
 	/* --verbose: the APDU log is checked for PIN bytes below. */
-	g.serve = spawn("serve", "exec '%s' vcard serve --name test --port %d --once --verbose",
-			itest_signet(), g.port);
-	for (int i = 0; i < 400 && !log_has("serve", "connected to vpcd"); i++)
-		nap_ms(50);
-	if (!log_has("serve", "connected to vpcd")) {
-		print_message("signet vcard serve did not connect (log in %s/serve.log)\n", g.dir);
+	g.serve = itest_vcard_serve("serve", "test", g.port, "--once --verbose");
+	if (g.serve < 0)
 		return -1;
-	}
-	/* pcscd polls its readers: wait until the card shows. */
-	for (int i = 0; i < 200; i++) {
-		if (run(out, sizeof(out), "opensc-tool --list-readers") == 0 &&
-		    strstr(out, "Yes             Virtual PCD"))
-			break;
-		nap_ms(100);
-	}
+	(void)itest_wait_reader_shows("opensc-tool --list-readers", "Yes             Virtual PCD");
 	g.ready = 1;
 	return 0;
 }
@@ -288,14 +147,14 @@ static void test_reader_and_atr(void **state)
 
 	(void)state;
 	NEED_STACK();
-	assert_int_equal(run(out, sizeof(out), "opensc-tool --list-readers"), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "opensc-tool --list-readers"), 0);
 	assert_non_null(strstr(out, "Yes             Virtual PCD 00 00"));
-	assert_int_equal(run(out, sizeof(out), "opensc-tool -r 0 --atr"), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "opensc-tool -r 0 --atr"), 0);
 	assert_non_null(strstr(out, ATR_TEXT));
-	assert_int_equal(run(out, sizeof(out), "opensc-tool -r 0 --name"), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "opensc-tool -r 0 --name"), 0);
 	assert_non_null(strstr(out, "Personal Identity Verification Card"));
-	assert_int_equal(run(out, sizeof(out), "pcsc_scan -c -t 3"), 0);
-	assert_non_null(strstr(out, "3B 8B 80 01 80 F9 A0 00 00 03 08 00 00 10 00 C8"));
+	assert_int_equal(itest_sh_out(out, sizeof(out), "pcsc_scan -c -t 3"), 0);
+	assert_non_null(strstr(out, "3B 8F 80 01 80 F9 A0 00 00 03 08 00 00 10 00 73 C0 21 C0 9E"));
 }
 
 /* Without TCP_QUICKACK each APDU waits for delayed ACKs (measured: 50
@@ -313,7 +172,7 @@ static void test_no_stall(void **state)
 	for (int i = 0; i < 120 && n < sizeof(cmd) - 40; i++)
 		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " -s 00CB3FFF055C035FC10200");
 	t0 = now_s();
-	assert_int_equal(run(out, sizeof(out), "%s", cmd), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "%s", cmd), 0);
 	assert_true(now_s() - t0 < 5.0);
 	assert_non_null(strstr(out, "SW1=0x90"));
 }
@@ -324,13 +183,13 @@ static void test_list_objects(void **state)
 
 	(void)state;
 	NEED_STACK();
-	assert_int_equal(run(out, sizeof(out), "pkcs11-tool --module %s -O", OPENSC_P11), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s -O", OPENSC_P11), 0);
 	assert_non_null(strstr(out, "Certificate for PIV Authentication"));
 	assert_non_null(strstr(out, "Certificate for Digital Signature"));
 	assert_non_null(strstr(out, "subject:    DN: CN=alice, O=signet tests"));
 	/* Private keys show after login. */
 	assert_int_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
 		0);
 	assert_non_null(strstr(out, "Private Key Object; RSA"));
 	assert_non_null(strstr(out, "Private Key Object; EC"));
@@ -353,7 +212,7 @@ static void test_sign_pkcs11_tool(void **state)
 
 	(void)state;
 	NEED_STACK();
-	assert_int_equal(run(out, sizeof(out), "head -c 1000 /dev/urandom >challenge"), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "head -c 1000 /dev/urandom >challenge"), 0);
 	for (size_t i = 0; i < sizeof(sign_cases) / sizeof(sign_cases[0]); i++) {
 		const struct sign_case *c = &sign_cases[i];
 		const char *pss = strstr(c->mech, "PSS") ? "-sigopt rsa_padding_mode:pss "
@@ -361,15 +220,15 @@ static void test_sign_pkcs11_tool(void **state)
 							  : "";
 
 		print_message("sign: id %s %s\n", c->id, c->mech);
-		assert_int_equal(run(out, sizeof(out),
-				     "pkcs11-tool --module %s --login --pin env:PIN --sign --id %s "
-				     "-m %s %s -i challenge -o sig",
-				     OPENSC_P11, c->id, c->mech, c->extra),
+		assert_int_equal(itest_sh_out(out, sizeof(out),
+					      "pkcs11-tool --module %s --login --pin env:PIN --sign --id %s "
+					      "-m %s %s -i challenge -o sig",
+					      OPENSC_P11, c->id, c->mech, c->extra),
 				 0);
-		assert_int_equal(run(out, sizeof(out),
-				     "openssl x509 -inform der -in %s -pubkey -noout >pub.pem && "
-				     "openssl dgst -sha256 -verify pub.pem %s -signature sig challenge",
-				     c->cert, pss),
+		assert_int_equal(itest_sh_out(out, sizeof(out),
+					      "openssl x509 -inform der -in %s -pubkey -noout >pub.pem && "
+					      "openssl dgst -sha256 -verify pub.pem %s -signature sig challenge",
+					      c->cert, pss),
 				 0);
 		assert_non_null(strstr(out, "Verified OK"));
 	}
@@ -390,15 +249,15 @@ static void test_signet_through_opensc(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "verified"));
 	/* And a signature made by signet verifies with openssl. */
-	assert_int_equal(run(out, sizeof(out), "echo 'sign me' >msg"), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "echo 'sign me' >msg"), 0);
 	rc = itest_signet_run(PIN "\n", out, sizeof(out),
 			      "sign --module %s --token 'pkcs11:id=%%01' --pin-fd 3 --in %s/msg "
 			      "--out %s/signet.sig",
 			      OPENSC_P11, g.dir, g.dir);
 	assert_int_equal(rc, 0);
-	assert_int_equal(run(out, sizeof(out),
-			     "openssl x509 -inform der -in cert-9a.der -pubkey -noout >pub.pem && "
-			     "openssl dgst -sha256 -verify pub.pem -signature signet.sig msg"),
+	assert_int_equal(itest_sh_out(out, sizeof(out),
+				      "openssl x509 -inform der -in cert-9a.der -pubkey -noout >pub.pem && "
+				      "openssl dgst -sha256 -verify pub.pem -signature signet.sig msg"),
 			 0);
 }
 
@@ -413,7 +272,7 @@ static void test_pin_counter_block_unblock(void **state)
 	pin_status(out, sizeof(out));
 	assert_non_null(strstr(out, "SW1=0x63, SW2=0xC3"));
 	assert_int_not_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:BAD -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:BAD -O", OPENSC_P11),
 		0);
 	assert_non_null(strstr(out, "CKR_PIN_INCORRECT"));
 	pin_status(out, sizeof(out));
@@ -425,18 +284,18 @@ static void test_pin_counter_block_unblock(void **state)
 	assert_int_equal(rc, 4);
 	pin_status(out, sizeof(out));
 	assert_non_null(strstr(out, "SW1=0x63, SW2=0xC1"));
-	assert_int_equal(run(out, sizeof(out), "pkcs11-tool --module %s -T", OPENSC_P11), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s -T", OPENSC_P11), 0);
 	assert_non_null(strstr(out, "final"));
 	assert_int_not_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:BAD -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:BAD -O", OPENSC_P11),
 		0);
 	pin_status(out, sizeof(out));
 	assert_non_null(strstr(out, "SW1=0x69, SW2=0x83"));
-	assert_int_equal(run(out, sizeof(out), "pkcs11-tool --module %s -T", OPENSC_P11), 0);
+	assert_int_equal(itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s -T", OPENSC_P11), 0);
 	assert_non_null(strstr(out, "user PIN locked"));
 	/* Blocked: the right PIN is refused too. */
 	assert_int_not_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
 		0);
 	assert_non_null(strstr(out, "CKR_PIN_LOCKED"));
 	rc = itest_signet_run(PIN "\n", out, sizeof(out),
@@ -444,13 +303,13 @@ static void test_pin_counter_block_unblock(void **state)
 			      OPENSC_P11);
 	assert_int_equal(rc, 5);
 	/* RESET RETRY COUNTER with the PUK, through OpenSC's PIV driver. */
-	assert_int_equal(run(out, sizeof(out), "pkcs15-tool --unblock-pin --puk env:PUK "
-					       "--new-pin env:PIN"),
+	assert_int_equal(itest_sh_out(out, sizeof(out), "pkcs15-tool --unblock-pin --puk env:PUK "
+				      "--new-pin env:PIN"),
 			 0);
 	pin_status(out, sizeof(out));
 	assert_non_null(strstr(out, "SW1=0x63, SW2=0xC3"));
 	assert_int_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
 		0);
 	assert_non_null(strstr(out, "Private Key Object; RSA"));
 }
@@ -470,18 +329,18 @@ static void test_serve_sees_other_processes(void **state)
 	setenv("NEWPIN", NEW_PIN, 1);
 	/* the served card in use: logged in through pcscd */
 	assert_int_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
 		0);
 	/* change-pin elsewhere: the old PIN fails through pcscd, the new works */
 	rc = itest_signet_run(PIN "\n" NEW_PIN "\n", out, sizeof(out),
 			      "vcard change-pin --name test --pin-fd 3");
 	assert_int_equal(rc, 0);
 	assert_int_not_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
 		0);
 	assert_non_null(strstr(out, "CKR_PIN_INCORRECT"));
-	assert_int_equal(run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:NEWPIN -O",
-			     OPENSC_P11),
+	assert_int_equal(itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:NEWPIN -O",
+				      OPENSC_P11),
 			 0);
 	/* the served card wrote its counter twice since: the new PIN stays */
 	rc = itest_signet_run(PIN "\n", out, sizeof(out),
@@ -492,7 +351,7 @@ static void test_serve_sees_other_processes(void **state)
 	assert_int_equal(rc, 0);
 	/* import-cert elsewhere: the served card hands the certificate out */
 	snprintf(out, sizeof(out), "%s/mgmt-key.hex", g.dir);
-	assert_true(slurp(out, key, sizeof(key)) > 0);
+	assert_true(itest_slurp(out, key, sizeof(key)) > 0);
 	rc = itest_signet_run(key, out, sizeof(out),
 			      "vcard import-cert --name test --slot 9d --force --mgmt-key-fd 3 "
 			      "'%s/ca.pem'",
@@ -500,12 +359,12 @@ static void test_serve_sees_other_processes(void **state)
 	if (rc != 0)
 		print_message("%s\n", out);
 	assert_int_equal(rc, 0);
-	run(out, sizeof(out), "opensc-tool -r 0 -s %s -s 00CB3FFF055C035FC10B00", PIV_SELECT);
+	itest_sh_out(out, sizeof(out), "opensc-tool -r 0 -s %s -s 00CB3FFF055C035FC10B00", PIV_SELECT);
 	assert_null(strstr(out, "SW1=0x6A, SW2=0x82"));
 	assert_non_null(strstr(out, "53 82"));
 	/* a wrong PIN through pcscd makes the served card write: the
 	 * certificate stays */
-	run(out, sizeof(out), "opensc-tool -r 0 -s %s -s 0020008008393939393939FFFF", PIV_SELECT);
+	itest_sh_out(out, sizeof(out), "opensc-tool -r 0 -s %s -s 0020008008393939393939FFFF", PIV_SELECT);
 	assert_non_null(strstr(out, "SW1=0x63, SW2=0xC2"));
 	rc = itest_signet_run(NULL, out, sizeof(out), "vcard export-cert --name test --slot 9d");
 	assert_int_equal(rc, 0);
@@ -513,8 +372,8 @@ static void test_serve_sees_other_processes(void **state)
 	/* blocked through pcscd, unblocked elsewhere: the served card is
 	 * unblocked, with the PIN set then */
 	for (int i = 0; i < 2; i++)
-		run(out, sizeof(out), "opensc-tool -r 0 -s %s -s 0020008008393939393939FFFF",
-		    PIV_SELECT);
+		itest_sh_out(out, sizeof(out), "opensc-tool -r 0 -s %s -s 0020008008393939393939FFFF",
+			     PIV_SELECT);
 	pin_status(out, sizeof(out));
 	assert_non_null(strstr(out, "SW1=0x69, SW2=0x83"));
 	rc = itest_signet_run(PUK "\n" PIN "\n", out, sizeof(out),
@@ -523,7 +382,7 @@ static void test_serve_sees_other_processes(void **state)
 	pin_status(out, sizeof(out));
 	assert_non_null(strstr(out, "SW1=0x63, SW2=0xC3"));
 	assert_int_equal(
-		run(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
+		itest_sh_out(out, sizeof(out), "pkcs11-tool --module %s --login --pin env:PIN -O", OPENSC_P11),
 		0);
 	rc = itest_signet_run(NULL, out, sizeof(out), "vcard status --name test");
 	assert_int_equal(rc, 0);
@@ -539,7 +398,7 @@ static void test_no_secrets_in_log(void **state)
 	(void)state;
 	NEED_STACK();
 	snprintf(path, sizeof(path), "%s/serve.log", g.dir);
-	assert_true(slurp(path, buf, sizeof(buf)) > 0);
+	assert_true(itest_slurp(path, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "APDU 00 20 00 80"));
 	assert_non_null(strstr(buf, "APDU 00 2C 00 80"));
 	for (const char *p = buf; *p; p++)
@@ -596,14 +455,14 @@ static void test_sigterm_while_waiting(void **state)
 
 	(void)state;
 	NEED_STACK();
-	pid = spawn("serve2", "exec '%s' vcard serve --name test --port %d --verbose",
-		    itest_signet(), g.port);
-	for (int i = 0; i < 400 && !log_has("serve2", "next in"); i++)
-		nap_ms(50);
-	assert_true(log_has("serve2", "waiting for vpcd"));
+	pid = itest_spawn_tied("serve2", "exec '%s' vcard serve --name test --port %d --verbose",
+			       itest_signet(), g.port);
+	for (int i = 0; i < 400 && !itest_log_has("serve2", "next in"); i++)
+		itest_nap_ms(50);
+	assert_true(itest_log_has("serve2", "waiting for vpcd"));
 	kill(pid, SIGTERM);
 	assert_int_equal(wait_exit(pid, 20), 0);
-	assert_true(log_has("serve2", "signal 15"));
+	assert_true(itest_log_has("serve2", "signal 15"));
 }
 
 int main(void)

@@ -54,13 +54,6 @@ struct outcome {
 	char out[2048];
 };
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 static int group_setup(void **st)
 {
 	char dk[600];
@@ -166,7 +159,7 @@ static void race(const char *const pins[], int n, struct outcome *res)
 		for (int i = 0; i < n && all; i++)
 			all = waiting_or_gone(pid[i]);
 		if (!all)
-			nap_ms(20);
+			itest_nap_ms(20);
 	}
 	if (!all)
 		print_message("note: not all %d processes were waiting at once\n", n);
@@ -310,7 +303,7 @@ static void test_stuck_lock_holder(void **st)
 	holder = itest_spawn("holder", "sh -c 'exec 9>>\"%s\" && flock -x 9 && touch \"%s\" && "
 			     "exec sleep 120'", lock, marker);
 	for (int i = 0; i < 400 && access(marker, F_OK) != 0; i++)
-		nap_ms(50);
+		itest_nap_ms(50);
 	assert_int_equal(access(marker, F_OK), 0);
 	itest_run(BAD "\n", 1, "sign --verify --card vcard:race --token 'pkcs11:id=%%9a' --pin-fd 3");
 	itest_expect_out("another process has held its lock for more than 10 s");

@@ -5,7 +5,10 @@
  * certificate issued by openssl from the request the card signed, stored on
  * the card; then `signet signin` registers over mutual TLS with the card's
  * key to a real Kamailio on loopback, and a wrong PIN and a removed state
- * (no card) are refused with their exit codes. No PKCS#11 module is loaded,
+ * (no card) are refused with their exit codes; a certificate-cache entry
+ * with another key for the same user fails that one sign-in before the
+ * card's signature goes out and the next one registers, in 5 APDUs (a
+ * known card). No PKCS#11 module is loaded,
  * so the same test runs for every board.
  */
 #define _GNU_SOURCE
@@ -19,13 +22,14 @@
 
 #include <cmocka.h>
 
+
 #include "itest.h"
 
 #define PIN "123456"
 #define PUK "12345678"
 
 static char kam[600], conf[600], pki[600];
-static int kam_pid, tls_port;
+static int kam_pid, tls_port, fwd_pid, run_pid;
 static char out[65536];
 
 static int group_setup(void **state)
@@ -61,6 +65,10 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
+	if (run_pid > 0)
+		itest_stop(run_pid);
+	if (fwd_pid > 0)
+		itest_stop(fwd_pid);
 	itest_stop(kam_pid);
 	return 0;
 }
@@ -116,6 +124,59 @@ static void test_signin_with_the_virtual_card(void **state)
 	assert_non_null(strstr(out, "Result:    Success"));
 }
 
+/* The certificate cache holds, for this card, a valid certificate for
+ * alice with another key (what a card with a cloned CHUID would find):
+ * the card's TLS signature does not verify with it, so the handshake stops
+ * before the signature goes out and the card is read again; the next
+ * sign-in uses the card's own certificate. */
+static void test_signin_wrong_cache_entry(void **state)
+{
+	const char *s = itest_scratch();
+	char cmd[1200], path[1300];
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(itest_sh("cd '%s' && %s/tools/testpki . ec:alice2:alice >/dev/null 2>&1",
+				  pki, itest_top()),
+			 0);
+	/* The one cache file (the card's): its header, then 9A = alice2. */
+	snprintf(cmd, sizeof(cmd), "%s/state", s);
+	assert_int_equal(itest_cert_cache_path(cmd, path, sizeof(path)), 0);
+	snprintf(cmd, sizeof(cmd), "%s/pki/alice2.der", s);
+	assert_int_equal(itest_forge_cert_cache(path, 0x9A, cmd), 0);
+	assert_int_not_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					      "signin --once --config '%s' --pin-fd 3", conf),
+			     0);
+	assert_null(strstr(out, "registered as sip:alice@example.test"));
+	assert_non_null(strstr(out, "does not match its cached certificate"));
+	assert_non_null(strstr(out, "the card's certificate was read again"));
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --pin-fd 3", conf),
+			 0);
+	assert_non_null(strstr(out, "registered as sip:alice@example.test"));
+	/* A known card: SELECT, GET DATA CHUID, VERIFY, GENERAL
+	 * AUTHENTICATE (the TLS signature, P-256), the logout. */
+	assert_int_equal(itest_signet_run(PIN "\n", out, sizeof(out),
+					  "signin --once --config '%s' --pin-fd 3 --verbose", conf),
+			 0);
+	n = 0;
+	for (const char *p = out; (p = strstr(p, "vcard: APDU")); p += 11)
+		n++;
+	print_message("signin --once on a known card: %u APDUs\n", n);
+	/* (plus one card presence check per second the sign-in took: slow
+	 * under qemu) */
+	{
+		const char *r = strstr(out, "unregistered");
+		long ms = 0;
+
+		while (r && r > out && r[-1] != '[')
+			r--;
+		if (r && r > out)
+			ms = strtol(r, NULL, 10);
+		assert_true(n >= 4 && n <= 5 + (unsigned)(ms / 1000));
+	}
+}
+
 static void test_no_card(void **state)
 {
 	(void)state;
@@ -153,13 +214,63 @@ static void test_two_flows_on_this_board(void **state)
 	}
 }
 
+/* TLS session resumption on this board (every board has it; on the armhf
+ * desk phone through its own mbedTLS with a 64-bit time_t): `signet run`
+ * through tcp_forward.py; the forwarder killed while registered (Kamailio
+ * stays) -> the re-registration resumes the session (no CertificateVerify,
+ * so no card signature) and Kamailio still sees the card's identity. */
+#define REG "-> REGISTERED"
+#define KAM_ID "REGISTER over TLS with the client certificate of sip:alice@example.test"
+
+static int start_forwarder(int fport)
+{
+	int n = itest_log_count("fwd", "listening");
+
+	fwd_pid = itest_spawn("fwd", "exec python3 '%s/tests/integration/tcp_forward.py' %d %d",
+			      itest_top(), fport, tls_port);
+	return itest_wait_count("fwd", "listening", n + 1, 20);
+}
+
+static void test_reconnect_resumes(void **state)
+{
+	char c2[700];
+	int fport = itest_free_port(), id0;
+
+	(void)state;
+	snprintf(c2, sizeof(c2), "%s/resume.conf", itest_scratch());
+	assert_int_equal(itest_sh("sed 's/^registrar = .*/registrar = sips:127.0.0.1:%d/' '%s' > '%s' && "
+				  "printf 'retry_base = 1\ntls_resume = 600\n' >> '%s'",
+				  fport, conf, c2, c2),
+			 0);
+	assert_int_equal(start_forwarder(fport), 0);
+	run_pid = itest_spawn("run", "exec %s run --verbose --config '%s' --pin-fd 3 3<<EOF\n" PIN "\n" PIN
+			  "\nEOF",
+			  itest_signet(), c2);
+	assert_int_equal(itest_wait_count("run", REG, 2, 60), 0);
+	assert_int_equal(itest_log_count("run", "TLS connected (full handshake: "), 1);
+	id0 = itest_log_count("kamailio", KAM_ID);
+	assert_true(id0 >= 1);
+	/* the network goes, Kamailio stays */
+	itest_stop(fwd_pid);
+	assert_int_equal(start_forwarder(fport), 0);
+	assert_int_equal(itest_wait_count("run", REG, 4, 60), 0);
+	assert_int_equal(itest_log_count("run", "TLS connected (TLS session resumed: "), 1);
+	assert_int_equal(itest_log_count("run", "TLS connected (full handshake: "), 1);
+	assert_int_equal(itest_wait_count("kamailio", KAM_ID, id0 + 1, 10), 0);
+	itest_stop(run_pid);
+	itest_stop(fwd_pid);
+	run_pid = fwd_pid = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_card_made_on_the_device),
 		cmocka_unit_test(test_signin_with_the_virtual_card),
+		cmocka_unit_test(test_signin_wrong_cache_entry),
 		cmocka_unit_test(test_no_card),
 		cmocka_unit_test(test_two_flows_on_this_board),
+		cmocka_unit_test(test_reconnect_resumes),
 	};
 	return cmocka_run_group_tests_name("vcard_signin", tests, group_setup, group_teardown);
 }

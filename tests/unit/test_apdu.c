@@ -221,12 +221,55 @@ static void test_tlv_put_hdr(void **state)
 	}
 }
 
+/* The card capabilities in an ATR's historical bytes (ISO 7816-4
+ * 8.1.1.2.7): extended Lc and Le fields are bit 7 of the third byte of
+ * compact-TLV tag 7. */
+static void test_atr_ext(void **state)
+{
+	static const struct {
+		const char *hex;
+		int ext;
+	} cases[] = {
+		/* signet's virtual card, and its short-APDU mode */
+		{"3B8F800180F9A00000030800001000 73C021C0 9E", 1},
+		{"3B8B800180F9A00000030800001000 C8", 0},
+		/* a YubiKey-like ATR: TA1 TB1 TC1 TD1, TD2, TA3 TB3; 80 category */
+		{"3BFD1300008131FE158073C021C0 57597562694B657940", 1},
+		/* category 00: the last three bytes are the status, not TLV */
+		{"3BF81300008131FE15 0073C021C0 009000", 1},
+		{"3B88800100 73C021 80 009000", 0},
+		/* chaining only (80), no extended length */
+		{"3B8F800180F9A00000030800001000 73C02180 00", 0},
+		/* capabilities of one byte: no third byte to read */
+		{"3B85800180 71C0 0000", 0},
+		/* category 10 (DIR data reference) and others carry no TLV here */
+		{"3B841073C021C0", 0},
+		/* cut short: TD1 promised, historical bytes past the end, a TLV
+		 * longer than what is left */
+		{"3B80", 0},
+		{"3B8F8001 80", 0},
+		{"3B85800180 7F", 0},
+		{"3B", 0},
+		{"", 0},
+	};
+	uint8_t buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = unhex(cases[i].hex, buf, sizeof(buf));
+
+		if (apdu_atr_ext(buf, n) != cases[i].ext)
+			fail_msg("case %zu (%s): expected %d", i, cases[i].hex, cases[i].ext);
+	}
+	assert_int_equal(apdu_atr_ext(NULL, 20), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),     cmocka_unit_test(test_parse_extended_max),
 		cmocka_unit_test(test_tlv_next_table),  cmocka_unit_test(test_tlv_find),
-		cmocka_unit_test(test_tlv_put_hdr),
+		cmocka_unit_test(test_tlv_put_hdr),     cmocka_unit_test(test_atr_ext),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -215,7 +215,9 @@ static sg_err run_at(struct run *r, int64_t at)
 }
 
 /* A configured CRL without nextUpdate, through the whole check: it counts
- * while young, and an old one replayed proves nothing. */
+ * while young; an old one replayed proves nothing about a certificate it
+ * does not list, but one it lists stays revoked (revocation is final, and
+ * a replay could only refuse, which blocking the network does too). */
 static void test_configured_crl_on_the_clock(void **state)
 {
 	struct run r;
@@ -225,11 +227,20 @@ static void test_configured_crl_on_the_clock(void **state)
 	r.pol.revocation_scope = CERTCHECK_SCOPE_LEAF;
 	assert_int_equal(run_at(&r, DAY), SG_E_REVOKED);
 	assert_non_null(strstr(r.e.detail, "keyCompromise"));
+	assert_false(r.rep.revocation.stale);
+	assert_int_equal(run_at(&r, 8 * DAY), SG_E_REVOKED);
+	assert_non_null(strstr(r.e.detail, "keyCompromise"));
+	assert_true(r.rep.revocation.stale);
+	r.pol.revoke.crl_max_age_s = 30 * DAY;
+	assert_int_equal(run_at(&r, 8 * DAY), SG_E_REVOKED);
+	assert_false(r.rep.revocation.stale);
+	port_test_free(r.pt);
+	run_init(&r, &alice);
+	r.pol.revocation_scope = CERTCHECK_SCOPE_LEAF;
+	assert_int_equal(run_at(&r, DAY), SG_OK);
 	assert_int_equal(run_at(&r, 8 * DAY), SG_E_REVOCATION_UNAVAILABLE);
 	assert_non_null(strstr(r.e.detail, "the CRL is too old"));
 	assert_int_equal(r.rep.revocation.missing, REVOKE_MISSING_UNTRUSTED);
-	r.pol.revoke.crl_max_age_s = 30 * DAY;
-	assert_int_equal(run_at(&r, 8 * DAY), SG_E_REVOKED);
 	port_test_free(r.pt);
 }
 
@@ -282,7 +293,9 @@ static void crl_cache_name(char out[48], const char *url, const mbedtls_x509_crt
 
 /* A cached CRL without nextUpdate: fresh until thisUpdate + max age, then
  * stale, standing in within the grace period only when the distribution
- * point cannot be reached; beyond it, no answer. */
+ * point cannot be reached; beyond it, no answer for a certificate it does
+ * not list, but still "revoked" for one it lists (revocation is final:
+ * a stale list naming it is evidence, under the soft-fail policy too). */
 static void test_cached_crl_grace(void **state)
 {
 	struct port_test *pt = port_test_new();
@@ -307,6 +320,15 @@ static void test_cached_crl_grace(void **state)
 			 SG_E_REVOKED);
 	assert_true(res.stale);
 	assert_int_equal(revoke_check(&hal, &p, &revoked, &inter, NULL, t0 + 4 * DAY, &res, NULL),
+			 SG_E_REVOKED);
+	assert_true(res.stale);
+	p.on_fail = REVOKE_FAIL_SOFT;
+	assert_int_equal(revoke_check(&hal, &p, &revoked, &inter, NULL, t0 + 4 * DAY, &res, NULL),
+			 SG_E_REVOKED);
+	p.on_fail = REVOKE_FAIL_HARD;
+	crl_cache_name(name, "http://127.0.0.1:1/inter.crl", &alice);
+	assert_int_equal(hal_storage_write(&hal.storage, name, nonu_der, nonu_len), HAL_OK);
+	assert_int_equal(revoke_check(&hal, &p, &alice, &inter, NULL, t0 + 4 * DAY, &res, NULL),
 			 SG_E_REVOCATION_UNAVAILABLE);
 	assert_int_equal(res.missing, REVOKE_MISSING_UNREACHABLE);
 	port_test_free(pt);

@@ -32,7 +32,10 @@
 #include "piv.h"
 #include "port_test.h"
 #include "sig.h"
+#include "certcache.h"
+#include "sg_mem.h"
 #include "token_piv.h"
+#include "token_piv_priv.h"
 #include "vcard.h"
 #include "vcard_reader.h"
 
@@ -54,7 +57,13 @@ struct wrap {
 	int remove_after; /* transmits that still succeed; < 0: never fail */
 	int le_trick;     /* next case-2/4 command answered 6Cxx first */
 	int short_rsa;    /* GENERATE answered with an RSA-1024 public key */
+	int caps;         /* the reader tells the card's ATR (extended APDUs) */
+	int ext_refuse;   /* ... but fails extended APDUs, then says short only */
+	int atr_lies;     /* the ATR offers extended APDUs, whatever the card */
+	int refused;      /* an extended APDU was refused (until a connect) */
+	int ext_cut;      /* an extended APDU's answer cut to one byte */
 	unsigned sent;
+	unsigned ext_sent; /* extended APDUs that reached the card */
 };
 
 struct fx {
@@ -76,7 +85,29 @@ static int w_list(void *ctx, struct hal_reader *r, size_t max, size_t *n)
 static int w_connect(void *ctx, const char *reader)
 {
 	struct wrap *w = ctx;
+
+	w->refused = 0;
 	return hal_card_connect(&w->inner, reader);
+}
+
+static int w_caps(void *ctx, struct hal_card_caps *c)
+{
+	static const uint8_t ext_atr[] = {0x3B, 0x8F, 0x80, 0x01, 0x80, 0xF9, 0xA0,
+					  0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10,
+					  0x00, 0x73, 0xC0, 0x21, 0xC0, 0x9E};
+	struct wrap *w = ctx;
+	int rc;
+
+	if (!w->caps)
+		return HAL_ENOTSUP;
+	rc = hal_card_caps(&w->inner, c);
+	if (rc == HAL_OK && w->atr_lies) {
+		memcpy(c->atr, ext_atr, sizeof(ext_atr));
+		c->atr_len = sizeof(ext_atr);
+	}
+	if (rc == HAL_OK && w->refused)
+		c->max_apdu = HAL_CARD_SHORT_MAX;
+	return rc;
 }
 
 static int w_disconnect(void *ctx, int reset)
@@ -94,6 +125,22 @@ static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, s
 	w->sent++;
 	if (w->remove_after == 0)
 		return HAL_EREMOVED;
+	if (cl >= 7 && cmd[4] == 0x00) {
+		/* Extended: only GET DATA and GENERAL AUTHENTICATE (never a
+		 * VERIFY, whose retry could cost a PIN try), only when offered. */
+		assert_true(cmd[1] == 0xCB || cmd[1] == 0x87);
+		assert_true(w->caps && !w->refused);
+		if (w->ext_refuse) {
+			w->refused = 1;
+			return HAL_EIO;
+		}
+		w->ext_sent++;
+		if (w->ext_cut) {
+			rc = hal_card_transmit(&w->inner, cmd, cl, resp, rl);
+			*rl = 1;
+			return rc;
+		}
+	}
 	if (w->remove_after > 0)
 		w->remove_after--;
 	if (w->short_rsa && cl > 2 && cmd[1] == 0x47 && cap >= 142) {
@@ -123,7 +170,8 @@ static int w_transmit(void *ctx, const uint8_t *cmd, size_t cl, uint8_t *resp, s
 	return rc;
 }
 
-static const struct hal_card_ops w_ops = {w_list, NULL, w_connect, w_transmit, w_disconnect};
+static const struct hal_card_ops w_ops = {w_list,       NULL,         w_connect,
+					  w_transmit,   w_disconnect, w_caps};
 
 static void fx_open_card(struct fx *fx)
 {
@@ -474,6 +522,93 @@ static void test_sign(void **state)
 	fx_free(fx);
 }
 
+/* APDUs of one RSA-2048 signature with 9A (logged in). */
+static unsigned sign_count(struct fx *fx, const char *msg)
+{
+	unsigned before = fx->w.sent;
+
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PKCS1, msg);
+	return fx->w.sent - before;
+}
+
+/* APDUs of opening the token with the certificate cache off (SELECT,
+ * CHUID, the four certificate objects). */
+static unsigned open_count(struct fx *fx)
+{
+	struct token_piv_opts off = {NULL, TOKEN_PIV_CACHE_OFF};
+	unsigned before;
+
+	token_close(fx->t);
+	fx->t = NULL;
+	before = fx->w.sent;
+	sg_error_init(&fx->e);
+	assert_int_equal(token_piv_open_opts(&fx->hal, &fx->dev, NULL, &off, &fx->t, &fx->e),
+			 SG_OK);
+	assert_int_equal(fx->t->n_certs, 2);
+	return fx->w.sent - before;
+}
+
+/* Extended length: one APDU for an RSA-2048 signature and for each
+ * certificate, when the card offers it (its ATR) and the reader carries
+ * it; else, and after the reader failed one, short APDUs as before. */
+static void test_extended(void **state)
+{
+	struct fx *fx = fx_new(1);
+	unsigned short_open, n;
+
+	(void)state;
+	/* A reader that does not tell: short APDUs (chained + GET RESPONSE). */
+	short_open = open_count(fx);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "short"), 3);
+	assert_int_equal(fx->w.ext_sent, 0);
+	/* It tells: one APDU each. */
+	fx->w.caps = 1;
+	n = open_count(fx);
+	print_message("open: short %u, extended %u APDUs\n", short_open, n);
+	assert_int_equal(n, 6); /* SELECT, CHUID, 9A 9C 9D 9E */
+	assert_true(n < short_open);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "extended"), 1);
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PSS, "extended pss");
+	assert_true(fx->w.ext_sent >= 4);
+	/* A short-APDU card (its ATR says nothing): no extended APDU. */
+	vcard_set_short_apdus(fx->card, 1);
+	n = fx->w.ext_sent;
+	assert_int_equal(open_count(fx), short_open);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "short card"), 3);
+	assert_int_equal(fx->w.ext_sent, n);
+	/* An ATR that offers what the card refuses (6700): the same command
+	 * again in short form, the signature made. */
+	fx->w.atr_lies = 1;
+	assert_int_equal(sign_count(fx, "lying card"), 1 + 3);
+	fx->w.atr_lies = 0;
+	vcard_set_short_apdus(fx->card, 0);
+	/* An answer without a status word: an error, not a fallback. */
+	fx->w.ext_cut = 1;
+	{
+		uint8_t hash[32] = {1}, sig[SIG_MAX];
+		size_t sl = sizeof(sig);
+
+		assert_int_equal(token_sign(fx->t, find_cert(fx->t, 0x9A), TOKEN_SIG_RSA_PKCS1,
+					    hash, sizeof(hash), sig, &sl, &fx->e),
+				 SG_E_TOKEN);
+		assert_non_null(strstr(fx->e.detail, "no status word"));
+	}
+	fx->w.ext_cut = 0;
+	/* A reader that fails extended APDUs: that command again in short
+	 * form, and short APDUs for the rest of the connection (no PIN try
+	 * lost: VERIFY is never extended, the wrapper checks). */
+	fx->w.ext_refuse = 1;
+	n = open_count(fx);
+	assert_int_equal(n, short_open + 1);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(sign_count(fx, "refused"), 3);
+	assert_int_equal(fx->w.refused, 1);
+	fx_free(fx);
+}
+
 static void test_removed(void **state)
 {
 	(void)state;
@@ -790,17 +925,179 @@ static void test_generate_short_rsa(void **state)
 	fx_free(fx);
 }
 
+/* ---- the certificate cache ------------------------------------------------ */
+
+/* Opens the card with the cache (uri: NULL or a URI), counting APDUs. */
+static unsigned fx_cached(struct fx *fx, const char *uri)
+{
+	struct p11uri u;
+	struct token_piv_opts o = {NULL, TOKEN_PIV_CACHE_USE};
+	unsigned before;
+
+	if (uri) {
+		assert_int_equal(p11uri_parse(uri, strlen(uri), &u, &fx->e), SG_OK);
+		o.uri = &u;
+	}
+	token_close(fx->t); /* (a logout is an APDU, not the open's) */
+	fx->t = NULL;
+	before = fx->w.sent;
+	sg_error_init(&fx->e);
+	assert_int_equal(token_piv_open_opts(&fx->hal, &fx->dev, NULL, &o, &fx->t, &fx->e), SG_OK);
+	return fx->w.sent - before;
+}
+
+/* The DER of slot ref's certificate, copied. */
+static uint8_t *cert_of(struct fx *fx, uint8_t ref, size_t *len)
+{
+	const struct token_cert *c = &fx->t->certs[find_cert(fx->t, ref)];
+	uint8_t *d = malloc(c->der_len);
+
+	assert_non_null(d);
+	memcpy(d, c->der, c->der_len);
+	*len = c->der_len;
+	return d;
+}
+
+static void test_cache(void **state)
+{
+	struct fx *fx = fx_new(1);
+	uint8_t *a, *b;
+	size_t al, bl;
+	unsigned first;
+
+	(void)state;
+	/* First sight: CHUID and every slot; then SELECT + CHUID only. */
+	first = fx_cached(fx, NULL);
+	assert_true(first >= 6);
+	assert_int_equal(fx->t->n_certs, 2);
+	a = cert_of(fx, 0x9A, &al);
+	b = cert_of(fx, 0x9C, &bl);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_memory_equal(fx->t->certs[find_cert(fx->t, 0x9A)].der, a, al);
+	assert_memory_equal(fx->t->certs[find_cert(fx->t, 0x9C)].der, b, bl);
+	assert_int_equal(fx_cached(fx, "pkcs11:id=%9c"), 2);
+	assert_int_equal(fx->t->n_certs, 1);
+	/* Off: the card is read. */
+	{
+		struct token_piv_opts off = {NULL, TOKEN_PIV_CACHE_OFF};
+		unsigned before = fx->w.sent;
+
+		token_close(fx->t);
+		assert_int_equal(token_piv_open_opts(&fx->hal, &fx->dev, NULL, &off, &fx->t,
+						     &fx->e), SG_OK);
+		assert_int_equal(fx->w.sent - before, first);
+	}
+	free(a);
+	free(b);
+	fx_free(fx);
+}
+
+static void test_cache_slots(void **state)
+{
+	struct fx *fx = fx_new(1);
+	unsigned one, two;
+
+	(void)state;
+	/* A URI naming one slot reads that slot only; the others later. */
+	one = fx_cached(fx, "pkcs11:id=%9c");
+	assert_int_equal(fx->t->n_certs, 1);
+	two = fx_cached(fx, NULL);
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_true(two > 2 && two < one + 4);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	assert_int_equal(fx_cached(fx, "pkcs11:id=%9a"), 2);
+	fx_free(fx);
+}
+
+/* A cache entry that is wrong for this card (a card with a cloned CHUID,
+ * a certificate replaced under the same CHUID): the first signature does
+ * not verify with it, the card is read again and the retry works. */
+static void test_cache_wrong_entry(void **state)
+{
+	struct fx *fx = fx_new(1);
+	struct certcache_ent e[CERTCACHE_ENTS];
+	uint8_t *blob, hash[32] = {1}, sig[SIG_MAX], *good;
+	size_t n, sl = sizeof(sig), ci, gl;
+	struct pivt *p;
+
+	(void)state;
+	fx_cached(fx, NULL);
+	good = cert_of(fx, 0x9A, &gl);
+	p = (struct pivt *)fx->t;
+	assert_true(p->have_ckey);
+	blob = certcache_load(&fx->hal.storage, p->ckey, e, &n);
+	assert_non_null(blob);
+	/* Another RSA key in 9A's certificate: a byte of its modulus. */
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].ref != 0x9A)
+			continue;
+		uint8_t *d = (uint8_t *)e[i].der;
+		size_t k;
+
+		for (k = 0; k + 5 < e[i].len; k++)
+			if (!memcmp(d + k, "\x02\x82\x01\x01\x00", 5))
+				break;
+		assert_true(k + 40 < e[i].len);
+		d[k + 30] ^= 0x10;
+	}
+	certcache_save(&fx->hal.storage, p->ckey, e, n);
+	sg_free(blob);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	ci = find_cert(fx->t, 0x9A);
+	assert_memory_not_equal(fx->t->certs[ci].der, good, gl);
+	assert_int_equal(login(fx, PIN), SG_OK);
+	assert_int_equal(token_sign(fx->t, ci, TOKEN_SIG_RSA_PKCS1, hash, 32, sig, &sl, &fx->e),
+			 SG_E_SIGNATURE);
+	assert_true(fx->t->certs_reread);
+	/* The card's own certificate now, and it verifies. */
+	ci = find_cert(fx->t, 0x9A);
+	assert_int_equal(fx->t->certs[ci].der_len, gl);
+	assert_memory_equal(fx->t->certs[ci].der, good, gl);
+	sign_and_check(fx, 0x9A, TOKEN_SIG_RSA_PKCS1, "after the re-read");
+	/* The cache holds it too: the next open is SELECT + CHUID. */
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	assert_memory_equal(fx->t->certs[find_cert(fx->t, 0x9A)].der, good, gl);
+	free(good);
+	fx_free(fx);
+}
+
+/* A damaged cache file is ignored: the card is read. */
+static void test_cache_damaged(void **state)
+{
+	struct fx *fx = fx_new(1);
+	char name[CERTCACHE_NAME_LEN + 1];
+	uint8_t junk[100];
+	unsigned first;
+
+	(void)state;
+	first = fx_cached(fx, NULL);
+	certcache_name(((struct pivt *)fx->t)->ckey, name);
+	memset(junk, 0xA5, sizeof(junk));
+	memcpy(junk, "SGCC\x01\x08", 6);
+	assert_int_equal(hal_storage_write(&fx->hal.storage, name, junk, sizeof(junk)), HAL_OK);
+	assert_int_equal(fx_cached(fx, NULL), first);
+	assert_int_equal(fx->t->n_certs, 2);
+	assert_int_equal(fx_cached(fx, NULL), 2);
+	fx_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),        cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_login_tries), cmocka_unit_test(test_lock_and_unblock),
-		cmocka_unit_test(test_sign),        cmocka_unit_test(test_removed),
+		cmocka_unit_test(test_sign),        cmocka_unit_test(test_extended),
+		cmocka_unit_test(test_removed),
 		cmocka_unit_test(test_wrong_le),    cmocka_unit_test(test_odd_objects),
 		cmocka_unit_test(test_not_piv),
 		cmocka_unit_test(test_cannot_administer),
 		cmocka_unit_test(test_generate_and_store),
 		cmocka_unit_test(test_generate_short_rsa),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_slots),
+		cmocka_unit_test(test_cache_wrong_entry),
+		cmocka_unit_test(test_cache_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

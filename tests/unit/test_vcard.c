@@ -748,6 +748,16 @@ static void test_extended(void **state)
 	assert_memory_equal(fx->resp, "\x61\x11\x4F\x06", 4);
 	assert_int_equal(tx(fx, "00200080 000008 " PIN_HEX), 0x9000);
 	assert_int_equal(tx(fx, "00200080 000008 " PIN_HEX " 0000"), 0x9000);
+	/* short-APDU mode: every extended APDU is 6700 (no PIN try spent),
+	 * short ones still work */
+	vcard_set_short_apdus(fx->card, 1);
+	assert_int_equal(tx(fx, "00CB3FFF 000005 5C035FC10B 0000"), 0x6700);
+	assert_int_equal(tx(fx, "00CB3FFF 000000"), 0x6700);
+	assert_int_equal(tx(fx, "00200080 000008 3939393939393939"), 0x6700);
+	assert_int_equal(tx(fx, "00200080"), 0x9000);
+	assert_int_equal(tx(fx, "00CB3FFF 05 5C035FC10B 00"), 0x6100);
+	vcard_set_short_apdus(fx->card, 0);
+	assert_int_equal(tx(fx, "00CB3FFF 000005 5C035FC10B 0000"), 0x9000);
 	fx_free(fx);
 }
 
@@ -1372,9 +1382,11 @@ static void test_power(void **state)
 		assert_int_equal(tx(fx, "0087039B [7C0A8208 0000000000000000]"), 0x6985);
 		fx_free(fx);
 	}
-	assert_int_equal(vcard_atr(NULL, atr, sizeof(atr)), 16);
-	assert_memory_equal(atr, "\x3B\x8B\x80\x01\x80\xF9\xA0\x00\x00\x03\x08\x00\x00\x10\x00\xC8", 16);
-	assert_int_equal(vcard_atr(NULL, atr, 15), 0);
+	assert_int_equal(vcard_atr(NULL, atr, sizeof(atr)), 20);
+	assert_memory_equal(atr, "\x3B\x8F\x80\x01\x80\xF9\xA0\x00\x00\x03\x08\x00\x00\x10\x00"
+			    "\x73\xC0\x21\xC0\x9E", 20);
+	assert_int_equal(apdu_atr_ext(atr, 20), 1);
+	assert_int_equal(vcard_atr(NULL, atr, 19), 0);
 	vcard_power(NULL, VCARD_RESET);
 	vcard_close(NULL);
 	assert_int_equal(vcard_get_status(NULL, NULL), SG_E_INTERNAL);
@@ -1387,6 +1399,7 @@ static void test_reader(void **state)
 	struct fx *fx = fx_new(&t_base);
 	struct hal_card dev;
 	struct hal_reader r[2];
+	struct hal_card_caps caps;
 	uint8_t resp[300];
 	size_t n = 0, rl;
 
@@ -1396,8 +1409,8 @@ static void test_reader(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(r[0].name, "Virtual PIV");
 	assert_int_equal(r[0].present, 1);
-	assert_int_equal(r[0].atr_len, 16);
-	assert_int_equal(r[0].atr[1], 0x8B);
+	assert_int_equal(r[0].atr_len, 20);
+	assert_int_equal(r[0].atr[1], 0x8F);
 	/* nothing changes: the card never leaves */
 	assert_int_equal(hal_card_wait(&dev, r, 1, 1000), HAL_ETIMEDOUT);
 	r[0].present = 0;
@@ -1406,8 +1419,19 @@ static void test_reader(void **state)
 	rl = sizeof(resp);
 	assert_int_equal(hal_card_transmit(&dev, (const uint8_t *)"\x00\x20\x00\x80", 4, resp, &rl),
 			 HAL_EINVAL); /* not connected */
+	assert_int_equal(hal_card_caps(&dev, &caps), HAL_EREMOVED);
 	assert_int_equal(hal_card_connect(&dev, "Other"), HAL_ENOENT);
 	assert_int_equal(hal_card_connect(&dev, "Virtual PIV"), HAL_OK);
+	/* what it carries: extended APDUs (the ATR says so), no reader limit */
+	assert_int_equal(hal_card_caps(&dev, &caps), HAL_OK);
+	assert_int_equal(caps.atr_len, 20);
+	assert_int_equal(caps.max_apdu, 0);
+	assert_int_equal(apdu_atr_ext(caps.atr, caps.atr_len), 1);
+	vcard_set_short_apdus(fx->card, 1);
+	assert_int_equal(hal_card_caps(&dev, &caps), HAL_OK);
+	assert_int_equal(caps.atr_len, 16);
+	assert_int_equal(apdu_atr_ext(caps.atr, caps.atr_len), 0);
+	vcard_set_short_apdus(fx->card, 0);
 	rl = sizeof(resp);
 	assert_int_equal(hal_card_transmit(&dev, (const uint8_t *)"\x00\xA4\x04\x00\x05\xA0\x00\x00\x03\x08\x00",
 					   11, resp, &rl),

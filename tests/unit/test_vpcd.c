@@ -33,7 +33,7 @@
 #include "vpcd.h"
 
 #define BLOB "vcard-vpcd"
-#define ATR_HEX "3B8B800180F9A00000030800001000C8"
+#define ATR_HEX "3B8F800180F9A00000030800001000" "73C021C0" "9E"
 
 struct fx {
 	char dir[64];
@@ -447,18 +447,26 @@ static void test_give_up(void **state)
 static void test_handle(void **state)
 {
 	static uint8_t out[VPCD_RESP_MAX + 2];
-	static const uint8_t atr[16] = {0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00,
-					0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8};
+	static const uint8_t atr[20] = {0x3B, 0x8F, 0x80, 0x01, 0x80, 0xF9, 0xA0,
+					0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10,
+					0x00, 0x73, 0xC0, 0x21, 0xC0, 0x9E};
+	static const uint8_t atr_short[16] = {0x3B, 0x8B, 0x80, 0x01, 0x80, 0xF9, 0xA0, 0x00,
+					      0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0xC8};
 	static uint8_t big[VPCD_MSG_MAX + 1];
 	struct vpcd_stats st = {0};
 	uint8_t m;
 
 	(void)state;
 	m = VPCD_CTRL_ATR;
-	assert_int_equal(vpcd_handle(fx.card, &m, 1, out, sizeof(out), &st, &fx.hal.log), 18);
+	assert_int_equal(vpcd_handle(fx.card, &m, 1, out, sizeof(out), &st, &fx.hal.log), 22);
 	assert_int_equal(out[0], 0);
-	assert_int_equal(out[1], 16);
-	assert_memory_equal(out + 2, atr, 16);
+	assert_int_equal(out[1], 20);
+	assert_memory_equal(out + 2, atr, 20);
+	/* A short-APDU card: the ATR without its capabilities. */
+	vcard_set_short_apdus(fx.card, 1);
+	assert_int_equal(vpcd_handle(fx.card, &m, 1, out, sizeof(out), NULL, NULL), 18);
+	assert_memory_equal(out + 2, atr_short, 16);
+	vcard_set_short_apdus(fx.card, 0);
 	assert_int_equal(vpcd_handle(fx.card, NULL, 0, out, sizeof(out), &st, NULL), 0);
 	assert_int_equal(vpcd_handle(NULL, &m, 1, out, sizeof(out), &st, NULL), 0);
 	assert_int_equal(vpcd_handle(fx.card, &m, 1, out, 10, &st, NULL), 0);

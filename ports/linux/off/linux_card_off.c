@@ -7,8 +7,9 @@
 
 #include "linux_dev.h"
 
-int linux_card_init(struct hal_card *c)
+int linux_card_init(struct hal_card *c, const struct hal_log *log)
 {
+	(void)log;
 	memset(c, 0, sizeof(*c));
 	return HAL_OK;
 }

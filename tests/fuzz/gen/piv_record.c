@@ -18,6 +18,7 @@
 struct rec {
 	struct hal_card vr; /* the virtual card's own reader */
 	uint8_t flags;
+	int caps_read;
 	uint8_t out[1 << 16];
 	size_t len;
 };
@@ -25,7 +26,7 @@ struct rec {
 static int rec_list(void *ctx, struct hal_reader *r, size_t max, size_t *n)
 {
 	struct rec *rc = ctx;
-	struct fz_card_script s = {rc->flags, NULL, 0, 0, 0};
+	struct fz_card_script s = {.flags = rc->flags};
 
 	return hc_list(&s, r, max, n);
 }
@@ -35,6 +36,7 @@ static int rec_connect(void *ctx, const char *reader)
 	struct rec *rc = ctx;
 
 	(void)reader;
+	rc->caps_read = 0;
 	return hal_card_connect(&rc->vr, "signet virtual card 00");
 }
 
@@ -53,6 +55,26 @@ static int rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *
 	return r;
 }
 
+/* Layout 2: the reader tells the ATR, written down as the next answer
+ * (once per connect, as fuzz_piv's hc_caps reads it). */
+static int rec_caps(void *ctx, struct hal_card_caps *c)
+{
+	struct rec *rc = ctx;
+	int r;
+
+	if ((rc->flags & 3) != 2)
+		return HAL_ENOTSUP;
+	r = hal_card_caps(&rc->vr, c);
+	if (r == HAL_OK && !rc->caps_read) {
+		rc->caps_read = 1;
+		rc->out[rc->len++] = 0;
+		rc->out[rc->len++] = (uint8_t)c->atr_len;
+		memcpy(rc->out + rc->len, c->atr, c->atr_len);
+		rc->len += c->atr_len;
+	}
+	return r;
+}
+
 static int rec_disconnect(void *ctx, int reset)
 {
 	struct rec *rc = ctx;
@@ -66,6 +88,7 @@ static const struct hal_card_ops rec_ops = {
 	.connect = rec_connect,
 	.transmit = rec_transmit,
 	.disconnect = rec_disconnect,
+	.caps = rec_caps,
 };
 
 static size_t slurp(const char *path, uint8_t *buf, size_t cap)
@@ -83,7 +106,8 @@ static size_t slurp(const char *path, uint8_t *buf, size_t cap)
 int main(int argc, char **argv)
 {
 	static const uint8_t flows[] = {0x00, 0x04, 0x01, 0x02, 0x06, 0x03, 0x40, 0x08, 0x10,
-					0x18, 0x20, 0x28, 0x30, 0x38, 0x84, 0xC0, 0x3C};
+					0x18, 0x20, 0x28, 0x30, 0x38, 0x84, 0xC0, 0x3C,
+					0x42, 0x1A, 0x3A};
 	static uint8_t rsa_der[4096], ec_der[4096];
 	size_t rsa_len, ec_len;
 
